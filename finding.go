@@ -1,0 +1,68 @@
+package iamsweep
+
+import "time"
+
+// Verdict is the outcome of evaluating one principal or credential.
+type Verdict string
+
+// The verdicts. Every evaluated principal gets exactly one.
+const (
+	// VerdictUnused: no recorded use within the threshold.
+	VerdictUnused Verdict = "unused"
+	// VerdictUsed: used within the threshold, or too new to judge.
+	VerdictUsed Verdict = "used"
+	// VerdictExempt: not judged, because an allowlist pattern or a built-in
+	// rule (service-linked, Identity Center, organization roles) exempts it.
+	VerdictExempt Verdict = "exempt"
+)
+
+// FindingType names the kind of record; the names follow IAM Access
+// Analyzer's unused-access finding types so users can map between the two.
+type FindingType string
+
+// The finding types.
+const (
+	// TypeUnusedIAMRole is the record type of an IAM role.
+	TypeUnusedIAMRole FindingType = "UnusedIAMRole"
+)
+
+// Rule is a stable, machine-readable code for the rule that decided a
+// verdict. Reason carries the same decision in words.
+type Rule string
+
+// The rules, in the order they are applied to a role.
+const (
+	RuleAllowlist      Rule = "allowlist"
+	RuleServiceLinked  Rule = "service-linked"
+	RuleIdentityCenter Rule = "identity-center"
+	RuleOrganization   Rule = "organization-managed"
+	RuleGracePeriod    Rule = "grace-period"
+	RuleNoRecordedUse  Rule = "no-recorded-use"
+	RuleLastUsed       Rule = "last-used"
+)
+
+// Finding is the evaluation of one principal: its identity, the verdict, and
+// the evidence behind it.
+type Finding struct {
+	Type      FindingType
+	AccountID string
+	ARN       string
+	// PrincipalID is the unique ID of the principal (AROA... for roles).
+	PrincipalID string
+	Name        string
+	Path        string
+	Verdict     Verdict
+	Rule        Rule
+	// Reason explains the verdict in words a person can check against IAM.
+	Reason string
+	// Created is the principal's creation time; zero when unknown.
+	Created time.Time
+	// LastUsed is the last recorded use; zero when none is recorded.
+	LastUsed Usage
+	// DaysUnused is the number of whole days since LastUsed; nil when no use
+	// is recorded.
+	DaysUnused *int
+}
+
+// Unused reports whether the finding's verdict is VerdictUnused.
+func (f Finding) Unused() bool { return f.Verdict == VerdictUnused }

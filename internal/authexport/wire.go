@@ -1,0 +1,247 @@
+package authexport
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/policy"
+)
+
+// wireRole is a RoleDetail as the AWS CLI prints it.
+type wireRole struct {
+	Path                     string                `json:"Path"`
+	RoleName                 string                `json:"RoleName"`
+	RoleID                   string                `json:"RoleId"`
+	Arn                      string                `json:"Arn"`
+	CreateDate               timeValue             `json:"CreateDate"`
+	AssumeRolePolicyDocument policyValue           `json:"AssumeRolePolicyDocument"`
+	InstanceProfileList      []wireInstanceProfile `json:"InstanceProfileList"`
+	RolePolicyList           []wirePolicy          `json:"RolePolicyList"`
+	AttachedManagedPolicies  []wireAttached        `json:"AttachedManagedPolicies"`
+	PermissionsBoundary      *wireBoundary         `json:"PermissionsBoundary"`
+	Tags                     []wireTag             `json:"Tags"`
+	RoleLastUsed             *wireLastUsed         `json:"RoleLastUsed"`
+}
+
+type wireInstanceProfile struct {
+	Path                string      `json:"Path"`
+	InstanceProfileName string      `json:"InstanceProfileName"`
+	InstanceProfileID   string      `json:"InstanceProfileId"`
+	Arn                 string      `json:"Arn"`
+	CreateDate          timeValue   `json:"CreateDate"`
+	Roles               []wireNamed `json:"Roles"`
+	Tags                []wireTag   `json:"Tags"`
+}
+
+type wireNamed struct {
+	RoleName string `json:"RoleName"`
+}
+
+type wirePolicy struct {
+	PolicyName     string      `json:"PolicyName"`
+	PolicyDocument policyValue `json:"PolicyDocument"`
+}
+
+type wireAttached struct {
+	PolicyName string `json:"PolicyName"`
+	PolicyArn  string `json:"PolicyArn"`
+}
+
+type wireBoundary struct {
+	PermissionsBoundaryType string `json:"PermissionsBoundaryType"`
+	PermissionsBoundaryArn  string `json:"PermissionsBoundaryArn"`
+}
+
+type wireTag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type wireLastUsed struct {
+	LastUsedDate timeValue `json:"LastUsedDate"`
+	Region       string    `json:"Region"`
+}
+
+func (w *wireRole) role() (iamsweep.Role, error) {
+	if w.RoleName == "" {
+		return iamsweep.Role{}, errors.New("role has no RoleName")
+	}
+	if w.Arn == "" {
+		return iamsweep.Role{}, fmt.Errorf("role %s has no Arn", w.RoleName)
+	}
+	arn, err := iamsweep.ParseARN(w.Arn)
+	if err != nil {
+		return iamsweep.Role{}, fmt.Errorf("Arn: %w", err)
+	}
+	arnPath, _, err := arn.IAMResource("role")
+	if err != nil {
+		return iamsweep.Role{}, fmt.Errorf("Arn: %w", err)
+	}
+	r := iamsweep.Role{
+		AccountID:   arn.AccountID,
+		ARN:         w.Arn,
+		ID:          w.RoleID,
+		Name:        w.RoleName,
+		Path:        w.Path,
+		Created:     w.CreateDate.t,
+		TrustPolicy: w.AssumeRolePolicyDocument.doc,
+	}
+	if r.Path == "" {
+		r.Path = arnPath
+	}
+	if w.RoleLastUsed != nil {
+		r.LastUsed = iamsweep.Usage{Time: w.RoleLastUsed.LastUsedDate.t, Region: w.RoleLastUsed.Region}
+		if r.LastUsed.Time.IsZero() {
+			// No date means no recorded use; a Region alone says nothing.
+			r.LastUsed.Region = ""
+		}
+	}
+	if w.PermissionsBoundary != nil {
+		r.PermissionsBoundary = w.PermissionsBoundary.PermissionsBoundaryArn
+	}
+	if len(w.RolePolicyList) > 0 {
+		r.InlinePolicies = make([]iamsweep.InlinePolicy, 0, len(w.RolePolicyList))
+		for _, p := range w.RolePolicyList {
+			ip := iamsweep.InlinePolicy{Name: p.PolicyName}
+			if p.PolicyDocument.doc != nil {
+				ip.Document = *p.PolicyDocument.doc
+			}
+			r.InlinePolicies = append(r.InlinePolicies, ip)
+		}
+	}
+	if len(w.AttachedManagedPolicies) > 0 {
+		r.AttachedPolicies = make([]iamsweep.AttachedPolicy, 0, len(w.AttachedManagedPolicies))
+		for _, p := range w.AttachedManagedPolicies {
+			r.AttachedPolicies = append(r.AttachedPolicies, iamsweep.AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
+		}
+	}
+	r.Tags = tags(w.Tags)
+	if len(w.InstanceProfileList) > 0 {
+		r.InstanceProfiles = make([]iamsweep.InstanceProfile, 0, len(w.InstanceProfileList))
+		for _, p := range w.InstanceProfileList {
+			ip := iamsweep.InstanceProfile{
+				Name: p.InstanceProfileName, ID: p.InstanceProfileID, ARN: p.Arn,
+				Path: p.Path, Created: p.CreateDate.t, Tags: tags(p.Tags),
+			}
+			for _, rr := range p.Roles {
+				ip.Roles = append(ip.Roles, rr.RoleName)
+			}
+			r.InstanceProfiles = append(r.InstanceProfiles, ip)
+		}
+	}
+	return r, nil
+}
+
+func tags(ws []wireTag) []iamsweep.Tag {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]iamsweep.Tag, len(ws))
+	for i, t := range ws {
+		out[i] = iamsweep.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+// timeValue decodes a timestamp in every form AWS tooling writes into an
+// export: AWS CLI v2's ISO 8601 with offset ("2019-05-22T16:37:13+00:00"),
+// CLI v1's wire form ("2019-05-22T16:37:13Z", fractional seconds allowed),
+// Python's str(datetime) ("2019-05-22 16:37:13+00:00"), a zone-less form
+// taken as UTC, and epoch seconds as a number (cli_timestamp_format=wire on
+// JSON services).
+type timeValue struct{ t time.Time }
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999Z0700",
+}
+
+func (v *timeValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		v.t = time.Time{}
+		return nil
+	case '0':
+		f := tok.Float()
+		if math.IsInf(f, 0) || math.IsNaN(f) || f < 0 || f > 1e11 {
+			return fmt.Errorf("invalid timestamp %s: want epoch seconds", tok.String())
+		}
+		sec, frac := math.Modf(f)
+		v.t = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+		return nil
+	case '"':
+		t, err := ParseTime(tok.String())
+		if err != nil {
+			return err
+		}
+		v.t = t
+		return nil
+	default:
+		return fmt.Errorf("want a timestamp string, got %s", kindName(tok.Kind()))
+	}
+}
+
+// ParseTime parses a timestamp in any of the forms an export may hold (see
+// timeValue) and returns it in UTC. An empty string is the zero time.
+func ParseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if sec, err := strconv.ParseFloat(s, 64); err == nil && sec >= 0 && sec < 1e11 {
+		whole, frac := math.Modf(sec)
+		return time.Unix(int64(whole), int64(frac*1e9)).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("invalid timestamp %q: want ISO 8601 such as 2019-05-22T16:37:13Z", s)
+}
+
+// policyValue decodes a policy document as the CLI prints it (a JSON object)
+// or as an SDK returns it (a URL-encoded JSON string, decoded exactly once).
+type policyValue struct{ doc *iamsweep.PolicyDocument }
+
+func (v *policyValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch dec.PeekKind() {
+	case 'n':
+		_, err := dec.ReadToken()
+		v.doc = nil
+		return err
+	case '{':
+		doc, err := policy.Read(dec)
+		if err != nil {
+			return err
+		}
+		v.doc = &doc
+		return nil
+	case '"':
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		doc, err := policy.Decode(tok.String())
+		if err != nil {
+			return err
+		}
+		v.doc = &doc
+		return nil
+	default:
+		return fmt.Errorf("want a policy document (an object or a URL-encoded string), got %s", kindName(dec.PeekKind()))
+	}
+}

@@ -1,0 +1,472 @@
+package awsapi
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// elemReader walks the element tree of an XML document.
+type elemReader struct {
+	s   xmlScanner
+	buf []byte
+}
+
+// child advances to the next child element of the current element and
+// returns its name; ok is false when the current element's end tag comes
+// first (it is consumed).
+func (r *elemReader) child() (name []byte, ok bool, err error) {
+	for {
+		t, err := r.s.next()
+		if err != nil {
+			return nil, false, err
+		}
+		switch t.kind {
+		case xmlStart:
+			return t.name, true, nil
+		case xmlEnd:
+			return nil, false, nil
+		case xmlEOF:
+			return nil, false, r.s.syntax("document ends early")
+		}
+	}
+}
+
+// text reads the character data of the current element through its end
+// tag.
+func (r *elemReader) text() (string, error) {
+	// The common case, one run of text with nothing to unescape, is copied
+	// once.
+	t, err := r.s.next()
+	if err != nil {
+		return "", err
+	}
+	switch t.kind {
+	case xmlEnd:
+		return "", nil
+	case xmlText:
+		if !t.cdata && bytes.IndexByte(t.text, '&') < 0 && bytes.IndexByte(t.text, '\r') < 0 {
+			if r.s.pos < len(r.s.data) && r.s.data[r.s.pos] == '<' && r.s.pos+1 < len(r.s.data) && r.s.data[r.s.pos+1] == '/' {
+				end, err := r.s.next()
+				if err != nil {
+					return "", err
+				}
+				if end.kind == xmlEnd {
+					return string(t.text), nil
+				}
+			}
+		}
+	}
+	r.buf = r.buf[:0]
+	if t.kind == xmlText {
+		if r.buf, err = unescape(r.buf, t); err != nil {
+			return "", err
+		}
+	} else if t.kind == xmlStart {
+		return "", r.s.syntax("unexpected element <%s> inside a text value", t.name)
+	} else {
+		return "", r.s.syntax("document ends early")
+	}
+	for {
+		t, err := r.s.next()
+		if err != nil {
+			return "", err
+		}
+		switch t.kind {
+		case xmlText:
+			if r.buf, err = unescape(r.buf, t); err != nil {
+				return "", err
+			}
+		case xmlEnd:
+			return string(r.buf), nil
+		case xmlStart:
+			return "", r.s.syntax("unexpected element <%s> inside a text value", t.name)
+		default:
+			return "", r.s.syntax("document ends early")
+		}
+	}
+}
+
+// textBytes is text without the copy when it can be avoided: the result
+// may be a slice of the document, valid as long as the document is.
+func (r *elemReader) textBytes() ([]byte, error) {
+	s := &r.s
+	if i := bytes.IndexByte(s.data[s.pos:], '<'); i >= 0 {
+		raw := s.data[s.pos : s.pos+i]
+		if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 && s.pos+i+1 < len(s.data) && s.data[s.pos+i+1] == '/' {
+			save := s.pos
+			s.pos += i
+			if t, err := s.next(); err == nil && t.kind == xmlEnd {
+				return raw, nil
+			}
+			s.pos = save
+		}
+	}
+	v, err := r.text()
+	return []byte(v), err
+}
+
+// time reads an ISO 8601 timestamp element.
+func (r *elemReader) time() (time.Time, error) {
+	s, err := r.text()
+	if err != nil || s == "" {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("invalid timestamp %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// skip consumes the rest of the current element.
+func (r *elemReader) skip() error {
+	for depth := 1; depth > 0; {
+		t, err := r.s.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case xmlStart:
+			depth++
+		case xmlEnd:
+			depth--
+		case xmlEOF:
+			return r.s.syntax("document ends early")
+		}
+	}
+	return nil
+}
+
+// members calls fn for each <member> child of the current element.
+func (r *elemReader) members(fn func() error) error {
+	for {
+		name, ok, err := r.child()
+		if err != nil || !ok {
+			return err
+		}
+		if string(name) != "member" {
+			if err := r.skip(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+}
+
+// gaadPage is the pagination state of one GetAccountAuthorizationDetails
+// response.
+type gaadPage struct {
+	truncated bool
+	marker    string
+}
+
+// policyDecoder turns a URL-encoded policy document into a parsed one.
+// kind and name say which document it is ("inline policy", "s3-access").
+type policyDecoder func(principalARN, kind, name string, encoded []byte) *iamsweep.PolicyDocument
+
+// gaadPagination finds IsTruncated and Marker in a
+// GetAccountAuthorizationDetails response without decoding the rest. No
+// other element of the response bears those names and character data
+// cannot hold a '<', so a search for the tags finds the result's own
+// fields; scanGAAD later decodes the whole document and Client.Roles checks
+// that both agree.
+func gaadPagination(body []byte) (gaadPage, error) {
+	var page gaadPage
+	if !bytes.Contains(body[:min(len(body), 512)], []byte("<GetAccountAuthorizationDetailsResponse")) {
+		return page, fmt.Errorf("%w: not a GetAccountAuthorizationDetailsResponse document", errXMLSyntax)
+	}
+	field := func(name string) (string, bool, error) {
+		open := []byte("<" + name + ">")
+		i := bytes.Index(body, open)
+		if i < 0 {
+			return "", false, nil
+		}
+		r := &elemReader{s: xmlScanner{data: body, pos: i + len(open), open: [][]byte{[]byte(name)}}}
+		v, err := r.text()
+		return v, true, err
+	}
+	v, _, err := field("IsTruncated")
+	if err != nil {
+		return page, err
+	}
+	page.truncated = v == "true"
+	page.marker, _, err = field("Marker")
+	return page, err
+}
+
+// scanGAAD reads a GetAccountAuthorizationDetails response document. It
+// returns the pagination state and, when onRole is not nil, decodes every
+// RoleDetail and passes it on.
+func scanGAAD(body []byte, onRole func(iamsweep.Role) error, doc policyDecoder) (gaadPage, error) {
+	var page gaadPage
+	r := &elemReader{s: xmlScanner{data: body}}
+	root, ok, err := r.child()
+	if err != nil {
+		return page, err
+	}
+	if !ok || string(root) != "GetAccountAuthorizationDetailsResponse" {
+		return page, fmt.Errorf("%w: root element is <%s>, want <GetAccountAuthorizationDetailsResponse>", errXMLSyntax, root)
+	}
+	for {
+		name, ok, err := r.child()
+		if err != nil {
+			return page, err
+		}
+		if !ok {
+			break
+		}
+		if string(name) != "GetAccountAuthorizationDetailsResult" {
+			if err := r.skip(); err != nil {
+				return page, err
+			}
+			continue
+		}
+		for {
+			name, ok, err := r.child()
+			if err != nil {
+				return page, err
+			}
+			if !ok {
+				break
+			}
+			switch string(name) {
+			case "IsTruncated":
+				v, err := r.text()
+				if err != nil {
+					return page, err
+				}
+				page.truncated = v == "true"
+			case "Marker":
+				if page.marker, err = r.text(); err != nil {
+					return page, err
+				}
+			case "RoleDetailList":
+				if onRole == nil {
+					err = r.skip()
+				} else {
+					err = r.members(func() error {
+						role, err := r.roleDetail(doc)
+						if err != nil {
+							return err
+						}
+						if err := onRole(role); err != nil {
+							return callbackError{err}
+						}
+						return nil
+					})
+				}
+				if err != nil {
+					return page, err
+				}
+			default:
+				if err := r.skip(); err != nil {
+					return page, err
+				}
+			}
+		}
+	}
+	if t, err := r.s.next(); err != nil || t.kind != xmlEOF {
+		if err == nil {
+			err = r.s.syntax("content after the root element")
+		}
+		return page, err
+	}
+	return page, nil
+}
+
+// roleDetail decodes one RoleDetail member into a role.
+func (r *elemReader) roleDetail(doc policyDecoder) (iamsweep.Role, error) {
+	var role iamsweep.Role
+	var trust []byte
+	var hasTrust bool
+	type encodedPolicy struct {
+		name string
+		doc  []byte
+	}
+	var inline []encodedPolicy
+	for {
+		name, ok, err := r.child()
+		if err != nil {
+			return role, err
+		}
+		if !ok {
+			break
+		}
+		switch string(name) {
+		case "Path":
+			role.Path, err = r.text()
+		case "RoleName":
+			role.Name, err = r.text()
+		case "RoleId":
+			role.ID, err = r.text()
+		case "Arn":
+			role.ARN, err = r.text()
+		case "CreateDate":
+			role.Created, err = r.time()
+		case "AssumeRolePolicyDocument":
+			trust, err = r.textBytes()
+			hasTrust = true
+		case "InstanceProfileList":
+			err = r.members(func() error {
+				p, err := r.instanceProfile()
+				role.InstanceProfiles = append(role.InstanceProfiles, p)
+				return err
+			})
+		case "RolePolicyList":
+			err = r.members(func() error {
+				var p encodedPolicy
+				err := r.fields(func(field []byte) (err error) {
+					switch string(field) {
+					case "PolicyName":
+						p.name, err = r.text()
+					case "PolicyDocument":
+						p.doc, err = r.textBytes()
+					default:
+						err = r.skip()
+					}
+					return err
+				})
+				inline = append(inline, p)
+				return err
+			})
+		case "AttachedManagedPolicies":
+			err = r.members(func() error {
+				var p iamsweep.AttachedPolicy
+				err := r.fields(func(field []byte) (err error) {
+					switch string(field) {
+					case "PolicyName":
+						p.Name, err = r.text()
+					case "PolicyArn":
+						p.ARN, err = r.text()
+					default:
+						err = r.skip()
+					}
+					return err
+				})
+				role.AttachedPolicies = append(role.AttachedPolicies, p)
+				return err
+			})
+		case "PermissionsBoundary":
+			err = r.fields(func(field []byte) (err error) {
+				if string(field) == "PermissionsBoundaryArn" {
+					role.PermissionsBoundary, err = r.text()
+					return err
+				}
+				return r.skip()
+			})
+		case "Tags":
+			role.Tags, err = r.tags()
+		case "RoleLastUsed":
+			err = r.fields(func(field []byte) (err error) {
+				switch string(field) {
+				case "LastUsedDate":
+					role.LastUsed.Time, err = r.time()
+				case "Region":
+					role.LastUsed.Region, err = r.text()
+				default:
+					err = r.skip()
+				}
+				return err
+			})
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return role, fmt.Errorf("RoleDetail %q: %s: %w", role.Name, name, err)
+		}
+	}
+	if role.LastUsed.Time.IsZero() {
+		role.LastUsed = iamsweep.Usage{}
+	}
+	if a, err := iamsweep.ParseARN(role.ARN); err == nil {
+		role.AccountID = a.AccountID
+	}
+	if hasTrust {
+		role.TrustPolicy = doc(role.ARN, "trust policy", "", trust)
+	}
+	for _, p := range inline {
+		ip := iamsweep.InlinePolicy{Name: p.name}
+		if d := doc(role.ARN, "inline policy", p.name, p.doc); d != nil {
+			ip.Document = *d
+		}
+		role.InlinePolicies = append(role.InlinePolicies, ip)
+	}
+	return role, nil
+}
+
+// fields calls fn with the name of each child of the current element; fn
+// must consume the child (read its text or skip it).
+func (r *elemReader) fields(fn func(name []byte) error) error {
+	for {
+		name, ok, err := r.child()
+		if err != nil || !ok {
+			return err
+		}
+		if err := fn(name); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *elemReader) tags() ([]iamsweep.Tag, error) {
+	var out []iamsweep.Tag
+	err := r.members(func() error {
+		var t iamsweep.Tag
+		err := r.fields(func(field []byte) (err error) {
+			switch string(field) {
+			case "Key":
+				t.Key, err = r.text()
+			case "Value":
+				t.Value, err = r.text()
+			default:
+				err = r.skip()
+			}
+			return err
+		})
+		out = append(out, t)
+		return err
+	})
+	return out, err
+}
+
+func (r *elemReader) instanceProfile() (iamsweep.InstanceProfile, error) {
+	var p iamsweep.InstanceProfile
+	err := r.fields(func(field []byte) (err error) {
+		switch string(field) {
+		case "Path":
+			p.Path, err = r.text()
+		case "InstanceProfileName":
+			p.Name, err = r.text()
+		case "InstanceProfileId":
+			p.ID, err = r.text()
+		case "Arn":
+			p.ARN, err = r.text()
+		case "CreateDate":
+			p.Created, err = r.time()
+		case "Tags":
+			p.Tags, err = r.tags()
+		case "Roles":
+			err = r.members(func() error {
+				return r.fields(func(field []byte) (err error) {
+					if string(field) == "RoleName" {
+						var n string
+						n, err = r.text()
+						p.Roles = append(p.Roles, n)
+						return err
+					}
+					return r.skip()
+				})
+			})
+		default:
+			err = r.skip()
+		}
+		return err
+	})
+	return p, err
+}

@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/spf13/cobra"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/authexport"
+	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/detect"
+	"github.com/iamsweep/iamsweep/internal/report"
+	"github.com/iamsweep/iamsweep/internal/scan"
+)
+
+// ScanOptions are the inputs of the scan command.
+type ScanOptions struct {
+	IO  IO
+	Now func() time.Time
+	// Config is the resolved configuration (defaults, file, environment,
+	// flags), already validated.
+	Config config.Config
+}
+
+func newScanCmd(d deps, runF func(context.Context, *ScanOptions) error) *cobra.Command {
+	opts := &ScanOptions{IO: d.io, Now: d.now}
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Find unused IAM roles in an account or an export",
+		Long: `Scan evaluates every IAM role of the account of the current AWS credentials
+(or of an export made with 'aws iam get-account-authorization-details', with
+--from-file) and gives each a verdict: unused, used or exempt, with a reason.
+
+Every flag can also be set in the YAML file given with --config (the key is
+the flag name) or in an environment variable (IAMSWEEP_ and the flag name in
+upper case, dashes as underscores). Flags win over the environment, which
+wins over the file.`,
+		Example: `  # Offline, on an export:
+  iamsweep scan --from-file examples/account-export.json --as-of 2026-11-23T00:00:00Z
+
+  # Live, with a named profile, as JSON:
+  iamsweep scan --profile audit -o json > findings.json
+
+  # Exempt break-glass roles; fail a pipeline only on unused roles:
+  iamsweep scan --allow '/breakglass-role|/security-*' --fail-on UnusedIAMRole`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			statusOf(cmd.Context()).started = true
+			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
+			if err != nil {
+				return err
+			}
+			opts.Config = cfg
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runScan(cmd.Context(), opts)
+		},
+	}
+	bindSettings(cmd)
+	return cmd
+}
+
+func runScan(ctx context.Context, opts *ScanOptions) error {
+	cfg := opts.Config
+	log := newLogger(opts.IO.ErrOut, cfg.LogLevel, cfg.LogFormat)
+	now := cfg.AsOf
+	if now.IsZero() {
+		now = opts.Now().UTC()
+	}
+	allow, err := detect.NewAllowlist(cfg.Allow)
+	if err != nil {
+		return usageError{err} // Validate has checked it; kept for safety
+	}
+	inv, done, err := inventory(ctx, cfg, opts.IO, log)
+	if err != nil {
+		return err
+	}
+	defer done()
+
+	start := time.Now()
+	res, err := scan.Account(ctx, inv, detect.Options{
+		Now:            now,
+		UnusedDays:     cfg.UnusedDays,
+		Allowlist:      allow,
+		IncludeManaged: cfg.IncludeManaged,
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("scan finished", "principals", len(res.Findings), "unused", res.Counts().Unused, "duration", time.Since(start))
+
+	var out bytes.Buffer
+	switch cfg.Output {
+	case "json":
+		err = report.JSON(&out, res)
+	case "csv":
+		err = report.CSV(&out, res)
+	default:
+		to := report.TableOptions{All: cfg.All}
+		if cfg.Out == "" {
+			to.Color = opts.IO.colorEnabled()
+			if opts.IO.StdoutTTY {
+				to.Width = opts.IO.TerminalWidth
+			}
+		}
+		err = report.Table(&out, res, to)
+	}
+	if err != nil {
+		return fmt.Errorf("render %s: %w", cfg.Output, err)
+	}
+	if err := writeOutput(opts.IO.Out, cfg.Out, out.Bytes()); err != nil {
+		return err
+	}
+	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
+	if failOn.Fails(res) {
+		statusOf(ctx).code = ExitUnused
+	}
+	return nil
+}
+
+// inventory builds the source of principals: an export file, or the live
+// account of the AWS credentials.
+func inventory(ctx context.Context, cfg config.Config, ios IO, log *slog.Logger) (iamsweep.Inventory, func(), error) {
+	if cfg.FromFile != "" {
+		if cfg.FromFile == "-" {
+			return &authexport.Inventory{R: ios.In, Source: "stdin", Log: log}, func() {}, nil
+		}
+		f, err := os.Open(cfg.FromFile)
+		if err != nil {
+			return nil, nil, iamsweep.NewInputError(cfg.FromFile, "", fmt.Errorf("open export: %w", unwrapPathError(err)))
+		}
+		return &authexport.Inventory{R: f, Source: cfg.FromFile, Log: log}, func() { f.Close() }, nil
+	}
+	awsCfg, err := loadAWSConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return awsapi.New(awsCfg, log), func() {}, nil
+}
+
+// loadAWSConfig resolves credentials and settings through the SDK's default
+// chain (environment, shared config and profiles, SSO, container and
+// instance metadata) and checks that credentials exist before any call.
+func loadAWSConfig(ctx context.Context, cfg config.Config) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRetryer(awsapi.NewRetryer(awsapi.RetryOptions{})),
+	}
+	if cfg.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(cfg.Profile))
+	}
+	if cfg.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(cfg.Region))
+	}
+	if cfg.EndpointURL != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(cfg.EndpointURL))
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		var missing awsconfig.SharedConfigProfileNotExistError
+		if errors.As(err, &missing) {
+			return aws.Config{}, usageError{fmt.Errorf("AWS profile %q not found in the shared config or credentials files", cfg.Profile)}
+		}
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if awsCfg.Credentials == nil {
+		return aws.Config{}, fmt.Errorf("%w: none configured", iamsweep.ErrNoCredentials)
+	}
+	if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+		return aws.Config{}, fmt.Errorf("%w (set AWS_PROFILE or --profile, or scan an export offline with --from-file): %v",
+			iamsweep.ErrNoCredentials, err)
+	}
+	return awsCfg, nil
+}
+
+// writeOutput writes data to stdout, or atomically to path: to a temporary
+// file in the same directory, synced, then renamed over path, so a reader
+// never sees half a report and a failure leaves no file behind.
+func writeOutput(stdout io.Writer, path string, data []byte) error {
+	if path == "" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	return writeFileAtomic(path, data)
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated: debug, info, warn, error
+	ho := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, ho))
+	}
+	return slog.New(slog.NewTextHandler(w, ho))
+}
+
+// unwrapPathError drops the operation and path from an *os.PathError, which
+// the caller names already.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

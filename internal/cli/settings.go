@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/config"
+)
+
+// configEnv names the environment variable that may point at a config file.
+const configEnv = "IAMSWEEP_CONFIG"
+
+// bindSettings declares a flag for every setting, with its default and its
+// environment variable in the help.
+func bindSettings(cmd *cobra.Command) {
+	def := config.Default()
+	fs := cmd.Flags()
+	fs.String("config", "", "read settings from this YAML file (env "+configEnv+")")
+	for _, s := range config.Settings {
+		usage := fmt.Sprintf("%s (env %s)", s.Usage, s.Env())
+		switch s.Name {
+		case "unused-days":
+			fs.Int(s.Name, def.UnusedDays, usage)
+		case "output":
+			fs.StringP(s.Name, "o", def.Output, usage)
+		default:
+			switch s.Kind {
+			case "bool":
+				fs.Bool(s.Name, false, usage)
+			case "list":
+				fs.StringArray(s.Name, nil, usage)
+			default:
+				fs.String(s.Name, defaultString(def, s.Name), usage)
+			}
+		}
+	}
+}
+
+func defaultString(c config.Config, name string) string {
+	switch name {
+	case "fail-on":
+		return c.FailOn
+	case "log-level":
+		return c.LogLevel
+	case "log-format":
+		return c.LogFormat
+	}
+	return ""
+}
+
+// resolveConfig builds the configuration: defaults, then the config file,
+// then environment variables, then the flags that were given. It validates
+// the result.
+func resolveConfig(cmd *cobra.Command, getenv func(string) string, stdin io.Reader) (config.Config, error) {
+	fs := cmd.Flags()
+	path, _ := fs.GetString("config")
+	if !fs.Changed("config") {
+		path = getenv(configEnv)
+	}
+	cfg := config.Default()
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return cfg, iamsweep.NewInputError(path, "", fmt.Errorf("open config file: %w", unwrapPathError(err)))
+		}
+		cfg, err = config.Parse(f, path)
+		f.Close()
+		if err != nil {
+			return cfg, err
+		}
+	}
+	for _, s := range config.Settings {
+		v := getenv(s.Env())
+		if v == "" {
+			continue
+		}
+		o := config.Origin{Source: s.Env()}
+		var err error
+		if s.Kind == "list" {
+			err = cfg.SetList(s.Name, []string{v}, o)
+		} else {
+			err = cfg.Set(s.Name, v, o)
+		}
+		if err != nil {
+			return cfg, iamsweep.NewInputError(s.Env(), "", err)
+		}
+	}
+	for _, s := range config.Settings {
+		if !fs.Changed(s.Name) {
+			continue
+		}
+		o := config.Origin{Source: "--" + s.Name}
+		var err error
+		switch s.Kind {
+		case "list":
+			values, _ := fs.GetStringArray(s.Name)
+			err = cfg.SetList(s.Name, values, o)
+		case "int":
+			n, _ := fs.GetInt(s.Name)
+			err = cfg.Set(s.Name, strconv.Itoa(n), o)
+		default:
+			err = cfg.Set(s.Name, fs.Lookup(s.Name).Value.String(), o)
+		}
+		if err != nil {
+			return cfg, iamsweep.NewInputError("--"+s.Name, "", err)
+		}
+	}
+	return cfg, cfg.Validate()
+}

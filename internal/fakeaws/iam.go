@@ -1,0 +1,230 @@
+package fakeaws
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+// iamActions are the IAM actions the fake answers.
+var iamActions = map[string]queryAction{
+	"GetAccountAuthorizationDetails": (*Server).getAccountAuthorizationDetails,
+}
+
+// maxItems reads MaxItems: default def, allowed 1..1000 as in the model.
+func maxItems(req *request, def int) (int, *apiError) {
+	v := req.form.Get("MaxItems")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, errorf(400, "ValidationError", "1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000", v)
+	}
+	return n, nil
+}
+
+// marker encodes a list position as an opaque marker bound to the listing
+// it came from.
+func marker(listing string, offset int) string {
+	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("fakeaws|%s|%d", listing, offset)))
+}
+
+// fromMarker decodes a marker made by marker for the same listing.
+func fromMarker(req *request, listing string) (int, *apiError) {
+	m := req.form.Get("Marker")
+	if m == "" {
+		return 0, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(m)
+	parts := strings.Split(string(raw), "|")
+	if err != nil || len(parts) != 3 || parts[0] != "fakeaws" || parts[1] != listing {
+		return 0, errorf(400, "ValidationError", "Invalid Marker")
+	}
+	n, err := strconv.Atoi(parts[2])
+	if err != nil || n < 0 {
+		return 0, errorf(400, "ValidationError", "Invalid Marker")
+	}
+	return n, nil
+}
+
+// entityFilter reads Filter.member.N; no filter means every entity type.
+func entityFilter(req *request) (map[string]bool, *apiError) {
+	valid := map[string]bool{"User": true, "Role": true, "Group": true, "LocalManagedPolicy": true, "AWSManagedPolicy": true}
+	f := map[string]bool{}
+	for i := 1; ; i++ {
+		v, ok := req.form["Filter.member."+strconv.Itoa(i)]
+		if !ok {
+			break
+		}
+		if !valid[v[0]] {
+			return nil, errorf(400, "ValidationError", "1 validation error detected: Value '[%s]' at 'filter' failed to satisfy constraint: Member must satisfy enum value set: [LocalManagedPolicy, User, Role, Group, AWSManagedPolicy]", v[0])
+		}
+		f[v[0]] = true
+	}
+	if len(f) == 0 {
+		for k := range valid {
+			f[k] = true
+		}
+	}
+	return f, nil
+}
+
+// getAccountAuthorizationDetails pages through users, groups, roles and
+// policies, in that order, MaxItems at a time.
+func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *xmlw) *apiError {
+	filter, e := entityFilter(req)
+	if e != nil {
+		return e
+	}
+	limit, e := maxItems(req, 100)
+	if e != nil {
+		return e
+	}
+	if s.maxPageItems > 0 && limit > s.maxPageItems {
+		limit = s.maxPageItems
+	}
+	listing := "gaad"
+	for _, k := range []string{"User", "Group", "Role", "LocalManagedPolicy", "AWSManagedPolicy"} {
+		if filter[k] {
+			listing += "," + k
+		}
+	}
+	start, e := fromMarker(req, listing)
+	if e != nil {
+		return e
+	}
+
+	// Only roles are modelled so far; the other lists are present and empty.
+	var roles []*Role
+	if filter["Role"] {
+		roles = acct.Roles
+	}
+	total := len(roles)
+	if start > total {
+		return errorf(400, "ValidationError", "Invalid Marker")
+	}
+	end := min(start+limit, total)
+	truncated := end < total
+
+	x.boolean("IsTruncated", truncated)
+	x.empty("UserDetailList")
+	x.empty("GroupDetailList")
+	if end > start {
+		size := 0
+		for _, r := range roles[start:end] {
+			size += len(s.roleDetail(acct, r))
+		}
+		x.b.Grow(size + 1024)
+		x.open("RoleDetailList")
+		for _, r := range roles[start:end] {
+			x.rawBytes(s.roleDetail(acct, r))
+		}
+		x.close("RoleDetailList")
+	} else {
+		x.empty("RoleDetailList")
+	}
+	x.empty("Policies")
+	if truncated {
+		x.elem("Marker", marker(listing, end))
+	}
+	return nil
+}
+
+// roleDetail renders a RoleDetail <member>, caching it on the role.
+func (s *Server) roleDetail(acct *Account, r *Role) []byte {
+	if r.xml != nil {
+		return r.xml
+	}
+	x := &xmlw{}
+	x.open("member")
+	x.elem("Path", r.Path)
+	x.elem("RoleName", r.Name)
+	x.elem("RoleId", r.ID)
+	x.elem("Arn", r.ARN(acct.ID))
+	x.time("CreateDate", r.Created)
+	x.elem("AssumeRolePolicyDocument", policyText(r.TrustPolicy))
+	if len(r.InstanceProfiles) == 0 {
+		x.empty("InstanceProfileList")
+	} else {
+		x.open("InstanceProfileList")
+		for _, p := range r.InstanceProfiles {
+			x.open("member")
+			x.elem("Path", p.Path)
+			x.elem("InstanceProfileName", p.Name)
+			x.elem("InstanceProfileId", p.ID)
+			x.elem("Arn", "arn:aws:iam::"+acct.ID+":instance-profile"+p.Path+p.Name)
+			x.time("CreateDate", p.Created)
+			x.open("Roles")
+			x.open("member")
+			x.elem("Path", r.Path)
+			x.elem("RoleName", r.Name)
+			x.elem("RoleId", r.ID)
+			x.elem("Arn", r.ARN(acct.ID))
+			x.time("CreateDate", r.Created)
+			x.elem("AssumeRolePolicyDocument", policyText(r.TrustPolicy))
+			x.close("member")
+			x.close("Roles")
+			x.close("member")
+		}
+		x.close("InstanceProfileList")
+	}
+	if len(r.Inline) == 0 {
+		x.empty("RolePolicyList")
+	} else {
+		x.open("RolePolicyList")
+		for _, p := range r.Inline {
+			x.open("member")
+			x.elem("PolicyName", p.Name)
+			x.elem("PolicyDocument", policyText(p.Document))
+			x.close("member")
+		}
+		x.close("RolePolicyList")
+	}
+	if len(r.Attached) == 0 {
+		x.empty("AttachedManagedPolicies")
+	} else {
+		x.open("AttachedManagedPolicies")
+		for _, p := range r.Attached {
+			x.open("member")
+			x.elem("PolicyName", p.Name)
+			x.elem("PolicyArn", p.ARN)
+			x.close("member")
+		}
+		x.close("AttachedManagedPolicies")
+	}
+	if r.Boundary != "" {
+		x.open("PermissionsBoundary")
+		x.elem("PermissionsBoundaryType", "Policy")
+		x.elem("PermissionsBoundaryArn", r.Boundary)
+		x.close("PermissionsBoundary")
+	}
+	if len(r.Tags) == 0 {
+		x.empty("Tags")
+	} else {
+		x.open("Tags")
+		for _, t := range r.Tags {
+			x.open("member")
+			x.elem("Key", t.Key)
+			x.elem("Value", t.Value)
+			x.close("member")
+		}
+		x.close("Tags")
+	}
+	if r.LastUsed.IsZero() {
+		x.empty("RoleLastUsed")
+	} else {
+		x.open("RoleLastUsed")
+		x.time("LastUsedDate", r.LastUsed)
+		if r.LastUsedRegion != "" {
+			x.elem("Region", r.LastUsedRegion)
+		}
+		x.close("RoleLastUsed")
+	}
+	x.close("member")
+	r.xml = x.b.Bytes()
+	return r.xml
+}

@@ -1,0 +1,399 @@
+package fakeaws
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"runtime"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Server is a fake AWS endpoint. Create it with New in tests (an
+// httptest.Server closed at the end of the test) or NewServer for a handler
+// to serve yourself (cmd/fakeaws).
+type Server struct {
+	// URL is the base URL of the running httptest server ("" for NewServer).
+	URL string
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	accounts map[string]*Account
+	// defaultAccount receives requests signed with keys the fake has not
+	// issued or been told about.
+	defaultAccount string
+	keys           map[string]string // access key ID -> account ID
+	calls          []Call
+	buckets        map[string]*bucket // account ID -> request rate limiter
+	rng            *rand.Rand
+
+	latency      time.Duration
+	throttleRate float64
+	rateLimit    float64
+	rateBurst    float64
+	maxPageItems int
+	now          func() time.Time
+	faults       []*fault
+}
+
+// Call records one request the fake answered.
+type Call struct {
+	Service   string // "iam", "sts", ...
+	Action    string // "GetAccountAuthorizationDetails"
+	AccountID string
+	// ErrorCode is the AWS error code returned, "" on success.
+	ErrorCode string
+}
+
+// Option configures a Server.
+type Option func(*Server) error
+
+// WithAccounts seeds accounts. The first one seeded is the default: it
+// answers requests signed with any access key the fake does not know.
+func WithAccounts(accounts ...*Account) Option {
+	return func(s *Server) error {
+		for _, a := range accounts {
+			if err := a.normalize(); err != nil {
+				return err
+			}
+			if _, dup := s.accounts[a.ID]; dup {
+				return fmt.Errorf("fakeaws: account %s seeded twice", a.ID)
+			}
+			s.accounts[a.ID] = a
+			for _, r := range a.Roles {
+				s.roleDetail(a, r) // render now, so serving a page is only copying
+			}
+			if s.defaultAccount == "" {
+				s.defaultAccount = a.ID
+			}
+		}
+		return nil
+	}
+}
+
+// WithCredentials makes requests signed with accessKeyID act in accountID.
+func WithCredentials(accessKeyID, accountID string) Option {
+	return func(s *Server) error {
+		s.keys[accessKeyID] = accountID
+		return nil
+	}
+}
+
+// WithLatency delays every response by d, as a network round trip and the
+// service's own work would.
+func WithLatency(d time.Duration) Option {
+	return func(s *Server) error { s.latency = d; return nil }
+}
+
+// WithThrottleRate answers the given fraction (0 to 1) of calls with a
+// Throttling error, chosen by a seeded generator so runs repeat exactly.
+func WithThrottleRate(fraction float64) Option {
+	return func(s *Server) error {
+		if fraction < 0 || fraction > 1 {
+			return fmt.Errorf("fakeaws: throttle rate %v outside 0..1", fraction)
+		}
+		s.throttleRate = fraction
+		return nil
+	}
+}
+
+// WithRateLimit throttles each account above perSecond requests per second
+// (a token bucket holding burst requests), as IAM's per-account token
+// buckets do.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(s *Server) error {
+		s.rateLimit, s.rateBurst = perSecond, float64(burst)
+		return nil
+	}
+}
+
+// WithMaxPageItems makes list calls return at most n items per page even
+// when MaxItems asks for more, as IAM may ("IAM might return fewer than
+// MaxItems ... even when there are more").
+func WithMaxPageItems(n int) Option {
+	return func(s *Server) error { s.maxPageItems = n; return nil }
+}
+
+// WithClock sets the clock the fake uses for creation times and rate
+// limits.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) error { s.now = now; return nil }
+}
+
+// WithFault makes the next n calls of action (in any account, or only in
+// accountID when it is not "") fail with the given HTTP status and AWS
+// error code. n < 0 fails every call.
+func WithFault(accountID, action string, n int, status int, code, message string) Option {
+	return func(s *Server) error {
+		s.faults = append(s.faults, &fault{account: accountID, action: action, left: n, status: status, code: code, message: message})
+		return nil
+	}
+}
+
+type fault struct {
+	account, action string
+	left            int
+	status          int
+	code, message   string
+}
+
+// NewServer returns a fake whose Handler you serve yourself.
+func NewServer(opts ...Option) (*Server, error) {
+	s := &Server{
+		accounts: map[string]*Account{},
+		keys:     map[string]string{},
+		buckets:  map[string]*bucket{},
+		rng:      rand.New(rand.NewPCG(1, 2)),
+		now:      time.Now,
+	}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// New starts a fake on 127.0.0.1 for the duration of the test.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv = httptest.NewServer(s.Handler())
+	s.URL = s.srv.URL
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// Client returns an HTTP client for the test server.
+func (s *Server) Client() *http.Client {
+	if s.srv == nil {
+		return http.DefaultClient
+	}
+	return s.srv.Client()
+}
+
+// Calls returns the calls answered so far, in order.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// CallCount returns how many calls of action were answered (throttled and
+// failed ones included).
+func (s *Server) CallCount(action string) int {
+	n := 0
+	for _, c := range s.Calls() {
+		if c.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
+// Actions returns the distinct "service:Action" names called so far, sorted.
+func (s *Server) Actions() []string {
+	set := map[string]bool{}
+	for _, c := range s.Calls() {
+		set[c.Service+":"+c.Action] = true
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ResetCalls forgets the recorded calls.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	s.calls = nil
+	s.mu.Unlock()
+}
+
+// Account returns the state of an account, for assertions. Do not modify it
+// while requests are in flight.
+func (s *Server) Account(id string) *Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accounts[id]
+}
+
+// request is one decoded API request.
+type request struct {
+	service   string
+	action    string
+	accountID string
+	accessKey string
+	form      url.Values
+	http      *http.Request
+	// arrived is when the request arrived; its response is sent no sooner
+	// than arrived plus the configured latency.
+	arrived time.Time
+}
+
+// apiError is an AWS error response.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	sender  bool
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...), sender: status < 500}
+}
+
+var credentialScope = regexp.MustCompile(`Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+
+// Handler returns the HTTP handler that answers every service.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	req := &request{http: r, arrived: time.Now()}
+	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		writeQueryError(w, "", &apiError{status: 403, code: "MissingAuthenticationToken", message: "Request is missing Authentication Token", sender: true})
+		return
+	}
+	req.accessKey, req.service = m[1], m[3]
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeQueryError(w, req.service, errorf(400, "MalformedQueryString", "read body: %v", err))
+		return
+	}
+
+	switch req.service {
+	case "iam":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			writeQueryError(w, req.service, errorf(400, "MalformedQueryString", "%v", err))
+			return
+		}
+		req.form, req.action = form, form.Get("Action")
+		s.serveQuery(w, req, iamActions, iamNamespace, "2010-05-08")
+	default:
+		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
+	}
+}
+
+// wait holds the response to req until the configured latency has passed
+// since it arrived. The fake's own work happens within that time, as the
+// real service's does within its response time. Timers can fire a
+// millisecond or more late, which would add to every call of a benchmark,
+// so the last stretch is waited out by yielding.
+func (s *Server) wait(req *request) {
+	s.mu.Lock()
+	latency := s.latency
+	s.mu.Unlock()
+	deadline := req.arrived.Add(latency)
+	if d := time.Until(deadline) - timerSlack; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-req.http.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	for time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+}
+
+// timerSlack is how early the timer in wait aims.
+const timerSlack = 2 * time.Millisecond
+
+// before runs what every call goes through: account resolution, injected
+// faults and throttling.
+func (s *Server) before(req *request) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	acct, ok := s.keys[req.accessKey]
+	if !ok {
+		acct = s.defaultAccount
+	}
+	req.accountID = acct
+	if acct == "" || s.accounts[acct] == nil {
+		return errorf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	if e := s.consumeFault(req); e != nil {
+		return e
+	}
+	if s.throttleRate > 0 && s.rng.Float64() < s.throttleRate {
+		return errorf(400, "Throttling", "Rate exceeded")
+	}
+	if s.rateLimit > 0 && !s.allow(acct) {
+		return errorf(400, "Throttling", "Rate exceeded")
+	}
+	return nil
+}
+
+// consumeFault returns the injected fault that matches req, if any, using
+// up one of its occurrences.
+func (s *Server) consumeFault(req *request) *apiError {
+	for _, f := range s.faults {
+		if f.left == 0 || f.action != req.action || (f.account != "" && f.account != req.accountID) {
+			continue
+		}
+		if f.left > 0 {
+			f.left--
+		}
+		return &apiError{status: f.status, code: f.code, message: f.message, sender: f.status < 500}
+	}
+	return nil
+}
+
+func (s *Server) record(req *request, e *apiError) {
+	c := Call{Service: req.service, Action: req.action, AccountID: req.accountID}
+	if e != nil {
+		c.ErrorCode = e.code
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+}
+
+// bucket is a token bucket refilled at rate tokens per second.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (s *Server) allow(account string) bool {
+	now := s.now()
+	b := s.buckets[account]
+	if b == nil {
+		b = &bucket{tokens: s.rateBurst, last: now}
+		s.buckets[account] = b
+	}
+	b.tokens = min(s.rateBurst, b.tokens+now.Sub(b.last).Seconds()*s.rateLimit)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// requestID returns a fresh request ID in AWS's UUID form.
+func (s *Server) requestID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, b := s.rng.Uint64(), s.rng.Uint64()
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, a>>16&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+}

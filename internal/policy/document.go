@@ -1,0 +1,430 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// Parse parses a policy document given as JSON text. It accepts every shape
+// IAM stores: "Statement" as one object or a list; Action, Resource and
+// principal values as a single string or a list; condition values as
+// strings, booleans or numbers, single or listed. Unknown elements are
+// skipped; a repeated element keeps its last value, as IAM does.
+func Parse(data []byte) (iamsweep.PolicyDocument, error) {
+	dec := decoders.Get().(*jsontext.Decoder)
+	defer decoders.Put(dec)
+	dec.Reset(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true))
+	doc, err := Read(dec)
+	if err != nil {
+		return doc, err
+	}
+	if dec.PeekKind() != 0 {
+		return doc, fmt.Errorf("invalid policy document: unexpected data after the document at byte %d", dec.InputOffset())
+	}
+	return doc, nil
+}
+
+// decoders are reused: a scan parses several documents per principal.
+var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(bytes.NewBuffer(nil)) }}
+
+// Decode parses a policy document as IAM's query APIs return it:
+// URL-encoded JSON (RFC 3986). It decodes the text exactly once; a '+' stays
+// a '+', as in botocore's decoding. Text that already starts with '{' is
+// taken as plain JSON, so a document decoded upstream is not decoded twice.
+func Decode(encoded string) (iamsweep.PolicyDocument, error) {
+	return DecodeBytes([]byte(encoded))
+}
+
+// DecodeBytes is Decode for a document held in bytes.
+func DecodeBytes(encoded []byte) (iamsweep.PolicyDocument, error) {
+	if bytes.HasPrefix(bytes.TrimLeft(encoded, " \t\r\n"), []byte("{")) {
+		return Parse(encoded)
+	}
+	bp := buffers.Get().(*[]byte)
+	defer buffers.Put(bp)
+	var err error
+	if *bp, err = percentDecode((*bp)[:0], encoded); err != nil {
+		return iamsweep.PolicyDocument{}, fmt.Errorf("URL-decode policy document: %w", err)
+	}
+	return Parse(*bp)
+}
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// percentDecode appends s to dst with every %XX escape decoded, as
+// url.PathUnescape does: '+' stays '+', and a '%' not followed by two hex
+// digits is an error.
+func percentDecode(dst []byte, s []byte) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' {
+			dst = append(dst, c)
+			continue
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			end := min(i+3, len(s))
+			return dst, fmt.Errorf("invalid URL escape %q", s[i:end])
+		}
+		dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+		i += 2
+	}
+	return dst, nil
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// Read parses the policy document that is the next value of dec, in one
+// pass over its tokens. Errors name the JSON path inside the document.
+func Read(dec *jsontext.Decoder) (iamsweep.PolicyDocument, error) {
+	r := reader{dec: dec, base: len(dec.StackPointer())}
+	doc, err := r.document()
+	if err != nil {
+		return doc, r.wrap(err)
+	}
+	return doc, nil
+}
+
+type reader struct {
+	dec *jsontext.Decoder
+	// base is the length of the decoder's JSON pointer where the document
+	// starts, so errors name paths relative to the document.
+	base int
+	// at is the pointer of the value being read when an error occurred.
+	at string
+}
+
+func (r *reader) wrap(err error) error {
+	var syn *jsontext.SyntacticError
+	if errors.As(err, &syn) {
+		return fmt.Errorf("invalid policy document: %w", err)
+	}
+	where := r.at
+	if where == "" {
+		where = "/"
+	}
+	return fmt.Errorf("invalid policy document at %s: %w", where, err)
+}
+
+// fail records where the reader is and returns err.
+func (r *reader) fail(err error) error {
+	p := string(r.dec.StackPointer())
+	if len(p) >= r.base {
+		p = p[r.base:]
+	}
+	r.at = p
+	return err
+}
+
+func (r *reader) token() (jsontext.Token, error) {
+	tok, err := r.dec.ReadToken()
+	if err != nil {
+		return tok, r.fail(err)
+	}
+	return tok, nil
+}
+
+func (r *reader) expect(kind jsontext.Kind, what string) error {
+	if k := r.dec.PeekKind(); k != kind {
+		return r.fail(fmt.Errorf("want %s, got %s", what, kindName(k)))
+	}
+	_, err := r.token()
+	return err
+}
+
+func (r *reader) str() (string, error) {
+	if k := r.dec.PeekKind(); k != '"' {
+		return "", r.fail(fmt.Errorf("want a string, got %s", kindName(k)))
+	}
+	tok, err := r.token()
+	return tok.String(), err
+}
+
+func (r *reader) skip() error {
+	if err := r.dec.SkipValue(); err != nil {
+		return r.fail(err)
+	}
+	return nil
+}
+
+func (r *reader) document() (iamsweep.PolicyDocument, error) {
+	var doc iamsweep.PolicyDocument
+	if err := r.expect('{', "a policy document object"); err != nil {
+		return doc, err
+	}
+	for r.dec.PeekKind() != '}' {
+		name, err := r.str()
+		if err != nil {
+			return doc, err
+		}
+		switch name {
+		case "Version":
+			doc.Version, err = r.str()
+		case "Id":
+			doc.ID, err = r.str()
+		case "Statement":
+			doc.Statements, err = r.statements()
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return doc, err
+		}
+	}
+	_, err := r.token()
+	return doc, err
+}
+
+func (r *reader) statements() ([]iamsweep.Statement, error) {
+	switch k := r.dec.PeekKind(); k {
+	case 'n':
+		_, err := r.token()
+		return nil, err
+	case '{':
+		s, err := r.statement()
+		if err != nil {
+			return nil, err
+		}
+		return []iamsweep.Statement{s}, nil
+	case '[':
+		if _, err := r.token(); err != nil {
+			return nil, err
+		}
+		out := make([]iamsweep.Statement, 0, 2)
+		for r.dec.PeekKind() != ']' {
+			s, err := r.statement()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		_, err := r.token()
+		return out, err
+	default:
+		return nil, r.fail(fmt.Errorf("Statement: want an object or a list, got %s", kindName(k)))
+	}
+}
+
+func (r *reader) statement() (iamsweep.Statement, error) {
+	var s iamsweep.Statement
+	if err := r.expect('{', "a statement object"); err != nil {
+		return s, err
+	}
+	for r.dec.PeekKind() != '}' {
+		name, err := r.str()
+		if err != nil {
+			return s, err
+		}
+		switch name {
+		case "Sid":
+			s.Sid, err = r.str()
+		case "Effect":
+			s.Effect, err = r.str()
+		case "Principal":
+			s.Principal, err = r.principals()
+		case "NotPrincipal":
+			s.NotPrincipal, err = r.principals()
+		case "Action":
+			s.Actions, err = r.strings()
+		case "NotAction":
+			s.NotActions, err = r.strings()
+		case "Resource":
+			s.Resources, err = r.strings()
+		case "NotResource":
+			s.NotResources, err = r.strings()
+		case "Condition":
+			s.Conditions, err = r.conditions()
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return s, err
+		}
+	}
+	_, err := r.token()
+	return s, err
+}
+
+// strings reads a string or a list of strings; null gives nil.
+func (r *reader) strings() ([]string, error) {
+	switch k := r.dec.PeekKind(); k {
+	case 'n':
+		_, err := r.token()
+		return nil, err
+	case '"':
+		tok, err := r.token()
+		return []string{tok.String()}, err
+	case '[':
+		if _, err := r.token(); err != nil {
+			return nil, err
+		}
+		out := make([]string, 0, 4)
+		for r.dec.PeekKind() != ']' {
+			s, err := r.str()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		_, err := r.token()
+		return out, err
+	default:
+		return nil, r.fail(fmt.Errorf("want a string or a list of strings, got %s", kindName(k)))
+	}
+}
+
+func (r *reader) principals() (*iamsweep.Principals, error) {
+	switch k := r.dec.PeekKind(); k {
+	case 'n':
+		_, err := r.token()
+		return nil, err
+	case '"':
+		s, err := r.str()
+		if err != nil {
+			return nil, err
+		}
+		if s != "*" {
+			return nil, r.fail(fmt.Errorf("a principal given as a string must be \"*\", got %q", s))
+		}
+		return &iamsweep.Principals{Wildcard: true}, nil
+	case '{':
+		if _, err := r.token(); err != nil {
+			return nil, err
+		}
+		p := &iamsweep.Principals{ByType: make(map[string][]string, 1)}
+		for r.dec.PeekKind() != '}' {
+			kind, err := r.str()
+			if err != nil {
+				return nil, err
+			}
+			vals, err := r.strings()
+			if err != nil {
+				return nil, err
+			}
+			p.ByType[kind] = vals
+		}
+		_, err := r.token()
+		return p, err
+	default:
+		return nil, r.fail(fmt.Errorf("want \"*\" or an object of principals, got %s", kindName(k)))
+	}
+}
+
+func (r *reader) conditions() ([]iamsweep.Condition, error) {
+	if r.dec.PeekKind() == 'n' {
+		_, err := r.token()
+		return nil, err
+	}
+	if err := r.expect('{', "an object of condition operators"); err != nil {
+		return nil, err
+	}
+	var out []iamsweep.Condition
+	for r.dec.PeekKind() != '}' {
+		op, err := r.str()
+		if err != nil {
+			return nil, err
+		}
+		if err := r.expect('{', "an object of condition keys"); err != nil {
+			return nil, err
+		}
+		for r.dec.PeekKind() != '}' {
+			key, err := r.str()
+			if err != nil {
+				return nil, err
+			}
+			vals, err := r.conditionValues()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, iamsweep.Condition{Operator: op, Key: key, Values: vals})
+		}
+		if _, err := r.token(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := r.token(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Operator != out[j].Operator {
+			return out[i].Operator < out[j].Operator
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
+
+// conditionValues reads a condition value: a string, boolean or number, or
+// a list of them, each kept in its JSON text form.
+func (r *reader) conditionValues() ([]string, error) {
+	if r.dec.PeekKind() != '[' {
+		s, err := r.scalar()
+		if err != nil {
+			return nil, err
+		}
+		return []string{s}, nil
+	}
+	if _, err := r.token(); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, 2)
+	for r.dec.PeekKind() != ']' {
+		s, err := r.scalar()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	_, err := r.token()
+	return out, err
+}
+
+func (r *reader) scalar() (string, error) {
+	switch k := r.dec.PeekKind(); k {
+	case '"', 't', 'f', '0':
+		tok, err := r.token()
+		return tok.String(), err
+	default:
+		return "", r.fail(fmt.Errorf("want a string, boolean or number condition value, got %s", kindName(k)))
+	}
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case ']', '}':
+		return "the end of a container"
+	default:
+		return "nothing"
+	}
+}

@@ -1,0 +1,17 @@
+package iamsweep
+
+import "context"
+
+// Inventory reads the IAM principals of one AWS account, from the live API
+// or from an export file.
+type Inventory interface {
+	// Roles calls fn once for every role of the account, in the order the
+	// source yields them, and stops at the first error fn returns (which
+	// Roles returns unchanged). Roles are streamed: an implementation does not
+	// hold the whole account in memory.
+	//
+	// Errors: ErrAccessDenied when the caller may not read IAM,
+	// ErrThrottled when throttling outlasted every retry, an *InputError for
+	// a malformed export, and the context's error when ctx ends.
+	Roles(ctx context.Context, fn func(Role) error) error
+}
