@@ -26,14 +26,6 @@ type Summary struct {
 	Truncated bool
 }
 
-// the lists an export may hold; at least one must be present.
-var knownLists = map[string]bool{
-	"UserDetailList":  true,
-	"GroupDetailList": true,
-	"RoleDetailList":  true,
-	"Policies":        true,
-}
-
 // ReadRoles decodes the export in r and calls fn for every role, in file
 // order. source names the input in errors. Malformed input yields an
 // *iamsweep.InputError naming the byte offset and the JSON path of the

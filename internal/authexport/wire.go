@@ -77,11 +77,11 @@ func (w *wireRole) role() (iamsweep.Role, error) {
 	}
 	arn, err := iamsweep.ParseARN(w.Arn)
 	if err != nil {
-		return iamsweep.Role{}, fmt.Errorf("Arn: %w", err)
+		return iamsweep.Role{}, fmt.Errorf("field Arn: %w", err)
 	}
 	arnPath, _, err := arn.IAMResource("role")
 	if err != nil {
-		return iamsweep.Role{}, fmt.Errorf("Arn: %w", err)
+		return iamsweep.Role{}, fmt.Errorf("field Arn: %w", err)
 	}
 	r := iamsweep.Role{
 		AccountID:   arn.AccountID,

@@ -105,8 +105,6 @@ func (x *xmlw) time(name string, t time.Time) {
 
 func (x *xmlw) boolean(name string, v bool) { x.elem(name, strconv.FormatBool(v)) }
 
-func (x *xmlw) integer(name string, v int) { x.elem(name, strconv.Itoa(v)) }
-
 // policyText URL-encodes a policy document as IAM's query APIs return it
 // (RFC 3986: every byte but the unreserved characters percent-encoded).
 func policyText(doc string) string {

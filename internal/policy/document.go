@@ -220,7 +220,7 @@ func (r *reader) statements() ([]iamsweep.Statement, error) {
 		_, err := r.token()
 		return out, err
 	default:
-		return nil, r.fail(fmt.Errorf("Statement: want an object or a list, got %s", kindName(k)))
+		return nil, r.fail(fmt.Errorf("want an object or a list of statements, got %s", kindName(k)))
 	}
 }
 
