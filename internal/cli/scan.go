@@ -95,6 +95,9 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 		Allowlist:      allow,
 		IncludeManaged: cfg.IncludeManaged,
 	})
+	if errors.Is(err, iamsweep.ErrAccessDenied) {
+		return fmt.Errorf("%w\n(the scan needs the permissions in policies/iamsweep-scan.json; see the README, \"IAM permissions\")", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// example is the export the README's first command scans.
+const example = "../../examples/account-export.json"
+
+// asOf is the day the example export was taken.
+const asOf = "2026-11-23T00:00:00Z"
+
+type result struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+// runCLI runs iamsweep in process with the given environment and stdin.
+func runCLI(t *testing.T, env map[string]string, stdin string, tty bool, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ios := IO{
+		In:        strings.NewReader(stdin),
+		Out:       &out,
+		ErrOut:    &errOut,
+		StdoutTTY: tty,
+		StderrTTY: tty,
+		Getenv:    func(k string) string { return env[k] },
+	}
+	now := func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }
+	code := run(t.Context(), args, deps{io: ios, now: now})
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// golden compares got with testdata/<test name>/<name>.golden, rewriting it
+// with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", strings.Split(t.Name(), "/")[0], name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+func TestMain_version(t *testing.T) {
+	r := runCLI(t, nil, "", false, "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "iamsweep ") || r.stderr != "" {
+		t.Errorf("version: %+v", r)
+	}
+}
+
+func TestMain_usageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown command", []string{"sweep"}, `unknown command "sweep"`},
+		{"unknown flag", []string{"scan", "--bogus"}, "unknown flag: --bogus"},
+		{"extra argument", []string{"scan", "extra"}, `unknown command "extra"`},
+		{"bad int flag", []string{"scan", "--unused-days", "ninety"}, `invalid argument "ninety" for "--unused-days"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, nil, "", false, tt.args...)
+			if r.code != ExitUsage {
+				t.Errorf("exit = %d, want %d; stderr: %s", r.code, ExitUsage, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+			if !strings.Contains(r.stderr, tt.want) || !strings.HasPrefix(r.stderr, "iamsweep: ") {
+				t.Errorf("stderr = %q, want it to start with \"iamsweep: \" and contain %q", r.stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestMain_interrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out, errOut bytes.Buffer
+	ios := IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
+	code := run(ctx, []string{"scan", "--from-file", example}, deps{io: ios, now: time.Now})
+	if code != ExitInterrupted {
+		t.Errorf("exit = %d, want %d; stderr: %s", code, ExitInterrupted, errOut.String())
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout = %q, want nothing", out.String())
+	}
+}

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/authexport"
+	"github.com/iamsweep/iamsweep/internal/fakeaws"
+)
+
+// isolateAWS points the SDK's default chain at the given static keys and
+// nothing else: no shared files, no instance metadata.
+func isolateAWS(t *testing.T, accessKey, secret string) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
+
+// exampleAccount seeds a fake account with the roles of the example export.
+func exampleAccount(t *testing.T) *fakeaws.Account {
+	t.Helper()
+	f, err := os.Open(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	acct := &fakeaws.Account{ID: "111122223333"}
+	_, err = authexport.ReadRoles(t.Context(), f, example, func(r iamsweep.Role) error {
+		acct.Roles = append(acct.Roles, fakeaws.RoleFrom(r))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acct
+}
+
+// TestScan_live scans the example account through the real SDK client and
+// the fake IAM endpoint: the findings must be the same as the offline scan
+// of the export it was seeded from.
+func TestScan_live(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	srv := fakeaws.New(t, fakeaws.WithAccounts(exampleAccount(t)), fakeaws.WithMaxPageItems(7))
+	for _, format := range []string{"table", "json", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			srv.ResetCalls()
+			live := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--as-of", asOf, "--allow", "/breakglass/*", "-o", format)
+			offline := runCLI(t, nil, "", false, "scan", "--from-file", example, "--as-of", asOf, "--allow", "/breakglass/*", "-o", format)
+			if live.code != ExitUnused || live.stderr != "" {
+				t.Fatalf("live scan: exit %d, stderr %q", live.code, live.stderr)
+			}
+			if live.stdout != offline.stdout {
+				t.Errorf("live and offline scans differ:\nlive:\n%s\noffline:\n%s", live.stdout, offline.stdout)
+			}
+			// 30 roles at 7 per page: 5 pages, one call each, nothing per role.
+			if got := srv.CallCount("GetAccountAuthorizationDetails"); got != 5 || len(srv.Calls()) != 5 {
+				t.Errorf("%d GetAccountAuthorizationDetails calls of %d in all, want 5 and 5", got, len(srv.Calls()))
+			}
+		})
+	}
+}
+
+func TestScan_liveErrors(t *testing.T) {
+	t.Run("no credentials", func(t *testing.T) {
+		isolateAWS(t, "", "")
+		r := runCLI(t, nil, "", false, "scan", "--endpoint-url", "http://127.0.0.1:9")
+		if r.code != ExitFailure || !strings.Contains(r.stderr, "no valid AWS credentials") || r.stdout != "" {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+	t.Run("unknown profile", func(t *testing.T) {
+		isolateAWS(t, "", "")
+		r := runCLI(t, nil, "", false, "scan", "--profile", "nope")
+		if r.code != ExitUsage || !strings.Contains(r.stderr, `AWS profile "nope" not found`) {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+	t.Run("access denied", func(t *testing.T) {
+		isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "secret")
+		srv := fakeaws.New(t, fakeaws.WithAccounts(exampleAccount(t)),
+			fakeaws.WithFault("", "GetAccountAuthorizationDetails", -1, 403, "AccessDenied",
+				"User: arn:aws:iam::111122223333:user/x is not authorized to perform: iam:GetAccountAuthorizationDetails"))
+		r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL)
+		if r.code != ExitFailure || !strings.Contains(r.stderr, "access denied") || r.stdout != "" {
+			t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "policies/iamsweep-scan.json") {
+			t.Errorf("stderr %q does not point to the policy the scan needs", r.stderr)
+		}
+	})
+	t.Run("invalid keys", func(t *testing.T) {
+		isolateAWS(t, "AKIAUNKNOWN", "secret")
+		// Keys that belong to no account the fake holds: IAM answers
+		// InvalidClientTokenId.
+		srv := fakeaws.New(t, fakeaws.WithCredentials("AKIAUNKNOWN", "999999999999"))
+		r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL)
+		if r.code != ExitFailure || !strings.Contains(r.stderr, "no valid AWS credentials") {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+}

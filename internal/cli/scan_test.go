@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iamsweep/iamsweep/internal/report"
+)
+
+func TestScan_golden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		tty  bool
+		env  map[string]string
+	}{
+		{name: "table", args: []string{"--allow", "/breakglass/*"}},
+		{name: "table-all", args: []string{"--allow", "/breakglass/*", "--all"}},
+		{name: "table-tty", args: []string{"--allow", "/breakglass/*"}, tty: true},
+		{name: "table-tty-no-color", args: []string{"--allow", "/breakglass/*"}, tty: true, env: map[string]string{"NO_COLOR": "1"}},
+		{name: "json", args: []string{"--allow", "/breakglass/*", "-o", "json"}},
+		{name: "csv", args: []string{"--allow", "/breakglass/*", "--output", "csv"}},
+		{name: "include-managed", args: []string{"--include-managed", "--all"}},
+		{name: "unused-days-30", args: []string{"--unused-days", "30"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"scan", "--from-file", example, "--as-of", asOf}, tt.args...)
+			r := runCLI(t, tt.env, "", tt.tty, args...)
+			if r.code != ExitUnused {
+				t.Errorf("exit = %d, want %d (unused roles found); stderr: %s", r.code, ExitUnused, r.stderr)
+			}
+			if r.stderr != "" {
+				t.Errorf("stderr = %q, want nothing", r.stderr)
+			}
+			golden(t, tt.name, r.stdout)
+		})
+	}
+}
+
+func TestScan_jsonContract(t *testing.T) {
+	r := runCLI(t, nil, "", false, "scan", "--from-file", example, "--as-of", asOf, "-o", "json")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	findings, _ := doc["findings"].([]any)
+	if len(findings) != 30 {
+		t.Fatalf("%d findings, want 30", len(findings))
+	}
+	// The field names are a contract that later record types share.
+	for _, key := range []string{"type", "arn", "account_id", "name", "path", "verdict", "reason", "created", "last_used", "last_used_region", "days_unused"} {
+		for i, f := range findings {
+			if _, ok := f.(map[string]any)[key]; !ok {
+				t.Errorf("finding %d has no %q", i, key)
+			}
+		}
+	}
+	if doc["schema_version"] != float64(report.SchemaVersion) {
+		t.Errorf("schema_version = %v", doc["schema_version"])
+	}
+}
+
+func TestScan_exitStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"unused found", nil, ExitUnused},
+		{"fail-on none", []string{"--fail-on", "none"}, ExitOK},
+		{"fail-on role type", []string{"--fail-on", "UnusedIAMRole"}, ExitUnused},
+		{"nothing unused", []string{"--allow", "*"}, ExitOK},
+		{"threshold above every idle period", []string{"--unused-days", "400"}, ExitUnused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"scan", "--from-file", example, "--as-of", asOf}, tt.args...)
+			if r := runCLI(t, nil, "", false, args...); r.code != tt.want {
+				t.Errorf("exit = %d, want %d; stderr: %s", r.code, tt.want, r.stderr)
+			}
+		})
+	}
+}
+
+func TestScan_badInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := write("empty.json", "")
+	truncated := write("truncated.json", `{"RoleDetailList": [{"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a"`)
+	notJSON := write("not.json", "RoleName,Arn\n")
+	notExport := write("roles.json", `{"Roles": []}`)
+	badDate := write("date.json", `{"RoleDetailList": [{"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a", "CreateDate": "yesterday"}]}`)
+	badConfig := write("config.yaml", "unused_days: 30\n")
+
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"missing file", []string{"--from-file", filepath.Join(dir, "nope.json")}, nil, "nope.json: open export: no such file or directory"},
+		{"empty file", []string{"--from-file", empty}, nil, "empty.json: file is empty"},
+		{"truncated file", []string{"--from-file", truncated}, nil, "truncated.json: byte"},
+		{"not JSON", []string{"--from-file", notJSON}, nil, "not.json: byte 0"},
+		{"not an export", []string{"--from-file", notExport}, nil, "not an authorization-details export"},
+		{"bad date", []string{"--from-file", badDate}, nil, `RoleDetailList[0].CreateDate: invalid timestamp "yesterday"`},
+		{"bad pattern", []string{"--from-file", example, "--allow", "/team-[a"}, nil, `--allow: invalid pattern "/team-[a": unclosed '['`},
+		{"bad as-of", []string{"--from-file", example, "--as-of", "tomorrow"}, nil, `--as-of: want an RFC 3339 time`},
+		{"unused-days out of range", []string{"--from-file", example, "--unused-days", "0"}, nil, "--unused-days: must be between 1 and 400"},
+		{"bad output", []string{"--from-file", example, "-o", "xml"}, nil, `--output: want table, json or csv, got "xml"`},
+		{"bad fail-on", []string{"--from-file", example, "--fail-on", "UnusedThing"}, nil, `--fail-on: want any, none or finding types`},
+		{"bad env", []string{"--from-file", example}, map[string]string{"IAMSWEEP_UNUSED_DAYS": "many"}, "IAMSWEEP_UNUSED_DAYS: want a whole number"},
+		{"bad config key", []string{"--from-file", example, "--config", badConfig}, nil, `config.yaml:1: unknown key "unused_days" (did you mean "unused-days"?)`},
+		{"missing config", []string{"--from-file", example, "--config", filepath.Join(dir, "none.yaml")}, nil, "none.yaml: open config file: no such file or directory"},
+		{"from-file with endpoint", []string{"--from-file", example, "--endpoint-url", "http://127.0.0.1:1"}, nil, "--endpoint-url: cannot be combined with from-file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".out")
+			args := append([]string{"scan", "--out", out}, tt.args...)
+			r := runCLI(t, tt.env, "", false, args...)
+			if r.code != ExitUsage {
+				t.Errorf("exit = %d, want %d", r.code, ExitUsage)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+			if lines := strings.Count(r.stderr, "\n"); lines != 1 || !strings.HasPrefix(r.stderr, "iamsweep: ") || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr = %q, want one line starting \"iamsweep: \" containing %q", r.stderr, tt.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("--out file exists after an input error (stat: %v)", err)
+			}
+		})
+	}
+}
+
+func TestScan_out(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "findings.json")
+	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", true, "scan", "--from-file", example, "--as-of", asOf, "-o", "json", "--out", out)
+	if r.code != ExitUnused || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !json.Valid(data) {
+		t.Fatalf("--out file: %v, valid JSON %v", err, json.Valid(data))
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only the output (no temporary files left)", len(entries))
+	}
+}
+
+func TestScan_stdin(t *testing.T) {
+	data, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, string(data), false, "scan", "--from-file", "-", "--as-of", asOf, "--allow", "/breakglass/*")
+	want := runCLI(t, nil, "", false, "scan", "--from-file", example, "--as-of", asOf, "--allow", "/breakglass/*")
+	if r.code != want.code || r.stdout != want.stdout {
+		t.Errorf("stdin scan differs from file scan:\n%s\nvs\n%s", r.stdout, want.stdout)
+	}
+}
+
+func TestScan_configPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "iamsweep.yaml")
+	content := "unused-days: 30\noutput: json\nallow:\n  - /breakglass/*\nfrom-file: " + example + "\nas-of: " + asOf + "\n"
+	if err := os.WriteFile(cfg, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	days := func(r result) float64 {
+		t.Helper()
+		var doc struct {
+			UnusedDays float64 `json:"unused_days"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("not JSON (%v): %s %s", err, r.stdout, r.stderr)
+		}
+		return doc.UnusedDays
+	}
+	if got := days(runCLI(t, nil, "", false, "scan", "--config", cfg)); got != 30 {
+		t.Errorf("from file: unused_days = %v, want 30", got)
+	}
+	env := map[string]string{"IAMSWEEP_UNUSED_DAYS": "60"}
+	if got := days(runCLI(t, env, "", false, "scan", "--config", cfg)); got != 60 {
+		t.Errorf("env over file: unused_days = %v, want 60", got)
+	}
+	if got := days(runCLI(t, env, "", false, "scan", "--config", cfg, "--unused-days", "120")); got != 120 {
+		t.Errorf("flag over env: unused_days = %v, want 120", got)
+	}
+	env = map[string]string{"IAMSWEEP_CONFIG": cfg}
+	if got := days(runCLI(t, env, "", false, "scan")); got != 30 {
+		t.Errorf("IAMSWEEP_CONFIG: unused_days = %v, want 30", got)
+	}
+}
+
+func TestScan_truncatedExportWarns(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "page.json")
+	content := `{"RoleDetailList": [{"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a", "CreateDate": "2020-01-01T00:00:00Z"}], "IsTruncated": true, "Marker": "abc"}`
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", false, "scan", "--from-file", p, "--as-of", asOf)
+	if r.code != ExitUnused || !strings.Contains(r.stderr, "export is truncated") {
+		t.Errorf("exit %d, stderr %q: want exit 4 and a warning about the truncated export", r.code, r.stderr)
+	}
+}
