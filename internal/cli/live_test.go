@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iamsweep/iamsweep"
-	"github.com/iamsweep/iamsweep/internal/authexport"
 	"github.com/iamsweep/iamsweep/internal/fakeaws"
 )
 
@@ -37,11 +35,7 @@ func exampleAccount(t *testing.T) *fakeaws.Account {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	acct := &fakeaws.Account{ID: "111122223333"}
-	_, err = authexport.ReadRoles(t.Context(), f, example, func(r iamsweep.Role) error {
-		acct.Roles = append(acct.Roles, fakeaws.RoleFrom(r))
-		return nil
-	})
+	acct, err := fakeaws.AccountFromExport(t.Context(), f, example)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,10 @@ func newScanCmd(d deps, runF func(context.Context, *ScanOptions) error) *cobra.C
 Every flag can also be set in the YAML file given with --config (the key is
 the flag name) or in an environment variable (IAMSWEEP_ and the flag name in
 upper case, dashes as underscores). Flags win over the environment, which
-wins over the file.`,
+wins over the file.
+
+Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
+2 usage or input error; 4 unused access found; 130 interrupted.`,
 		Example: `  # Offline, on an export:
   iamsweep scan --from-file examples/account-export.json --as-of 2026-11-23T00:00:00Z
 

@@ -221,3 +221,10 @@ func TestScan_truncatedExportWarns(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want exit 4 and a warning about the truncated export", r.code, r.stderr)
 	}
 }
+
+func TestScan_exampleConfig(t *testing.T) {
+	r := runCLI(t, nil, "", false, "scan", "--config", "../../examples/iamsweep.yaml", "--from-file", example, "--as-of", asOf)
+	if r.code != ExitUnused || r.stderr != "" || !strings.Contains(r.stdout, "8 unused, 10 used, 12 exempt") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", r.code, r.stderr, r.stdout)
+	}
+}

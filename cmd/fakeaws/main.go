@@ -1,0 +1,73 @@
+// Command fakeaws serves iamsweep's fake AWS endpoint on 127.0.0.1, seeded
+// from an export, so that the live scan can be tried without an AWS
+// account. It is a development and demo tool, not a test double of record:
+//
+//	go run ./cmd/fakeaws &
+//	AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
+//	  go run ./cmd/iamsweep scan --endpoint-url http://127.0.0.1:4599
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/iamsweep/iamsweep/internal/fakeaws"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:4599", "address to listen on (loopback only)")
+	export := flag.String("export", "examples/account-export.json", "export of aws iam get-account-authorization-details to serve")
+	latency := flag.Duration("latency", 0, "delay every response by this long")
+	throttle := flag.Float64("throttle-rate", 0, "answer this fraction of calls (0-1) with Throttling")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr, *export, *latency, *throttle); err != nil {
+		fmt.Fprintln(os.Stderr, "fakeaws:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, addr, export string, latency time.Duration, throttle float64) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("refusing to listen on %s: the fake serves loopback only", addr)
+	}
+	f, err := os.Open(export)
+	if err != nil {
+		return err
+	}
+	acct, err := fakeaws.AccountFromExport(ctx, f, export)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	srv, err := fakeaws.NewServer(fakeaws.WithAccounts(acct), fakeaws.WithLatency(latency), fakeaws.WithThrottleRate(throttle))
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Addr: addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(shutdown)
+	}()
+	fmt.Fprintf(os.Stderr, "fakeaws: account %s (%d roles from %s) on http://%s\n", acct.ID, len(acct.Roles), export, addr)
+	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
