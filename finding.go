@@ -24,6 +24,15 @@ type FindingType string
 const (
 	// TypeUnusedIAMRole is the record type of an IAM role.
 	TypeUnusedIAMRole FindingType = "UnusedIAMRole"
+	// TypeUnusedIAMUser is the record type of an IAM user as a whole.
+	TypeUnusedIAMUser FindingType = "UnusedIAMUser"
+	// TypeUnusedIAMUserPassword is the record type of a console password.
+	TypeUnusedIAMUserPassword FindingType = "UnusedIAMUserPassword"
+	// TypeUnusedIAMUserAccessKey is the record type of an access key.
+	TypeUnusedIAMUserAccessKey FindingType = "UnusedIAMUserAccessKey"
+	// TypeRootAccessKey is the record type of an access key of the root
+	// user, which should not exist at all.
+	TypeRootAccessKey FindingType = "RootAccessKey"
 )
 
 // Rule is a stable, machine-readable code for the rule that decided a
@@ -39,6 +48,12 @@ const (
 	RuleGracePeriod    Rule = "grace-period"
 	RuleNoRecordedUse  Rule = "no-recorded-use"
 	RuleLastUsed       Rule = "last-used"
+	// RuleNoCredentials: a user without any active password or access key.
+	RuleNoCredentials Rule = "no-credentials"
+	// RuleInactiveKey: an access key that is not active.
+	RuleInactiveKey Rule = "inactive-key"
+	// RuleNoCredentialData: a user the credential report does not hold.
+	RuleNoCredentialData Rule = "no-credential-data"
 )
 
 // Finding is the evaluation of one principal: its identity, the verdict, and
@@ -62,6 +77,11 @@ type Finding struct {
 	// DaysUnused is the number of whole days since LastUsed; nil when no use
 	// is recorded.
 	DaysUnused *int
+	// AccessKeyID is the key of an access key record when known, else "".
+	AccessKeyID string
+	// KeySlot is the credential report slot (1 or 2) of an access key
+	// record, else 0.
+	KeySlot int
 }
 
 // Unused reports whether the finding's verdict is VerdictUnused.

@@ -19,13 +19,10 @@ func CSV(w io.Writer, res iamsweep.ScanResult) error {
 	}
 	for _, f := range res.Findings {
 		r := NewRecord(f)
-		days := ""
-		if r.DaysUnused != nil {
-			days = strconv.Itoa(*r.DaysUnused)
-		}
 		row := []string{
 			r.Type, r.AccountID, r.ARN, r.PrincipalID, csvSafe(r.Name), r.Path, r.Verdict, r.Rule,
-			r.Reason, str(r.Created), str(r.LastUsed), str(r.LastUsedRegion), days,
+			r.Reason, str(r.Created), str(r.LastUsed), str(r.LastUsedRegion), num(r.DaysUnused),
+			str(r.AccessKeyID), num(r.KeySlot),
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -33,6 +30,13 @@ func CSV(w io.Writer, res iamsweep.ScanResult) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+func num(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
 }
 
 func str(p *string) string {

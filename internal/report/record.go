@@ -27,12 +27,14 @@ type Record struct {
 	LastUsed       *string `json:"last_used"`
 	LastUsedRegion *string `json:"last_used_region"`
 	DaysUnused     *int    `json:"days_unused"`
+	AccessKeyID    *string `json:"access_key_id"`
+	KeySlot        *int    `json:"key_slot"`
 }
 
 // columns are the CSV header, in Record's field order.
 var columns = []string{
 	"type", "account_id", "arn", "principal_id", "name", "path", "verdict", "rule", "reason",
-	"created", "last_used", "last_used_region", "days_unused",
+	"created", "last_used", "last_used_region", "days_unused", "access_key_id", "key_slot",
 }
 
 // NewRecord converts a finding. Times are RFC 3339 in UTC; unknown values
@@ -51,6 +53,14 @@ func NewRecord(f iamsweep.Finding) Record {
 		Created:     timestamp(f.Created),
 		LastUsed:    timestamp(f.LastUsed.Time),
 		DaysUnused:  f.DaysUnused,
+	}
+	if f.AccessKeyID != "" {
+		id := f.AccessKeyID
+		r.AccessKeyID = &id
+	}
+	if f.KeySlot != 0 {
+		slot := f.KeySlot
+		r.KeySlot = &slot
 	}
 	if f.LastUsed.Region != "" {
 		region := f.LastUsed.Region

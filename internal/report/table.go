@@ -43,7 +43,7 @@ func Table(w io.Writer, res iamsweep.ScanResult, o TableOptions) error {
 		if !f.LastUsed.IsZero() {
 			lastUsed = f.LastUsed.Time.UTC().Format("2006-01-02")
 		}
-		row := []string{string(f.Verdict), typeLabel(f.Type), iamsweep.JoinPathName(f.Path, f.Name), lastUsed, f.Reason}
+		row := []string{string(f.Verdict), typeLabel(f.Type), principal(f), lastUsed, f.Reason}
 		if multiAccount {
 			row = append([]string{f.AccountID}, row...)
 		}
@@ -133,9 +133,33 @@ func typeLabel(t iamsweep.FindingType) string {
 	switch t {
 	case iamsweep.TypeUnusedIAMRole:
 		return "role"
+	case iamsweep.TypeUnusedIAMUser:
+		return "user"
+	case iamsweep.TypeUnusedIAMUserPassword:
+		return "password"
+	case iamsweep.TypeUnusedIAMUserAccessKey:
+		return "access key"
+	case iamsweep.TypeRootAccessKey:
+		return "root key"
 	default:
 		return string(t)
 	}
+}
+
+// principal names what a row is about: the path and name, and for an
+// access key its ID (or its slot when the ID is not known).
+func principal(f iamsweep.Finding) string {
+	name := iamsweep.JoinPathName(f.Path, f.Name)
+	if f.Type == iamsweep.TypeRootAccessKey {
+		name = "root"
+	}
+	switch {
+	case f.AccessKeyID != "":
+		return name + " " + f.AccessKeyID
+	case f.KeySlot != 0:
+		return fmt.Sprintf("%s key %d", name, f.KeySlot)
+	}
+	return name
 }
 
 // byVerdict orders findings for reading: unused first, then used, then
