@@ -144,12 +144,14 @@ func (r row) bool(name string) (bool, error) {
 	return false, &fieldError{name, fmt.Errorf("invalid value %q: want true, false or not_supported", v)}
 }
 
-// text returns a text column with N/A read as "".
+// text returns a text column with the report's sentinels read as "".
 func (r row) text(name string) string {
-	if v := r.get(name); v != "N/A" {
+	switch v := r.get(name); v {
+	case "N/A", "not_supported", "no_information":
+		return ""
+	default:
 		return v
 	}
-	return ""
 }
 
 func parseRow(rec []string, col map[string]int) (iamsweep.User, error) {
