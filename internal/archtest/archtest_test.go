@@ -22,6 +22,7 @@ var (
 		"internal/report":     true,
 		"internal/config":     true,
 		"internal/authexport": true,
+		"internal/credreport": true,
 	}
 	services    = map[string]bool{"internal/scan": true}
 	adapters    = map[string]bool{"internal/awsapi": true}

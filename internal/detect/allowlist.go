@@ -25,8 +25,9 @@ type Pattern struct {
 // String returns the pattern as the user wrote it.
 func (p Pattern) String() string { return p.text }
 
-// Match reports whether pathName matches the whole pattern.
-func (p Pattern) Match(pathName string) bool { return p.re.MatchString(pathName) }
+// Match reports whether pathName matches the whole pattern. The zero
+// Pattern matches nothing.
+func (p Pattern) Match(pathName string) bool { return p.re != nil && p.re.MatchString(pathName) }
 
 // CompilePattern compiles one shell pattern. It fails on an empty pattern,
 // an unclosed or empty "[...]" set, and a reversed range such as "[z-a]".

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -96,7 +100,7 @@ func unhex(c byte) byte {
 // Read parses the policy document that is the next value of dec, in one
 // pass over its tokens. Errors name the JSON path inside the document.
 func Read(dec *jsontext.Decoder) (iamsweep.PolicyDocument, error) {
-	r := reader{dec: dec, base: len(dec.StackPointer())}
+	r := reader{dec: dec, base: len(dec.StackPointer()), depth: dec.StackDepth()}
 	doc, err := r.document()
 	if err != nil {
 		return doc, r.wrap(err)
@@ -109,6 +113,8 @@ type reader struct {
 	// base is the length of the decoder's JSON pointer where the document
 	// starts, so errors name paths relative to the document.
 	base int
+	// depth is the decoder's stack depth where the document starts.
+	depth int
 	// at is the pointer of the value being read when an error occurred.
 	at string
 }
@@ -135,6 +141,35 @@ func (r *reader) fail(err error) error {
 	return err
 }
 
+// failNext is fail for an error found by peeking at the next value, before
+// reading it. Inside a list the decoder's pointer still names the list or
+// its previous element, so the index of the next element is put in its
+// place.
+//
+// Where a value must follow, anything but the start of a value (nothing,
+// the end of a container, an invalid character) means the text is not
+// JSON; the decoder's own error then says where and why.
+func (r *reader) failNext(err error) error {
+	switch r.dec.PeekKind() {
+	case 'n', 'f', 't', '"', '0', '{', '[':
+	default:
+		if _, synErr := r.dec.ReadToken(); synErr != nil && !errors.Is(synErr, io.EOF) {
+			return r.fail(synErr)
+		}
+	}
+	err = r.fail(err)
+	if r.dec.StackDepth() <= r.depth {
+		return err
+	}
+	if kind, n := r.dec.StackIndex(r.dec.StackDepth()); kind == '[' {
+		if i := strings.LastIndexByte(r.at, '/'); n > 0 && i >= 0 {
+			r.at = r.at[:i]
+		}
+		r.at += "/" + strconv.FormatInt(n, 10)
+	}
+	return err
+}
+
 func (r *reader) token() (jsontext.Token, error) {
 	tok, err := r.dec.ReadToken()
 	if err != nil {
@@ -145,7 +180,7 @@ func (r *reader) token() (jsontext.Token, error) {
 
 func (r *reader) expect(kind jsontext.Kind, what string) error {
 	if k := r.dec.PeekKind(); k != kind {
-		return r.fail(fmt.Errorf("want %s, got %s", what, kindName(k)))
+		return r.failNext(fmt.Errorf("want %s, got %s", what, kindName(k)))
 	}
 	_, err := r.token()
 	return err
@@ -153,7 +188,7 @@ func (r *reader) expect(kind jsontext.Kind, what string) error {
 
 func (r *reader) str() (string, error) {
 	if k := r.dec.PeekKind(); k != '"' {
-		return "", r.fail(fmt.Errorf("want a string, got %s", kindName(k)))
+		return "", r.failNext(fmt.Errorf("want a string, got %s", kindName(k)))
 	}
 	tok, err := r.token()
 	return tok.String(), err
@@ -220,7 +255,7 @@ func (r *reader) statements() ([]iamsweep.Statement, error) {
 		_, err := r.token()
 		return out, err
 	default:
-		return nil, r.fail(fmt.Errorf("want an object or a list of statements, got %s", kindName(k)))
+		return nil, r.failNext(fmt.Errorf("want an object or a list of statements, got %s", kindName(k)))
 	}
 }
 
@@ -288,7 +323,7 @@ func (r *reader) strings() ([]string, error) {
 		_, err := r.token()
 		return out, err
 	default:
-		return nil, r.fail(fmt.Errorf("want a string or a list of strings, got %s", kindName(k)))
+		return nil, r.failNext(fmt.Errorf("want a string or a list of strings, got %s", kindName(k)))
 	}
 }
 
@@ -325,7 +360,7 @@ func (r *reader) principals() (*iamsweep.Principals, error) {
 		_, err := r.token()
 		return p, err
 	default:
-		return nil, r.fail(fmt.Errorf("want \"*\" or an object of principals, got %s", kindName(k)))
+		return nil, r.failNext(fmt.Errorf("want \"*\" or an object of principals, got %s", kindName(k)))
 	}
 }
 
@@ -343,6 +378,8 @@ func (r *reader) conditions() ([]iamsweep.Condition, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A repeated operator keeps its last value, like any repeated element.
+		out = slices.DeleteFunc(out, func(c iamsweep.Condition) bool { return c.Operator == op })
 		if err := r.expect('{', "an object of condition keys"); err != nil {
 			return nil, err
 		}
@@ -355,6 +392,7 @@ func (r *reader) conditions() ([]iamsweep.Condition, error) {
 			if err != nil {
 				return nil, err
 			}
+			out = slices.DeleteFunc(out, func(c iamsweep.Condition) bool { return c.Operator == op && c.Key == key })
 			out = append(out, iamsweep.Condition{Operator: op, Key: key, Values: vals})
 		}
 		if _, err := r.token(); err != nil {
@@ -404,7 +442,7 @@ func (r *reader) scalar() (string, error) {
 		tok, err := r.token()
 		return tok.String(), err
 	default:
-		return "", r.fail(fmt.Errorf("want a string, boolean or number condition value, got %s", kindName(k)))
+		return "", r.failNext(fmt.Errorf("want a string, boolean or number condition value, got %s", kindName(k)))
 	}
 }
 

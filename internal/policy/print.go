@@ -15,7 +15,10 @@ import (
 // single value, as IAM's own examples do; Parse(Marshal(d)) equals d.
 func Marshal(doc iamsweep.PolicyDocument) []byte {
 	var buf bytes.Buffer
-	enc := jsontext.NewEncoder(&buf)
+	// Duplicate names and invalid UTF-8 can only come from a document built
+	// by hand; they are printed (the latter as U+FFFD) rather than failing
+	// half-way through the output.
+	enc := jsontext.NewEncoder(&buf, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	p := printer{enc: enc}
 	p.tok(jsontext.BeginObject)
 	if doc.Version != "" {
@@ -26,12 +29,16 @@ func Marshal(doc iamsweep.PolicyDocument) []byte {
 		p.str("Id")
 		p.str(doc.ID)
 	}
-	p.str("Statement")
-	p.tok(jsontext.BeginArray)
-	for _, s := range doc.Statements {
-		p.statement(s)
+	// Nil statements mean the element is absent, as for Statement's own
+	// elements.
+	if doc.Statements != nil {
+		p.str("Statement")
+		p.tok(jsontext.BeginArray)
+		for _, s := range doc.Statements {
+			p.statement(s)
+		}
+		p.tok(jsontext.EndArray)
 	}
-	p.tok(jsontext.EndArray)
 	p.tok(jsontext.EndObject)
 	return bytes.TrimSpace(buf.Bytes())
 }
@@ -82,6 +89,11 @@ func (p printer) principals(name string, ps *iamsweep.Principals) {
 	p.tok(jsontext.BeginObject)
 	for _, k := range keys {
 		p.str(k)
+		if ps.ByType[k] == nil {
+			// "AWS": null parses to a nil list; print it back as null.
+			p.tok(jsontext.Null)
+			continue
+		}
 		p.values(ps.ByType[k])
 	}
 	p.tok(jsontext.EndObject)
