@@ -32,24 +32,43 @@ type Summary struct {
 // problem; an error from fn is returned unchanged.
 func ReadRoles(ctx context.Context, r io.Reader, source string, fn func(iamsweep.Role) error) (Summary, error) {
 	var sum Summary
-	if _, ok := r.(*bytes.Buffer); !ok {
+	var head []byte
+	if buf, ok := r.(*bytes.Buffer); ok {
+		head = buf.Bytes()
+	} else {
 		// The decoder reads 4 KiB at a time; batch the reads underneath it.
-		r = bufio.NewReaderSize(r, 1<<20)
+		br := bufio.NewReaderSize(r, 1<<20)
+		r = br
+		var err error
+		head, err = br.Peek(len(utf8BOM))
+		switch {
+		case err == nil:
+		case errors.Is(err, io.EOF):
+			// Peek consumed the EOF, so the input is exactly head; do not
+			// read r again (a terminal would wait for more).
+			r = bytes.NewReader(head)
+		default:
+			return sum, &iamsweep.InputError{Source: source, Offset: 0, Err: err}
+		}
+	}
+	if bytes.HasPrefix(head, utf8BOM) {
+		return sum, &iamsweep.InputError{Source: source, Offset: 0,
+			Err: errors.New("file starts with a UTF-8 byte order mark (BOM), which JSON does not allow: save it as UTF-8 without a BOM")}
 	}
 	dec := jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true))
 	fail := func(err error) (Summary, error) { return sum, inputError(source, dec, err) }
 
-	tok, err := dec.ReadToken()
-	if err != nil {
+	if k := dec.PeekKind(); isValue(k) && k != '{' {
+		return sum, &iamsweep.InputError{Source: source, Offset: valueOffset(dec),
+			Err: fmt.Errorf("want a JSON object (the output of aws iam get-account-authorization-details), got %s", kindName(k))}
+	}
+	start := valueOffset(dec)
+	if _, err := dec.ReadToken(); err != nil {
 		if errors.Is(err, io.EOF) {
 			return sum, &iamsweep.InputError{Source: source, Offset: -1,
 				Err: errors.New("file is empty: want the JSON output of aws iam get-account-authorization-details")}
 		}
 		return fail(err)
-	}
-	if tok.Kind() != '{' {
-		return sum, &iamsweep.InputError{Source: source, Offset: 0,
-			Err: fmt.Errorf("want a JSON object (the output of aws iam get-account-authorization-details), got %s", kindName(tok.Kind()))}
 	}
 	found := false
 	for dec.PeekKind() != '}' {
@@ -68,13 +87,18 @@ func ReadRoles(ctx context.Context, r io.Reader, source string, fn func(iamsweep
 			}
 		case "UserDetailList", "GroupDetailList", "Policies":
 			found = true
-			if k := dec.PeekKind(); k != '[' && k != 'n' {
-				return fail(fmt.Errorf("%s: want a list, got %s", name, kindName(k)))
+			if k := dec.PeekKind(); isValue(k) && k != '[' && k != 'n' {
+				return sum, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: name,
+					Err: fmt.Errorf("want a list, got %s", kindName(k))}
 			}
 			if err := dec.SkipValue(); err != nil {
 				return fail(err)
 			}
 		case "IsTruncated":
+			if k := dec.PeekKind(); isValue(k) && k != 't' && k != 'f' && k != 'n' {
+				return sum, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: name,
+					Err: fmt.Errorf("want true or false, got %s", kindName(k))}
+			}
 			tok, err := dec.ReadToken()
 			if err != nil {
 				return fail(err)
@@ -91,24 +115,25 @@ func ReadRoles(ctx context.Context, r io.Reader, source string, fn func(iamsweep
 		return fail(err)
 	}
 	if !found {
-		return sum, &iamsweep.InputError{Source: source, Offset: 0,
+		return sum, &iamsweep.InputError{Source: source, Offset: start,
 			Err: errors.New("not an authorization-details export: it has none of RoleDetailList, UserDetailList, GroupDetailList, Policies (want the output of aws iam get-account-authorization-details)")}
 	}
+	end := dec.InputOffset()
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
-		return sum, &iamsweep.InputError{Source: source, Offset: dec.InputOffset(),
+		return sum, &iamsweep.InputError{Source: source, Offset: end,
 			Err: errors.New("unexpected data after the JSON object: want exactly one object, as the AWS CLI prints it")}
 	}
 	return sum, nil
 }
 
 func readRoles(ctx context.Context, dec *jsontext.Decoder, source string, fn func(iamsweep.Role) error) (int, error) {
-	switch dec.PeekKind() {
-	case 'n':
+	switch k := dec.PeekKind(); {
+	case k == 'n':
 		_, err := dec.ReadToken()
 		return 0, inputError(source, dec, err)
-	case '[':
-	default:
-		return 0, inputError(source, dec, fmt.Errorf("RoleDetailList: want a list, got %s", kindName(dec.PeekKind())))
+	case isValue(k) && k != '[':
+		return 0, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: "RoleDetailList",
+			Err: fmt.Errorf("want a list, got %s", kindName(k))}
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return 0, inputError(source, dec, err)
@@ -121,7 +146,7 @@ func readRoles(ctx context.Context, dec *jsontext.Decoder, source string, fn fun
 				return n, err
 			}
 		}
-		start := dec.InputOffset()
+		start := valueOffset(dec)
 		w = wireRole{}
 		if err := json.UnmarshalDecode(dec, &w); err != nil {
 			return n, inputError(source, dec, err)
@@ -140,6 +165,29 @@ func readRoles(ctx context.Context, dec *jsontext.Decoder, source string, fn fun
 	}
 	return n, nil
 }
+
+// valueOffset returns the byte offset of the value dec.PeekKind has just
+// looked at. InputOffset stops right after the previous token, before the
+// whitespace and the ':' or ',' that lead to the value.
+func valueOffset(dec *jsontext.Decoder) int64 {
+	rest := dec.UnreadBuffer()
+	return dec.InputOffset() + int64(len(rest)-len(bytes.TrimLeft(rest, " \t\r\n:,")))
+}
+
+// isValue reports whether k, from PeekKind, starts a JSON value. At an
+// invalid character PeekKind returns that byte, and 0 at an error or the end
+// of the input; ReadToken or SkipValue then reports the problem itself.
+func isValue(k jsontext.Kind) bool {
+	switch k {
+	case 'n', 'f', 't', '"', '0', '{', '[':
+		return true
+	}
+	return false
+}
+
+// utf8BOM is the byte order mark some Windows editors and PowerShell's
+// Out-File write at the start of a UTF-8 file.
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // inputError converts a decoding error into an *iamsweep.InputError with the
 // byte offset and a readable JSON path.

@@ -119,33 +119,30 @@ func (c *Config) Set(name, value string, o Origin) error {
 	if !ok {
 		return fmt.Errorf("unknown setting %q", name)
 	}
-	var err error
+	// On error the setting keeps its value, like its origin.
 	switch s.Kind {
 	case "int":
-		var n int
-		n, err = strconv.Atoi(strings.TrimSpace(value))
+		n, err := strconv.Atoi(strings.TrimSpace(value))
 		if err != nil {
-			err = fmt.Errorf("want a whole number, got %q", value)
+			return fmt.Errorf("want a whole number, got %q", value)
 		}
 		c.setInt(name, n)
 	case "bool":
-		var b bool
-		b, err = strconv.ParseBool(strings.TrimSpace(value))
+		b, err := strconv.ParseBool(strings.TrimSpace(value))
 		if err != nil {
-			err = fmt.Errorf("want true or false, got %q", value)
+			return fmt.Errorf("want true or false, got %q", value)
 		}
 		c.setBool(name, b)
 	case "time":
-		var t time.Time
-		t, err = ParseTime(value)
+		t, err := ParseTime(value)
+		if err != nil {
+			return err
+		}
 		c.AsOf = t
 	case "list":
 		c.Allow = append(c.Allow, value)
 	default:
 		c.setString(name, value)
-	}
-	if err != nil {
-		return err
 	}
 	c.setOrigin(name, o)
 	return nil

@@ -39,6 +39,9 @@ func Parse(r io.Reader, source string) (Config, error) {
 		return c, nil
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return c, nil // "---" alone, or only comments after it: sets nothing
+	}
 	if root.Kind != yaml.MappingNode {
 		return c, &iamsweep.InputError{Source: source, Line: root.Line, Offset: -1,
 			Err: errors.New("want a mapping of settings (key: value)")}

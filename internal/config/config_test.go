@@ -1,0 +1,570 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// allFields compares Configs including where each value came from.
+var allFields = cmp.AllowUnexported(Config{})
+
+// where is the part of an InputError that locates the problem.
+type where struct {
+	Source string
+	Line   int
+	Offset int64
+	Field  string
+}
+
+func whereOf(t *testing.T, err error) (where, *iamsweep.InputError) {
+	t.Helper()
+	ie, ok := err.(*iamsweep.InputError)
+	if !ok {
+		t.Fatalf("err = %#v (%v), want an *iamsweep.InputError", err, err)
+	}
+	return where{Source: ie.Source, Line: ie.Line, Offset: ie.Offset, Field: ie.Field}, ie
+}
+
+func TestDefault(t *testing.T) {
+	want := Config{
+		UnusedDays: 90,
+		Output:     "table",
+		FailOn:     "any",
+		LogLevel:   "warn",
+		LogFormat:  "text",
+	}
+	got := Default()
+	if diff := cmp.Diff(want, got, allFields); diff != "" {
+		t.Errorf("Default() mismatch (-want +got):\n%s", diff)
+	}
+	if err := got.Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v, want nil", err)
+	}
+	for _, s := range Settings {
+		if _, ok := got.OriginOf(s.Name); ok {
+			t.Errorf("OriginOf(%q) reports an origin for a default", s.Name)
+		}
+	}
+}
+
+func TestSetting_Env(t *testing.T) {
+	tests := []struct {
+		name string
+		want string
+	}{
+		{name: "unused-days", want: "IAMSWEEP_UNUSED_DAYS"},
+		{name: "as-of", want: "IAMSWEEP_AS_OF"},
+		{name: "allow", want: "IAMSWEEP_ALLOW"},
+		{name: "include-managed", want: "IAMSWEEP_INCLUDE_MANAGED"},
+		{name: "endpoint-url", want: "IAMSWEEP_ENDPOINT_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ok := Lookup(tt.name)
+			if !ok {
+				t.Fatalf("Lookup(%q) found nothing", tt.name)
+			}
+			if got := s.Env(); got != tt.want {
+				t.Errorf("Env() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSettings(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Settings {
+		if seen[s.Name] {
+			t.Errorf("setting %q listed twice", s.Name)
+		}
+		seen[s.Name] = true
+		switch s.Kind {
+		case "int", "bool", "string", "time", "list":
+		default:
+			t.Errorf("setting %q has unknown kind %q", s.Name, s.Kind)
+		}
+		if s.Usage == "" {
+			t.Errorf("setting %q has no usage text", s.Name)
+		}
+		if s.Name != strings.ToLower(s.Name) || strings.ContainsAny(s.Name, "_ ") {
+			t.Errorf("setting %q is not kebab-case", s.Name)
+		}
+	}
+	if _, ok := Lookup("unused_days"); ok {
+		t.Error(`Lookup("unused_days") found a setting; names are kebab-case only`)
+	}
+}
+
+func TestConfig_Set(t *testing.T) {
+	o := Origin{Source: "IAMSWEEP_X"}
+	tests := []struct {
+		name    string
+		setting string
+		value   string
+		want    func(*Config) // applied to Default()
+		wantErr string
+	}{
+		{name: "int", setting: "unused-days", value: "30", want: func(c *Config) { c.UnusedDays = 30 }},
+		{name: "int with spaces", setting: "unused-days", value: " 30\n", want: func(c *Config) { c.UnusedDays = 30 }},
+		{name: "int out of range is set, Validate rejects it", setting: "unused-days", value: "0", want: func(c *Config) { c.UnusedDays = 0 }},
+		{name: "negative int", setting: "unused-days", value: "-1", want: func(c *Config) { c.UnusedDays = -1 }},
+		{name: "int word", setting: "unused-days", value: "ninety", wantErr: `want a whole number, got "ninety"`},
+		{name: "int fraction", setting: "unused-days", value: "1.5", wantErr: `want a whole number, got "1.5"`},
+		{name: "int with unit", setting: "unused-days", value: "90d", wantErr: `want a whole number, got "90d"`},
+		{name: "int empty", setting: "unused-days", value: "", wantErr: `want a whole number, got ""`},
+		{name: "int too large", setting: "unused-days", value: "99999999999999999999", wantErr: "want a whole number"},
+
+		{name: "bool true", setting: "include-managed", value: "true", want: func(c *Config) { c.IncludeManaged = true }},
+		{name: "bool false", setting: "all", value: "false", want: func(c *Config) {}},
+		{name: "bool upper case", setting: "all", value: "TRUE", want: func(c *Config) { c.All = true }},
+		{name: "bool with spaces", setting: "all", value: " true ", want: func(c *Config) { c.All = true }},
+		{name: "bool yes", setting: "all", value: "yes", wantErr: `want true or false, got "yes"`},
+		{name: "bool empty", setting: "include-managed", value: "", wantErr: `want true or false, got ""`},
+
+		{name: "time RFC 3339", setting: "as-of", value: "2026-11-23T00:00:00Z",
+			want: func(c *Config) { c.AsOf = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }},
+		{name: "time date", setting: "as-of", value: "2026-11-23",
+			want: func(c *Config) { c.AsOf = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }},
+		{name: "time bad", setting: "as-of", value: "tomorrow", wantErr: `want an RFC 3339 time such as 2026-11-23T00:00:00Z, got "tomorrow"`},
+
+		{name: "list appends", setting: "allow", value: "/breakglass/*|/ops/*", want: func(c *Config) { c.Allow = []string{"/breakglass/*|/ops/*"} }},
+
+		{name: "output", setting: "output", value: "json", want: func(c *Config) { c.Output = "json" }},
+		{name: "out", setting: "out", value: "report.csv", want: func(c *Config) { c.Out = "report.csv" }},
+		{name: "fail-on", setting: "fail-on", value: "none", want: func(c *Config) { c.FailOn = "none" }},
+		{name: "from-file", setting: "from-file", value: "-", want: func(c *Config) { c.FromFile = "-" }},
+		{name: "profile", setting: "profile", value: "prod", want: func(c *Config) { c.Profile = "prod" }},
+		{name: "region", setting: "region", value: "eu-west-1", want: func(c *Config) { c.Region = "eu-west-1" }},
+		{name: "endpoint-url", setting: "endpoint-url", value: "http://127.0.0.1:4566", want: func(c *Config) { c.EndpointURL = "http://127.0.0.1:4566" }},
+		{name: "log-level", setting: "log-level", value: "debug", want: func(c *Config) { c.LogLevel = "debug" }},
+		{name: "log-format", setting: "log-format", value: "json", want: func(c *Config) { c.LogFormat = "json" }},
+		{name: "string is not checked by Set", setting: "output", value: "yaml", want: func(c *Config) { c.Output = "yaml" }},
+		{name: "empty string", setting: "profile", value: "", want: func(c *Config) {}},
+
+		{name: "unknown setting", setting: "unused_days", value: "30", wantErr: `unknown setting "unused_days"`},
+		{name: "config is not a setting", setting: "config", value: "x.yaml", wantErr: `unknown setting "config"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			err := c.Set(tt.setting, tt.value, o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Set(%q, %q) = %v, want error containing %q", tt.setting, tt.value, err, tt.wantErr)
+				}
+				// A failed Set changes nothing.
+				if diff := cmp.Diff(Default(), c, allFields); diff != "" {
+					t.Errorf("failed Set changed the config (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Set(%q, %q): %v", tt.setting, tt.value, err)
+			}
+			want := Default()
+			tt.want(&want)
+			want.setOrigin(tt.setting, o)
+			if diff := cmp.Diff(want, c, allFields); diff != "" {
+				t.Errorf("Set(%q, %q) mismatch (-want +got):\n%s", tt.setting, tt.value, diff)
+			}
+		})
+	}
+}
+
+func TestConfig_Set_keepsValueOnError(t *testing.T) {
+	file := Origin{Source: "iamsweep.yaml", Line: 2}
+	c := Default()
+	for _, s := range []struct{ name, value string }{{"unused-days", "30"}, {"all", "true"}, {"as-of", "2026-11-23"}} {
+		if err := c.Set(s.name, s.value, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := c
+	env := Origin{Source: "IAMSWEEP_X"}
+	for _, s := range []struct{ name, value string }{{"unused-days", "x"}, {"all", "x"}, {"as-of", "x"}} {
+		if err := c.Set(s.name, s.value, env); err == nil {
+			t.Fatalf("Set(%q, %q) succeeded", s.name, s.value)
+		}
+	}
+	if diff := cmp.Diff(before, c, allFields); diff != "" {
+		t.Errorf("failed Set calls changed the config (-want +got):\n%s", diff)
+	}
+}
+
+func TestConfig_Set_precedence(t *testing.T) {
+	// The entry points apply file, then environment, then flags; the last
+	// Set wins and its origin is the one errors name.
+	c := Default()
+	steps := []struct {
+		value  string
+		origin Origin
+	}{
+		{"10", Origin{Source: "iamsweep.yaml", Line: 3}},
+		{"20", Origin{Source: "IAMSWEEP_UNUSED_DAYS"}},
+		{"500", Origin{Source: "--unused-days"}},
+	}
+	for _, s := range steps {
+		if err := c.Set("unused-days", s.value, s.origin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.UnusedDays != 500 {
+		t.Errorf("UnusedDays = %d, want 500", c.UnusedDays)
+	}
+	if o, ok := c.OriginOf("unused-days"); !ok || o != (Origin{Source: "--unused-days"}) {
+		t.Errorf("OriginOf = %+v, %t; want the flag", o, ok)
+	}
+	got, _ := whereOf(t, c.Validate())
+	if diff := cmp.Diff(where{Source: "--unused-days", Offset: -1}, got); diff != "" {
+		t.Errorf("Validate error location mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestConfig_SetList(t *testing.T) {
+	o := Origin{Source: "--allow"}
+	tests := []struct {
+		name    string
+		setting string
+		start   []string
+		values  []string
+		want    []string
+		wantErr string
+	}{
+		{name: "replaces", setting: "allow", start: []string{"/old"}, values: []string{"/a", "/b|/c"}, want: []string{"/a", "/b|/c"}},
+		{name: "empty list clears", setting: "allow", start: []string{"/old"}, values: []string{}, want: nil},
+		{name: "nil clears", setting: "allow", start: []string{"/old"}, values: nil, want: nil},
+		{name: "not a list", setting: "output", start: []string{"/old"}, values: []string{"json"}, want: []string{"/old"}, wantErr: `"output" is not a list setting`},
+		{name: "unknown", setting: "allowlist", start: []string{"/old"}, values: []string{"/a"}, want: []string{"/old"}, wantErr: `"allowlist" is not a list setting`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.Allow = tt.start
+			err := c.SetList(tt.setting, tt.values, o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("SetList = %v, want error containing %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, c.Allow); diff != "" {
+				t.Errorf("Allow mismatch (-want +got):\n%s", diff)
+			}
+			if got, ok := c.OriginOf(tt.setting); ok != (tt.wantErr == "") || (ok && got != o) {
+				t.Errorf("OriginOf(%q) = %+v, %t", tt.setting, got, ok)
+			}
+		})
+	}
+	t.Run("copies the values", func(t *testing.T) {
+		values := []string{"/a"}
+		c := Default()
+		if err := c.SetList("allow", values, o); err != nil {
+			t.Fatal(err)
+		}
+		values[0] = "/changed"
+		if c.Allow[0] != "/a" {
+			t.Errorf("Allow shares the caller's slice: %q", c.Allow)
+		}
+	})
+}
+
+func TestParseTime(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Time
+		wantErr bool
+	}{
+		{in: "2026-11-23T00:00:00Z", want: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)},
+		{in: "2026-11-23T12:30:45.123Z", want: time.Date(2026, 11, 23, 12, 30, 45, 123e6, time.UTC)},
+		{in: "2026-11-23T02:00:00+02:00", want: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)},
+		{in: "2026-11-22T19:00:00-05:00", want: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)},
+		{in: "2026-11-23", want: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)},
+		{in: "  2026-11-23\n", want: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)},
+		{in: "2024-02-29", want: time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
+		{in: "2026-02-29", wantErr: true},
+		{in: "2026-11-23T00:00:00", wantErr: true}, // no zone
+		{in: "2026-11-23 00:00:00Z", wantErr: true},
+		{in: "23/11/2026", wantErr: true},
+		{in: "1764000000", wantErr: true},
+		{in: "now", wantErr: true},
+		{in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseTime(tt.in)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("ParseTime(%q) = %v, want an error", tt.in, got)
+				}
+				if !strings.Contains(err.Error(), "want an RFC 3339 time") {
+					t.Errorf("error %q does not say what is wanted", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseTime(%q): %v", tt.in, err)
+			}
+			if !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("ParseTime(%q) = %v, want %v in UTC", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// set is one Set or SetList call.
+type set struct {
+	name   string
+	value  string
+	list   []string // SetList when not nil
+	origin Origin
+}
+
+func TestConfig_Validate(t *testing.T) {
+	file := func(line int) Origin { return Origin{Source: "iamsweep.yaml", Line: line} }
+	env := func(name string) Origin { return Origin{Source: name} }
+	flag := func(name string) Origin { return Origin{Source: "--" + name} }
+	tests := []struct {
+		name    string
+		sets    []set
+		want    *where // nil: valid
+		wantMsg string
+	}{
+		{name: "defaults"},
+
+		// unused-days: 1 to 400.
+		{name: "unused-days 0", sets: []set{{name: "unused-days", value: "0", origin: file(3)}},
+			want: &where{Source: "iamsweep.yaml", Line: 3, Offset: -1, Field: "unused-days"}, wantMsg: "must be between 1 and 400 (IAM records use for 400 days), got 0"},
+		{name: "unused-days 1", sets: []set{{name: "unused-days", value: "1", origin: file(3)}}},
+		{name: "unused-days 400", sets: []set{{name: "unused-days", value: "400", origin: file(3)}}},
+		{name: "unused-days 401", sets: []set{{name: "unused-days", value: "401", origin: file(3)}},
+			want: &where{Source: "iamsweep.yaml", Line: 3, Offset: -1, Field: "unused-days"}, wantMsg: "got 401"},
+		{name: "unused-days negative from env", sets: []set{{name: "unused-days", value: "-7", origin: env("IAMSWEEP_UNUSED_DAYS")}},
+			want: &where{Source: "IAMSWEEP_UNUSED_DAYS", Offset: -1, Field: "unused-days"}, wantMsg: "got -7"},
+		{name: "unused-days from flag has no field", sets: []set{{name: "unused-days", value: "1000", origin: flag("unused-days")}},
+			want: &where{Source: "--unused-days", Offset: -1}, wantMsg: "got 1000"},
+
+		// allow.
+		{name: "valid patterns", sets: []set{{name: "allow", list: []string{"/breakglass/*", "/service-role/[a-z]*|/ops/?x", "[!a]*"}, origin: file(5)}}},
+		{name: "empty allowlist", sets: []set{{name: "allow", list: []string{}, origin: file(5)}}},
+		{name: "one invalid pattern", sets: []set{{name: "allow", value: "/ops/[", origin: env("IAMSWEEP_ALLOW")}},
+			want: &where{Source: "IAMSWEEP_ALLOW", Offset: -1, Field: "allow"}, wantMsg: `invalid pattern "/ops/["`},
+		{name: "second value invalid reports its index", sets: []set{{name: "allow", list: []string{"/ok/*", "/a|/b[z-a]"}, origin: file(7)}},
+			want: &where{Source: "iamsweep.yaml", Line: 7, Offset: -1, Field: "allow"}, wantMsg: "value 2: invalid pattern \"/b[z-a]\": reversed range z-a"},
+		{name: "first of three invalid", sets: []set{{name: "allow", list: []string{"", "/a", "/b"}, origin: flag("allow")}},
+			want: &where{Source: "--allow", Offset: -1}, wantMsg: "value 1: empty pattern"},
+		{name: "empty pattern inside a value", sets: []set{{name: "allow", value: "/a||/b", origin: flag("allow")}},
+			want: &where{Source: "--allow", Offset: -1}, wantMsg: "empty pattern"},
+
+		// output.
+		{name: "output json", sets: []set{{name: "output", value: "json", origin: flag("output")}}},
+		{name: "output csv", sets: []set{{name: "output", value: "csv", origin: flag("output")}}},
+		{name: "output yaml", sets: []set{{name: "output", value: "yaml", origin: file(2)}},
+			want: &where{Source: "iamsweep.yaml", Line: 2, Offset: -1, Field: "output"}, wantMsg: `want table, json or csv, got "yaml"`},
+		{name: "output upper case", sets: []set{{name: "output", value: "JSON", origin: flag("output")}},
+			want: &where{Source: "--output", Offset: -1}, wantMsg: `got "JSON"`},
+		{name: "output empty", sets: []set{{name: "output", value: "", origin: env("IAMSWEEP_OUTPUT")}},
+			want: &where{Source: "IAMSWEEP_OUTPUT", Offset: -1, Field: "output"}, wantMsg: `got ""`},
+
+		// fail-on.
+		{name: "fail-on any", sets: []set{{name: "fail-on", value: "any", origin: flag("fail-on")}}},
+		{name: "fail-on none", sets: []set{{name: "fail-on", value: "none", origin: flag("fail-on")}}},
+		{name: "fail-on a type", sets: []set{{name: "fail-on", value: "UnusedIAMRole", origin: flag("fail-on")}}},
+		{name: "fail-on a list with spaces", sets: []set{{name: "fail-on", value: "UnusedIAMRole, UnusedIAMRole", origin: flag("fail-on")}}},
+		{name: "fail-on unknown type", sets: []set{{name: "fail-on", value: "UnusedIAMUserPassword", origin: file(4)}},
+			want: &where{Source: "iamsweep.yaml", Line: 4, Offset: -1, Field: "fail-on"}, wantMsg: `want any, none or finding types (UnusedIAMRole), got "UnusedIAMUserPassword"`},
+		{name: "fail-on wrong case", sets: []set{{name: "fail-on", value: "unusediamrole", origin: flag("fail-on")}},
+			want: &where{Source: "--fail-on", Offset: -1}, wantMsg: `got "unusediamrole"`},
+		{name: "fail-on trailing comma", sets: []set{{name: "fail-on", value: "UnusedIAMRole,", origin: flag("fail-on")}},
+			want: &where{Source: "--fail-on", Offset: -1}, wantMsg: `got ""`},
+
+		// log-level and log-format.
+		{name: "log-level debug", sets: []set{{name: "log-level", value: "debug", origin: flag("log-level")}}},
+		{name: "log-level error", sets: []set{{name: "log-level", value: "error", origin: flag("log-level")}}},
+		{name: "log-level trace", sets: []set{{name: "log-level", value: "trace", origin: env("IAMSWEEP_LOG_LEVEL")}},
+			want: &where{Source: "IAMSWEEP_LOG_LEVEL", Offset: -1, Field: "log-level"}, wantMsg: `want debug, info, warn or error, got "trace"`},
+		{name: "log-level warning", sets: []set{{name: "log-level", value: "warning", origin: flag("log-level")}},
+			want: &where{Source: "--log-level", Offset: -1}, wantMsg: `got "warning"`},
+		{name: "log-format json", sets: []set{{name: "log-format", value: "json", origin: flag("log-format")}}},
+		{name: "log-format logfmt", sets: []set{{name: "log-format", value: "logfmt", origin: file(9)}},
+			want: &where{Source: "iamsweep.yaml", Line: 9, Offset: -1, Field: "log-format"}, wantMsg: `want text or json, got "logfmt"`},
+
+		// endpoint-url.
+		{name: "endpoint http", sets: []set{{name: "endpoint-url", value: "http://127.0.0.1:4566", origin: flag("endpoint-url")}}},
+		{name: "endpoint https with path", sets: []set{{name: "endpoint-url", value: "https://iam.amazonaws.com/", origin: flag("endpoint-url")}}},
+		{name: "endpoint ftp", sets: []set{{name: "endpoint-url", value: "ftp://iam.amazonaws.com", origin: flag("endpoint-url")}},
+			want: &where{Source: "--endpoint-url", Offset: -1}, wantMsg: `want an http or https URL such as https://iam.amazonaws.com, got "ftp://iam.amazonaws.com"`},
+		{name: "endpoint without host", sets: []set{{name: "endpoint-url", value: "http://", origin: env("IAMSWEEP_ENDPOINT_URL")}},
+			want: &where{Source: "IAMSWEEP_ENDPOINT_URL", Offset: -1, Field: "endpoint-url"}, wantMsg: `got "http://"`},
+		{name: "endpoint without scheme", sets: []set{{name: "endpoint-url", value: "localhost:4566", origin: file(6)}},
+			want: &where{Source: "iamsweep.yaml", Line: 6, Offset: -1, Field: "endpoint-url"}, wantMsg: `got "localhost:4566"`},
+		{name: "endpoint host only", sets: []set{{name: "endpoint-url", value: "iam.amazonaws.com", origin: flag("endpoint-url")}},
+			want: &where{Source: "--endpoint-url", Offset: -1}, wantMsg: "want an http or https URL"},
+		{name: "endpoint unparsable", sets: []set{{name: "endpoint-url", value: "http://[::1", origin: flag("endpoint-url")}},
+			want: &where{Source: "--endpoint-url", Offset: -1}, wantMsg: "want an http or https URL"},
+
+		// from-file excludes the AWS connection settings.
+		{name: "from-file alone", sets: []set{{name: "from-file", value: "export.json", origin: flag("from-file")}}},
+		{name: "from-file with region", sets: []set{{name: "from-file", value: "export.json", origin: flag("from-file")}, {name: "region", value: "eu-west-1", origin: file(2)}}},
+		{name: "profile and endpoint without from-file", sets: []set{{name: "profile", value: "p", origin: flag("profile")}, {name: "endpoint-url", value: "http://127.0.0.1:1", origin: flag("endpoint-url")}}},
+		{name: "from-file with profile", sets: []set{{name: "from-file", value: "export.json", origin: flag("from-file")}, {name: "profile", value: "prod", origin: file(8)}},
+			want: &where{Source: "iamsweep.yaml", Line: 8, Offset: -1, Field: "profile"}, wantMsg: "cannot be combined with from-file"},
+		{name: "from-file with endpoint-url", sets: []set{{name: "from-file", value: "-", origin: file(1)}, {name: "endpoint-url", value: "http://127.0.0.1:1", origin: flag("endpoint-url")}},
+			want: &where{Source: "--endpoint-url", Offset: -1}, wantMsg: "cannot be combined with from-file"},
+		{name: "from-file with both names endpoint-url", sets: []set{{name: "from-file", value: "x", origin: flag("from-file")}, {name: "profile", value: "p", origin: flag("profile")}, {name: "endpoint-url", value: "http://127.0.0.1:1", origin: env("IAMSWEEP_ENDPOINT_URL")}},
+			want: &where{Source: "IAMSWEEP_ENDPOINT_URL", Offset: -1, Field: "endpoint-url"}, wantMsg: "cannot be combined with from-file"},
+
+		// The first problem in setting order is reported.
+		{name: "several problems", sets: []set{{name: "log-format", value: "x", origin: flag("log-format")}, {name: "output", value: "x", origin: flag("output")}, {name: "unused-days", value: "0", origin: file(1)}},
+			want: &where{Source: "iamsweep.yaml", Line: 1, Offset: -1, Field: "unused-days"}, wantMsg: "got 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			for _, s := range tt.sets {
+				var err error
+				if s.list != nil {
+					err = c.SetList(s.name, s.list, s.origin)
+				} else {
+					err = c.Set(s.name, s.value, s.origin)
+				}
+				if err != nil {
+					t.Fatalf("Set(%q): %v", s.name, err)
+				}
+			}
+			err := c.Validate()
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			got, ie := whereOf(t, err)
+			if diff := cmp.Diff(*tt.want, got); diff != "" {
+				t.Errorf("error location mismatch (-want +got):\n%s\nerror: %v", diff, err)
+			}
+			if !strings.Contains(ie.Err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not contain %q", ie.Err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestConfig_Validate_defaultOrigin(t *testing.T) {
+	// A value set directly, not through Set, has no recorded origin.
+	c := Default()
+	c.UnusedDays = 0
+	got, _ := whereOf(t, c.Validate())
+	if diff := cmp.Diff(where{Source: "default", Offset: -1, Field: "unused-days"}, got); diff != "" {
+		t.Errorf("error location mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestConfig_Validate_errorText(t *testing.T) {
+	tests := []struct {
+		name string
+		set  set
+		want string
+	}{
+		{name: "file", set: set{name: "unused-days", value: "0", origin: Origin{Source: "iamsweep.yaml", Line: 3}},
+			want: "iamsweep.yaml:3: unused-days: must be between 1 and 400 (IAM records use for 400 days), got 0"},
+		{name: "env", set: set{name: "output", value: "xml", origin: Origin{Source: "IAMSWEEP_OUTPUT"}},
+			want: `IAMSWEEP_OUTPUT: output: want table, json or csv, got "xml"`},
+		{name: "flag", set: set{name: "output", value: "xml", origin: Origin{Source: "--output"}},
+			want: `--output: want table, json or csv, got "xml"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			if err := c.Set(tt.set.name, tt.set.value, tt.set.origin); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Validate()
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Validate() = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFailOn(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    FailOn
+		wantErr string
+	}{
+		{in: "any", want: FailOn{}},
+		{in: "", want: FailOn{}},
+		{in: " any ", want: FailOn{}},
+		{in: "none", want: FailOn{Never: true}},
+		{in: "UnusedIAMRole", want: FailOn{Types: []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole}}},
+		{in: " UnusedIAMRole ,UnusedIAMRole", want: FailOn{Types: []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMRole}}},
+		{in: "all", wantErr: `got "all"`},
+		{in: "any,none", wantErr: `got "any"`},
+		{in: "UnusedIAMRole,UnusedAccessKey", wantErr: `got "UnusedAccessKey"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseFailOn(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseFailOn(%q) = %+v, %v; want error containing %q", tt.in, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseFailOn(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+func TestFailOn_Fails(t *testing.T) {
+	const otherType iamsweep.FindingType = "UnusedIAMUserAccessKey"
+	finding := func(typ iamsweep.FindingType, v iamsweep.Verdict) iamsweep.Finding {
+		return iamsweep.Finding{Type: typ, Verdict: v}
+	}
+	unusedRole := iamsweep.ScanResult{Findings: []iamsweep.Finding{
+		finding(iamsweep.TypeUnusedIAMRole, iamsweep.VerdictUsed),
+		finding(iamsweep.TypeUnusedIAMRole, iamsweep.VerdictUnused),
+	}}
+	nothingUnused := iamsweep.ScanResult{Findings: []iamsweep.Finding{
+		finding(iamsweep.TypeUnusedIAMRole, iamsweep.VerdictUsed),
+		finding(iamsweep.TypeUnusedIAMRole, iamsweep.VerdictExempt),
+	}}
+	otherUnused := iamsweep.ScanResult{Findings: []iamsweep.Finding{
+		finding(iamsweep.TypeUnusedIAMRole, iamsweep.VerdictUsed),
+		finding(otherType, iamsweep.VerdictUnused),
+	}}
+	roles := []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole}
+	tests := []struct {
+		name   string
+		failOn FailOn
+		res    iamsweep.ScanResult
+		want   bool
+	}{
+		{name: "any with an unused role", failOn: FailOn{}, res: unusedRole, want: true},
+		{name: "any with nothing unused", failOn: FailOn{}, res: nothingUnused, want: false},
+		{name: "any with no findings", failOn: FailOn{}, res: iamsweep.ScanResult{}, want: false},
+		{name: "any counts every type", failOn: FailOn{}, res: otherUnused, want: true},
+		{name: "none with an unused role", failOn: FailOn{Never: true}, res: unusedRole, want: false},
+		{name: "role type with an unused role", failOn: FailOn{Types: roles}, res: unusedRole, want: true},
+		{name: "role type ignores other types", failOn: FailOn{Types: roles}, res: otherUnused, want: false},
+		{name: "role type with nothing unused", failOn: FailOn{Types: roles}, res: nothingUnused, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.failOn.Fails(tt.res); got != tt.want {
+				t.Errorf("Fails() = %t, want %t", got, tt.want)
+			}
+		})
+	}
+}

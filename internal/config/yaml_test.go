@@ -1,0 +1,339 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParse_everyKey(t *testing.T) {
+	const in = `# iamsweep settings
+unused-days: 120
+as-of: 2026-11-23T00:00:00Z
+allow:
+  - /breakglass/*
+  - "/service-role/*|/ops/*"
+include-managed: true
+output: json
+out: findings.json
+all: false
+fail-on: UnusedIAMRole
+from-file: export.json
+profile: "prod"
+region: eu-west-1
+endpoint-url: 'http://127.0.0.1:4566'
+log-level: debug
+log-format: json
+`
+	got, err := Parse(strings.NewReader(in), "iamsweep.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		UnusedDays:     120,
+		AsOf:           time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		Allow:          []string{"/breakglass/*", "/service-role/*|/ops/*"},
+		IncludeManaged: true,
+		Output:         "json",
+		Out:            "findings.json",
+		All:            false,
+		FailOn:         "UnusedIAMRole",
+		FromFile:       "export.json",
+		Profile:        "prod",
+		Region:         "eu-west-1",
+		EndpointURL:    "http://127.0.0.1:4566",
+		LogLevel:       "debug",
+		LogFormat:      "json",
+	}
+	// Each origin is the line of the value; a block list starts on the
+	// line of its first item.
+	lines := map[string]int{
+		"unused-days": 2, "as-of": 3, "allow": 5, "include-managed": 7, "output": 8, "out": 9, "all": 10,
+		"fail-on": 11, "from-file": 12, "profile": 13, "region": 14, "endpoint-url": 15, "log-level": 16, "log-format": 17,
+	}
+	if len(lines) != len(Settings) {
+		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(Settings))
+	}
+	for name, line := range lines {
+		want.setOrigin(name, Origin{Source: "iamsweep.yaml", Line: line})
+	}
+	if diff := cmp.Diff(want, got, allFields); diff != "" {
+		t.Errorf("Parse mismatch (-want +got):\n%s", diff)
+	}
+	// from-file and profile or endpoint-url together are rejected, naming the
+	// line of endpoint-url when both are set.
+	got2, _ := whereOf(t, got.Validate())
+	if diff := cmp.Diff(where{Source: "iamsweep.yaml", Line: 15, Offset: -1, Field: "endpoint-url"}, got2); diff != "" {
+		t.Errorf("Validate error location mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParse_values(t *testing.T) {
+	asOf := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		in   string
+		want func(*Config) // applied to Default()
+	}{
+		{name: "unquoted time", in: "as-of: 2026-11-23T00:00:00Z\n", want: func(c *Config) { c.AsOf = asOf }},
+		{name: "quoted time", in: "as-of: \"2026-11-23T00:00:00Z\"\n", want: func(c *Config) { c.AsOf = asOf }},
+		{name: "unquoted date", in: "as-of: 2026-11-23\n", want: func(c *Config) { c.AsOf = asOf }},
+		{name: "quoted date", in: "as-of: '2026-11-23'\n", want: func(c *Config) { c.AsOf = asOf }},
+		{name: "time with offset", in: "as-of: 2026-11-23T01:00:00+01:00\n", want: func(c *Config) { c.AsOf = asOf }},
+		{name: "allow as a single string", in: "allow: /breakglass/*\n", want: func(c *Config) { c.Allow = []string{"/breakglass/*"} }},
+		{name: "allow with | kept as one value", in: "allow: \"/a|/b\"\n", want: func(c *Config) { c.Allow = []string{"/a|/b"} }},
+		{name: "allow as a block list", in: "allow:\n  - /a\n  - /b\n", want: func(c *Config) { c.Allow = []string{"/a", "/b"} }},
+		{name: "allow as a flow list", in: "allow: [/a, '/b*']\n", want: func(c *Config) { c.Allow = []string{"/a", "/b*"} }},
+		{name: "allow empty list", in: "allow: []\n", want: func(c *Config) { c.Allow = nil }},
+		{name: "allow null", in: "allow:\n", want: func(c *Config) {}},
+		{name: "allow with a pattern in brackets", in: "allow: ['[[]x]']\n", want: func(c *Config) { c.Allow = []string{"[[]x]"} }},
+		{name: "explicit string tag", in: "profile: !!str 123\n", want: func(c *Config) { c.Profile = "123" }},
+		{name: "bool false", in: "include-managed: false\n", want: func(c *Config) {}},
+		{name: "document markers", in: "---\nunused-days: 30\n...\n", want: func(c *Config) { c.UnusedDays = 30 }},
+		{name: "CRLF line ends", in: "unused-days: 30\r\noutput: csv\r\n", want: func(c *Config) { c.UnusedDays = 30; c.Output = "csv" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(strings.NewReader(tt.in), "iamsweep.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Default()
+			tt.want(&want)
+			// Origins are checked in TestParse_everyKey.
+			if diff := cmp.Diff(want, got, allFields, cmp.FilterPath(func(p cmp.Path) bool {
+				return p.Last().String() == ".origins"
+			}, cmp.Ignore())); diff != "" {
+				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParse_empty(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{name: "empty file", in: ""},
+		{name: "blank lines", in: "\n\n  \n"},
+		{name: "comments only", in: "# iamsweep settings\n# unused-days: 30\n"},
+		{name: "document start only", in: "---\n"},
+		{name: "document start and comments", in: "---\n# unused-days: 30\n"},
+		{name: "explicit null", in: "~\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(strings.NewReader(tt.in), "iamsweep.yaml")
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v, want the defaults", tt.in, err)
+			}
+			if diff := cmp.Diff(Default(), got, allFields); diff != "" {
+				t.Errorf("Parse(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+func TestParse_errors(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    where
+		anyLine bool // yaml.v3 gives no line, or only an approximate one
+		wantMsg string
+	}{
+		// Unknown keys.
+		{name: "snake_case key", in: "output: json\nunused_days: 30\n",
+			want: where{Line: 2}, wantMsg: `unknown key "unused_days" (did you mean "unused-days"?)`},
+		{name: "misspelt key", in: "\n\n\nunused-dayz: 3\n",
+			want: where{Line: 4}, wantMsg: `unknown key "unused-dayz" (did you mean "unused-days"?)`},
+		{name: "abbreviated key", in: "log-lvl: debug\n",
+			want: where{Line: 1}, wantMsg: `unknown key "log-lvl" (did you mean "log-level"?)`},
+		{name: "unrelated key", in: "colour: always\n",
+			want: where{Line: 1}, wantMsg: `unknown key "colour"`},
+		{name: "config is a flag, not a key", in: "config: other.yaml\n",
+			want: where{Line: 1}, wantMsg: `unknown key "config"`},
+		{name: "nested settings", in: "scan:\n  unused-days: 30\n",
+			want: where{Line: 1}, wantMsg: `unknown key "scan"`},
+		{name: "merge key", in: "<<: {all: true}\n",
+			want: where{Line: 1}, wantMsg: `unknown key "<<"`},
+
+		// Wrong types.
+		{name: "list for a string", in: "output: [json, csv]\n",
+			want: where{Line: 1, Field: "output"}, wantMsg: "want a single string value"},
+		{name: "mapping for a string", in: "profile:\n  name: prod\n",
+			want: where{Line: 2, Field: "profile"}, wantMsg: "want a single string value"},
+		{name: "null for a string", in: "profile:\n",
+			want: where{Line: 1, Field: "profile"}, wantMsg: "want a single string value"},
+		{name: "number for a string", in: "profile: 123\n",
+			want: where{Line: 1, Field: "profile"}, wantMsg: "want a string, got 123 (quote it)"},
+		{name: "bool for a string", in: "region: true\n",
+			want: where{Line: 1, Field: "region"}, wantMsg: "want a string, got true (quote it)"},
+		{name: "string for an int", in: "unused-days: ninety\n",
+			want: where{Line: 1, Field: "unused-days"}, wantMsg: `want a whole number, got "ninety"`},
+		{name: "float for an int", in: "unused-days: 90.5\n",
+			want: where{Line: 1, Field: "unused-days"}, wantMsg: `want a whole number, got "90.5"`},
+		{name: "hex for an int", in: "unused-days: 0x5A\n",
+			want: where{Line: 1, Field: "unused-days"}, wantMsg: `want a whole number, got "0x5A"`},
+		{name: "list for an int", in: "unused-days: [30]\n",
+			want: where{Line: 1, Field: "unused-days"}, wantMsg: "want a single whole number value"},
+		{name: "null for an int", in: "unused-days: ~\n",
+			want: where{Line: 1, Field: "unused-days"}, wantMsg: "want a single whole number value"},
+		{name: "yes for a bool", in: "output: json\nall: yes\n",
+			want: where{Line: 2, Field: "all"}, wantMsg: `want true or false, got "yes"`},
+		{name: "on for a bool", in: "include-managed: on\n",
+			want: where{Line: 1, Field: "include-managed"}, wantMsg: `want true or false, got "on"`},
+		{name: "list for a bool", in: "all: [true]\n",
+			want: where{Line: 1, Field: "all"}, wantMsg: "want a single true/false value"},
+		{name: "number for a time", in: "as-of: 1764000000\n",
+			want: where{Line: 1, Field: "as-of"}, wantMsg: `want an RFC 3339 time such as 2026-11-23T00:00:00Z, got "1764000000"`},
+		{name: "YAML timestamp with a space", in: "as-of: 2026-11-23 00:00:00\n",
+			want: where{Line: 1, Field: "as-of"}, wantMsg: `got "2026-11-23 00:00:00"`},
+		{name: "quoted bad time", in: "as-of: \"next week\"\n",
+			want: where{Line: 1, Field: "as-of"}, wantMsg: `got "next week"`},
+		{name: "null for a time", in: "as-of:\n",
+			want: where{Line: 1, Field: "as-of"}, wantMsg: "want a single RFC 3339 time value"},
+		{name: "mapping for allow", in: "allow:\n  breakglass: /breakglass/*\n",
+			want: where{Line: 2, Field: "allow"}, wantMsg: "want a string or a list of strings"},
+		{name: "null item in allow", in: "allow:\n  - /a\n  -\n",
+			want: where{Line: 2, Field: "allow"}, wantMsg: "item 2: want a string"},
+		{name: "list item in allow", in: "allow: [/a, [/b]]\n",
+			want: where{Line: 1, Field: "allow"}, wantMsg: "item 2: want a string"},
+		{name: "alias for a string", in: "region: &r eu-west-1\nprofile: *r\n",
+			want: where{Line: 2, Field: "profile"}, wantMsg: "want a single string value"},
+
+		// Duplicates and documents.
+		{name: "duplicate key", in: "all: true\noutput: json\nall: false\n",
+			want: where{Line: 3}, wantMsg: `key "all" given twice (first on line 1)`},
+		{name: "duplicate list key", in: "allow: /a\nallow: /b\n",
+			want: where{Line: 2}, wantMsg: `key "allow" given twice (first on line 1)`},
+		{name: "two documents", in: "all: true\n---\nall: false\n",
+			want: where{Line: 2}, wantMsg: "more than one YAML document; want one mapping of settings"},
+		{name: "two documents with markers", in: "---\nall: true\n---\noutput: json\n",
+			want: where{Line: 3}, wantMsg: "more than one YAML document"},
+
+		// Not a mapping.
+		{name: "list root", in: "- unused-days: 30\n",
+			want: where{Line: 1}, wantMsg: "want a mapping of settings (key: value)"},
+		{name: "string root", in: "unused-days 30\n",
+			want: where{Line: 1}, wantMsg: "want a mapping of settings"},
+		{name: "root after a comment", in: "# settings\n\n42\n",
+			want: where{Line: 3}, wantMsg: "want a mapping of settings"},
+
+		// YAML syntax.
+		{name: "bad indentation", in: "unused-days: 30\n  output: json\n",
+			want: where{Line: 2}, wantMsg: "invalid YAML: mapping values are not allowed in this context"},
+		{name: "tab indentation", in: "output: json\n\tall: true\n",
+			want: where{Line: 2}, wantMsg: "invalid YAML: found a tab character"},
+		{name: "unclosed flow list", in: "output: json\nallow: [/a, /b\nall: true\n",
+			anyLine: true, wantMsg: "invalid YAML: did not find expected ',' or ']'"},
+		{name: "unclosed quote", in: "output: json\nprofile: \"prod\n",
+			want: where{Line: 2}, wantMsg: "invalid YAML: found unexpected end of stream"},
+		{name: "undefined alias", in: "output: json\nprofile: *nothing\n",
+			anyLine: true, wantMsg: `invalid YAML: unknown anchor 'nothing' referenced`},
+		{name: "syntax error on the first line", in: "output: json: csv\n",
+			anyLine: true, wantMsg: "invalid YAML: mapping values are not allowed in this context"},
+		{name: "control character", in: "output: \x01\n",
+			anyLine: true, wantMsg: "invalid YAML: control characters are not allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tt.in), "iamsweep.yaml")
+			got, ie := whereOf(t, err)
+			tt.want.Source = "iamsweep.yaml"
+			tt.want.Offset = -1
+			if tt.anyLine {
+				tt.want.Line = got.Line
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("error location mismatch (-want +got):\n%s\nerror: %v", diff, err)
+			}
+			if !strings.Contains(ie.Err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not contain %q", ie.Err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestParse_errorText(t *testing.T) {
+	_, err := Parse(strings.NewReader("output: json\nunused_days: 30\n"), "iamsweep.yaml")
+	const want = `iamsweep.yaml:2: unknown key "unused_days" (did you mean "unused-days"?)`
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse error = %v\nwant %s", err, want)
+	}
+	_, err = Parse(strings.NewReader("all: yes\n"), "iamsweep.yaml")
+	const want2 = `iamsweep.yaml:1: all: want true or false, got "yes"`
+	if err == nil || err.Error() != want2 {
+		t.Errorf("Parse error = %v\nwant %s", err, want2)
+	}
+}
+
+func TestParse_readError(t *testing.T) {
+	readErr := errors.New("permission denied")
+	_, err := Parse(iotest.ErrReader(readErr), "iamsweep.yaml")
+	if !errors.Is(err, readErr) {
+		t.Fatalf("err = %v, want it to wrap the read error", err)
+	}
+	if !strings.Contains(err.Error(), "iamsweep.yaml") {
+		t.Errorf("err = %q, want it to name the file", err)
+	}
+}
+
+func TestParse_thenValidate(t *testing.T) {
+	// Values are checked by Validate, which names the line they came from.
+	tests := []struct {
+		name    string
+		in      string
+		want    where
+		wantMsg string
+	}{
+		{name: "unused-days out of range", in: "output: json\nunused-days: 0\n",
+			want: where{Line: 2, Field: "unused-days"}, wantMsg: "got 0"},
+		{name: "bad output", in: "\n\noutput: yaml\n",
+			want: where{Line: 3, Field: "output"}, wantMsg: `got "yaml"`},
+		{name: "bad allow item", in: "allow:\n  - /ok/*\n  - /bad[\n",
+			want: where{Line: 2, Field: "allow"}, wantMsg: `value 2: invalid pattern "/bad["`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(strings.NewReader(tt.in), "iamsweep.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ie := whereOf(t, c.Validate())
+			tt.want.Source = "iamsweep.yaml"
+			tt.want.Offset = -1
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("error location mismatch (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(ie.Err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not contain %q", ie.Err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"abc", "", 3},
+		{"", "abc", 3},
+		{"unused-days", "unused-days", 0},
+		{"unused-dayz", "unused-days", 1},
+		{"log-lvl", "log-level", 2},
+		{"kitten", "sitting", 3},
+	}
+	for _, tt := range tests {
+		if got := distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
