@@ -124,7 +124,7 @@ func TestReadRoles_Errors(t *testing.T) {
 		{name: "RoleName is a number", in: roleList(r + `,"RoleName":5}`),
 			want: where{Offset: 87, Field: "RoleDetailList[0].RoleName"}, wantMsg: "number"},
 		{name: "Path is a list", in: roleList(r + `,"Path":["/"]}`),
-			want: where{Offset: 83, Field: "RoleDetailList[0].Path"}, wantMsg: "array"},
+			want: where{Offset: 83, Field: "RoleDetailList[0].Path"}, wantMsg: "a list"},
 		{name: "Tags is an object", in: roleList(r + `,"Tags":{"Key":"k"}}`),
 			want: where{Offset: 83, Field: "RoleDetailList[0].Tags"}, wantMsg: "object"},
 		{name: "tag key is a number", in: roleList(r + `,"Tags":[{"Key":1,"Value":"v"}]}`),

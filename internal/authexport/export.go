@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -202,9 +203,12 @@ func inputError(source string, dec *jsontext.Decoder, err error) error {
 	case errors.As(err, &se):
 		ie.Offset = se.ByteOffset
 		ie.Field = readablePointer(string(se.JSONPointer))
-		if se.Err != nil {
+		switch {
+		case se.Err != nil:
 			ie.Err = se.Err
-		} else {
+		case se.JSONKind != 0 && se.GoType != nil:
+			ie.Err = fmt.Errorf("want %s, got %s", goKind(se.GoType), kindName(se.JSONKind))
+		default:
 			ie.Err = errors.New(strings.TrimPrefix(se.Error(), "json: "))
 		}
 	case errors.As(err, &syn):
@@ -258,5 +262,24 @@ func kindName(k jsontext.Kind) string {
 		return "a list"
 	default:
 		return "nothing"
+	}
+}
+
+// goKind names what a Go type expects from JSON, in words.
+func goKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	default:
+		return "another kind of value"
 	}
 }

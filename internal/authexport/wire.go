@@ -92,8 +92,11 @@ func (w *wireRole) role() (iamsweep.Role, error) {
 		Created:     w.CreateDate.t,
 		TrustPolicy: w.AssumeRolePolicyDocument.doc,
 	}
-	if r.Path == "" {
+	switch {
+	case r.Path == "":
 		r.Path = arnPath
+	case r.Path != arnPath:
+		return iamsweep.Role{}, fmt.Errorf("field Path %q does not match the path of the Arn %s", r.Path, w.Arn)
 	}
 	if w.RoleLastUsed != nil {
 		r.LastUsed = iamsweep.Usage{Time: w.RoleLastUsed.LastUsedDate.t, Region: w.RoleLastUsed.Region}

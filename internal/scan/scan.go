@@ -17,6 +17,9 @@ func Account(ctx context.Context, inv iamsweep.Inventory, opts detect.Options) (
 		return nil
 	})
 	if err != nil {
+		if iamsweep.IsInputError(err) {
+			return res, err // it names its source already
+		}
 		return res, fmt.Errorf("scan roles: %w", err)
 	}
 	iamsweep.SortFindings(res.Findings)
