@@ -93,7 +93,9 @@ func (r *elemReader) text() (string, error) {
 // may be a slice of the document, valid as long as the document is.
 func (r *elemReader) textBytes() ([]byte, error) {
 	s := &r.s
-	if i := bytes.IndexByte(s.data[s.pos:], '<'); i >= 0 {
+	// After a self-closing tag the element's end is pending and the bytes
+	// at pos belong to its parent: leave that case to text.
+	if i := bytes.IndexByte(s.data[s.pos:], '<'); i >= 0 && s.pendingEnd == nil {
 		raw := s.data[s.pos : s.pos+i]
 		if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 && s.pos+i+1 < len(s.data) && s.data[s.pos+i+1] == '/' {
 			save := s.pos
@@ -271,13 +273,22 @@ func scanGAAD(body []byte, onRole func(iamsweep.Role) error, doc policyDecoder) 
 			}
 		}
 	}
-	if t, err := r.s.next(); err != nil || t.kind != xmlEOF {
-		if err == nil {
-			err = r.s.syntax("content after the root element")
+	// Whitespace, comments and processing instructions may follow the root
+	// element (XML's Misc*), such as the newline a pretty-printed document
+	// ends with.
+	for {
+		t, err := r.s.next()
+		if err != nil {
+			return page, err
 		}
-		return page, err
+		switch {
+		case t.kind == xmlEOF:
+			return page, nil
+		case t.kind == xmlText && !t.cdata && len(bytes.Trim(t.text, " \t\r\n")) == 0:
+		default:
+			return page, r.s.syntax("content after the root element")
+		}
 	}
-	return page, nil
 }
 
 // roleDetail decodes one RoleDetail member into a role.

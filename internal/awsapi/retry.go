@@ -32,6 +32,13 @@ func NewRetryer(o RetryOptions) func() aws.Retryer {
 	}
 	return func() aws.Retryer {
 		return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+			if o.NoBackoff {
+				// Adaptive mode's client-side rate limiter sleeps after a
+				// throttle whatever the backoff; it engages only on errors
+				// it classes as throttling. Standard mode still retries
+				// them (throttle codes are among its retryables).
+				ao.Throttles = nil
+			}
 			ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
 				so.MaxAttempts = o.MaxAttempts
 				so.MaxBackoff = o.MaxBackoff

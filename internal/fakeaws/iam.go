@@ -198,7 +198,7 @@ func (s *Server) roleDetail(acct *Account, r *Role) []byte {
 	}
 	if r.Boundary != "" {
 		x.open("PermissionsBoundary")
-		x.elem("PermissionsBoundaryType", "Policy")
+		x.elem("PermissionsBoundaryType", "PermissionsBoundaryPolicy") // the model's only enum value
 		x.elem("PermissionsBoundaryArn", r.Boundary)
 		x.close("PermissionsBoundary")
 	}

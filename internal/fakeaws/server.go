@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -20,8 +21,9 @@ import (
 // to serve yourself (cmd/fakeaws).
 type Server struct {
 	// URL is the base URL of the running httptest server ("" for NewServer).
-	URL string
-	srv *httptest.Server
+	URL    string
+	srv    *httptest.Server
+	client *http.Client
 
 	mu       sync.Mutex
 	accounts map[string]*Account
@@ -169,16 +171,54 @@ func New(t testing.TB, opts ...Option) *Server {
 	}
 	s.srv = httptest.NewServer(s.Handler())
 	s.URL = s.srv.URL
+	c := *s.srv.Client()
+	c.Transport = ownBody{next: c.Transport}
+	s.client = &c
 	t.Cleanup(s.srv.Close)
 	return s
 }
 
 // Client returns an HTTP client for the test server.
+//
+// Its transport gives net/http a copy of each request body that no one else
+// closes. The AWS SDK (smithy-go) closes a request's body as soon as the
+// response headers arrive, and its closed body answers net/http's last read
+// (the check for bytes beyond Content-Length) with io.EOF from WriteTo,
+// which net/http takes as a failed write: it closes the connection while
+// the response is still being read ("use of closed network connection").
+// Against AWS the response takes a round trip and the race is practically
+// never lost (and the SDK retries the connection error when it is);
+// against a fake on the loopback interface it is lost often.
 func (s *Server) Client() *http.Client {
 	if s.srv == nil {
 		return http.DefaultClient
 	}
-	return s.srv.Client()
+	return s.client
+}
+
+// ownBody is an http.RoundTripper that sends a copy of the request body.
+type ownBody struct{ next http.RoundTripper }
+
+func (o ownBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return o.next.RoundTrip(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	_ = req.Body.Close() // a RoundTripper closes the body, also on errors
+	if err != nil {
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.ContentLength = int64(len(body))
+	return o.next.RoundTrip(r)
+}
+
+func (o ownBody) CloseIdleConnections() {
+	if c, ok := o.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // Calls returns the calls answered so far, in order.
