@@ -21,6 +21,9 @@ var (
 	ErrThrottled = errors.New("throttled")
 	// ErrNoCredentials: no AWS credentials could be found or they are invalid.
 	ErrNoCredentials = errors.New("no valid AWS credentials")
+	// ErrNoCredentialReport: the source holds no credential report, so the
+	// use of users' passwords and access keys is unknown.
+	ErrNoCredentialReport = errors.New("no credential report")
 )
 
 // InputError reports bad input from a user: a malformed file, an invalid

@@ -14,4 +14,12 @@ type Inventory interface {
 	// ErrThrottled when throttling outlasted every retry, an *InputError for
 	// a malformed export, and the context's error when ctx ends.
 	Roles(ctx context.Context, fn func(Role) error) error
+
+	// Users calls fn once for every IAM user, joined with its credentials
+	// from the credential report, and once for the root user (Root set)
+	// when the report holds it. It stops at the first error fn returns.
+	//
+	// Errors: ErrNoCredentialReport when the source has no credential
+	// report (an export read without one), and those of Roles.
+	Users(ctx context.Context, fn func(User) error) error
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -25,19 +26,20 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:4599", "address to listen on (loopback only)")
 	export := flag.String("export", "examples/account-export.json", "export of aws iam get-account-authorization-details to serve")
+	report := flag.String("credential-report", "examples/credential-report.csv", "credential report taken with the export (empty: none)")
 	latency := flag.Duration("latency", 0, "delay every response by this long")
 	throttle := flag.Float64("throttle-rate", 0, "answer this fraction of calls (0-1) with Throttling")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *export, *latency, *throttle); err != nil {
+	if err := run(ctx, *addr, *export, *report, *latency, *throttle); err != nil {
 		fmt.Fprintln(os.Stderr, "fakeaws:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr, export string, latency time.Duration, throttle float64) error {
+func run(ctx context.Context, addr, export, report string, latency time.Duration, throttle float64) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
@@ -49,12 +51,24 @@ func run(ctx context.Context, addr, export string, latency time.Duration, thrott
 	if err != nil {
 		return err
 	}
-	acct, err := fakeaws.AccountFromExport(ctx, f, export)
-	f.Close()
+	defer f.Close()
+	var rf *os.File
+	if report != "" {
+		if rf, err = os.Open(report); err != nil {
+			return err
+		}
+		defer rf.Close()
+	}
+	var reportReader io.Reader
+	if rf != nil {
+		reportReader = rf
+	}
+	acct, err := fakeaws.AccountFromFiles(ctx, f, export, reportReader, report)
 	if err != nil {
 		return err
 	}
-	srv, err := fakeaws.NewServer(fakeaws.WithAccounts(acct), fakeaws.WithLatency(latency), fakeaws.WithThrottleRate(throttle))
+	srv, err := fakeaws.NewServer(fakeaws.WithAccounts(acct), fakeaws.WithLatency(latency), fakeaws.WithThrottleRate(throttle),
+		fakeaws.WithReportDelay(0))
 	if err != nil {
 		return err
 	}
@@ -65,7 +79,7 @@ func run(ctx context.Context, addr, export string, latency time.Duration, thrott
 		defer cancel()
 		_ = hs.Shutdown(shutdown)
 	}()
-	fmt.Fprintf(os.Stderr, "fakeaws: account %s (%d roles from %s) on http://%s\n", acct.ID, len(acct.Roles), export, addr)
+	fmt.Fprintf(os.Stderr, "fakeaws: account %s (%d roles, %d users) on http://%s\n", acct.ID, len(acct.Roles), len(acct.Users), addr)
 	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

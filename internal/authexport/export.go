@@ -19,12 +19,20 @@ import (
 
 // Summary describes an export after it has been read.
 type Summary struct {
-	// Roles is the number of roles read.
+	// Roles and Users are the numbers of roles and users read.
 	Roles int
+	Users int
 	// Truncated is true when the export says IsTruncated: it holds only the
 	// first page(s) of a paginated listing, exported with --no-paginate or
 	// --max-items.
 	Truncated bool
+}
+
+// Handlers receive the principals of an export as it is read. A nil
+// handler skips its list (it is still checked to be a list).
+type Handlers struct {
+	Role func(iamsweep.Role) error
+	User func(iamsweep.User) error
 }
 
 // ReadRoles decodes the export in r and calls fn for every role, in file
@@ -32,6 +40,13 @@ type Summary struct {
 // *iamsweep.InputError naming the byte offset and the JSON path of the
 // problem; an error from fn is returned unchanged.
 func ReadRoles(ctx context.Context, r io.Reader, source string, fn func(iamsweep.Role) error) (Summary, error) {
+	return Read(ctx, r, source, Handlers{Role: fn})
+}
+
+// Read decodes the export in r in one pass and hands every role and user
+// to h, in file order (the AWS CLI prints users before roles). Errors are
+// as for ReadRoles.
+func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary, error) {
 	var sum Summary
 	var head []byte
 	if buf, ok := r.(*bytes.Buffer); ok {
@@ -81,12 +96,31 @@ func ReadRoles(ctx context.Context, r io.Reader, source string, fn func(iamsweep
 		switch name {
 		case "RoleDetailList":
 			found = true
-			n, err := readRoles(ctx, dec, source, fn)
+			if h.Role == nil {
+				if err := skipList(dec, source, name); err != nil {
+					return sum, err
+				}
+				continue
+			}
+			n, err := readList(ctx, dec, source, name, (*wireRole).role, h.Role)
 			sum.Roles += n
 			if err != nil {
 				return sum, err
 			}
-		case "UserDetailList", "GroupDetailList", "Policies":
+		case "UserDetailList":
+			found = true
+			if h.User == nil {
+				if err := skipList(dec, source, name); err != nil {
+					return sum, err
+				}
+				continue
+			}
+			n, err := readList(ctx, dec, source, name, (*wireUser).user, h.User)
+			sum.Users += n
+			if err != nil {
+				return sum, err
+			}
+		case "GroupDetailList", "Policies":
 			found = true
 			if k := dec.PeekKind(); isValue(k) && k != '[' && k != 'n' {
 				return sum, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: name,
@@ -127,20 +161,35 @@ func ReadRoles(ctx context.Context, r io.Reader, source string, fn func(iamsweep
 	return sum, nil
 }
 
-func readRoles(ctx context.Context, dec *jsontext.Decoder, source string, fn func(iamsweep.Role) error) (int, error) {
+// skipList checks that the value of list is a list (or null) and skips it.
+func skipList(dec *jsontext.Decoder, source, list string) error {
+	if k := dec.PeekKind(); isValue(k) && k != '[' && k != 'n' {
+		return &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: list,
+			Err: fmt.Errorf("want a list, got %s", kindName(k))}
+	}
+	if err := dec.SkipValue(); err != nil {
+		return inputError(source, dec, err)
+	}
+	return nil
+}
+
+// readList decodes the elements of list one at a time into a wire type W,
+// converts each with conv and hands it to fn.
+func readList[W any, T any](ctx context.Context, dec *jsontext.Decoder, source, list string, conv func(*W) (T, error), fn func(T) error) (int, error) {
 	switch k := dec.PeekKind(); {
 	case k == 'n':
 		_, err := dec.ReadToken()
 		return 0, inputError(source, dec, err)
 	case isValue(k) && k != '[':
-		return 0, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: "RoleDetailList",
+		return 0, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: list,
 			Err: fmt.Errorf("want a list, got %s", kindName(k))}
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return 0, inputError(source, dec, err)
 	}
 	n := 0
-	var w wireRole
+	var w W
+	var zero W
 	for dec.PeekKind() != ']' {
 		if n%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -148,16 +197,16 @@ func readRoles(ctx context.Context, dec *jsontext.Decoder, source string, fn fun
 			}
 		}
 		start := valueOffset(dec)
-		w = wireRole{}
+		w = zero
 		if err := json.UnmarshalDecode(dec, &w); err != nil {
 			return n, inputError(source, dec, err)
 		}
-		role, err := w.role()
+		v, err := conv(&w)
 		if err != nil {
-			return n, &iamsweep.InputError{Source: source, Offset: start, Field: fmt.Sprintf("RoleDetailList[%d]", n), Err: err}
+			return n, &iamsweep.InputError{Source: source, Offset: start, Field: fmt.Sprintf("%s[%d]", list, n), Err: err}
 		}
 		n++
-		if err := fn(role); err != nil {
+		if err := fn(v); err != nil {
 			return n, err
 		}
 	}

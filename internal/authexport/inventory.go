@@ -7,36 +7,89 @@ import (
 	"log/slog"
 
 	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/credreport"
 )
 
-// Inventory serves the principals of one export as an iamsweep.Inventory.
-// It reads its reader once: call Roles once.
+// Inventory serves the principals of an export, and of a credential report
+// read beside it, as an iamsweep.Inventory. Either may be missing: an
+// export alone gives roles (users need the report to be judged), a report
+// alone gives users without paths, tags or policies.
+//
+// The export is read once, in one pass: call Roles at most once, before
+// Users. The users it holds are kept for Users.
 type Inventory struct {
-	// R holds the export.
+	// R holds the export; nil when there is none.
 	R io.Reader
 	// Source names the export in errors and logs (a file name).
 	Source string
+	// Report holds the users of a credential report (see
+	// credreport.Parse); nil when there is none.
+	Report []iamsweep.User
 	// Log receives a warning when the export is truncated.
 	Log *slog.Logger
 
-	used bool
+	read  bool
+	users []iamsweep.User
 }
 
 var _ iamsweep.Inventory = (*Inventory)(nil)
 
 // Roles streams the export's roles to fn.
 func (inv *Inventory) Roles(ctx context.Context, fn func(iamsweep.Role) error) error {
-	if inv.used {
-		return errors.New("authexport: Inventory.Roles called twice; the export has been read")
+	return inv.readExport(ctx, fn)
+}
+
+// Users passes every user of the export and of the credential report,
+// joined by name, to fn. When the export holds users but no credential
+// report was given it returns iamsweep.ErrNoCredentialReport: their use is
+// unknown.
+func (inv *Inventory) Users(ctx context.Context, fn func(iamsweep.User) error) error {
+	if err := inv.readExport(ctx, nil); err != nil {
+		return err
 	}
-	inv.used = true
-	sum, err := ReadRoles(ctx, inv.R, inv.Source, fn)
+	if inv.Report == nil {
+		if len(inv.users) > 0 {
+			return iamsweep.ErrNoCredentialReport
+		}
+		return nil
+	}
+	for _, u := range credreport.Join(inv.users, inv.Report) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readExport reads the export, if there is one and it has not been read,
+// streaming roles to roleFn (skipped when nil) and keeping the users.
+func (inv *Inventory) readExport(ctx context.Context, roleFn func(iamsweep.Role) error) error {
+	if inv.R == nil {
+		return nil
+	}
+	if inv.read {
+		if roleFn != nil {
+			return errors.New("authexport: Inventory.Roles called twice; the export has been read")
+		}
+		return nil
+	}
+	inv.read = true
+	sum, err := Read(ctx, inv.R, inv.Source, Handlers{
+		Role: roleFn,
+		User: func(u iamsweep.User) error {
+			inv.users = append(inv.users, u)
+			return nil
+		},
+	})
 	if err != nil {
 		return err
 	}
 	if sum.Truncated && inv.Log != nil {
 		inv.Log.Warn("export is truncated (IsTruncated is true): it holds only the first page(s) of the account; export again without --max-items or --no-paginate to scan everything",
-			"source", inv.Source, "roles", sum.Roles)
+			"source", inv.Source, "roles", sum.Roles, "users", sum.Users)
 	}
 	return nil
 }

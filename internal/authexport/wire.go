@@ -68,6 +68,86 @@ type wireLastUsed struct {
 	Region       string    `json:"Region"`
 }
 
+// wireUser is a UserDetail as the AWS CLI prints it.
+type wireUser struct {
+	Path                    string         `json:"Path"`
+	UserName                string         `json:"UserName"`
+	UserID                  string         `json:"UserId"`
+	Arn                     string         `json:"Arn"`
+	CreateDate              timeValue      `json:"CreateDate"`
+	UserPolicyList          []wirePolicy   `json:"UserPolicyList"`
+	GroupList               []string       `json:"GroupList"`
+	AttachedManagedPolicies []wireAttached `json:"AttachedManagedPolicies"`
+	PermissionsBoundary     *wireBoundary  `json:"PermissionsBoundary"`
+	Tags                    []wireTag      `json:"Tags"`
+}
+
+func (w *wireUser) user() (iamsweep.User, error) {
+	if w.UserName == "" {
+		return iamsweep.User{}, errors.New("user has no UserName")
+	}
+	if w.Arn == "" {
+		return iamsweep.User{}, fmt.Errorf("user %s has no Arn", w.UserName)
+	}
+	arn, err := iamsweep.ParseARN(w.Arn)
+	if err != nil {
+		return iamsweep.User{}, fmt.Errorf("field Arn: %w", err)
+	}
+	arnPath, _, err := arn.IAMResource("user")
+	if err != nil {
+		return iamsweep.User{}, fmt.Errorf("field Arn: %w", err)
+	}
+	u := iamsweep.User{
+		AccountID:        arn.AccountID,
+		ARN:              w.Arn,
+		ID:               w.UserID,
+		Name:             w.UserName,
+		Path:             w.Path,
+		Created:          w.CreateDate.t,
+		HasDetails:       true,
+		Groups:           w.GroupList,
+		InlinePolicies:   inlinePolicies(w.UserPolicyList),
+		AttachedPolicies: attachedPolicies(w.AttachedManagedPolicies),
+		Tags:             tags(w.Tags),
+	}
+	switch {
+	case u.Path == "":
+		u.Path = arnPath
+	case u.Path != arnPath:
+		return iamsweep.User{}, fmt.Errorf("field Path %q does not match the path of the Arn %s", u.Path, w.Arn)
+	}
+	if w.PermissionsBoundary != nil {
+		u.PermissionsBoundary = w.PermissionsBoundary.PermissionsBoundaryArn
+	}
+	return u, nil
+}
+
+func inlinePolicies(ws []wirePolicy) []iamsweep.InlinePolicy {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]iamsweep.InlinePolicy, 0, len(ws))
+	for _, p := range ws {
+		ip := iamsweep.InlinePolicy{Name: p.PolicyName}
+		if p.PolicyDocument.doc != nil {
+			ip.Document = *p.PolicyDocument.doc
+		}
+		out = append(out, ip)
+	}
+	return out
+}
+
+func attachedPolicies(ws []wireAttached) []iamsweep.AttachedPolicy {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]iamsweep.AttachedPolicy, 0, len(ws))
+	for _, p := range ws {
+		out = append(out, iamsweep.AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
+	}
+	return out
+}
+
 func (w *wireRole) role() (iamsweep.Role, error) {
 	if w.RoleName == "" {
 		return iamsweep.Role{}, errors.New("role has no RoleName")
@@ -108,22 +188,8 @@ func (w *wireRole) role() (iamsweep.Role, error) {
 	if w.PermissionsBoundary != nil {
 		r.PermissionsBoundary = w.PermissionsBoundary.PermissionsBoundaryArn
 	}
-	if len(w.RolePolicyList) > 0 {
-		r.InlinePolicies = make([]iamsweep.InlinePolicy, 0, len(w.RolePolicyList))
-		for _, p := range w.RolePolicyList {
-			ip := iamsweep.InlinePolicy{Name: p.PolicyName}
-			if p.PolicyDocument.doc != nil {
-				ip.Document = *p.PolicyDocument.doc
-			}
-			r.InlinePolicies = append(r.InlinePolicies, ip)
-		}
-	}
-	if len(w.AttachedManagedPolicies) > 0 {
-		r.AttachedPolicies = make([]iamsweep.AttachedPolicy, 0, len(w.AttachedManagedPolicies))
-		for _, p := range w.AttachedManagedPolicies {
-			r.AttachedPolicies = append(r.AttachedPolicies, iamsweep.AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
-		}
-	}
+	r.InlinePolicies = inlinePolicies(w.RolePolicyList)
+	r.AttachedPolicies = attachedPolicies(w.AttachedManagedPolicies)
 	r.Tags = tags(w.Tags)
 	if len(w.InstanceProfileList) > 0 {
 		r.InstanceProfiles = make([]iamsweep.InstanceProfile, 0, len(w.InstanceProfileList))

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -25,5 +26,5 @@ func testConfig(srv *fakeaws.Server) aws.Config {
 
 func testClient(t testing.TB, srv *fakeaws.Server) *Client {
 	t.Helper()
-	return New(testConfig(srv), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return New(testConfig(srv), slog.New(slog.NewTextHandler(io.Discard, nil)), Options{ReportPoll: time.Millisecond})
 }

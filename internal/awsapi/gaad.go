@@ -206,6 +206,19 @@ func gaadPagination(body []byte) (gaadPage, error) {
 // returns the pagination state and, when onRole is not nil, decodes every
 // RoleDetail and passes it on.
 func scanGAAD(body []byte, onRole func(iamsweep.Role) error, doc policyDecoder) (gaadPage, error) {
+	return scanGAADWith(body, gaadHandlers{role: onRole}, doc)
+}
+
+// gaadHandlers receive the principals of a page; a nil handler skips its
+// list.
+type gaadHandlers struct {
+	role func(iamsweep.Role) error
+	user func(iamsweep.User) error
+}
+
+// scanGAADWith is scanGAAD for roles and users.
+func scanGAADWith(body []byte, h gaadHandlers, doc policyDecoder) (gaadPage, error) {
+	onRole := h.role
 	var page gaadPage
 	r := &elemReader{s: xmlScanner{data: body}}
 	root, ok, err := r.child()
@@ -258,6 +271,24 @@ func scanGAAD(body []byte, onRole func(iamsweep.Role) error, doc policyDecoder) 
 							return err
 						}
 						if err := onRole(role); err != nil {
+							return callbackError{err}
+						}
+						return nil
+					})
+				}
+				if err != nil {
+					return page, err
+				}
+			case "UserDetailList":
+				if h.user == nil {
+					err = r.skip()
+				} else {
+					err = r.members(func() error {
+						user, err := r.userDetail(doc)
+						if err != nil {
+							return err
+						}
+						if err := h.user(user); err != nil {
 							return callbackError{err}
 						}
 						return nil
@@ -480,4 +511,111 @@ func (r *elemReader) instanceProfile() (iamsweep.InstanceProfile, error) {
 		return err
 	})
 	return p, err
+}
+
+// userDetail decodes one UserDetail member into a user (details only:
+// HasDetails set, credentials left to the credential report).
+func (r *elemReader) userDetail(doc policyDecoder) (iamsweep.User, error) {
+	u := iamsweep.User{HasDetails: true}
+	type encodedPolicy struct {
+		name string
+		doc  []byte
+	}
+	var inline []encodedPolicy
+	for {
+		name, ok, err := r.child()
+		if err != nil {
+			return u, err
+		}
+		if !ok {
+			break
+		}
+		switch string(name) {
+		case "Path":
+			u.Path, err = r.text()
+		case "UserName":
+			u.Name, err = r.text()
+		case "UserId":
+			u.ID, err = r.text()
+		case "Arn":
+			u.ARN, err = r.text()
+		case "CreateDate":
+			u.Created, err = r.time()
+		case "UserPolicyList":
+			err = r.members(func() error {
+				var p encodedPolicy
+				err := r.fields(func(field []byte) (err error) {
+					switch string(field) {
+					case "PolicyName":
+						p.name, err = r.text()
+					case "PolicyDocument":
+						p.doc, err = r.textBytes()
+					default:
+						err = r.skip()
+					}
+					return err
+				})
+				inline = append(inline, p)
+				return err
+			})
+		case "GroupList":
+			for {
+				_, ok, err := r.child()
+				if err != nil {
+					return u, err
+				}
+				if !ok {
+					break
+				}
+				g, err := r.text()
+				if err != nil {
+					return u, err
+				}
+				u.Groups = append(u.Groups, g)
+			}
+		case "AttachedManagedPolicies":
+			err = r.members(func() error {
+				var p iamsweep.AttachedPolicy
+				err := r.fields(func(field []byte) (err error) {
+					switch string(field) {
+					case "PolicyName":
+						p.Name, err = r.text()
+					case "PolicyArn":
+						p.ARN, err = r.text()
+					default:
+						err = r.skip()
+					}
+					return err
+				})
+				u.AttachedPolicies = append(u.AttachedPolicies, p)
+				return err
+			})
+		case "PermissionsBoundary":
+			err = r.fields(func(field []byte) (err error) {
+				if string(field) == "PermissionsBoundaryArn" {
+					u.PermissionsBoundary, err = r.text()
+					return err
+				}
+				return r.skip()
+			})
+		case "Tags":
+			u.Tags, err = r.tags()
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return u, fmt.Errorf("UserDetail %q: %s: %w", u.Name, name, err)
+		}
+	}
+	if a, err := iamsweep.ParseARN(u.ARN); err == nil {
+		u.AccountID = a.AccountID
+	}
+	for _, p := range inline {
+		ip := iamsweep.InlinePolicy{Name: p.name}
+		if d := doc(u.ARN, "inline policy", p.name, p.doc); d != nil {
+			ip.Document = *d
+		}
+		u.InlinePolicies = append(u.InlinePolicies, ip)
+	}
+	return u, nil
 }

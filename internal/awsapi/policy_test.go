@@ -135,7 +135,12 @@ func exerciseClient(t *testing.T, ctx context.Context, c *Client) []string {
 
 func TestScanPolicy_CoversEveryCall(t *testing.T) {
 	doc := readScanPolicy(t)
-	srv := fakeaws.New(t, fakeaws.WithAccounts(manyRoles(testAccountID, 25)), fakeaws.WithMaxPageItems(10))
+	acct := manyRoles(testAccountID, 25)
+	acct.Users = []*fakeaws.User{
+		{Name: "with-key", AccessKeys: []*fakeaws.AccessKey{{}}},
+		{Name: "with-password", Password: &fakeaws.LoginProfile{}},
+	}
+	srv := fakeaws.New(t, fakeaws.WithAccounts(acct), fakeaws.WithMaxPageItems(10))
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	methods := exerciseClient(t, ctx, testClient(t, srv))

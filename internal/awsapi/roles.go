@@ -8,6 +8,7 @@ import (
 	"net/http/httptrace"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -25,32 +26,67 @@ const PageSize = 1000
 // Client reads one AWS account through the AWS SDK. It implements
 // iamsweep.Inventory.
 type Client struct {
-	iam *iam.Client
-	log *slog.Logger
+	iam  *iam.Client
+	log  *slog.Logger
+	opts Options
+}
+
+// Options tune a Client.
+type Options struct {
+	// NoKeyIDs skips ListAccessKeys: access key findings then carry their
+	// credential report slot but no key ID.
+	NoKeyIDs bool
+	// KeyConcurrency bounds the ListAccessKeys calls in flight (default 8).
+	KeyConcurrency int
+	// ReportPoll is the first wait between GenerateCredentialReport calls
+	// while IAM builds the report (default 2 s; it doubles up to 30 s).
+	ReportPoll time.Duration
+	// ReportTimeout bounds the wait for the report (default 5 minutes).
+	ReportTimeout time.Duration
 }
 
 var _ iamsweep.Inventory = (*Client)(nil)
 
 // New returns a client for the account of cfg's credentials. cfg carries
-// the region, endpoint, HTTP client and retryer (see NewRetryer).
-func New(cfg aws.Config, log *slog.Logger) *Client {
+// the region, endpoint, HTTP client and retryer (see NewRetryer); options,
+// when given, tune the user scan.
+func New(cfg aws.Config, log *slog.Logger, options ...Options) *Client {
+	var opts Options
+	if len(options) > 0 {
+		opts = options[0]
+	}
 	if cfg.Region == "" {
 		// IAM is global; its endpoint in the aws partition signs for
 		// us-east-1, and the SDK needs some region to resolve it.
 		cfg.Region = "us-east-1"
 	}
-	return &Client{iam: iam.NewFromConfig(cfg), log: log}
+	if opts.KeyConcurrency <= 0 {
+		opts.KeyConcurrency = 8
+	}
+	if opts.ReportPoll <= 0 {
+		opts.ReportPoll = 2 * time.Second
+	}
+	if opts.ReportTimeout <= 0 {
+		opts.ReportTimeout = 5 * time.Minute
+	}
+	return &Client{iam: iam.NewFromConfig(cfg), log: log, opts: opts}
 }
 
 // Roles reads every role with GetAccountAuthorizationDetails (Filter Role,
 // MaxItems 1000), which returns each role's last use, tags, policies and
 // instance profiles in bulk: one call per 1,000 roles, never one per role.
-// Pagination runs until IsTruncated is false.
+func (c *Client) Roles(ctx context.Context, fn func(iamsweep.Role) error) error {
+	return c.listGAAD(ctx, "roles", iamtypes.EntityTypeRole, gaadHandlers{role: fn})
+}
+
+// listGAAD pages through GetAccountAuthorizationDetails for one entity
+// type, MaxItems 1000 at a time, until IsTruncated is false, handing the
+// principals of each page to h. what names them in errors ("roles").
 //
 // The calls are strictly sequential (each needs the previous Marker), so
 // the page bodies are decoded on another goroutine while the next page is
 // in flight: the time a scan takes is the round trips, not the decoding.
-func (c *Client) Roles(ctx context.Context, fn func(iamsweep.Role) error) error {
+func (c *Client) listGAAD(ctx context.Context, what string, entity iamtypes.EntityType, h gaadHandlers) error {
 	g, ctx := errgroup.WithContext(ctx)
 	type fetched struct {
 		body []byte
@@ -63,7 +99,7 @@ func (c *Client) Roles(ctx context.Context, fn func(iamsweep.Role) error) error 
 	g.Go(func() error {
 		defer close(bodies)
 		in := &iam.GetAccountAuthorizationDetailsInput{
-			Filter:   []iamtypes.EntityType{iamtypes.EntityTypeRole},
+			Filter:   []iamtypes.EntityType{entity},
 			MaxItems: aws.Int32(PageSize),
 		}
 		callCtx, sent := ctx, (*signal)(nil)
@@ -73,11 +109,11 @@ func (c *Client) Roles(ctx context.Context, fn func(iamsweep.Role) error) error 
 				sent.fire() // also when the call failed before writing
 			}
 			if err != nil {
-				return fmt.Errorf("read roles (GetAccountAuthorizationDetails page %d): %w", page, classify(err))
+				return fmt.Errorf("read %s (GetAccountAuthorizationDetails page %d): %w", what, page, classify(err))
 			}
 			body, ok := out.ResultMetadata.Get(rawBodyKey{}).([]byte)
 			if !ok {
-				return fmt.Errorf("read roles (GetAccountAuthorizationDetails page %d): response body missing", page)
+				return fmt.Errorf("read %s (GetAccountAuthorizationDetails page %d): response body missing", what, page)
 			}
 			f := fetched{body: body, page: gaadPage{truncated: out.IsTruncated, marker: aws.ToString(out.Marker)}}
 			if out.IsTruncated {
@@ -96,13 +132,29 @@ func (c *Client) Roles(ctx context.Context, fn func(iamsweep.Role) error) error 
 				return nil
 			}
 			if aws.ToString(out.Marker) == "" {
-				return fmt.Errorf("read roles (GetAccountAuthorizationDetails page %d): IAM says the list is truncated but sent no Marker", page)
+				return fmt.Errorf("read %s (GetAccountAuthorizationDetails page %d): IAM says the list is truncated but sent no Marker", what, page)
 			}
 			in.Marker = out.Marker
 		}
 	})
 	g.Go(func() error {
 		page := 0
+		n := 0
+		// Decoding is CPU-bound; yielding now and then lets the goroutines
+		// that fetch the next page run at once when its response arrives,
+		// instead of after a preemption.
+		yield := func() {
+			if n++; n%16 == 0 {
+				runtime.Gosched()
+			}
+		}
+		var paced gaadHandlers
+		if h.role != nil {
+			paced.role = func(r iamsweep.Role) error { yield(); return h.role(r) }
+		}
+		if h.user != nil {
+			paced.user = func(u iamsweep.User) error { yield(); return h.user(u) }
+		}
 		for f := range bodies {
 			page++
 			// Decoding takes the CPU; let the request for the next page
@@ -114,27 +166,19 @@ func (c *Client) Roles(ctx context.Context, fn func(iamsweep.Role) error) error 
 					return ctx.Err()
 				}
 			}
-			n := 0
-			got, err := scanGAAD(f.body, func(r iamsweep.Role) error {
-				// Decoding is CPU-bound; yielding now and then lets the
-				// goroutines that fetch the next page run at once when its
-				// response arrives, instead of after a preemption.
-				if n++; n%16 == 0 {
-					runtime.Gosched()
-				}
-				return fn(r)
-			}, c.document)
-			// Every string of the roles is a copy, so the buffer is free again.
+			got, err := scanGAADWith(f.body, paced, c.document)
+			// Every string of the principals is a copy, so the buffer is
+			// free again.
 			putBody(f.body)
 			var fnErr callbackError
 			if errors.As(err, &fnErr) {
 				return fnErr.err
 			}
 			if err != nil {
-				return fmt.Errorf("read roles (GetAccountAuthorizationDetails page %d): decode response: %w", page, err)
+				return fmt.Errorf("read %s (GetAccountAuthorizationDetails page %d): decode response: %w", what, page, err)
 			}
 			if got != f.page {
-				return fmt.Errorf("read roles (GetAccountAuthorizationDetails page %d): decode response: pagination fields disagree (document %+v, first read %+v)", page, got, f.page)
+				return fmt.Errorf("read %s (GetAccountAuthorizationDetails page %d): decode response: pagination fields disagree (document %+v, first read %+v)", what, page, got, f.page)
 			}
 		}
 		return nil

@@ -18,6 +18,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // example is the export the README's first command scans.
 const example = "../../examples/account-export.json"
 
+// exampleReport is the credential report taken with it.
+const exampleReport = "../../examples/credential-report.csv"
+
 // asOf is the day the example export was taken.
 const asOf = "2026-11-23T00:00:00Z"
 

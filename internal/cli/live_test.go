@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +29,8 @@ func isolateAWS(t *testing.T, accessKey, secret string) {
 	}
 }
 
-// exampleAccount seeds a fake account with the roles of the example export.
+// exampleAccount seeds a fake account with the roles and users of the
+// example export and credential report.
 func exampleAccount(t *testing.T) *fakeaws.Account {
 	t.Helper()
 	f, err := os.Open(example)
@@ -35,7 +38,12 @@ func exampleAccount(t *testing.T) *fakeaws.Account {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	acct, err := fakeaws.AccountFromExport(t.Context(), f, example)
+	r, err := os.Open(exampleReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	acct, err := fakeaws.AccountFromFiles(t.Context(), f, example, r, exampleReport)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,23 +55,85 @@ func exampleAccount(t *testing.T) *fakeaws.Account {
 // of the export it was seeded from.
 func TestScan_live(t *testing.T) {
 	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-	srv := fakeaws.New(t, fakeaws.WithAccounts(exampleAccount(t)), fakeaws.WithMaxPageItems(7))
+	srv := fakeaws.New(t, fakeaws.WithAccounts(exampleAccount(t)), fakeaws.WithMaxPageItems(7), fakeaws.WithReportDelay(0))
 	for _, format := range []string{"table", "json", "csv"} {
 		t.Run(format, func(t *testing.T) {
 			srv.ResetCalls()
-			live := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--as-of", asOf, "--allow", "/breakglass/*", "-o", format)
-			offline := runCLI(t, nil, "", false, "scan", "--from-file", example, "--as-of", asOf, "--allow", "/breakglass/*", "-o", format)
+			// Without key IDs, which the files do not hold, the live scan
+			// must say exactly what the offline scan says.
+			live := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--as-of", asOf, "--allow", "/breakglass/*", "-o", format, "--no-key-ids")
+			offline := runCLI(t, nil, "", false, "scan", "--from-file", example, "--credential-report", exampleReport,
+				"--as-of", asOf, "--allow", "/breakglass/*", "-o", format)
 			if live.code != ExitUnused || live.stderr != "" {
 				t.Fatalf("live scan: exit %d, stderr %q", live.code, live.stderr)
 			}
 			if live.stdout != offline.stdout {
 				t.Errorf("live and offline scans differ:\nlive:\n%s\noffline:\n%s", live.stdout, offline.stdout)
 			}
-			// 30 roles at 7 per page: 5 pages, one call each, nothing per role.
-			if got := srv.CallCount("GetAccountAuthorizationDetails"); got != 5 || len(srv.Calls()) != 5 {
-				t.Errorf("%d GetAccountAuthorizationDetails calls of %d in all, want 5 and 5", got, len(srv.Calls()))
+			// 30 roles at 7 per page: 5 pages; 7 users: 1 page; the report:
+			// one GenerateCredentialReport and one GetCredentialReport.
+			// Nothing per role or per user.
+			want := map[string]int{"GetAccountAuthorizationDetails": 6, "GenerateCredentialReport": 1, "GetCredentialReport": 1}
+			for action, n := range want {
+				if got := srv.CallCount(action); got != n {
+					t.Errorf("%d %s calls, want %d", got, action, n)
+				}
+			}
+			if len(srv.Calls()) != 8 {
+				t.Errorf("%d calls in all, want 8", len(srv.Calls()))
 			}
 		})
+	}
+}
+
+// TestScan_liveKeyIDs checks that a live scan names the access keys the
+// credential report leaves anonymous, with one ListAccessKeys call per user
+// that holds an active key.
+func TestScan_liveKeyIDs(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	acct := exampleAccount(t)
+	srv := fakeaws.New(t, fakeaws.WithAccounts(acct), fakeaws.WithReportDelay(0))
+	r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json")
+	if r.code != ExitUnused {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var doc struct {
+		Findings []struct {
+			Type        string  `json:"type"`
+			Name        string  `json:"name"`
+			AccessKeyID *string `json:"access_key_id"`
+			KeySlot     *int    `json:"key_slot"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{} // user/slot -> key ID
+	withActiveKey := 0
+	for _, u := range acct.Users {
+		active := false
+		for i, k := range u.AccessKeys {
+			want[fmt.Sprintf("%s/%d", u.Name, i+1)] = k.ID
+			active = active || !k.Inactive
+		}
+		if active {
+			withActiveKey++
+		}
+	}
+	got := map[string]string{}
+	for _, f := range doc.Findings {
+		if f.Type != "UnusedIAMUserAccessKey" || f.KeySlot == nil || f.AccessKeyID == nil {
+			continue
+		}
+		got[fmt.Sprintf("%s/%d", f.Name, *f.KeySlot)] = *f.AccessKeyID
+	}
+	for k, id := range want {
+		if got[k] != id {
+			t.Errorf("key %s: ID %q, want %q", k, got[k], id)
+		}
+	}
+	if n := srv.CallCount("ListAccessKeys"); n != withActiveKey {
+		t.Errorf("%d ListAccessKeys calls, want one per user with an active key (%d)", n, withActiveKey)
 	}
 }
 

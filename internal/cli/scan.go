@@ -18,6 +18,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/authexport"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/credreport"
 	"github.com/iamsweep/iamsweep/internal/detect"
 	"github.com/iamsweep/iamsweep/internal/report"
 	"github.com/iamsweep/iamsweep/internal/scan"
@@ -36,10 +37,12 @@ func newScanCmd(d deps, runF func(context.Context, *ScanOptions) error) *cobra.C
 	opts := &ScanOptions{IO: d.io, Now: d.now}
 	cmd := &cobra.Command{
 		Use:   "scan",
-		Short: "Find unused IAM roles in an account or an export",
-		Long: `Scan evaluates every IAM role of the account of the current AWS credentials
-(or of an export made with 'aws iam get-account-authorization-details', with
---from-file) and gives each a verdict: unused, used or exempt, with a reason.
+		Short: "Find unused IAM roles, users, access keys and passwords",
+		Long: `Scan evaluates every IAM role and user, console password and access key of
+the account of the current AWS credentials, or offline of an export made with
+'aws iam get-account-authorization-details' (--from-file) and a credential
+report (--credential-report), and gives each a verdict: unused, used or
+exempt, with a reason.
 
 Every flag can also be set in the YAML file given with --config (the key is
 the flag name) or in an environment variable (IAMSWEEP_ and the flag name in
@@ -48,8 +51,8 @@ wins over the file.
 
 Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
 2 usage or input error; 4 unused access found; 130 interrupted.`,
-		Example: `  # Offline, on an export:
-  iamsweep scan --from-file examples/account-export.json --as-of 2026-11-23T00:00:00Z
+		Example: `  # Offline, on an export and a credential report:
+  iamsweep scan --from-file examples/account-export.json --credential-report examples/credential-report.csv --as-of 2026-11-23T00:00:00Z
 
   # Live, with a named profile, as JSON:
   iamsweep scan --profile audit -o json > findings.json
@@ -97,7 +100,7 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 		UnusedDays:     cfg.UnusedDays,
 		Allowlist:      allow,
 		IncludeManaged: cfg.IncludeManaged,
-	})
+	}, log)
 	if errors.Is(err, iamsweep.ErrAccessDenied) {
 		return fmt.Errorf("%w\n(the scan needs the permissions in policies/iamsweep-scan.json; see the README, \"IAM permissions\")", err)
 	}
@@ -138,21 +141,54 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 // inventory builds the source of principals: an export file, or the live
 // account of the AWS credentials.
 func inventory(ctx context.Context, cfg config.Config, ios IO, log *slog.Logger) (iamsweep.Inventory, func(), error) {
-	if cfg.FromFile != "" {
-		if cfg.FromFile == "-" {
-			return &authexport.Inventory{R: ios.In, Source: "stdin", Log: log}, func() {}, nil
-		}
-		f, err := os.Open(cfg.FromFile)
+	if !cfg.Offline() {
+		awsCfg, err := loadAWSConfig(ctx, cfg)
 		if err != nil {
+			return nil, nil, err
+		}
+		return awsapi.New(awsCfg, log, awsapi.Options{NoKeyIDs: cfg.NoKeyIDs}), func() {}, nil
+	}
+	inv := &authexport.Inventory{Log: log}
+	var closers []func()
+	done := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	open := func(path string) (io.Reader, string, error) {
+		if path == "-" {
+			return ios.In, "stdin", nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, "", err
+		}
+		closers = append(closers, func() { f.Close() })
+		return f, path, nil
+	}
+	if cfg.CredentialReport != "" {
+		r, source, err := open(cfg.CredentialReport)
+		if err != nil {
+			done()
+			return nil, nil, iamsweep.NewInputError(cfg.CredentialReport, "", fmt.Errorf("open credential report: %w", unwrapPathError(err)))
+		}
+		if inv.Report, err = credreport.Parse(r, source); err != nil {
+			done()
+			return nil, nil, err
+		}
+		if inv.Report == nil {
+			inv.Report = []iamsweep.User{}
+		}
+	}
+	if cfg.FromFile != "" {
+		r, source, err := open(cfg.FromFile)
+		if err != nil {
+			done()
 			return nil, nil, iamsweep.NewInputError(cfg.FromFile, "", fmt.Errorf("open export: %w", unwrapPathError(err)))
 		}
-		return &authexport.Inventory{R: f, Source: cfg.FromFile, Log: log}, func() { f.Close() }, nil
+		inv.R, inv.Source = r, source
 	}
-	awsCfg, err := loadAWSConfig(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return awsapi.New(awsCfg, log), func() {}, nil
+	return inv, done, nil
 }
 
 // loadAWSConfig resolves credentials and settings through the SDK's default

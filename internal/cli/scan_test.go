@@ -11,30 +11,35 @@ import (
 )
 
 func TestScan_golden(t *testing.T) {
+	both := []string{"--from-file", example, "--credential-report", exampleReport}
 	tests := []struct {
-		name string
-		args []string
-		tty  bool
-		env  map[string]string
+		name       string
+		args       []string
+		tty        bool
+		env        map[string]string
+		wantStderr string
 	}{
-		{name: "table", args: []string{"--allow", "/breakglass/*"}},
-		{name: "table-all", args: []string{"--allow", "/breakglass/*", "--all"}},
-		{name: "table-tty", args: []string{"--allow", "/breakglass/*"}, tty: true},
-		{name: "table-tty-no-color", args: []string{"--allow", "/breakglass/*"}, tty: true, env: map[string]string{"NO_COLOR": "1"}},
-		{name: "json", args: []string{"--allow", "/breakglass/*", "-o", "json"}},
-		{name: "csv", args: []string{"--allow", "/breakglass/*", "--output", "csv"}},
-		{name: "include-managed", args: []string{"--include-managed", "--all"}},
-		{name: "unused-days-30", args: []string{"--unused-days", "30"}},
+		{name: "table", args: append(both, "--allow", "/breakglass/*")},
+		{name: "table-all", args: append(both, "--allow", "/breakglass/*", "--all")},
+		{name: "table-tty", args: append(both, "--allow", "/breakglass/*"), tty: true},
+		{name: "table-tty-no-color", args: append(both, "--allow", "/breakglass/*"), tty: true, env: map[string]string{"NO_COLOR": "1"}},
+		{name: "json", args: append(both, "--allow", "/breakglass/*", "-o", "json")},
+		{name: "csv", args: append(both, "--allow", "/breakglass/*", "--output", "csv")},
+		{name: "include-managed", args: append(both, "--include-managed", "--all")},
+		{name: "unused-days-30", args: append(both, "--unused-days", "30")},
+		{name: "export-only", args: []string{"--from-file", example, "--all"},
+			wantStderr: "users, console passwords and access keys not judged"},
+		{name: "report-only", args: []string{"--credential-report", exampleReport, "--all"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"scan", "--from-file", example, "--as-of", asOf}, tt.args...)
+			args := append([]string{"scan", "--as-of", asOf}, tt.args...)
 			r := runCLI(t, tt.env, "", tt.tty, args...)
 			if r.code != ExitUnused {
-				t.Errorf("exit = %d, want %d (unused roles found); stderr: %s", r.code, ExitUnused, r.stderr)
+				t.Errorf("exit = %d, want %d (unused access found); stderr: %s", r.code, ExitUnused, r.stderr)
 			}
-			if r.stderr != "" {
-				t.Errorf("stderr = %q, want nothing", r.stderr)
+			if (tt.wantStderr == "" && r.stderr != "") || !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("stderr = %q, want %q", r.stderr, tt.wantStderr)
 			}
 			golden(t, tt.name, r.stdout)
 		})
@@ -42,17 +47,17 @@ func TestScan_golden(t *testing.T) {
 }
 
 func TestScan_jsonContract(t *testing.T) {
-	r := runCLI(t, nil, "", false, "scan", "--from-file", example, "--as-of", asOf, "-o", "json")
+	r := runCLI(t, nil, "", false, "scan", "--from-file", example, "--credential-report", exampleReport, "--as-of", asOf, "-o", "json")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("output is not JSON: %v", err)
 	}
 	findings, _ := doc["findings"].([]any)
-	if len(findings) != 30 {
-		t.Fatalf("%d findings, want 30", len(findings))
+	if len(findings) != 47 {
+		t.Fatalf("%d findings, want 47 (30 roles, 7 users, 4 passwords, 5 keys, 1 root key)", len(findings))
 	}
-	// The field names are a contract that later record types share.
-	for _, key := range []string{"type", "arn", "account_id", "name", "path", "verdict", "reason", "created", "last_used", "last_used_region", "days_unused"} {
+	// The field names are a contract that every record type shares.
+	for _, key := range []string{"type", "arn", "account_id", "name", "path", "verdict", "reason", "created", "last_used", "last_used_region", "days_unused", "access_key_id", "key_slot"} {
 		for i, f := range findings {
 			if _, ok := f.(map[string]any)[key]; !ok {
 				t.Errorf("finding %d has no %q", i, key)
@@ -74,6 +79,7 @@ func TestScan_exitStatus(t *testing.T) {
 		{"fail-on none", []string{"--fail-on", "none"}, ExitOK},
 		{"fail-on role type", []string{"--fail-on", "UnusedIAMRole"}, ExitUnused},
 		{"nothing unused", []string{"--allow", "*"}, ExitOK},
+		{"fail-on a type with nothing unused", []string{"--fail-on", "UnusedIAMUserPassword"}, ExitOK},
 		{"threshold above every idle period", []string{"--unused-days", "400"}, ExitUnused},
 	}
 	for _, tt := range tests {
@@ -223,8 +229,8 @@ func TestScan_truncatedExportWarns(t *testing.T) {
 }
 
 func TestScan_exampleConfig(t *testing.T) {
-	r := runCLI(t, nil, "", false, "scan", "--config", "../../examples/iamsweep.yaml", "--from-file", example, "--as-of", asOf)
-	if r.code != ExitUnused || r.stderr != "" || !strings.Contains(r.stdout, "8 unused, 10 used, 12 exempt") {
+	r := runCLI(t, nil, "", false, "scan", "--config", "../../examples/iamsweep.yaml", "--from-file", example, "--credential-report", exampleReport, "--as-of", asOf)
+	if r.code != ExitUnused || r.stderr != "" || !strings.Contains(r.stdout, ": 15 unused, 17 used, 15 exempt") {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", r.code, r.stderr, r.stdout)
 	}
 }

@@ -36,6 +36,12 @@ type Config struct {
 	// FromFile is an export of aws iam get-account-authorization-details to
 	// scan offline ("-" for standard input).
 	FromFile string
+	// CredentialReport is a credential report (CSV) to scan offline, alone
+	// or beside FromFile.
+	CredentialReport string
+	// NoKeyIDs skips the per-user ListAccessKeys calls of a live scan that
+	// name the access keys: findings then carry key slots only.
+	NoKeyIDs bool
 	// Profile, Region and EndpointURL select the AWS account and endpoint,
 	// as the AWS CLI's options of the same names do.
 	Profile     string
@@ -94,6 +100,8 @@ var Settings = []Setting{
 	{"all", "bool", "list every verdict in the table, not only unused ones"},
 	{"fail-on", "string", "exit 4 when unused findings exist: any, none, or a comma-separated list of finding types"},
 	{"from-file", "string", "scan this export of 'aws iam get-account-authorization-details' offline (- for stdin)"},
+	{"credential-report", "string", "scan this IAM credential report (CSV) offline, alone or beside --from-file"},
+	{"no-key-ids", "bool", "live scan: do not look up access key IDs (one ListAccessKeys call per user with an active key)"},
 	{"profile", "string", "AWS shared config profile to use"},
 	{"region", "string", "AWS Region for signing (IAM is global; default us-east-1)"},
 	{"endpoint-url", "string", "send AWS calls to this URL instead of the default endpoint"},
@@ -183,6 +191,8 @@ func (c *Config) setBool(name string, b bool) {
 		c.IncludeManaged = b
 	case "all":
 		c.All = b
+	case "no-key-ids":
+		c.NoKeyIDs = b
 	}
 }
 
@@ -196,6 +206,8 @@ func (c *Config) setString(name, v string) {
 		c.FailOn = v
 	case "from-file":
 		c.FromFile = v
+	case "credential-report":
+		c.CredentialReport = v
 	case "profile":
 		c.Profile = v
 	case "region":
@@ -266,12 +278,15 @@ func (c Config) Validate() error {
 			return bad("endpoint-url", fmt.Errorf("want an http or https URL such as https://iam.amazonaws.com, got %q", c.EndpointURL))
 		}
 	}
-	if c.FromFile != "" && (c.Profile != "" || c.EndpointURL != "") {
+	if c.Offline() && (c.Profile != "" || c.EndpointURL != "") {
 		name := "profile"
 		if c.EndpointURL != "" {
 			name = "endpoint-url"
 		}
-		return bad(name, errors.New("cannot be combined with from-file, which scans an export without calling AWS"))
+		return bad(name, errors.New("cannot be combined with from-file or credential-report, which scan files without calling AWS"))
+	}
+	if c.FromFile == "-" && c.CredentialReport == "-" {
+		return bad("credential-report", errors.New("standard input can hold only one file: it is given to from-file already"))
 	}
 	return nil
 }
@@ -285,6 +300,9 @@ func oneOf(v string, options ...string) bool {
 	return false
 }
 
+// Offline reports whether the scan reads files instead of calling AWS.
+func (c Config) Offline() bool { return c.FromFile != "" || c.CredentialReport != "" }
+
 // FailOn is the parsed fail-on setting.
 type FailOn struct {
 	// Never: never exit 4.
@@ -294,7 +312,13 @@ type FailOn struct {
 }
 
 // KnownTypes are the finding types fail-on accepts.
-var KnownTypes = []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole}
+var KnownTypes = []iamsweep.FindingType{
+	iamsweep.TypeUnusedIAMRole,
+	iamsweep.TypeUnusedIAMUser,
+	iamsweep.TypeUnusedIAMUserPassword,
+	iamsweep.TypeUnusedIAMUserAccessKey,
+	iamsweep.TypeRootAccessKey,
+}
 
 // ParseFailOn parses "any", "none" or a comma-separated list of finding
 // types.

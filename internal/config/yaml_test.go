@@ -23,6 +23,8 @@ out: findings.json
 all: false
 fail-on: UnusedIAMRole
 from-file: export.json
+credential-report: report.csv
+no-key-ids: true
 profile: "prod"
 region: eu-west-1
 endpoint-url: 'http://127.0.0.1:4566'
@@ -34,26 +36,29 @@ log-format: json
 		t.Fatal(err)
 	}
 	want := Config{
-		UnusedDays:     120,
-		AsOf:           time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
-		Allow:          []string{"/breakglass/*", "/service-role/*|/ops/*"},
-		IncludeManaged: true,
-		Output:         "json",
-		Out:            "findings.json",
-		All:            false,
-		FailOn:         "UnusedIAMRole",
-		FromFile:       "export.json",
-		Profile:        "prod",
-		Region:         "eu-west-1",
-		EndpointURL:    "http://127.0.0.1:4566",
-		LogLevel:       "debug",
-		LogFormat:      "json",
+		UnusedDays:       120,
+		AsOf:             time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		Allow:            []string{"/breakglass/*", "/service-role/*|/ops/*"},
+		IncludeManaged:   true,
+		Output:           "json",
+		Out:              "findings.json",
+		All:              false,
+		FailOn:           "UnusedIAMRole",
+		FromFile:         "export.json",
+		CredentialReport: "report.csv",
+		NoKeyIDs:         true,
+		Profile:          "prod",
+		Region:           "eu-west-1",
+		EndpointURL:      "http://127.0.0.1:4566",
+		LogLevel:         "debug",
+		LogFormat:        "json",
 	}
 	// Each origin is the line of the value; a block list starts on the
 	// line of its first item.
 	lines := map[string]int{
 		"unused-days": 2, "as-of": 3, "allow": 5, "include-managed": 7, "output": 8, "out": 9, "all": 10,
-		"fail-on": 11, "from-file": 12, "profile": 13, "region": 14, "endpoint-url": 15, "log-level": 16, "log-format": 17,
+		"fail-on": 11, "from-file": 12, "credential-report": 13, "no-key-ids": 14, "profile": 15, "region": 16, "endpoint-url": 17,
+		"log-level": 18, "log-format": 19,
 	}
 	if len(lines) != len(Settings) {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(Settings))
@@ -67,7 +72,7 @@ log-format: json
 	// from-file and profile or endpoint-url together are rejected, naming the
 	// line of endpoint-url when both are set.
 	got2, _ := whereOf(t, got.Validate())
-	if diff := cmp.Diff(where{Source: "iamsweep.yaml", Line: 15, Offset: -1, Field: "endpoint-url"}, got2); diff != "" {
+	if diff := cmp.Diff(where{Source: "iamsweep.yaml", Line: 17, Offset: -1, Field: "endpoint-url"}, got2); diff != "" {
 		t.Errorf("Validate error location mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -12,6 +12,9 @@ const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
 // iamActions are the IAM actions the fake answers.
 var iamActions = map[string]queryAction{
 	"GetAccountAuthorizationDetails": (*Server).getAccountAuthorizationDetails,
+	"GenerateCredentialReport":       (*Server).generateCredentialReport,
+	"GetCredentialReport":            (*Server).getCredentialReport,
+	"ListAccessKeys":                 (*Server).listAccessKeys,
 }
 
 // maxItems reads MaxItems: default def, allowed 1..1000 as in the model.
@@ -98,29 +101,47 @@ func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *
 		return e
 	}
 
-	// Only roles are modelled so far; the other lists are present and empty.
+	// One listing over users then roles (groups and policies are not
+	// modelled: their lists are present and empty).
+	var users []*User
 	var roles []*Role
+	if filter["User"] {
+		users = acct.Users
+	}
 	if filter["Role"] {
 		roles = acct.Roles
 	}
-	total := len(roles)
+	total := len(users) + len(roles)
 	if start > total {
 		return errorf(400, "ValidationError", "Invalid Marker")
 	}
 	end := min(start+limit, total)
 	truncated := end < total
+	pageUsers := users[min(start, len(users)):min(end, len(users))]
+	pageRoles := roles[max(start-len(users), 0):max(end-len(users), 0)]
 
+	size := 0
+	for _, u := range pageUsers {
+		size += len(s.userDetail(acct, u))
+	}
+	for _, r := range pageRoles {
+		size += len(s.roleDetail(acct, r))
+	}
+	x.b.Grow(size + 1024)
 	x.boolean("IsTruncated", truncated)
-	x.empty("UserDetailList")
-	x.empty("GroupDetailList")
-	if end > start {
-		size := 0
-		for _, r := range roles[start:end] {
-			size += len(s.roleDetail(acct, r))
+	if len(pageUsers) > 0 {
+		x.open("UserDetailList")
+		for _, u := range pageUsers {
+			x.rawBytes(s.userDetail(acct, u))
 		}
-		x.b.Grow(size + 1024)
+		x.close("UserDetailList")
+	} else {
+		x.empty("UserDetailList")
+	}
+	x.empty("GroupDetailList")
+	if len(pageRoles) > 0 {
 		x.open("RoleDetailList")
-		for _, r := range roles[start:end] {
+		for _, r := range pageRoles {
 			x.rawBytes(s.roleDetail(acct, r))
 		}
 		x.close("RoleDetailList")

@@ -40,6 +40,7 @@ type Server struct {
 	rateLimit    float64
 	rateBurst    float64
 	maxPageItems int
+	reportDelay  int
 	now          func() time.Time
 	faults       []*fault
 }
@@ -70,6 +71,9 @@ func WithAccounts(accounts ...*Account) Option {
 			s.accounts[a.ID] = a
 			for _, r := range a.Roles {
 				s.roleDetail(a, r) // render now, so serving a page is only copying
+			}
+			for _, u := range a.Users {
+				s.userDetail(a, u)
 			}
 			if s.defaultAccount == "" {
 				s.defaultAccount = a.ID
@@ -148,11 +152,12 @@ type fault struct {
 // NewServer returns a fake whose Handler you serve yourself.
 func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
-		accounts: map[string]*Account{},
-		keys:     map[string]string{},
-		buckets:  map[string]*bucket{},
-		rng:      rand.New(rand.NewPCG(1, 2)),
-		now:      time.Now,
+		accounts:    map[string]*Account{},
+		keys:        map[string]string{},
+		buckets:     map[string]*bucket{},
+		rng:         rand.New(rand.NewPCG(1, 2)),
+		now:         time.Now,
+		reportDelay: 1,
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {

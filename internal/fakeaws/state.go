@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,8 +15,63 @@ import (
 type Account struct {
 	// ID is the 12-digit account ID.
 	ID string
+	// Created is when the account (its root user) was created; a fixed
+	// date in 2019 when zero.
+	Created time.Time
 	// Roles are the account's roles.
 	Roles []*Role
+	// Users are the account's IAM users.
+	Users []*User
+	// RootKeys are access keys of the root user (which should not exist).
+	RootKeys []*AccessKey
+	// RootPasswordLastUsed is the root user's last sign-in; zero for none.
+	RootPasswordLastUsed time.Time
+
+	report *credentialReport
+}
+
+// User is a fake IAM user with its credentials.
+type User struct {
+	Name     string
+	Path     string // "/" when empty
+	ID       string // generated when empty
+	Created  time.Time
+	Tags     []Tag
+	Groups   []string
+	Inline   []InlinePolicy
+	Attached []AttachedPolicy
+	Boundary string
+	// Password is the login profile; nil when the user has none.
+	Password *LoginProfile
+	// AccessKeys are the user's keys, oldest first (report slot 1 first).
+	AccessKeys []*AccessKey
+	// MFA is true when an MFA device is enabled.
+	MFA bool
+
+	xml []byte // rendered UserDetail member, cached
+}
+
+// LoginProfile is a console password.
+type LoginProfile struct {
+	Created time.Time
+	// LastUsed is the last sign-in; zero for none.
+	LastUsed time.Time
+}
+
+// AccessKey is an access key and its last use.
+type AccessKey struct {
+	ID       string // generated when empty
+	Inactive bool
+	Created  time.Time
+	// LastUsed is the last use; zero for none.
+	LastUsed        time.Time
+	LastUsedRegion  string
+	LastUsedService string
+}
+
+// ARN returns the user's ARN in account.
+func (u *User) ARN(account string) string {
+	return "arn:aws:iam::" + account + ":user" + iamsweep.JoinPathName(u.Path, u.Name)
 }
 
 // Role is a fake IAM role. Policy documents are JSON text, as a user writes
@@ -120,7 +176,54 @@ func (a *Account) normalize() error {
 		r.xml = nil
 	}
 	sort.SliceStable(a.Roles, func(i, j int) bool { return strings.ToLower(a.Roles[i].Name) < strings.ToLower(a.Roles[j].Name) })
+
+	if a.Created.IsZero() {
+		a.Created = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	seen = map[string]bool{}
+	for i, u := range a.Users {
+		if u.Name == "" {
+			return fmt.Errorf("fakeaws: account %s: user %d has no name", a.ID, i)
+		}
+		key := strings.ToLower(u.Name)
+		if seen[key] {
+			return fmt.Errorf("fakeaws: account %s: duplicate user name %q", a.ID, u.Name)
+		}
+		seen[key] = true
+		if u.Path == "" {
+			u.Path = "/"
+		}
+		if u.ID == "" {
+			u.ID = uniqueID("AIDA", a.ID+u.Name)
+		}
+		if u.Created.IsZero() {
+			u.Created = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		if len(u.AccessKeys) > 2 {
+			return fmt.Errorf("fakeaws: account %s: user %s has %d access keys; IAM allows 2", a.ID, u.Name, len(u.AccessKeys))
+		}
+		if u.Password != nil && u.Password.Created.IsZero() {
+			u.Password.Created = u.Created
+		}
+		for j, k := range u.AccessKeys {
+			normalizeKey(k, a.ID+u.Name+strconv.Itoa(j), u.Created)
+		}
+		u.xml = nil
+	}
+	sort.SliceStable(a.Users, func(i, j int) bool { return strings.ToLower(a.Users[i].Name) < strings.ToLower(a.Users[j].Name) })
+	for j, k := range a.RootKeys {
+		normalizeKey(k, a.ID+"root"+strconv.Itoa(j), a.Created)
+	}
 	return nil
+}
+
+func normalizeKey(k *AccessKey, seed string, created time.Time) {
+	if k.ID == "" {
+		k.ID = uniqueID("AKIA", seed)[:20]
+	}
+	if k.Created.IsZero() {
+		k.Created = created
+	}
 }
 
 // uniqueID derives a stable 21-character IAM unique ID from a seed.
@@ -163,4 +266,35 @@ func RoleFrom(r iamsweep.Role) *Role {
 		fr.InstanceProfiles = append(fr.InstanceProfiles, InstanceProfile{Name: p.Name, Path: p.Path, ID: p.ID, Created: p.Created})
 	}
 	return fr
+}
+
+// UserFrom converts a domain user (details and credentials, as
+// credreport.Join gives them) into a fake user.
+func UserFrom(u iamsweep.User) *User {
+	fu := &User{Name: u.Name, Path: u.Path, ID: u.ID, Created: u.Created, Groups: u.Groups, Boundary: u.PermissionsBoundary, MFA: u.MFAActive}
+	for _, p := range u.InlinePolicies {
+		fu.Inline = append(fu.Inline, InlinePolicy{Name: p.Name, Document: string(policy.Marshal(p.Document))})
+	}
+	for _, p := range u.AttachedPolicies {
+		fu.Attached = append(fu.Attached, AttachedPolicy(p))
+	}
+	for _, t := range u.Tags {
+		fu.Tags = append(fu.Tags, Tag(t))
+	}
+	if u.Password != nil {
+		fu.Password = &LoginProfile{Created: u.Password.LastChanged, LastUsed: u.Password.LastUsed}
+	}
+	fu.AccessKeys = keysFrom(u.AccessKeys)
+	return fu
+}
+
+func keysFrom(keys []iamsweep.AccessKey) []*AccessKey {
+	var out []*AccessKey
+	for _, k := range keys {
+		out = append(out, &AccessKey{
+			ID: k.ID, Inactive: !k.Active, Created: k.Created,
+			LastUsed: k.LastUsed.Time, LastUsedRegion: k.LastUsed.Region, LastUsedService: k.LastUsedService,
+		})
+	}
+	return out
 }

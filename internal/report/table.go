@@ -75,10 +75,37 @@ func Table(w io.Writer, res iamsweep.ScanResult, o TableOptions) error {
 		b.WriteString("No unused access found.\n\n")
 	}
 	c := res.Counts()
-	fmt.Fprintf(&b, "%d evaluated: %d unused, %d used, %d exempt (unused: no use for more than %d days, as of %s)\n",
-		c.Evaluated, c.Unused, c.Used, c.Exempt, res.UnusedDays, res.AsOf.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "%d evaluated%s: %d unused, %d used, %d exempt (unused: no use for more than %d days, as of %s)\n",
+		c.Evaluated, breakdown(res), c.Unused, c.Used, c.Exempt, res.UnusedDays, res.AsOf.UTC().Format(time.RFC3339))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// breakdown counts findings by type, " (30 roles, 7 users)", when there is
+// more than one type.
+func breakdown(res iamsweep.ScanResult) string {
+	order := []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser, iamsweep.TypeUnusedIAMUserPassword,
+		iamsweep.TypeUnusedIAMUserAccessKey, iamsweep.TypeRootAccessKey}
+	nouns := map[iamsweep.FindingType]string{
+		iamsweep.TypeUnusedIAMRole: "role", iamsweep.TypeUnusedIAMUser: "user", iamsweep.TypeUnusedIAMUserPassword: "password",
+		iamsweep.TypeUnusedIAMUserAccessKey: "access key", iamsweep.TypeRootAccessKey: "root access key",
+	}
+	var parts []string
+	for _, t := range order {
+		n := res.Counts(t).Evaluated
+		if n == 0 {
+			continue
+		}
+		noun := nouns[t]
+		if n != 1 {
+			noun += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, noun))
+	}
+	if len(parts) < 2 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 func writeRow(b *strings.Builder, cells []string, widths []int, body, color bool) {

@@ -1,0 +1,201 @@
+package awsapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/credreport"
+)
+
+// maxReportPoll caps the wait between GenerateCredentialReport calls.
+const maxReportPoll = 30 * time.Second
+
+// Users reads every IAM user with its credentials, from three sources read
+// at once:
+//
+//   - the credential report (GenerateCredentialReport until COMPLETE, then
+//     GetCredentialReport): password and access key use for every user,
+//     in one call;
+//   - GetAccountAuthorizationDetails (Filter User, MaxItems 1000): path,
+//     ID, tags, groups and policies, one call per 1,000 users;
+//   - ListAccessKeys, once per user that holds an active key (and not at
+//     all with Options.NoKeyIDs), because the report does not name keys.
+//
+// It joins them by user name and passes each user, and the root user, to
+// fn.
+func (c *Client) Users(ctx context.Context, fn func(iamsweep.User) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var (
+		report   []iamsweep.User
+		details  []iamsweep.User
+		keys     = map[string][]credreport.ListedKey{}
+		keysMu   sync.Mutex
+		reportOK = make(chan struct{})
+	)
+	g.Go(func() error {
+		var err error
+		report, err = c.credentialReport(gctx)
+		if err == nil {
+			close(reportOK)
+		}
+		return err
+	})
+	g.Go(func() error {
+		return c.listGAAD(gctx, "users", iamtypes.EntityTypeUser, gaadHandlers{user: func(u iamsweep.User) error {
+			details = append(details, u)
+			return nil
+		}})
+	})
+	if !c.opts.NoKeyIDs {
+		g.Go(func() error {
+			select {
+			case <-reportOK:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			// The key lookups need only the report: they run while the
+			// user details are still being paged.
+			lookups, lctx := errgroup.WithContext(gctx)
+			lookups.SetLimit(c.opts.KeyConcurrency)
+			for _, u := range report {
+				if u.Root || !hasActiveKey(u) {
+					continue
+				}
+				name := u.Name
+				lookups.Go(func() error {
+					listed, err := c.accessKeys(lctx, name)
+					if err != nil || listed == nil {
+						return err
+					}
+					keysMu.Lock()
+					keys[name] = listed
+					keysMu.Unlock()
+					return nil
+				})
+			}
+			return lookups.Wait()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, u := range credreport.Join(details, report) {
+		if listed, ok := keys[u.Name]; ok {
+			u.AccessKeys = credreport.MatchKeys(u.AccessKeys, listed)
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasActiveKey(u iamsweep.User) bool {
+	for _, k := range u.AccessKeys {
+		if k.Active {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialReport asks IAM for a credential report and reads it. IAM
+// builds a report at most once every four hours and keeps one, so the first
+// GenerateCredentialReport call often answers COMPLETE at once; otherwise it
+// is called again, with a doubling wait, until it does or
+// Options.ReportTimeout passes.
+func (c *Client) credentialReport(ctx context.Context) ([]iamsweep.User, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.ReportTimeout)
+	defer cancel()
+	wait := c.opts.ReportPoll
+	sleep := func() error {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		wait = min(wait*2, maxReportPoll)
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("read credential report: IAM had not finished it after %s: %w", c.opts.ReportTimeout, ctx.Err())
+		}
+	}
+	for {
+		out, err := c.iam.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
+		if err != nil {
+			return nil, fmt.Errorf("read credential report (GenerateCredentialReport): %w", classify(err))
+		}
+		if out.State != iamtypes.ReportStateTypeComplete {
+			c.log.Debug("credential report in progress", "state", string(out.State), "next_poll", wait)
+			if err := sleep(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		got, err := c.iam.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
+		if err != nil {
+			var apiErr smithy.APIError
+			if errors.As(err, &apiErr) {
+				switch apiErr.ErrorCode() {
+				case "ReportInProgress", "ReportNotPresent", "ReportExpired":
+					// Another caller started a new report, or it expired in
+					// between: generate again.
+					c.log.Debug("credential report not ready", "code", apiErr.ErrorCode())
+					if err := sleep(); err != nil {
+						return nil, err
+					}
+					continue
+				}
+			}
+			return nil, fmt.Errorf("read credential report (GetCredentialReport): %w", classify(err))
+		}
+		users, err := credreport.Parse(bytes.NewReader(got.Content), "credential report")
+		if err != nil {
+			// Not the user's input: what IAM sent could not be read.
+			return nil, fmt.Errorf("read credential report: decode the report IAM sent: %s", err)
+		}
+		c.log.Debug("credential report read", "users", len(users), "generated", aws.ToTime(got.GeneratedTime))
+		return users, nil
+	}
+}
+
+// accessKeys lists a user's access keys. A user deleted since the report
+// was generated has none (nil, nil).
+func (c *Client) accessKeys(ctx context.Context, user string) ([]credreport.ListedKey, error) {
+	var out []credreport.ListedKey
+	p := iam.NewListAccessKeysPaginator(c.iam, &iam.ListAccessKeysInput{UserName: aws.String(user)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			err = classify(err)
+			if errors.Is(err, iamsweep.ErrNotFound) {
+				return nil, nil
+			}
+			if errors.Is(err, iamsweep.ErrAccessDenied) {
+				return nil, fmt.Errorf("read access key IDs (ListAccessKeys for user %s): %w (grant iam:ListAccessKeys, or scan with --no-key-ids)", user, err)
+			}
+			return nil, fmt.Errorf("read access key IDs (ListAccessKeys for user %s): %w", user, err)
+		}
+		for _, k := range page.AccessKeyMetadata {
+			out = append(out, credreport.ListedKey{
+				ID:      aws.ToString(k.AccessKeyId),
+				Active:  k.Status == iamtypes.StatusTypeActive,
+				Created: aws.ToTime(k.CreateDate).UTC(),
+			})
+		}
+	}
+	if out == nil {
+		out = []credreport.ListedKey{}
+	}
+	return out, nil
+}

@@ -1,0 +1,104 @@
+package awsapi
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/fakeaws"
+)
+
+// manyUsers builds an account of n users: every fifth holds an active
+// access key, every third has a console password, some hold only an
+// inactive key.
+func manyUsers(account string, n int) (*fakeaws.Account, int) {
+	a := &fakeaws.Account{ID: account}
+	base := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	withActive := 0
+	for i := 0; i < n; i++ {
+		u := &fakeaws.User{
+			Name:    fmt.Sprintf("user-%05d", i),
+			Path:    "/staff/",
+			Created: base.Add(time.Duration(i) * time.Minute),
+			Tags:    []fakeaws.Tag{{Key: "owner", Value: "team@example.com"}},
+			Groups:  []string{"staff"},
+		}
+		switch {
+		case i%5 == 0:
+			u.AccessKeys = []*fakeaws.AccessKey{{Created: u.Created, LastUsed: base.AddDate(1, 0, 0), LastUsedRegion: "us-east-1", LastUsedService: "s3"}}
+			withActive++
+		case i%7 == 0:
+			u.AccessKeys = []*fakeaws.AccessKey{{Created: u.Created, Inactive: true}}
+		}
+		if i%3 == 0 {
+			u.Password = &fakeaws.LoginProfile{Created: u.Created, LastUsed: base.AddDate(1, 1, 0)}
+		}
+		a.Users = append(a.Users, u)
+	}
+	return a, withActive
+}
+
+// BenchmarkUsers5k reads an account of 5,000 users at 20 ms per call and
+// reports API calls per user and wall time (the median run) against the
+// lower bound. The bound is the longer of two chains that run at once: the
+// user pages, and the credential report followed by the ListAccessKeys
+// calls (KeyConcurrency at a time). Target: the calls grow with the users
+// that hold an active key, not with all users; with NoKeyIDs there is
+// nothing per user at all. The wall time is held to 1.5 x the bound: the
+// bound counts round trips only, and decoding a 5,000-row report (a
+// megabyte of base64 in XML, which the SDK decodes) is a sizeable part of
+// the short NoKeyIDs run.
+func BenchmarkUsers5k(b *testing.B) {
+	for _, noKeyIDs := range []bool{false, true} {
+		b.Run(fmt.Sprintf("NoKeyIDs=%v", noKeyIDs), func(b *testing.B) {
+			const users, latency = 5000, 20 * time.Millisecond
+			acct, withActive := manyUsers("123456789012", users)
+			srv := fakeaws.New(b, fakeaws.WithAccounts(acct), fakeaws.WithLatency(latency), fakeaws.WithReportDelay(0))
+			opts := Options{NoKeyIDs: noKeyIDs, ReportPoll: time.Millisecond}
+			c := New(testConfig(srv), quietLogger(), opts)
+			c.opts.KeyConcurrency = max(c.opts.KeyConcurrency, 1)
+
+			pages := int(math.Ceil(float64(users) / PageSize))
+			reportChain := 2 // GenerateCredentialReport (ready), GetCredentialReport
+			lookups := 0
+			if !noKeyIDs {
+				lookups = withActive
+				reportChain += int(math.Ceil(float64(withActive) / float64(c.opts.KeyConcurrency)))
+			}
+			bound := time.Duration(max(pages, reportChain)) * latency
+			wantCalls := pages + 2 + lookups
+
+			walls := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				srv.ResetCalls()
+				start := time.Now()
+				n := 0
+				if err := c.Users(b.Context(), func(iamsweep.User) error { n++; return nil }); err != nil {
+					b.Fatal(err)
+				}
+				walls = append(walls, time.Since(start))
+				if n != users+1 {
+					b.Fatalf("read %d users, want %d and the root user", n, users)
+				}
+			}
+			calls := len(srv.Calls())
+			wall := median(walls)
+			b.ReportMetric(float64(calls)/users, "calls/user")
+			b.ReportMetric(float64(calls), "calls")
+			b.ReportMetric(float64(wantCalls), "calls-bound")
+			b.ReportMetric(wall.Seconds()*1000, "wall-ms")
+			b.ReportMetric(bound.Seconds()*1000, "bound-ms")
+			b.ReportMetric(float64(wall)/float64(bound), "wall/bound")
+			if calls != wantCalls {
+				b.Errorf("%d calls for %d users (%d with an active key), want %d: pages + report + one per user with an active key",
+					calls, users, withActive, wantCalls)
+			}
+			if b.N >= 2 && float64(wall) > 1.5*float64(bound) {
+				b.Errorf("wall time %v, over 1.5 x the %v bound", wall, bound)
+			}
+		})
+	}
+}
