@@ -27,7 +27,7 @@ var (
 	services    = map[string]bool{"internal/scan": true}
 	adapters    = map[string]bool{"internal/awsapi": true}
 	entryPoints = map[string]bool{"internal/cli": true}
-	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true}
+	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true}
 )
 
 // Third-party libraries a package of each layer may import beyond the
