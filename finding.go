@@ -61,7 +61,9 @@ const (
 type Finding struct {
 	Type      FindingType
 	AccountID string
-	ARN       string
+	// AccountName is the account's name in AWS Organizations, when known.
+	AccountName string
+	ARN         string
 	// PrincipalID is the unique ID of the principal (AROA... for roles).
 	PrincipalID string
 	Name        string

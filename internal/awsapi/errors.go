@@ -2,16 +2,17 @@ package awsapi
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/aws/smithy-go"
 
 	"github.com/iamsweep/iamsweep"
 )
 
-// classify wraps err with the domain error its AWS error code maps to, so
-// callers can test it with errors.Is. Codes come from smithy.APIError;
-// message text is never inspected.
+// classify converts an AWS error into an *iamsweep.APIError carrying its
+// code and the domain error the code maps to (ErrAccessDenied...), so
+// callers can test it with errors.Is and report the code. Codes come from
+// smithy.APIError; message text is never inspected. Errors that are not
+// AWS API errors are returned unchanged.
 func classify(err error) error {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
@@ -30,8 +31,6 @@ func classify(err error) error {
 	case "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException",
 		"UnrecognizedClientException", "InvalidAccessKeyId", "MissingAuthenticationToken", "IncompleteSignature":
 		kind = iamsweep.ErrNoCredentials
-	default:
-		return err
 	}
-	return fmt.Errorf("%w: %w", kind, err)
+	return &iamsweep.APIError{Code: apiErr.ErrorCode(), Message: apiErr.ErrorMessage(), Kind: kind, Err: err}
 }

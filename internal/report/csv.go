@@ -8,28 +8,36 @@ import (
 	"github.com/iamsweep/iamsweep"
 )
 
-// CSV writes one header row and one row per finding, with the JSON record's
-// field names as columns. Null values are empty cells. A name that a
-// spreadsheet would run as a formula (IAM names may start with "=", "+",
-// "-" or "@") gets a leading "'"; every other cell is written as it is.
-func CSV(w io.Writer, res iamsweep.ScanResult) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(columns); err != nil {
-		return err
-	}
-	for _, f := range res.Findings {
+// NewCSV returns a Writer of one header row and one row per finding, with
+// the JSON record's field names as columns. Null values are empty cells. A
+// name that a spreadsheet would run as a formula (IAM names may start with
+// "=", "+", "-" or "@") gets a leading "'"; every other cell is written as
+// it is. Account errors are not rows: the caller logs them.
+func NewCSV(w io.Writer) Writer { return &csvWriter{cw: csv.NewWriter(w)} }
+
+type csvWriter struct{ cw *csv.Writer }
+
+func (c *csvWriter) Begin(Meta) error { return c.cw.Write(columns) }
+
+func (c *csvWriter) Findings(fs []iamsweep.Finding) error {
+	for _, f := range fs {
 		r := NewRecord(f)
 		row := []string{
-			r.Type, r.AccountID, r.ARN, r.PrincipalID, csvSafe(r.Name), r.Path, r.Verdict, r.Rule,
+			r.Type, r.AccountID, str(r.AccountName), r.ARN, r.PrincipalID, csvSafe(r.Name), r.Path, r.Verdict, r.Rule,
 			r.Reason, str(r.Created), str(r.LastUsed), str(r.LastUsedRegion), num(r.DaysUnused),
 			str(r.AccessKeyID), num(r.KeySlot),
 		}
-		if err := cw.Write(row); err != nil {
+		if err := c.cw.Write(row); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	c.cw.Flush()
+	return c.cw.Error()
+}
+
+func (c *csvWriter) End(Totals) error {
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 func num(p *int) string {

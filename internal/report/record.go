@@ -16,6 +16,7 @@ const SchemaVersion = 1
 type Record struct {
 	Type           string  `json:"type"`
 	AccountID      string  `json:"account_id"`
+	AccountName    *string `json:"account_name"`
 	ARN            string  `json:"arn"`
 	PrincipalID    string  `json:"principal_id"`
 	Name           string  `json:"name"`
@@ -33,7 +34,7 @@ type Record struct {
 
 // columns are the CSV header, in Record's field order.
 var columns = []string{
-	"type", "account_id", "arn", "principal_id", "name", "path", "verdict", "rule", "reason",
+	"type", "account_id", "account_name", "arn", "principal_id", "name", "path", "verdict", "rule", "reason",
 	"created", "last_used", "last_used_region", "days_unused", "access_key_id", "key_slot",
 }
 
@@ -43,6 +44,7 @@ func NewRecord(f iamsweep.Finding) Record {
 	r := Record{
 		Type:        string(f.Type),
 		AccountID:   f.AccountID,
+		AccountName: optional(f.AccountName),
 		ARN:         f.ARN,
 		PrincipalID: f.PrincipalID,
 		Name:        f.Name,

@@ -20,117 +20,140 @@ type TableOptions struct {
 	Width int
 }
 
-// Table writes the findings as an aligned table, followed by a summary line
-// of counts.
-func Table(w io.Writer, res iamsweep.ScanResult, o TableOptions) error {
-	multiAccount := false
-	for _, f := range res.Findings {
-		if f.AccountID != res.Findings[0].AccountID {
-			multiAccount = true
-			break
+// NewTable returns a Writer of an aligned table: the unused findings (every
+// verdict with All), unused first; then the accounts that failed or were
+// skipped; then a line of counts. Rows are kept until End, to align them.
+func NewTable(w io.Writer, o TableOptions) Writer { return &tableWriter{w: w, o: o} }
+
+type tableWriter struct {
+	w     io.Writer
+	o     TableOptions
+	meta  Meta
+	rows  [3][]iamsweep.Finding // unused, used, exempt
+	tally tally
+}
+
+func (t *tableWriter) Begin(m Meta) error { t.meta = m; return nil }
+
+func (t *tableWriter) Findings(fs []iamsweep.Finding) error {
+	for _, f := range fs {
+		t.tally.add(f)
+		switch {
+		case f.Verdict == iamsweep.VerdictUnused:
+			t.rows[0] = append(t.rows[0], f)
+		case !t.o.All:
+		case f.Verdict == iamsweep.VerdictUsed:
+			t.rows[1] = append(t.rows[1], f)
+		default:
+			t.rows[2] = append(t.rows[2], f)
 		}
 	}
+	return nil
+}
+
+func (t *tableWriter) End(totals Totals) error {
+	multiAccount := len(t.tally.accounts) > 1
 	header := []string{"VERDICT", "TYPE", "PRINCIPAL", "LAST USED", "REASON"}
 	if multiAccount {
 		header = append([]string{"ACCOUNT"}, header...)
 	}
 	var rows [][]string
-	for _, f := range byVerdict(res.Findings) {
-		if !o.All && f.Verdict != iamsweep.VerdictUnused {
-			continue
+	var verdicts []iamsweep.Verdict
+	for _, group := range t.rows {
+		for _, f := range group {
+			lastUsed := "-"
+			if !f.LastUsed.IsZero() {
+				lastUsed = f.LastUsed.Time.UTC().Format("2006-01-02")
+			}
+			row := []string{string(f.Verdict), typeLabel(f.Type), principal(f), lastUsed, f.Reason}
+			if multiAccount {
+				row = append([]string{accountLabel(f.AccountID, f.AccountName)}, row...)
+			}
+			rows = append(rows, row)
+			verdicts = append(verdicts, f.Verdict)
 		}
-		lastUsed := "-"
-		if !f.LastUsed.IsZero() {
-			lastUsed = f.LastUsed.Time.UTC().Format("2006-01-02")
-		}
-		row := []string{string(f.Verdict), typeLabel(f.Type), principal(f), lastUsed, f.Reason}
-		if multiAccount {
-			row = append([]string{f.AccountID}, row...)
-		}
-		rows = append(rows, row)
 	}
 
 	var b strings.Builder
 	if len(rows) > 0 {
-		widths := make([]int, len(header))
-		for _, r := range append([][]string{header}, rows...) {
-			for i, c := range r {
-				widths[i] = max(widths[i], utf8.RuneCountInString(c))
-			}
-		}
-		last := len(header) - 1
-		if o.Width > 0 {
-			used := 0
-			for i := 0; i < last; i++ {
-				used += widths[i] + 2
-			}
-			widths[last] = max(o.Width-used, 20)
-		}
-		writeRow(&b, header, widths, false, o.Color)
-		for _, r := range rows {
-			writeRow(&b, r, widths, true, o.Color)
-		}
+		renderRows(&b, header, rows, t.o, func(i int) iamsweep.Verdict { return verdicts[i] })
 		b.WriteString("\n")
-	} else if !o.All {
+	} else if !t.o.All {
 		b.WriteString("No unused access found.\n\n")
 	}
-	c := res.Counts()
-	fmt.Fprintf(&b, "%d evaluated%s: %d unused, %d used, %d exempt (unused: no use for more than %d days, as of %s)\n",
-		c.Evaluated, breakdown(res), c.Unused, c.Used, c.Exempt, res.UnusedDays, res.AsOf.UTC().Format(time.RFC3339))
-	_, err := io.WriteString(w, b.String())
+	if len(totals.Errors) > 0 {
+		fmt.Fprintf(&b, "%s could not be scanned:\n", plural(len(totals.Errors), "account"))
+		var errRows [][]string
+		for _, e := range totals.Errors {
+			code := e.Code
+			if code == "" {
+				code = "-"
+			}
+			errRows = append(errRows, []string{accountLabel(e.Account.ID, e.Account.Name), e.Stage, code, e.Message})
+		}
+		renderRows(&b, []string{"ACCOUNT", "STAGE", "CODE", "ERROR"}, errRows, t.o, nil)
+		b.WriteString("\n")
+	}
+	if len(totals.Skipped) > 0 {
+		var parts []string
+		for _, a := range totals.Skipped {
+			parts = append(parts, fmt.Sprintf("%s (%s)", accountLabel(a.ID, a.Name), a.Status))
+		}
+		fmt.Fprintf(&b, "Skipped %s that %s not ACTIVE: %s\n\n", plural(len(totals.Skipped), "account"), isAre(len(totals.Skipped)), strings.Join(parts, ", "))
+	}
+	c := t.tally.all
+	accounts := ""
+	if multiAccount || len(totals.Errors) > 0 || len(totals.Skipped) > 0 {
+		accounts = fmt.Sprintf(" in %s", plural(len(t.tally.accounts), "account"))
+	}
+	fmt.Fprintf(&b, "%d evaluated%s%s: %d unused, %d used, %d exempt (unused: no use for more than %d days, as of %s)\n",
+		c.Evaluated, accounts, t.breakdown(), c.Unused, c.Used, c.Exempt, t.meta.UnusedDays, t.meta.AsOf.UTC().Format(time.RFC3339))
+	_, err := io.WriteString(t.w, b.String())
 	return err
 }
 
-// breakdown counts findings by type, " (30 roles, 7 users)", when there is
-// more than one type.
-func breakdown(res iamsweep.ScanResult) string {
-	order := []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser, iamsweep.TypeUnusedIAMUserPassword,
-		iamsweep.TypeUnusedIAMUserAccessKey, iamsweep.TypeRootAccessKey}
-	nouns := map[iamsweep.FindingType]string{
-		iamsweep.TypeUnusedIAMRole: "role", iamsweep.TypeUnusedIAMUser: "user", iamsweep.TypeUnusedIAMUserPassword: "password",
-		iamsweep.TypeUnusedIAMUserAccessKey: "access key", iamsweep.TypeRootAccessKey: "root access key",
-	}
-	var parts []string
-	for _, t := range order {
-		n := res.Counts(t).Evaluated
-		if n == 0 {
-			continue
+// renderRows writes an aligned table; the last column is truncated to fit
+// o.Width when it is set. verdict, when not nil, gives each row's verdict
+// for colouring the VERDICT column.
+func renderRows(b *strings.Builder, header []string, rows [][]string, o TableOptions, verdict func(int) iamsweep.Verdict) {
+	widths := make([]int, len(header))
+	for _, r := range append([][]string{header}, rows...) {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
-		noun := nouns[t]
-		if n != 1 {
-			noun += "s"
+	}
+	last := len(header) - 1
+	if o.Width > 0 {
+		used := 0
+		for i := 0; i < last; i++ {
+			used += widths[i] + 2
 		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, noun))
+		widths[last] = max(o.Width-used, 20)
 	}
-	if len(parts) < 2 {
-		return ""
-	}
-	return " (" + strings.Join(parts, ", ") + ")"
-}
-
-func writeRow(b *strings.Builder, cells []string, widths []int, body, color bool) {
-	last := len(cells) - 1
-	for i, c := range cells {
-		if i == last {
-			b.WriteString(truncate(c, widths[i]))
-			break
+	verdictCol := -1
+	for i, h := range header {
+		if h == "VERDICT" {
+			verdictCol = i
 		}
-		pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2)
-		if body && color && i == verdictColumn(len(cells)) {
-			c = paint(c)
+	}
+	write := func(cells []string, row int) {
+		for i, c := range cells {
+			if i == last {
+				b.WriteString(truncate(c, widths[i]))
+				break
+			}
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2)
+			if row >= 0 && o.Color && i == verdictCol && verdict != nil {
+				c = paint(verdict(row), c)
+			}
+			b.WriteString(c + pad)
 		}
-		b.WriteString(c + pad)
+		b.WriteString("\n")
 	}
-	b.WriteString("\n")
-}
-
-// verdictColumn is the index of the VERDICT column (after ACCOUNT when the
-// table spans accounts).
-func verdictColumn(n int) int {
-	if n == 6 {
-		return 1
+	write(header, -1)
+	for i, r := range rows {
+		write(r, i)
 	}
-	return 0
 }
 
 func truncate(s string, width int) string {
@@ -141,9 +164,9 @@ func truncate(s string, width int) string {
 	return string(r[:width-1]) + "…"
 }
 
-func paint(verdict string) string {
+func paint(v iamsweep.Verdict, text string) string {
 	code := ""
-	switch iamsweep.Verdict(verdict) {
+	switch v {
 	case iamsweep.VerdictUnused:
 		code = "31" // red
 	case iamsweep.VerdictUsed:
@@ -151,9 +174,53 @@ func paint(verdict string) string {
 	case iamsweep.VerdictExempt:
 		code = "33" // yellow
 	default:
-		return verdict
+		return text
 	}
-	return "\x1b[" + code + "m" + verdict + "\x1b[0m"
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+func accountLabel(id, name string) string {
+	if name == "" {
+		return id
+	}
+	return id + " (" + name + ")"
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+var typeOrder = []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser, iamsweep.TypeUnusedIAMUserPassword,
+	iamsweep.TypeUnusedIAMUserAccessKey, iamsweep.TypeRootAccessKey}
+
+var typeNouns = map[iamsweep.FindingType]string{
+	iamsweep.TypeUnusedIAMRole: "role", iamsweep.TypeUnusedIAMUser: "user", iamsweep.TypeUnusedIAMUserPassword: "password",
+	iamsweep.TypeUnusedIAMUserAccessKey: "access key", iamsweep.TypeRootAccessKey: "root access key",
+}
+
+// breakdown counts findings by type, " (30 roles, 7 users)", when there is
+// more than one type.
+func (t *tableWriter) breakdown() string {
+	var parts []string
+	for _, ty := range typeOrder {
+		if n := t.tally.byType[ty]; n > 0 {
+			parts = append(parts, plural(n, typeNouns[ty]))
+		}
+	}
+	if len(parts) < 2 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 func typeLabel(t iamsweep.FindingType) string {
@@ -187,18 +254,4 @@ func principal(f iamsweep.Finding) string {
 		return fmt.Sprintf("%s key %d", name, f.KeySlot)
 	}
 	return name
-}
-
-// byVerdict orders findings for reading: unused first, then used, then
-// exempt, each group in the result's order.
-func byVerdict(fs []iamsweep.Finding) []iamsweep.Finding {
-	out := make([]iamsweep.Finding, 0, len(fs))
-	for _, v := range []iamsweep.Verdict{iamsweep.VerdictUnused, iamsweep.VerdictUsed, iamsweep.VerdictExempt} {
-		for _, f := range fs {
-			if f.Verdict == v {
-				out = append(out, f)
-			}
-		}
-	}
-	return out
 }
