@@ -4,13 +4,23 @@
 //
 // It routes a request on the service named in its SigV4 credential scope
 // (".../us-east-1/iam/aws4_request"), then on the protocol: the Action form
-// field for the query/XML protocol (IAM; STS and SNS later), X-Amz-Target for
-// JSON 1.1 services, the path for REST-JSON ones. Responses carry the XML or
-// JSON the real service sends, with real pagination markers and error codes.
+// field for the query/XML protocol (IAM, STS; SNS later), X-Amz-Target for
+// JSON 1.1 services (Organizations), the path for REST-JSON ones. Responses
+// carry the XML or JSON the real service sends, with real pagination
+// markers and error codes.
 //
-// It holds per-account state, records every call, and injects latency and
-// Throttling errors (per call at a chosen rate, or above a per-account
-// request rate) for benchmarks and fault tests.
+// It holds per-account IAM state (WithAccounts) and an optional AWS
+// Organization (WithOrganization) whose management account may list its
+// accounts and organizational units. STS answers GetCallerIdentity and
+// AssumeRole: assuming a role that exists (and whose trust policy's
+// external ID, if any, matches) issues temporary credentials that act in
+// the role's account until they expire on the fake's clock (WithClock,
+// WithSessionLifetime), so an organization-wide scan runs as it does
+// against AWS: list the accounts, assume a role in each, read its IAM.
+//
+// It records every call, and injects latency, faults and throttling errors
+// (per call at a chosen rate, or above a per-account request rate) in each
+// protocol's own words, for benchmarks and fault tests.
 //
 // Layer: test and dev only. Only _test.go files and cmd/fakeaws import it.
 // It is a sandbox, not a reference: the AWS API reference and the SDK

@@ -31,9 +31,16 @@ type Server struct {
 	// issued or been told about.
 	defaultAccount string
 	keys           map[string]string // access key ID -> account ID
-	calls          []Call
-	buckets        map[string]*bucket // account ID -> request rate limiter
-	rng            *rand.Rand
+	// sessions are the temporary credentials AssumeRole issued, by
+	// access key ID.
+	sessions map[string]*session
+	org      *orgIndex // nil when no organization is configured
+	calls    []Call
+	buckets  map[string]*bucket // account ID -> request rate limiter
+	rng      *rand.Rand
+	// credRNG makes issued credentials, apart from rng so that issuing
+	// them leaves the throttling sequence as it was.
+	credRNG *rand.Rand
 
 	latency      time.Duration
 	throttleRate float64
@@ -41,8 +48,11 @@ type Server struct {
 	rateBurst    float64
 	maxPageItems int
 	reportDelay  int
-	now          func() time.Time
-	faults       []*fault
+	// sessionLifetime caps the lifetime of issued credentials; 0 for
+	// none.
+	sessionLifetime time.Duration
+	now             func() time.Time
+	faults          []*fault
 }
 
 // Call records one request the fake answered.
@@ -98,7 +108,8 @@ func WithLatency(d time.Duration) Option {
 }
 
 // WithThrottleRate answers the given fraction (0 to 1) of calls with a
-// Throttling error, chosen by a seeded generator so runs repeat exactly.
+// throttling error, chosen by a seeded generator so runs repeat exactly:
+// Throttling for IAM and STS, TooManyRequestsException for Organizations.
 func WithThrottleRate(fraction float64) Option {
 	return func(s *Server) error {
 		if fraction < 0 || fraction > 1 {
@@ -111,7 +122,8 @@ func WithThrottleRate(fraction float64) Option {
 
 // WithRateLimit throttles each account above perSecond requests per second
 // (a token bucket holding burst requests), as IAM's per-account token
-// buckets do.
+// buckets do. The account is the one the credentials act in; all services
+// share its bucket.
 func WithRateLimit(perSecond float64, burst int) Option {
 	return func(s *Server) error {
 		s.rateLimit, s.rateBurst = perSecond, float64(burst)
@@ -120,21 +132,26 @@ func WithRateLimit(perSecond float64, burst int) Option {
 }
 
 // WithMaxPageItems makes list calls return at most n items per page even
-// when MaxItems asks for more, as IAM may ("IAM might return fewer than
-// MaxItems ... even when there are more").
+// when MaxItems (MaxResults for Organizations) asks for more, as IAM and
+// Organizations may ("IAM might return fewer than MaxItems ... even when
+// there are more").
 func WithMaxPageItems(n int) Option {
 	return func(s *Server) error { s.maxPageItems = n; return nil }
 }
 
-// WithClock sets the clock the fake uses for creation times and rate
-// limits.
+// WithClock sets the clock the fake uses for creation times, rate limits
+// and the expiry of the credentials AssumeRole issues.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) error { s.now = now; return nil }
 }
 
 // WithFault makes the next n calls of action (in any account, or only in
 // accountID when it is not "") fail with the given HTTP status and AWS
-// error code. n < 0 fails every call.
+// error code. n < 0 fails every call. The action is an action name
+// ("AssumeRole"), which matches in any service, or "service:Action"
+// ("sts:AssumeRole"), which matches in that service only. The error is
+// written in the service's own protocol: an XML ErrorResponse for IAM and
+// STS, a JSON document for Organizations.
 func WithFault(accountID, action string, n int, status int, code, message string) Option {
 	return func(s *Server) error {
 		s.faults = append(s.faults, &fault{account: accountID, action: action, left: n, status: status, code: code, message: message})
@@ -154,8 +171,10 @@ func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
 		accounts:    map[string]*Account{},
 		keys:        map[string]string{},
+		sessions:    map[string]*session{},
 		buckets:     map[string]*bucket{},
 		rng:         rand.New(rand.NewPCG(1, 2)),
+		credRNG:     rand.New(rand.NewPCG(3, 4)),
 		now:         time.Now,
 		reportDelay: 1,
 	}
@@ -163,6 +182,9 @@ func NewServer(opts ...Option) (*Server, error) {
 		if err := o(s); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.seedOrganization(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -280,8 +302,12 @@ type request struct {
 	action    string
 	accountID string
 	accessKey string
-	form      url.Values
-	http      *http.Request
+	// proto is the wire protocol the request came in; it decides how the
+	// errors every call can get are written.
+	proto protocol
+	form  url.Values // query protocol: the decoded form
+	body  []byte     // JSON protocol: the request document
+	http  *http.Request
 	// arrived is when the request arrived; its response is sent no sooner
 	// than arrived plus the configured latency.
 	arrived time.Time
@@ -293,6 +319,9 @@ type apiError struct {
 	code    string
 	message string
 	sender  bool
+	// reason is the Reason member some JSON errors carry
+	// (InvalidInputException's "INVALID_NEXT_TOKEN"); "" for none.
+	reason string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -324,16 +353,31 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch req.service {
 	case "iam":
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			writeQueryError(w, req.service, errorf(400, "MalformedQueryString", "%v", err))
-			return
+		if parseForm(w, req, body, iamNamespace) {
+			s.serveQuery(w, req, iamActions, iamNamespace, "2010-05-08")
 		}
-		req.form, req.action = form, form.Get("Action")
-		s.serveQuery(w, req, iamActions, iamNamespace, "2010-05-08")
+	case "sts":
+		if parseForm(w, req, body, stsNamespace) {
+			s.serveQuery(w, req, stsActions, stsNamespace, "2011-06-15")
+		}
+	case "organizations":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, orgActions, orgTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}
+}
+
+// parseForm decodes the form of a query-protocol request, answering a
+// malformed one with an error in the service's namespace.
+func parseForm(w http.ResponseWriter, req *request, body []byte, namespace string) bool {
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		writeQueryError(w, namespace, errorf(400, "MalformedQueryString", "%v", err))
+		return false
+	}
+	req.proto, req.form, req.action = queryProtocol, form, form.Get("Action")
+	return true
 }
 
 // wait holds the response to req until the configured latency has passed
@@ -363,8 +407,8 @@ func (s *Server) wait(req *request) {
 // timerSlack is how early the timer in wait aims.
 const timerSlack = 2 * time.Millisecond
 
-// before runs what every call goes through: account resolution, injected
-// faults and throttling.
+// before runs what every call goes through: account resolution, the
+// checks of temporary credentials, injected faults and throttling.
 func (s *Server) before(req *request) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -374,16 +418,19 @@ func (s *Server) before(req *request) *apiError {
 	}
 	req.accountID = acct
 	if acct == "" || s.accounts[acct] == nil {
-		return errorf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		return req.proto.invalidToken()
+	}
+	if e := s.checkSession(req); e != nil {
+		return e
 	}
 	if e := s.consumeFault(req); e != nil {
 		return e
 	}
 	if s.throttleRate > 0 && s.rng.Float64() < s.throttleRate {
-		return errorf(400, "Throttling", "Rate exceeded")
+		return req.proto.throttling()
 	}
 	if s.rateLimit > 0 && !s.allow(acct) {
-		return errorf(400, "Throttling", "Rate exceeded")
+		return req.proto.throttling()
 	}
 	return nil
 }
@@ -392,7 +439,7 @@ func (s *Server) before(req *request) *apiError {
 // up one of its occurrences.
 func (s *Server) consumeFault(req *request) *apiError {
 	for _, f := range s.faults {
-		if f.left == 0 || f.action != req.action || (f.account != "" && f.account != req.accountID) {
+		if f.left == 0 || (f.action != req.action && f.action != req.service+":"+req.action) || (f.account != "" && f.account != req.accountID) {
 			continue
 		}
 		if f.left > 0 {

@@ -1,0 +1,38 @@
+package fakeaws
+
+// protocol is the wire protocol of a request. The errors any call can get
+// before its action runs (bad or expired credentials, throttling) have
+// different codes in each.
+type protocol int
+
+const (
+	// queryProtocol is the query/XML protocol of IAM and STS.
+	queryProtocol protocol = iota
+	// jsonProtocol is the JSON 1.1 protocol of Organizations.
+	jsonProtocol
+)
+
+// invalidToken is the error for an access key no account knows.
+func (p protocol) invalidToken() *apiError {
+	if p == jsonProtocol {
+		return errorf(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
+	}
+	return errorf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+}
+
+// expiredToken is the error for temporary credentials past their
+// expiration.
+func (p protocol) expiredToken() *apiError {
+	if p == jsonProtocol {
+		return errorf(400, "ExpiredTokenException", "The security token included in the request is expired")
+	}
+	return errorf(403, "ExpiredToken", "The security token included in the request is expired")
+}
+
+// throttling is the error for a call above the request rate.
+func (p protocol) throttling() *apiError {
+	if p == jsonProtocol {
+		return errorf(400, "TooManyRequestsException", "Rate exceeded")
+	}
+	return errorf(400, "Throttling", "Rate exceeded")
+}
