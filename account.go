@@ -48,10 +48,15 @@ type Organization interface {
 // APIError is an error AWS returned. Adapters convert SDK errors into it,
 // so that services can report the AWS error code without the SDK.
 type APIError struct {
+	// Operation is the service and call that failed ("IAM
+	// GetAccountAuthorizationDetails"), when known.
+	Operation string
 	// Code is the AWS error code ("AccessDenied", "Throttling").
 	Code string
 	// Message is AWS's message.
 	Message string
+	// RequestID is AWS's request ID, for AWS Support, when known.
+	RequestID string
 	// Kind is the domain error the code maps to (ErrAccessDenied...), or
 	// nil.
 	Kind error
@@ -59,11 +64,23 @@ type APIError struct {
 	Err error
 }
 
+// Error says what failed in one line: "access denied: STS AssumeRole:
+// AccessDenied: User: ... is not authorized ...".
 func (e *APIError) Error() string {
-	if e.Kind != nil {
-		return e.Kind.Error() + ": " + e.Err.Error()
+	msg := e.Code
+	switch {
+	case msg == "":
+		msg = e.Message
+	case e.Message != "":
+		msg += ": " + e.Message
 	}
-	return e.Err.Error()
+	if e.Operation != "" {
+		msg = e.Operation + ": " + msg
+	}
+	if e.Kind != nil {
+		msg = e.Kind.Error() + ": " + msg
+	}
+	return msg
 }
 
 // Unwrap returns the domain kind and the underlying error, so errors.Is

@@ -23,3 +23,13 @@ type Inventory interface {
 	// report (an export read without one), and those of Roles.
 	Users(ctx context.Context, fn func(User) error) error
 }
+
+// ConcurrentInventory is implemented by inventories whose Roles and Users
+// may run at the same time (the live API: independent listings). Services
+// then overlap them; other inventories (a single-pass export reader) are
+// read one listing after the other.
+type ConcurrentInventory interface {
+	Inventory
+	// Concurrent reports whether Roles and Users may run at once.
+	Concurrent() bool
+}

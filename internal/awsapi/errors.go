@@ -22,7 +22,8 @@ func classify(err error) error {
 	switch apiErr.ErrorCode() {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess":
 		kind = iamsweep.ErrAccessDenied
-	case "NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException":
+	case "NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException",
+		"AWSOrganizationsNotInUseException", "ParentNotFoundException", "AccountNotFoundException":
 		kind = iamsweep.ErrNotFound
 	case "DeleteConflict", "DeleteConflictException":
 		kind = iamsweep.ErrDeleteConflict
@@ -32,5 +33,14 @@ func classify(err error) error {
 		"UnrecognizedClientException", "InvalidAccessKeyId", "MissingAuthenticationToken", "IncompleteSignature":
 		kind = iamsweep.ErrNoCredentials
 	}
-	return &iamsweep.APIError{Code: apiErr.ErrorCode(), Message: apiErr.ErrorMessage(), Kind: kind, Err: err}
+	ae := &iamsweep.APIError{Code: apiErr.ErrorCode(), Message: apiErr.ErrorMessage(), Kind: kind, Err: err}
+	var opErr *smithy.OperationError
+	if errors.As(err, &opErr) {
+		ae.Operation = opErr.Service() + " " + opErr.Operation()
+	}
+	var reqErr interface{ ServiceRequestID() string }
+	if errors.As(err, &reqErr) {
+		ae.RequestID = reqErr.ServiceRequestID()
+	}
+	return ae
 }

@@ -79,8 +79,16 @@ func TestClassify(t *testing.T) {
 				{"wrapped by the caller", fmt.Errorf("list roles: %w", sdkError(apiErr))},
 			} {
 				got := classify(in.err)
-				if tt.want == nil && got.Error() != in.err.Error() {
-					t.Errorf("%s: classify changed the message to %v", in.how, got)
+				// One concise line: the call, the code and AWS's message.
+				want := "the message"
+				if tt.code != "" {
+					want = tt.code + ": the message"
+				}
+				if in.how != "bare" {
+					want = "IAM GetAccountAuthorizationDetails: " + want
+				}
+				if !strings.HasSuffix(got.Error(), want) {
+					t.Errorf("%s: message %q, want it to end %q", in.how, got, want)
 				}
 				// The code is reachable without the SDK, for reports.
 				if code := iamsweep.ErrorCode(got); code != tt.code {

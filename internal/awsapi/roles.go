@@ -45,7 +45,11 @@ type Options struct {
 	ReportTimeout time.Duration
 }
 
-var _ iamsweep.Inventory = (*Client)(nil)
+var _ iamsweep.ConcurrentInventory = (*Client)(nil)
+
+// Concurrent reports true: Roles and Users read independent listings and
+// may run at once.
+func (c *Client) Concurrent() bool { return true }
 
 // New returns a client for the account of cfg's credentials. cfg carries
 // the region, endpoint, HTTP client and retryer (see NewRetryer); options,

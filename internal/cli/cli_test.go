@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamsweep/iamsweep/internal/awsapi"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -43,7 +45,7 @@ func runCLI(t *testing.T, env map[string]string, stdin string, tty bool, args ..
 		Getenv:    func(k string) string { return env[k] },
 	}
 	now := func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }
-	code := run(t.Context(), args, deps{io: ios, now: now})
+	code := run(t.Context(), args, deps{io: ios, now: now, retry: awsapi.RetryOptions{NoBackoff: true}})
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/iamsweep/iamsweep/internal/awsapi"
 )
 
 // version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
@@ -29,6 +31,8 @@ func Version() string {
 type deps struct {
 	io  IO
 	now func() time.Time
+	// retry tunes the AWS retryer (tests retry without waiting).
+	retry awsapi.RetryOptions
 }
 
 // Main runs iamsweep with the given arguments and returns the exit status.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,13 +27,15 @@ import (
 type ScanOptions struct {
 	IO  IO
 	Now func() time.Time
+	// Retry tunes the AWS retryer.
+	Retry awsapi.RetryOptions
 	// Config is the resolved configuration (defaults, file, environment,
 	// flags), already validated.
 	Config config.Config
 }
 
 func newScanCmd(d deps, runF func(context.Context, *ScanOptions) error) *cobra.Command {
-	opts := &ScanOptions{IO: d.io, Now: d.now}
+	opts := &ScanOptions{IO: d.io, Now: d.now, Retry: d.retry}
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Find unused IAM roles, users, access keys and passwords",
@@ -88,19 +89,23 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		return usageError{err} // Validate has checked it; kept for safety
 	}
-	inv, done, err := inventory(ctx, cfg, opts.IO, log)
+	detectOpts := detect.Options{
+		Now:            now,
+		UnusedDays:     cfg.UnusedDays,
+		Allowlist:      allow,
+		IncludeManaged: cfg.IncludeManaged,
+	}
+	if cfg.MultiAccount() {
+		return runOrgScan(ctx, opts, detectOpts, log)
+	}
+	inv, done, err := inventory(ctx, cfg, opts.IO, opts.Retry, log)
 	if err != nil {
 		return err
 	}
 	defer done()
 
 	start := time.Now()
-	res, err := scan.Account(ctx, inv, detect.Options{
-		Now:            now,
-		UnusedDays:     cfg.UnusedDays,
-		Allowlist:      allow,
-		IncludeManaged: cfg.IncludeManaged,
-	}, log)
+	res, err := scan.Account(ctx, inv, detectOpts, log)
 	if errors.Is(err, iamsweep.ErrAccessDenied) {
 		return fmt.Errorf("%w\n(the scan needs the permissions in policies/iamsweep-scan.json; see the README, \"IAM permissions\")", err)
 	}
@@ -109,27 +114,24 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	}
 	log.Info("scan finished", "principals", len(res.Findings), "unused", res.Counts().Unused, "duration", time.Since(start))
 
-	var out bytes.Buffer
-	switch cfg.Output {
-	case "json":
-		err = report.JSON(&out, res)
-	case "csv":
-		err = report.CSV(&out, res)
-	default:
-		to := report.TableOptions{All: cfg.All}
-		if cfg.Out == "" {
-			to.Color = opts.IO.colorEnabled()
-			if opts.IO.StdoutTTY {
-				to.Width = opts.IO.TerminalWidth
-			}
-		}
-		err = report.Table(&out, res, to)
+	out, err := openOutput(opts.IO.Out, cfg.Out)
+	if err != nil {
+		return err
+	}
+	w := newWriter(cfg, opts.IO, out)
+	err = w.Begin(report.Meta{AsOf: res.AsOf, UnusedDays: res.UnusedDays})
+	if err == nil {
+		err = w.Findings(res.Findings)
+	}
+	if err == nil {
+		err = w.End(report.Totals{})
+	}
+	if err == nil {
+		err = out.Commit()
 	}
 	if err != nil {
-		return fmt.Errorf("render %s: %w", cfg.Output, err)
-	}
-	if err := writeOutput(opts.IO.Out, cfg.Out, out.Bytes()); err != nil {
-		return err
+		out.Abort()
+		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
 	}
 	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
 	if failOn.Fails(res) {
@@ -140,9 +142,9 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 
 // inventory builds the source of principals: an export file, or the live
 // account of the AWS credentials.
-func inventory(ctx context.Context, cfg config.Config, ios IO, log *slog.Logger) (iamsweep.Inventory, func(), error) {
+func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.RetryOptions, log *slog.Logger) (iamsweep.Inventory, func(), error) {
 	if !cfg.Offline() {
-		awsCfg, err := loadAWSConfig(ctx, cfg)
+		awsCfg, err := loadAWSConfig(ctx, cfg, retry)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -194,9 +196,9 @@ func inventory(ctx context.Context, cfg config.Config, ios IO, log *slog.Logger)
 // loadAWSConfig resolves credentials and settings through the SDK's default
 // chain (environment, shared config and profiles, SSO, container and
 // instance metadata) and checks that credentials exist before any call.
-func loadAWSConfig(ctx context.Context, cfg config.Config) (aws.Config, error) {
+func loadAWSConfig(ctx context.Context, cfg config.Config, retry awsapi.RetryOptions) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithRetryer(awsapi.NewRetryer(awsapi.RetryOptions{})),
+		awsconfig.WithRetryer(awsapi.NewRetryer(retry)),
 	}
 	if cfg.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(cfg.Profile))
@@ -223,17 +225,6 @@ func loadAWSConfig(ctx context.Context, cfg config.Config) (aws.Config, error) {
 			iamsweep.ErrNoCredentials, err)
 	}
 	return awsCfg, nil
-}
-
-// writeOutput writes data to stdout, or atomically to path: to a temporary
-// file in the same directory, synced, then renamed over path, so a reader
-// never sees half a report and a failure leaves no file behind.
-func writeOutput(stdout io.Writer, path string, data []byte) error {
-	if path == "" {
-		_, err := stdout.Write(data)
-		return err
-	}
-	return writeFileAtomic(path, data)
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {

@@ -23,26 +23,37 @@ func bindSettings(cmd *cobra.Command) {
 	fs.String("config", "", "read settings from this YAML file (env "+configEnv+")")
 	for _, s := range config.Settings {
 		usage := fmt.Sprintf("%s (env %s)", s.Usage, s.Env())
-		switch s.Name {
-		case "unused-days":
-			fs.Int(s.Name, def.UnusedDays, usage)
-		case "output":
+		switch {
+		case s.Name == "output":
 			fs.StringP(s.Name, "o", def.Output, usage)
+		case s.Name == "quiet":
+			fs.BoolP(s.Name, "q", false, usage)
+		case s.Kind == "int":
+			fs.Int(s.Name, defaultInt(def, s.Name), usage)
+		case s.Kind == "bool":
+			fs.Bool(s.Name, false, usage)
+		case s.Kind == "list":
+			fs.StringArray(s.Name, nil, usage)
 		default:
-			switch s.Kind {
-			case "bool":
-				fs.Bool(s.Name, false, usage)
-			case "list":
-				fs.StringArray(s.Name, nil, usage)
-			default:
-				fs.String(s.Name, defaultString(def, s.Name), usage)
-			}
+			fs.String(s.Name, defaultString(def, s.Name), usage)
 		}
 	}
 }
 
+func defaultInt(c config.Config, name string) int {
+	switch name {
+	case "unused-days":
+		return c.UnusedDays
+	case "concurrency":
+		return c.Concurrency
+	}
+	return 0
+}
+
 func defaultString(c config.Config, name string) string {
 	switch name {
+	case "assume-role":
+		return c.AssumeRole
 	case "fail-on":
 		return c.FailOn
 	case "log-level":

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,26 @@ type Config struct {
 	LogLevel  string
 	LogFormat string
 
+	// Org scans every account of the caller's AWS Organization.
+	Org bool
+	// OUs scans the accounts under these organizational units, recursively.
+	OUs []string
+	// Accounts is an explicit list of account IDs ("111122223333,...") or
+	// "@file" naming a file of them.
+	Accounts string
+	// ExcludeAccounts removes account IDs (same forms as Accounts) from the
+	// scope.
+	ExcludeAccounts string
+	// AssumeRole is the role to assume in member accounts: a name or an ARN
+	// template with {account}.
+	AssumeRole string
+	// ExternalID is passed to AssumeRole when set.
+	ExternalID string
+	// Concurrency bounds the accounts scanned at once (1-256).
+	Concurrency int
+	// Quiet turns off the progress display.
+	Quiet bool
+
 	// origins records where each setting that is not a default came from.
 	origins map[string]Origin
 }
@@ -66,11 +87,13 @@ type Origin struct {
 // Default returns the settings before any file, variable or flag.
 func Default() Config {
 	return Config{
-		UnusedDays: detect.DefaultUnusedDays,
-		Output:     "table",
-		FailOn:     "any",
-		LogLevel:   "warn",
-		LogFormat:  "text",
+		UnusedDays:  detect.DefaultUnusedDays,
+		Output:      "table",
+		FailOn:      "any",
+		LogLevel:    "warn",
+		LogFormat:   "text",
+		AssumeRole:  "OrganizationAccountAccessRole",
+		Concurrency: 16,
 	}
 }
 
@@ -107,6 +130,14 @@ var Settings = []Setting{
 	{"endpoint-url", "string", "send AWS calls to this URL instead of the default endpoint"},
 	{"log-level", "string", "log level on stderr: debug, info, warn or error"},
 	{"log-format", "string", "log format on stderr: text or json"},
+	{"org", "bool", "scan every ACTIVE account of the caller's AWS Organization"},
+	{"ou", "list", "scan the accounts under this organizational unit (ou-...), recursively; repeatable"},
+	{"accounts", "string", "scan these accounts: comma-separated IDs, or @file with one per line"},
+	{"exclude-accounts", "string", "leave these accounts out (IDs or @file, as for --accounts)"},
+	{"assume-role", "string", "role to assume in member accounts: a name or an ARN template with {account}"},
+	{"external-id", "string", "external ID to pass when assuming the role"},
+	{"concurrency", "int", "accounts scanned at once (1-256)"},
+	{"quiet", "bool", "no progress display on stderr"},
 }
 
 // Lookup returns the setting with the given name.
@@ -148,7 +179,7 @@ func (c *Config) Set(name, value string, o Origin) error {
 		}
 		c.AsOf = t
 	case "list":
-		c.Allow = append(c.Allow, value)
+		*c.list(name) = append(*c.list(name), value)
 	default:
 		c.setString(name, value)
 	}
@@ -161,9 +192,17 @@ func (c *Config) SetList(name string, values []string, o Origin) error {
 	if s, ok := Lookup(name); !ok || s.Kind != "list" {
 		return fmt.Errorf("%q is not a list setting", name)
 	}
-	c.Allow = append([]string(nil), values...)
+	*c.list(name) = append([]string(nil), values...)
 	c.setOrigin(name, o)
 	return nil
+}
+
+// list returns the field of a list setting.
+func (c *Config) list(name string) *[]string {
+	if name == "ou" {
+		return &c.OUs
+	}
+	return &c.Allow
 }
 
 func (c *Config) setOrigin(name string, o Origin) {
@@ -180,8 +219,11 @@ func (c Config) OriginOf(name string) (Origin, bool) {
 }
 
 func (c *Config) setInt(name string, n int) {
-	if name == "unused-days" {
+	switch name {
+	case "unused-days":
 		c.UnusedDays = n
+	case "concurrency":
+		c.Concurrency = n
 	}
 }
 
@@ -193,6 +235,10 @@ func (c *Config) setBool(name string, b bool) {
 		c.All = b
 	case "no-key-ids":
 		c.NoKeyIDs = b
+	case "org":
+		c.Org = b
+	case "quiet":
+		c.Quiet = b
 	}
 }
 
@@ -208,6 +254,14 @@ func (c *Config) setString(name, v string) {
 		c.FromFile = v
 	case "credential-report":
 		c.CredentialReport = v
+	case "accounts":
+		c.Accounts = v
+	case "exclude-accounts":
+		c.ExcludeAccounts = v
+	case "assume-role":
+		c.AssumeRole = v
+	case "external-id":
+		c.ExternalID = v
 	case "profile":
 		c.Profile = v
 	case "region":
@@ -285,6 +339,37 @@ func (c Config) Validate() error {
 		}
 		return bad(name, errors.New("cannot be combined with from-file or credential-report, which scan files without calling AWS"))
 	}
+	if c.Concurrency < 1 || c.Concurrency > 256 {
+		return bad("concurrency", fmt.Errorf("must be between 1 and 256, got %d", c.Concurrency))
+	}
+	for i, ou := range c.OUs {
+		if !ouPattern.MatchString(ou) {
+			err := fmt.Errorf("invalid organizational unit or root ID %q: want ou-xxxx-yyyyyyyy or r-xxxx", ou)
+			if len(c.OUs) > 1 {
+				err = fmt.Errorf("value %d: %w", i+1, err)
+			}
+			return bad("ou", err)
+		}
+	}
+	if c.MultiAccount() && c.Offline() {
+		return bad(c.scopeSetting(), errors.New("cannot be combined with from-file or credential-report: organization scans are live"))
+	}
+	if c.Accounts != "" && (c.Org || len(c.OUs) > 0) {
+		return bad("accounts", errors.New("cannot be combined with org or ou: give either an explicit list or an organization scope"))
+	}
+	if c.Org && len(c.OUs) > 0 {
+		return bad("ou", errors.New("cannot be combined with org, which scans every account already"))
+	}
+	if !c.MultiAccount() {
+		for _, name := range []string{"exclude-accounts", "external-id"} {
+			if _, set := c.origins[name]; set {
+				return bad(name, errors.New("applies only to a scan of several accounts (org, ou or accounts)"))
+			}
+		}
+	}
+	if !rolePattern.MatchString(c.AssumeRole) && !(strings.HasPrefix(c.AssumeRole, "arn:") && strings.Contains(c.AssumeRole, "{account}")) {
+		return bad("assume-role", fmt.Errorf("want a role name (with an optional path) or an ARN template with {account}, got %q", c.AssumeRole))
+	}
 	if c.FromFile == "-" && c.CredentialReport == "-" {
 		return bad("credential-report", errors.New("standard input can hold only one file: it is given to from-file already"))
 	}
@@ -298,6 +383,28 @@ func oneOf(v string, options ...string) bool {
 		}
 	}
 	return false
+}
+
+// ouPattern matches an organizational unit ID or a root ID, as the
+// Organizations API reference defines them.
+var ouPattern = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
+
+// rolePattern matches a role name with an optional path.
+var rolePattern = regexp.MustCompile(`^(/?[\x21-\x7e]+/)?[\w+=,.@-]{1,64}$`)
+
+// MultiAccount reports whether the scan covers several accounts.
+func (c Config) MultiAccount() bool { return c.Org || len(c.OUs) > 0 || c.Accounts != "" }
+
+// scopeSetting names the setting that made the scan multi-account.
+func (c Config) scopeSetting() string {
+	switch {
+	case c.Org:
+		return "org"
+	case len(c.OUs) > 0:
+		return "ou"
+	default:
+		return "accounts"
+	}
 }
 
 // Offline reports whether the scan reads files instead of calling AWS.

@@ -32,11 +32,13 @@ func whereOf(t *testing.T, err error) (where, *iamsweep.InputError) {
 
 func TestDefault(t *testing.T) {
 	want := Config{
-		UnusedDays: 90,
-		Output:     "table",
-		FailOn:     "any",
-		LogLevel:   "warn",
-		LogFormat:  "text",
+		UnusedDays:  90,
+		Output:      "table",
+		FailOn:      "any",
+		LogLevel:    "warn",
+		LogFormat:   "text",
+		AssumeRole:  "OrganizationAccountAccessRole",
+		Concurrency: 16,
 	}
 	got := Default()
 	if diff := cmp.Diff(want, got, allFields); diff != "" {

@@ -30,6 +30,15 @@ region: eu-west-1
 endpoint-url: 'http://127.0.0.1:4566'
 log-level: debug
 log-format: json
+org: false
+ou:
+  - ou-ab12-cd34ef56
+accounts: "111122223333,444455556666"
+exclude-accounts: "@excluded.txt"
+assume-role: ops/iamsweep-scan
+external-id: "secret-1"
+concurrency: 8
+quiet: true
 `
 	got, err := Parse(strings.NewReader(in), "iamsweep.yaml")
 	if err != nil {
@@ -52,13 +61,21 @@ log-format: json
 		EndpointURL:      "http://127.0.0.1:4566",
 		LogLevel:         "debug",
 		LogFormat:        "json",
+		OUs:              []string{"ou-ab12-cd34ef56"},
+		Accounts:         "111122223333,444455556666",
+		ExcludeAccounts:  "@excluded.txt",
+		AssumeRole:       "ops/iamsweep-scan",
+		ExternalID:       "secret-1",
+		Concurrency:      8,
+		Quiet:            true,
 	}
 	// Each origin is the line of the value; a block list starts on the
 	// line of its first item.
 	lines := map[string]int{
 		"unused-days": 2, "as-of": 3, "allow": 5, "include-managed": 7, "output": 8, "out": 9, "all": 10,
 		"fail-on": 11, "from-file": 12, "credential-report": 13, "no-key-ids": 14, "profile": 15, "region": 16, "endpoint-url": 17,
-		"log-level": 18, "log-format": 19,
+		"log-level": 18, "log-format": 19, "org": 20, "ou": 22, "accounts": 23, "exclude-accounts": 24, "assume-role": 25,
+		"external-id": 26, "concurrency": 27, "quiet": 28,
 	}
 	if len(lines) != len(Settings) {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(Settings))

@@ -120,10 +120,11 @@ func WithThrottleRate(fraction float64) Option {
 	}
 }
 
-// WithRateLimit throttles each account above perSecond requests per second
-// (a token bucket holding burst requests), as IAM's per-account token
-// buckets do. The account is the one the credentials act in; all services
-// share its bucket.
+// WithRateLimit throttles each account's IAM calls above perSecond requests
+// per second (a token bucket holding burst requests), as IAM's per-account
+// token buckets do. The account is the one the credentials act in. STS and
+// Organizations calls are not limited: their quotas are the caller's and
+// far higher.
 func WithRateLimit(perSecond float64, burst int) Option {
 	return func(s *Server) error {
 		s.rateLimit, s.rateBurst = perSecond, float64(burst)
@@ -429,7 +430,7 @@ func (s *Server) before(req *request) *apiError {
 	if s.throttleRate > 0 && s.rng.Float64() < s.throttleRate {
 		return req.proto.throttling()
 	}
-	if s.rateLimit > 0 && !s.allow(acct) {
+	if s.rateLimit > 0 && req.service == "iam" && !s.allow(acct) {
 		return req.proto.throttling()
 	}
 	return nil

@@ -93,7 +93,8 @@ func scanOne(ctx context.Context, org iamsweep.Organization, acct iamsweep.Accou
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			return res, false
 		}
-		log.Warn("account failed", "stage", stage, "err", err)
+		// The report lists failed accounts; the log says more at level info.
+		log.Info("account failed", "stage", stage, "err", err)
 		res.Err = &iamsweep.AccountError{Account: acct, Stage: stage, Code: iamsweep.ErrorCode(err), Message: err.Error()}
 		return res, true
 	}

@@ -1,0 +1,187 @@
+package awsapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// DefaultRole is the role assumed in member accounts unless told otherwise:
+// the one AWS Organizations creates in every account it creates.
+const DefaultRole = "OrganizationAccountAccessRole"
+
+// SessionName names iamsweep's sessions in member accounts, so that
+// CloudTrail shows who assumed the role.
+const SessionName = "iamsweep"
+
+// OrgOptions tune an Org.
+type OrgOptions struct {
+	// Role is the role to assume in member accounts: a name (with an
+	// optional path, "ops/iamsweep-scan") or an ARN template with
+	// "{account}" in it. Default DefaultRole.
+	Role string
+	// ExternalID, when set, is passed to AssumeRole.
+	ExternalID string
+	// Client tunes the inventory of each account.
+	Client Options
+}
+
+// Org reaches the accounts of an AWS Organization through the SDK: it lists
+// them with Organizations and opens each with credentials from an assumed
+// role, refreshed before they expire. It implements iamsweep.Organization.
+type Org struct {
+	cfg  aws.Config
+	orgs *organizations.Client
+	sts  *sts.Client
+	log  *slog.Logger
+	opts OrgOptions
+
+	callerOnce sync.Once
+	caller     iamsweep.Account
+	partition  string
+	callerErr  error
+}
+
+var _ iamsweep.Organization = (*Org)(nil)
+
+// NewOrg returns an Org that acts with the credentials of cfg (those of the
+// management account, a delegated administrator, or any account that may
+// assume the role in the members).
+func NewOrg(cfg aws.Config, log *slog.Logger, opts OrgOptions) *Org {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if opts.Role == "" {
+		opts.Role = DefaultRole
+	}
+	return &Org{
+		cfg:  cfg,
+		orgs: organizations.NewFromConfig(cfg),
+		sts:  sts.NewFromConfig(cfg),
+		log:  log,
+		opts: opts,
+	}
+}
+
+// Caller returns the account of the caller's credentials (GetCallerIdentity,
+// asked once).
+func (o *Org) Caller(ctx context.Context) (iamsweep.Account, error) {
+	o.callerOnce.Do(func() {
+		out, err := o.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			o.callerErr = fmt.Errorf("identify the caller (GetCallerIdentity): %w", classify(err))
+			return
+		}
+		o.caller = iamsweep.Account{ID: aws.ToString(out.Account)}
+		o.partition = "aws"
+		if a, err := iamsweep.ParseARN(aws.ToString(out.Arn)); err == nil {
+			o.partition = a.Partition
+		}
+	})
+	return o.caller, o.callerErr
+}
+
+// Accounts lists the organization's accounts (ListAccounts), or those under
+// the given OUs, walked recursively (ListAccountsForParent and
+// ListOrganizationalUnitsForParent).
+func (o *Org) Accounts(ctx context.Context, ous []string) ([]iamsweep.Account, error) {
+	seen := map[string]iamsweep.Account{}
+	if len(ous) == 0 {
+		p := organizations.NewListAccountsPaginator(o.orgs, &organizations.ListAccountsInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list the organization's accounts (ListAccounts): %w", classify(err))
+			}
+			for _, a := range page.Accounts {
+				seen[aws.ToString(a.Id)] = iamsweep.Account{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Status: string(a.Status)}
+			}
+		}
+	}
+	queue := append([]string(nil), ous...)
+	for len(queue) > 0 {
+		parent := queue[0]
+		queue = queue[1:]
+		pa := organizations.NewListAccountsForParentPaginator(o.orgs, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
+		for pa.HasMorePages() {
+			page, err := pa.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list the accounts of %s (ListAccountsForParent): %w", parent, classify(err))
+			}
+			for _, a := range page.Accounts {
+				seen[aws.ToString(a.Id)] = iamsweep.Account{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Status: string(a.Status)}
+			}
+		}
+		po := organizations.NewListOrganizationalUnitsForParentPaginator(o.orgs, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)})
+		for po.HasMorePages() {
+			page, err := po.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list the organizational units of %s (ListOrganizationalUnitsForParent): %w", parent, classify(err))
+			}
+			for _, ou := range page.OrganizationalUnits {
+				queue = append(queue, aws.ToString(ou.Id))
+			}
+		}
+	}
+	out := make([]iamsweep.Account, 0, len(seen))
+	for _, a := range seen {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Inventory opens acct: the caller's account with the caller's own
+// credentials, any other through the role assumed in it. The assumed
+// credentials are cached and renewed five minutes before they expire, so a
+// long scan never holds expired ones; the first AssumeRole happens here, so
+// a role that cannot be assumed fails now, at stage "assume-role".
+func (o *Org) Inventory(ctx context.Context, acct iamsweep.Account) (iamsweep.Inventory, error) {
+	caller, err := o.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log := o.log.With("account_id", acct.ID)
+	if acct.ID == caller.ID {
+		return New(o.cfg, log, o.opts.Client), nil
+	}
+	roleARN := o.RoleARN(acct.ID)
+	provider := stscreds.NewAssumeRoleProvider(o.sts, roleARN, func(p *stscreds.AssumeRoleOptions) {
+		p.RoleSessionName = SessionName
+		if o.opts.ExternalID != "" {
+			p.ExternalID = aws.String(o.opts.ExternalID)
+		}
+	})
+	creds := aws.NewCredentialsCache(provider, func(c *aws.CredentialsCacheOptions) {
+		c.ExpiryWindow = 5 * time.Minute
+	})
+	if _, err := creds.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("assume %s: %w", roleARN, classify(err))
+	}
+	cfg := o.cfg.Copy()
+	cfg.Credentials = creds
+	return New(cfg, log, o.opts.Client), nil
+}
+
+// RoleARN is the ARN of the role to assume in account.
+func (o *Org) RoleARN(account string) string {
+	if strings.Contains(o.opts.Role, "{account}") {
+		return strings.ReplaceAll(o.opts.Role, "{account}", account)
+	}
+	partition := o.partition
+	if partition == "" {
+		partition = "aws"
+	}
+	return "arn:" + partition + ":iam::" + account + ":role/" + strings.TrimPrefix(o.opts.Role, "/")
+}

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/detect"
+	"github.com/iamsweep/iamsweep/internal/report"
+	"github.com/iamsweep/iamsweep/internal/scan"
+)
+
+// runOrgScan scans several accounts from one place: every account of the
+// organization (--org), those under OUs (--ou), or a list (--accounts).
+// Results are written as accounts finish; an account that fails is
+// reported and the others go on.
+func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Options, log *slog.Logger) error {
+	cfg := opts.Config
+	awsCfg, err := loadAWSConfig(ctx, cfg, opts.Retry)
+	if err != nil {
+		return err
+	}
+	org := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{
+		Role:       cfg.AssumeRole,
+		ExternalID: cfg.ExternalID,
+		Client:     awsapi.Options{NoKeyIDs: cfg.NoKeyIDs},
+	})
+	if _, err := org.Caller(ctx); err != nil {
+		return err
+	}
+	accounts, err := scope(ctx, cfg, org)
+	if err != nil {
+		return err
+	}
+	var active, skipped []iamsweep.Account
+	for _, a := range accounts {
+		if a.Active() {
+			active = append(active, a)
+		} else {
+			skipped = append(skipped, a)
+		}
+	}
+	if len(active) == 0 {
+		return usageError{errors.New("no ACTIVE account in scope")}
+	}
+	log.Info("scanning accounts", "accounts", len(active), "skipped", len(skipped), "concurrency", cfg.Concurrency)
+
+	out, err := openOutput(opts.IO.Out, cfg.Out)
+	if err != nil {
+		return err
+	}
+	w := newWriter(cfg, opts.IO, out)
+	if err := w.Begin(report.Meta{AsOf: detectOpts.Now, UnusedDays: detectOpts.UnusedDays}); err != nil {
+		out.Abort()
+		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
+	}
+	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
+	unused := false
+	var failed []iamsweep.AccountError
+	bar := newProgress(opts.IO, cfg.Quiet, opts.Now)
+	err = scan.Accounts(ctx, org, active, scan.OrgOptions{
+		Detect:      detectOpts,
+		Concurrency: cfg.Concurrency,
+		Log:         log,
+		Progress:    bar.Update,
+	}, func(r scan.AccountResult) error {
+		if r.Err != nil {
+			failed = append(failed, *r.Err)
+			return nil
+		}
+		unused = unused || failOn.Fails(iamsweep.ScanResult{Findings: r.Findings})
+		return w.Findings(r.Findings)
+	})
+	bar.Done()
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
+		out.Abort()
+		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
+	}
+	// What finished is written, interrupted or not.
+	if werr := w.End(report.Totals{Errors: failed, Skipped: skipped}); werr != nil {
+		out.Abort()
+		return fmt.Errorf("write the %s report: %w", cfg.Output, werr)
+	}
+	if cerr := out.Commit(); cerr != nil {
+		return cerr
+	}
+	if cfg.Output == "csv" {
+		for _, e := range failed {
+			log.Warn("account not scanned", "account_id", e.Account.ID, "stage", e.Stage, "code", e.Code, "err", e.Message)
+		}
+	}
+	if interrupted {
+		return fmt.Errorf("interrupted: the report holds the accounts that finished: %w", err)
+	}
+	switch {
+	case len(failed) > 0:
+		statusOf(ctx).code = ExitPartial
+	case unused:
+		statusOf(ctx).code = ExitUnused
+	}
+	return nil
+}
+
+// scope lists the accounts to scan, sorted by ID: the organization's, those
+// under OUs, or an explicit list, less the excluded ones.
+func scope(ctx context.Context, cfg config.Config, org iamsweep.Organization) ([]iamsweep.Account, error) {
+	var accounts []iamsweep.Account
+	if cfg.Accounts != "" {
+		ids, err := accountList(cfg.Accounts, "--accounts")
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			accounts = append(accounts, iamsweep.Account{ID: id})
+		}
+	} else {
+		var err error
+		accounts, err = org.Accounts(ctx, cfg.OUs)
+		if err != nil {
+			if errors.Is(err, iamsweep.ErrAccessDenied) {
+				return nil, fmt.Errorf("%w\n(listing accounts needs the management account or a delegated administrator, and the permissions in policies/iamsweep-org.json)", err)
+			}
+			return nil, err
+		}
+	}
+	if cfg.ExcludeAccounts != "" {
+		ids, err := accountList(cfg.ExcludeAccounts, "--exclude-accounts")
+		if err != nil {
+			return nil, err
+		}
+		drop := map[string]bool{}
+		for _, id := range ids {
+			drop[id] = true
+		}
+		kept := accounts[:0]
+		for _, a := range accounts {
+			if !drop[a.ID] {
+				kept = append(kept, a)
+			}
+		}
+		accounts = kept
+	}
+	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
+	return accounts, nil
+}
+
+// accountList parses a list of account IDs: comma- or space-separated, or
+// "@file" for a file of them, one or more a line, "#" starting a comment.
+// Each must be 12 digits; duplicates are dropped.
+func accountList(value, flag string) ([]string, error) {
+	var (
+		r      io.Reader = strings.NewReader(value)
+		source           = flag
+	)
+	if path, ok := strings.CutPrefix(value, "@"); ok {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, iamsweep.NewInputError(path, "", fmt.Errorf("open account list: %w", unwrapPathError(err)))
+		}
+		defer f.Close()
+		r, source = f, path
+	}
+	seen := map[string]bool{}
+	var ids []string
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		text, _, _ := strings.Cut(sc.Text(), "#")
+		for _, id := range strings.FieldsFunc(text, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\r' }) {
+			if !iamsweep.IsAccountID(id) {
+				ie := &iamsweep.InputError{Source: source, Offset: -1, Err: fmt.Errorf("invalid account ID %q: want 12 digits", id)}
+				if source != flag {
+					ie.Line = line
+				}
+				return nil, ie
+			}
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, iamsweep.NewInputError(source, "", fmt.Errorf("read account list: %w", err))
+	}
+	if len(ids) == 0 {
+		return nil, iamsweep.NewInputError(source, "", errors.New("no account IDs"))
+	}
+	return ids, nil
+}

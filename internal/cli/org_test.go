@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/fakeaws"
+)
+
+// sampleOrgServer serves the fake's sample organization, with the CLI's
+// credentials those of a user in its management account.
+func sampleOrgServer(t *testing.T, extra ...fakeaws.Option) *fakeaws.Server {
+	t.Helper()
+	isolateAWS(t, fakeaws.SampleCallerKey, "secret")
+	org, accounts := fakeaws.SampleOrganization()
+	return fakeaws.New(t, append([]fakeaws.Option{
+		fakeaws.WithAccounts(accounts...),
+		fakeaws.WithOrganization(org),
+		fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement),
+		fakeaws.WithReportDelay(0),
+	}, extra...)...)
+}
+
+type orgDoc struct {
+	Findings []struct {
+		Type        string  `json:"type"`
+		AccountID   string  `json:"account_id"`
+		AccountName *string `json:"account_name"`
+		Name        string  `json:"name"`
+		Verdict     string  `json:"verdict"`
+	} `json:"findings"`
+	Accounts struct {
+		Scanned, Failed, Skipped int
+	} `json:"accounts"`
+	Errors []struct {
+		AccountID   string  `json:"account_id"`
+		AccountName *string `json:"account_name"`
+		Stage       string  `json:"stage"`
+		Code        *string `json:"code"`
+		Message     string  `json:"message"`
+	} `json:"errors"`
+	Skipped []struct {
+		AccountID string `json:"account_id"`
+		Status    string `json:"status"`
+	} `json:"skipped_accounts"`
+}
+
+func parseOrgDoc(t *testing.T, out string) orgDoc {
+	t.Helper()
+	var doc orgDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	return doc
+}
+
+// accountsOf lists the accounts that have findings, in output order.
+func accountsOf(doc orgDoc) []string {
+	var out []string
+	for _, f := range doc.Findings {
+		if len(out) == 0 || out[len(out)-1] != f.AccountID {
+			out = append(out, f.AccountID)
+		}
+	}
+	return out
+}
+
+func TestScan_org(t *testing.T) {
+	srv := sampleOrgServer(t)
+	r := runCLI(t, nil, "", false, "scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json")
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want %d (one account failed); stderr %q", r.code, ExitPartial, r.stderr)
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr = %q, want nothing when it is not a terminal", r.stderr)
+	}
+	doc := parseOrgDoc(t, r.stdout)
+	want := []string{"100000000001", "100000000002", "100000000003", "100000000004", "100000000005"}
+	if diff := cmp.Diff(want, accountsOf(doc)); diff != "" {
+		t.Errorf("accounts with findings (-want +got):\n%s", diff)
+	}
+	for _, f := range doc.Findings {
+		if f.AccountName == nil || *f.AccountName == "" {
+			t.Errorf("finding %s in %s carries no account name", f.Name, f.AccountID)
+			break
+		}
+	}
+	if len(doc.Errors) != 1 || doc.Errors[0].AccountID != fakeaws.SampleAudit || doc.Errors[0].Stage != "assume-role" ||
+		doc.Errors[0].Code == nil || *doc.Errors[0].Code != "AccessDenied" || doc.Errors[0].AccountName == nil || *doc.Errors[0].AccountName != "audit" {
+		t.Errorf("errors = %+v, want the audit account at assume-role with AccessDenied", doc.Errors)
+	}
+	if len(doc.Skipped) != 1 || doc.Skipped[0].AccountID != fakeaws.SampleSuspended || doc.Skipped[0].Status != "SUSPENDED" {
+		t.Errorf("skipped = %+v", doc.Skipped)
+	}
+	if doc.Accounts.Scanned != 5 || doc.Accounts.Failed != 1 || doc.Accounts.Skipped != 1 {
+		t.Errorf("accounts = %+v", doc.Accounts)
+	}
+	// The caller's own account is scanned with its own credentials: one
+	// AssumeRole per member (5 members, the audit one refused).
+	if n := srv.CallCount("AssumeRole"); n != 5 {
+		t.Errorf("%d AssumeRole calls, want 5", n)
+	}
+	// A second run is identical, whatever order accounts finished in.
+	again := runCLI(t, nil, "", false, "scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json")
+	if again.stdout != r.stdout {
+		t.Error("two runs of the same scan differ")
+	}
+}
+
+func TestScan_orgTable(t *testing.T) {
+	srv := sampleOrgServer(t)
+	r := runCLI(t, nil, "", false, "scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf)
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d; stderr %q", r.code, r.stderr)
+	}
+	golden(t, "org", r.stdout)
+}
+
+func TestScan_orgScopes(t *testing.T) {
+	srv := sampleOrgServer(t)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "accounts.txt")
+	if err := os.WriteFile(list, []byte("# production\n100000000002\n100000000003, 100000000002  # twice\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("100000000002\n10000000003\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		want     []string
+		wantCode int
+	}{
+		{"an OU, recursively", []string{"--ou", fakeaws.SampleDevOU}, []string{"100000000004", "100000000005"}, ExitUnused},
+		{"two OUs", []string{"--ou", fakeaws.SampleProdOU, "--ou", fakeaws.SampleSandboxOU}, []string{"100000000002", "100000000003", "100000000005"}, ExitUnused},
+		{"explicit accounts", []string{"--accounts", "100000000003,100000000002"}, []string{"100000000002", "100000000003"}, ExitUnused},
+		{"accounts from a file", []string{"--accounts", "@" + list}, []string{"100000000002", "100000000003"}, ExitUnused},
+		{"excluding the failing account", []string{"--org", "--exclude-accounts", "100000000006"},
+			[]string{"100000000001", "100000000002", "100000000003", "100000000004", "100000000005"}, ExitUnused},
+		{"nothing unused gates nothing", []string{"--accounts", "100000000002", "--fail-on", "none"}, []string{"100000000002"}, ExitOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"scan", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json"}, tt.args...)
+			r := runCLI(t, nil, "", false, args...)
+			if r.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr %q", r.code, tt.wantCode, r.stderr)
+			}
+			if diff := cmp.Diff(tt.want, accountsOf(parseOrgDoc(t, r.stdout))); diff != "" {
+				t.Errorf("accounts (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("a bad ID in the list file", func(t *testing.T) {
+		r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--accounts", "@"+bad)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, `bad.txt:2: invalid account ID "10000000003": want 12 digits`) || r.stdout != "" {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+	t.Run("org and a file together", func(t *testing.T) {
+		r := runCLI(t, nil, "", false, "scan", "--org", "--from-file", example)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "--org: cannot be combined with from-file") {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+	t.Run("a member account cannot list the organization", func(t *testing.T) {
+		srv := sampleOrgServer(t, fakeaws.WithCredentials("AKIAMEMBERDEV0000001", fakeaws.SampleDev))
+		isolateAWS(t, "AKIAMEMBERDEV0000001", "secret")
+		r := runCLI(t, nil, "", false, "scan", "--org", "--endpoint-url", srv.URL)
+		if r.code != ExitFailure || !strings.Contains(r.stderr, "policies/iamsweep-org.json") {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+}
+
+func TestScan_orgThrottledAccount(t *testing.T) {
+	// One account throttles every IAM call: it fails once the retries are
+	// spent, and the others complete.
+	srv := sampleOrgServer(t, fakeaws.WithFault(fakeaws.SampleProdB, "iam:GetAccountAuthorizationDetails", -1, 400, "Throttling", "Rate exceeded"))
+	r := runCLI(t, nil, "", false, "scan", "--org", "--exclude-accounts", fakeaws.SampleAudit, "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json")
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d; stderr %q", r.code, r.stderr)
+	}
+	doc := parseOrgDoc(t, r.stdout)
+	if len(doc.Errors) != 1 || doc.Errors[0].AccountID != fakeaws.SampleProdB || doc.Errors[0].Code == nil || *doc.Errors[0].Code != "Throttling" {
+		t.Errorf("errors = %+v, want prod-b throttled", doc.Errors)
+	}
+	if diff := cmp.Diff([]string{"100000000001", "100000000002", "100000000004", "100000000005"}, accountsOf(doc)); diff != "" {
+		t.Errorf("accounts (-want +got):\n%s", diff)
+	}
+}
+
+func TestScan_orgProgress(t *testing.T) {
+	srv := sampleOrgServer(t)
+	r := runCLI(t, nil, "", true, "scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json", "--concurrency", "2")
+	if !strings.Contains(r.stderr, "scanning accounts: 6/6 done, 1 failed") || !strings.HasSuffix(r.stderr, "\r\x1b[K") {
+		t.Errorf("stderr on a terminal = %q, want a progress line that ends cleared", r.stderr)
+	}
+	q := runCLI(t, nil, "", true, "scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json", "--quiet")
+	if q.stderr != "" {
+		t.Errorf("stderr with --quiet = %q", q.stderr)
+	}
+}
+
+func TestScan_orgInterrupted(t *testing.T) {
+	srv := sampleOrgServer(t, fakeaws.WithLatency(40*time.Millisecond))
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errOut bytes.Buffer
+	ios := IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json", "--concurrency", "1"},
+			deps{io: ios, now: time.Now, retry: awsapi.RetryOptions{NoBackoff: true}})
+	}()
+	// Let the first account or two finish, then press Ctrl-C.
+	time.Sleep(600 * time.Millisecond)
+	cancel()
+	code := <-done
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, ExitInterrupted, errOut.String())
+	}
+	doc := parseOrgDoc(t, out.String()) // a complete document of what finished
+	if got := accountsOf(doc); len(got) == 0 || len(got) >= 5 {
+		t.Errorf("accounts written %v, want the ones that finished before Ctrl-C", got)
+	}
+	if !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("stderr = %q", errOut.String())
+	}
+}
