@@ -23,7 +23,8 @@ type Role struct {
 	// tracking period.
 	LastUsed Usage
 	// TrustPolicy is the AssumeRolePolicyDocument; nil when the source did not
-	// carry it.
+	// carry it. Roles with the same trust policy may share one document:
+	// treat it as read-only.
 	TrustPolicy *PolicyDocument
 	// InlinePolicies are the role's embedded policies (RolePolicyList).
 	InlinePolicies []InlinePolicy

@@ -112,15 +112,72 @@ func (r *elemReader) textBytes() ([]byte, error) {
 
 // time reads an ISO 8601 timestamp element.
 func (r *elemReader) time() (time.Time, error) {
-	s, err := r.text()
-	if err != nil || s == "" {
+	b, err := r.textBytes()
+	if err != nil || len(b) == 0 {
 		return time.Time{}, err
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	if t, ok := parseUTCSeconds(b); ok {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("invalid timestamp %q: %w", s, err)
+		return time.Time{}, fmt.Errorf("invalid timestamp %q: %w", b, err)
 	}
 	return t.UTC(), nil
+}
+
+// parseUTCSeconds parses the form IAM sends, "2006-01-02T15:04:05Z",
+// without allocating; ok is false for any other form, which time.Parse
+// then reads.
+func parseUTCSeconds(b []byte) (time.Time, bool) {
+	if len(b) != 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[19] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range b[i : i+n] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 2)
+	day, ok3 := num(8, 2)
+	hour, ok4 := num(11, 2)
+	minute, ok5 := num(14, 2)
+	sec, ok6 := num(17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // 31 April and the like: let time.Parse reject it
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// accountOf returns the account ID field of an ARN, when it is 12 digits.
+func accountOf(arn string) string {
+	field := 0
+	start := 0
+	for i := 0; i < len(arn); i++ {
+		if arn[i] != ':' {
+			continue
+		}
+		field++
+		if field == 4 {
+			start = i + 1
+		} else if field == 5 {
+			if id := arn[start:i]; iamsweep.IsAccountID(id) {
+				return id
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 // skip consumes the rest of the current element.
@@ -426,9 +483,7 @@ func (r *elemReader) roleDetail(doc policyDecoder) (iamsweep.Role, error) {
 	if role.LastUsed.Time.IsZero() {
 		role.LastUsed = iamsweep.Usage{}
 	}
-	if a, err := iamsweep.ParseARN(role.ARN); err == nil {
-		role.AccountID = a.AccountID
-	}
+	role.AccountID = accountOf(role.ARN)
 	if hasTrust {
 		role.TrustPolicy = doc(role.ARN, "trust policy", "", trust)
 	}
@@ -607,9 +662,7 @@ func (r *elemReader) userDetail(doc policyDecoder) (iamsweep.User, error) {
 			return u, fmt.Errorf("UserDetail %q: %s: %w", u.Name, name, err)
 		}
 	}
-	if a, err := iamsweep.ParseARN(u.ARN); err == nil {
-		u.AccountID = a.AccountID
-	}
+	u.AccountID = accountOf(u.ARN)
 	for _, p := range inline {
 		ip := iamsweep.InlinePolicy{Name: p.name}
 		if d := doc(u.ARN, "inline policy", p.name, p.doc); d != nil {

@@ -659,3 +659,32 @@ func FuzzScanGAAD(f *testing.F) {
 		}
 	})
 }
+
+func TestParseUTCSeconds(t *testing.T) {
+	for _, s := range []string{"2024-02-29T23:59:59Z", "1999-12-31T00:00:00Z", "2024-04-31T00:00:00Z", "2024-13-01T00:00:00Z",
+		"2024-01-01T00:00:00.5Z", "2024-01-01T00:00:00+00:00", "2024-01-01 00:00:00Z", "2024-01-01T24:00:00Z", "2024-1a-01T00:00:00Z"} {
+		want, wantErr := time.Parse(time.RFC3339Nano, s)
+		got, ok := parseUTCSeconds([]byte(s))
+		if ok && (wantErr != nil || !got.Equal(want)) {
+			t.Errorf("parseUTCSeconds(%q) = %v, time.Parse gives %v, %v", s, got, want, wantErr)
+		}
+		if !ok && len(s) == 20 && wantErr == nil {
+			t.Errorf("parseUTCSeconds(%q) refused a valid time", s)
+		}
+	}
+}
+
+func TestAccountOf(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:iam::123456789012:role/x":       "123456789012",
+		"arn:aws-cn:iam::123456789012:user/a/b":  "123456789012",
+		"arn:aws:iam::aws:policy/ReadOnlyAccess": "",
+		"arn:aws:iam::12345:role/x":              "",
+		"not an arn":                             "",
+		"":                                       "",
+	} {
+		if got := accountOf(arn); got != want {
+			t.Errorf("accountOf(%q) = %q, want %q", arn, got, want)
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Client struct {
 	iam  *iam.Client
 	log  *slog.Logger
 	opts Options
+
+	docsMu sync.Mutex
+	docs   map[string]*iamsweep.PolicyDocument // parsed documents by encoded text
 }
 
 // Options tune a Client.
@@ -200,14 +203,36 @@ func (e callbackError) Error() string { return e.err.Error() }
 // documents, so a failure means an endpoint that is not quite IAM; the role
 // is still evaluated (verdicts do not depend on policies) and the problem is
 // logged.
+//
+// Documents repeat: most roles of an account trust the same few services,
+// many carry the same inline policy. Each distinct text is parsed once per
+// client and the parsed document shared (documents are never modified
+// after parsing), which saves the time and the memory of the copies.
 func (c *Client) document(arn, kind, name string, encoded []byte) *iamsweep.PolicyDocument {
-	doc, err := policy.DecodeBytes(encoded)
+	c.docsMu.Lock()
+	doc, ok := c.docs[string(encoded)]
+	c.docsMu.Unlock()
+	if ok {
+		return doc
+	}
+	parsed, err := policy.DecodeBytes(encoded)
 	if err != nil {
 		c.log.Warn("unreadable policy document", "principal_arn", arn, "policy", kind, "policy_name", name, "err", err)
 		return nil
 	}
-	return &doc
+	doc = &parsed
+	c.docsMu.Lock()
+	if c.docs == nil || len(c.docs) >= maxCachedDocs {
+		c.docs = make(map[string]*iamsweep.PolicyDocument)
+	}
+	c.docs[string(encoded)] = doc
+	c.docsMu.Unlock()
+	return doc
 }
+
+// maxCachedDocs bounds the parsed documents a client keeps; past it the
+// cache starts over.
+const maxCachedDocs = 4096
 
 // signal is a one-shot event that may be fired more than once.
 type signal struct {

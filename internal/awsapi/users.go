@@ -24,9 +24,9 @@ const maxReportPoll = 30 * time.Second
 // Users reads every IAM user with its credentials, from three sources read
 // at once:
 //
-//   - the credential report (GenerateCredentialReport until COMPLETE, then
-//     GetCredentialReport): password and access key use for every user,
-//     in one call;
+//   - the credential report (GetCredentialReport, and when there is no
+//     fresh one GenerateCredentialReport until COMPLETE first): password
+//     and access key use for every user, in one call;
 //   - GetAccountAuthorizationDetails (Filter User, MaxItems 1000): path,
 //     ID, tags, groups and policies, one call per 1,000 users;
 //   - ListAccessKeys, once per user that holds an active key (and not at
@@ -110,11 +110,13 @@ func hasActiveKey(u iamsweep.User) bool {
 	return false
 }
 
-// credentialReport asks IAM for a credential report and reads it. IAM
-// builds a report at most once every four hours and keeps one, so the first
-// GenerateCredentialReport call often answers COMPLETE at once; otherwise it
-// is called again, with a doubling wait, until it does or
-// Options.ReportTimeout passes.
+// credentialReport reads the account's credential report. IAM keeps one
+// report, serves it for four hours, and builds a new one at most that
+// often, so the report is asked for first (GetCredentialReport): when a
+// fresh one exists, that is the only call. When there is none, or it has
+// expired, GenerateCredentialReport is called, again with a doubling wait
+// until it answers COMPLETE or Options.ReportTimeout passes, and the report
+// read then.
 func (c *Client) credentialReport(ctx context.Context) ([]iamsweep.User, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ReportTimeout)
 	defer cancel()
@@ -130,30 +132,43 @@ func (c *Client) credentialReport(ctx context.Context) ([]iamsweep.User, error) 
 			return fmt.Errorf("read credential report: IAM had not finished it after %s: %w", c.opts.ReportTimeout, ctx.Err())
 		}
 	}
+	generate := false // the first attempt reads the report IAM holds
 	for {
-		out, err := c.iam.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
-		if err != nil {
-			return nil, fmt.Errorf("read credential report (GenerateCredentialReport): %w", classify(err))
-		}
-		if out.State != iamtypes.ReportStateTypeComplete {
-			c.log.Debug("credential report in progress", "state", string(out.State), "next_poll", wait)
-			if err := sleep(); err != nil {
-				return nil, err
+		if generate {
+			out, err := c.iam.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
+			if err != nil {
+				return nil, fmt.Errorf("read credential report (GenerateCredentialReport): %w", classify(err))
 			}
-			continue
+			if out.State != iamtypes.ReportStateTypeComplete {
+				c.log.Debug("credential report in progress", "state", string(out.State), "next_poll", wait)
+				if err := sleep(); err != nil {
+					return nil, err
+				}
+				continue
+			}
 		}
 		got, err := c.iam.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
 		if err != nil {
 			var apiErr smithy.APIError
 			if errors.As(err, &apiErr) {
 				switch apiErr.ErrorCode() {
-				case "ReportInProgress", "ReportNotPresent", "ReportExpired":
-					// Another caller started a new report, or it expired in
-					// between: generate again.
-					c.log.Debug("credential report not ready", "code", apiErr.ErrorCode())
+				case "ReportNotPresent", "ReportExpired":
+					// None, or older than four hours: have IAM build one.
+					c.log.Debug("credential report missing", "code", apiErr.ErrorCode())
+					if generate {
+						if err := sleep(); err != nil {
+							return nil, err
+						}
+					}
+					generate = true
+					continue
+				case "ReportInProgress":
+					// Being built (by another caller, maybe): wait for it.
+					c.log.Debug("credential report in progress", "code", apiErr.ErrorCode())
 					if err := sleep(); err != nil {
 						return nil, err
 					}
+					generate = true
 					continue
 				}
 			}

@@ -84,9 +84,11 @@ func TestClient_Users(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Users mismatch (-want +got):\n%s", diff)
 	}
-	// The report took 3 more GenerateCredentialReport calls to complete;
-	// one ListAccessKeys for alice, the only user with an active key.
-	for action, n := range map[string]int{"GenerateCredentialReport": 4, "GetCredentialReport": 1, "GetAccountAuthorizationDetails": 1, "ListAccessKeys": 1} {
+	// No report at first (GetCredentialReport: ReportNotPresent), so one is
+	// generated: STARTED, then 3 more GenerateCredentialReport calls to
+	// COMPLETE, then read. One ListAccessKeys for alice, the only user with
+	// an active key.
+	for action, n := range map[string]int{"GenerateCredentialReport": 4, "GetCredentialReport": 2, "GetAccountAuthorizationDetails": 1, "ListAccessKeys": 1} {
 		if got := srv.CallCount(action); got != n {
 			t.Errorf("%d %s calls, want %d", got, action, n)
 		}
@@ -128,18 +130,22 @@ func TestClient_UsersReport(t *testing.T) {
 		opts    []fakeaws.Option
 		want    string // error substring; "" for success
 		wantGen int    // GenerateCredentialReport calls
+		wantGet int    // GetCredentialReport calls
 	}{
-		{name: "report ready at once", opts: []fakeaws.Option{fakeaws.WithReportDelay(0)}, wantGen: 1},
-		{name: "report vanishes before the read", opts: []fakeaws.Option{fakeaws.WithReportDelay(0),
-			fakeaws.WithFault("", "GetCredentialReport", 1, 410, "ReportNotPresent", "Credential report not present.")}, wantGen: 2},
+		{name: "no report yet: generated at once", opts: []fakeaws.Option{fakeaws.WithReportDelay(0)}, wantGen: 1, wantGet: 2},
+		{name: "a fresh report: read at once", opts: []fakeaws.Option{fakeaws.WithReportDelay(0), withFreshReport()}, wantGen: 0, wantGet: 1},
+		{name: "report gone after generating", opts: []fakeaws.Option{fakeaws.WithReportDelay(0),
+			fakeaws.WithFault("", "GetCredentialReport", 2, 410, "ReportNotPresent", "Credential report not present.")}, wantGen: 2, wantGet: 3},
+		{name: "report expired", opts: []fakeaws.Option{fakeaws.WithReportDelay(0),
+			fakeaws.WithFault("", "GetCredentialReport", 1, 410, "ReportExpired", "Credential report is expired.")}, wantGen: 1, wantGet: 2},
 		{name: "report still building on read", opts: []fakeaws.Option{fakeaws.WithReportDelay(0),
-			fakeaws.WithFault("", "GetCredentialReport", 2, 404, "ReportInProgress", "Credential report is still being generated.")}, wantGen: 3},
+			fakeaws.WithFault("", "GetCredentialReport", 2, 404, "ReportInProgress", "Credential report is still being generated.")}, wantGen: 2, wantGet: 3},
 		{name: "access denied", opts: []fakeaws.Option{fakeaws.WithFault("", "GenerateCredentialReport", -1, 403, "AccessDenied", "not authorized")},
 			want: "read credential report (GenerateCredentialReport): access denied"},
 		{name: "keys listing denied", opts: []fakeaws.Option{fakeaws.WithReportDelay(0), fakeaws.WithFault("", "ListAccessKeys", -1, 403, "AccessDenied", "not authorized")},
 			want: "grant iam:ListAccessKeys, or scan with --no-key-ids"},
 		{name: "user deleted since the report", opts: []fakeaws.Option{fakeaws.WithReportDelay(0),
-			fakeaws.WithFault("", "ListAccessKeys", -1, 404, "NoSuchEntity", "The user with name alice cannot be found.")}, wantGen: 1},
+			fakeaws.WithFault("", "ListAccessKeys", -1, 404, "NoSuchEntity", "The user with name alice cannot be found.")}, wantGen: 1, wantGet: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,6 +165,9 @@ func TestClient_UsersReport(t *testing.T) {
 			}
 			if n := srv.CallCount("GenerateCredentialReport"); n != tt.wantGen {
 				t.Errorf("%d GenerateCredentialReport calls, want %d", n, tt.wantGen)
+			}
+			if n := srv.CallCount("GetCredentialReport"); n != tt.wantGet {
+				t.Errorf("%d GetCredentialReport calls, want %d", n, tt.wantGet)
 			}
 		})
 	}
@@ -212,9 +221,13 @@ func TestClient_UsersManyPages(t *testing.T) {
 	if keys != 230 {
 		t.Errorf("%d keys, want 230", keys)
 	}
-	for action, n := range map[string]int{"GetAccountAuthorizationDetails": 3, "ListAccessKeys": 230, "GenerateCredentialReport": 1, "GetCredentialReport": 1} {
+	for action, n := range map[string]int{"GetAccountAuthorizationDetails": 3, "ListAccessKeys": 230, "GenerateCredentialReport": 1, "GetCredentialReport": 2} {
 		if got := srv.CallCount(action); got != n {
 			t.Errorf("%d %s calls, want %d", got, action, n)
 		}
 	}
 }
+
+// withFreshReport seeds the account's credential report as if generated a
+// minute before: the scan then reads it without generating one.
+func withFreshReport() fakeaws.Option { return fakeaws.WithReportGenerated() }

@@ -13,7 +13,7 @@ import (
 
 // isolateAWS points the SDK's default chain at the given static keys and
 // nothing else: no shared files, no instance metadata.
-func isolateAWS(t *testing.T, accessKey, secret string) {
+func isolateAWS(t testing.TB, accessKey, secret string) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
@@ -71,16 +71,22 @@ func TestScan_live(t *testing.T) {
 				t.Errorf("live and offline scans differ:\nlive:\n%s\noffline:\n%s", live.stdout, offline.stdout)
 			}
 			// 30 roles at 7 per page: 5 pages; 7 users: 1 page; the report:
-			// one GenerateCredentialReport and one GetCredentialReport.
+			// read at once (GetCredentialReport) when IAM holds a fresh one,
+			// as after the first scan; before, generated and then read.
 			// Nothing per role or per user.
-			want := map[string]int{"GetAccountAuthorizationDetails": 6, "GenerateCredentialReport": 1, "GetCredentialReport": 1}
+			want := map[string]int{"GetAccountAuthorizationDetails": 6, "GenerateCredentialReport": 0, "GetCredentialReport": 1}
+			if format == "table" {
+				want["GenerateCredentialReport"], want["GetCredentialReport"] = 1, 2
+			}
+			total := 0
 			for action, n := range want {
+				total += n
 				if got := srv.CallCount(action); got != n {
 					t.Errorf("%d %s calls, want %d", got, action, n)
 				}
 			}
-			if len(srv.Calls()) != 8 {
-				t.Errorf("%d calls in all, want 8", len(srv.Calls()))
+			if len(srv.Calls()) != total {
+				t.Errorf("%d calls in all, want %d", len(srv.Calls()), total)
 			}
 		})
 	}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
@@ -199,6 +201,7 @@ func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.Retr
 func loadAWSConfig(ctx context.Context, cfg config.Config, retry awsapi.RetryOptions) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(awsapi.NewRetryer(retry)),
+		awsconfig.WithHTTPClient(httpClient(cfg)),
 	}
 	if cfg.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(cfg.Profile))
@@ -245,4 +248,22 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// httpClient is the SDK's default HTTP client with room to keep a
+// connection open for every call in flight: every account's IAM calls go to
+// the same host, and the SDK's default of 10 idle connections per host would
+// make a scan of many accounts open (and, against AWS, TLS-handshake) new
+// connections all the time.
+func httpClient(cfg config.Config) *awshttp.BuildableClient {
+	perHost := 16
+	if cfg.MultiAccount() {
+		// Up to four calls at once per account (AssumeRole, then the roles,
+		// users and credential-report listings; key lookups add more).
+		perHost = max(perHost, 4*cfg.Concurrency)
+	}
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConnsPerHost = perHost
+		tr.MaxIdleConns = max(tr.MaxIdleConns, 2*perHost)
+	})
 }

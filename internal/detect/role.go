@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
@@ -73,7 +74,7 @@ func Role(r iamsweep.Role, o Options) iamsweep.Finding {
 		age = WholeDays(r.Created, o.Now)
 		if age <= o.UnusedDays {
 			return decide(f, iamsweep.VerdictUsed, iamsweep.RuleGracePeriod,
-				fmt.Sprintf("created %s: too new to judge", ago(age)))
+				"created "+ago(age)+": too new to judge")
 		}
 	}
 
@@ -83,9 +84,9 @@ func Role(r iamsweep.Role, o Options) iamsweep.Finding {
 		case !ageKnown:
 			reason = fmt.Sprintf("no recorded use in IAM's %d-day tracking period; creation date unknown", TrackingPeriodDays)
 		case age >= TrackingPeriodDays:
-			reason = fmt.Sprintf("no recorded use in IAM's %d-day tracking period; created %s", TrackingPeriodDays, ago(age))
+			reason = trackingPeriod + "; created " + ago(age)
 		default:
-			reason = fmt.Sprintf("no recorded use since it was created %s", ago(age))
+			reason = "no recorded use since it was created " + ago(age)
 		}
 		return decide(f, iamsweep.VerdictUnused, iamsweep.RuleNoRecordedUse, reason)
 	}
@@ -125,7 +126,7 @@ func ago(days int) string {
 	case 1:
 		return "1 day ago"
 	default:
-		return fmt.Sprintf("%d days ago", days)
+		return strconv.Itoa(days) + " days ago"
 	}
 }
 
@@ -137,3 +138,7 @@ func in(region string) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// trackingPeriod is the start of the reason for a role with no recorded
+// use older than IAM's tracking period.
+var trackingPeriod = fmt.Sprintf("no recorded use in IAM's %d-day tracking period", TrackingPeriodDays)

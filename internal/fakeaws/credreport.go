@@ -30,6 +30,13 @@ func WithReportDelay(n int) Option {
 	return func(s *Server) error { s.reportDelay = n; return nil }
 }
 
+// WithReportGenerated gives every seeded account a credential report
+// generated when the server starts, as if one were generated a moment
+// before: GetCredentialReport serves it at once.
+func WithReportGenerated() Option {
+	return func(s *Server) error { s.reportAtStart = true; return nil }
+}
+
 // generateCredentialReport answers GenerateCredentialReport.
 func (s *Server) generateCredentialReport(acct *Account, req *request, x *xmlw) *apiError {
 	now := s.now()

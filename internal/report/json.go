@@ -56,6 +56,7 @@ type jsonWriter struct {
 	w     *bufio.Writer
 	n     int
 	tally tally
+	buf   []byte
 }
 
 func (j *jsonWriter) Begin(m Meta) error {
@@ -76,15 +77,13 @@ func (j *jsonWriter) Begin(m Meta) error {
 func (j *jsonWriter) Findings(fs []iamsweep.Finding) error {
 	for _, f := range fs {
 		j.tally.add(f)
-		b, err := marshalIndent(NewRecord(f), "    ")
-		if err != nil {
-			return err
-		}
+		j.buf = j.buf[:0]
 		if j.n > 0 {
-			j.w.WriteByte(',')
+			j.buf = append(j.buf, ',')
 		}
-		j.w.WriteString("\n    ")
-		if _, err := j.w.Write(b); err != nil {
+		j.buf = append(j.buf, "\n    "...)
+		j.buf = appendFinding(j.buf, f, "    ")
+		if _, err := j.w.Write(j.buf); err != nil {
 			return err
 		}
 		j.n++

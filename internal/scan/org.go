@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -89,6 +90,7 @@ func Accounts(ctx context.Context, org iamsweep.Organization, accounts []iamswee
 func scanOne(ctx context.Context, org iamsweep.Organization, acct iamsweep.Account, opts OrgOptions) (AccountResult, bool) {
 	log := opts.Log.With("account_id", acct.ID)
 	res := AccountResult{Account: acct}
+	start := time.Now()
 	fail := func(stage string, err error) (AccountResult, bool) {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			return res, false
@@ -102,6 +104,7 @@ func scanOne(ctx context.Context, org iamsweep.Organization, acct iamsweep.Accou
 	if err != nil {
 		return fail("assume-role", err)
 	}
+	log.Debug("account opened", "duration", time.Since(start))
 	out, stage, err := account(ctx, inv, opts.Detect, log)
 	if err != nil {
 		return fail(stage, err)
@@ -110,6 +113,7 @@ func scanOne(ctx context.Context, org iamsweep.Organization, acct iamsweep.Accou
 		out.Findings[i].AccountName = acct.Name
 	}
 	res.Findings = out.Findings
+	log.Debug("account scanned", "duration", time.Since(start), "findings", len(out.Findings))
 	return res, true
 }
 
