@@ -43,14 +43,14 @@ type Server struct {
 	// them leaves the throttling sequence as it was.
 	credRNG *rand.Rand
 
-	latency      time.Duration
-	throttleRate float64
-	rateLimit    float64
-	rateBurst    float64
-	maxPageItems int
+	latency       time.Duration
+	throttleRate  float64
+	rateLimit     float64
+	rateBurst     float64
+	maxPageItems  int
 	reportDelay   int
 	reportAtStart bool
-	waiting      atomic.Int32 // calls waiting out their latency
+	waiting       atomic.Int32 // calls waiting out their latency
 	// sessionLifetime caps the lifetime of issued credentials; 0 for
 	// none.
 	sessionLifetime time.Duration
