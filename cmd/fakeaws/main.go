@@ -29,23 +29,32 @@ func main() {
 	report := flag.String("credential-report", "examples/credential-report.csv", "credential report taken with the export (empty: none)")
 	latency := flag.Duration("latency", 0, "delay every response by this long")
 	throttle := flag.Float64("throttle-rate", 0, "answer this fraction of calls (0-1) with Throttling")
+	sampleOrg := flag.Bool("sample-org", false, "serve the sample AWS Organization instead (sign with access key "+fakeaws.SampleCallerKey+")")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *export, *report, *latency, *throttle); err != nil {
+	if err := run(ctx, *addr, *export, *report, *latency, *throttle, *sampleOrg); err != nil {
 		fmt.Fprintln(os.Stderr, "fakeaws:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr, export, report string, latency time.Duration, throttle float64) error {
+func run(ctx context.Context, addr, export, report string, latency time.Duration, throttle float64, sampleOrg bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("refusing to listen on %s: the fake serves loopback only", addr)
+	}
+	opts := []fakeaws.Option{fakeaws.WithLatency(latency), fakeaws.WithThrottleRate(throttle), fakeaws.WithReportDelay(0)}
+	if sampleOrg {
+		org, accounts := fakeaws.SampleOrganization()
+		opts = append(opts, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
+			fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement))
+		fmt.Fprintf(os.Stderr, "fakeaws: the sample organization (management account %s) on http://%s\n", fakeaws.SampleManagement, addr)
+		return serve(ctx, addr, opts)
 	}
 	f, err := os.Open(export)
 	if err != nil {
@@ -67,8 +76,12 @@ func run(ctx context.Context, addr, export, report string, latency time.Duration
 	if err != nil {
 		return err
 	}
-	srv, err := fakeaws.NewServer(fakeaws.WithAccounts(acct), fakeaws.WithLatency(latency), fakeaws.WithThrottleRate(throttle),
-		fakeaws.WithReportDelay(0))
+	fmt.Fprintf(os.Stderr, "fakeaws: account %s (%d roles, %d users) on http://%s\n", acct.ID, len(acct.Roles), len(acct.Users), addr)
+	return serve(ctx, addr, append(opts, fakeaws.WithAccounts(acct)))
+}
+
+func serve(ctx context.Context, addr string, opts []fakeaws.Option) error {
+	srv, err := fakeaws.NewServer(opts...)
 	if err != nil {
 		return err
 	}
@@ -79,7 +92,6 @@ func run(ctx context.Context, addr, export, report string, latency time.Duration
 		defer cancel()
 		_ = hs.Shutdown(shutdown)
 	}()
-	fmt.Fprintf(os.Stderr, "fakeaws: account %s (%d roles, %d users) on http://%s\n", acct.ID, len(acct.Roles), len(acct.Users), addr)
 	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
