@@ -3,6 +3,8 @@ package iamsweep
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 )
 
 // Account is an AWS account in the scope of a scan.
@@ -57,6 +59,8 @@ type APIError struct {
 	Message string
 	// RequestID is AWS's request ID, for AWS Support, when known.
 	RequestID string
+	// HTTPStatus is the status of the response, when known.
+	HTTPStatus int
 	// Kind is the domain error the code maps to (ErrAccessDenied...), or
 	// nil.
 	Kind error
@@ -68,10 +72,14 @@ type APIError struct {
 // AccessDenied: User: ... is not authorized ...".
 func (e *APIError) Error() string {
 	msg := e.Code
+	if (msg == "" || msg == "UnknownError") && e.HTTPStatus != 0 {
+		// An answer the SDK could not read: its status is all there is.
+		msg = strings.TrimSpace(msg + " (HTTP " + strconv.Itoa(e.HTTPStatus) + ")")
+	}
 	switch {
 	case msg == "":
 		msg = e.Message
-	case e.Message != "":
+	case e.Message != "" && e.Message != e.Code:
 		msg += ": " + e.Message
 	}
 	if e.Operation != "" {

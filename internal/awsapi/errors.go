@@ -42,5 +42,9 @@ func classify(err error) error {
 	if errors.As(err, &reqErr) {
 		ae.RequestID = reqErr.ServiceRequestID()
 	}
+	var statusErr interface{ HTTPStatusCode() int }
+	if errors.As(err, &statusErr) {
+		ae.HTTPStatus = statusErr.HTTPStatusCode()
+	}
 	return ae
 }

@@ -85,6 +85,10 @@ func TestClassify(t *testing.T) {
 					want = tt.code + ": the message"
 				}
 				if in.how != "bare" {
+					if tt.code == "" {
+						// Without a code, the HTTP status says what AWS answered.
+						want = "(HTTP 400): " + want
+					}
 					want = "IAM GetAccountAuthorizationDetails: " + want
 				}
 				if !strings.HasSuffix(got.Error(), want) {

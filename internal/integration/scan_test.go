@@ -722,7 +722,7 @@ func TestScan_motoAuth(t *testing.T) {
 				if res.stdout != "" {
 					t.Errorf("a failed scan wrote %q to stdout", res.stdout)
 				}
-				if !strings.HasPrefix(res.stderr, "iamsweep: ") || !strings.Contains(res.stderr, "StatusCode: 403") {
+				if !strings.HasPrefix(res.stderr, "iamsweep: ") || !strings.Contains(res.stderr, "HTTP 403") {
 					t.Errorf("stderr %q: want one line naming the 403 answer", res.stderr)
 				}
 				calls := env.Rec.since(before)
