@@ -117,9 +117,17 @@ func hasActiveKey(u iamsweep.User) bool {
 // expired, GenerateCredentialReport is called, again with a doubling wait
 // until it answers COMPLETE or Options.ReportTimeout passes, and the report
 // read then.
-func (c *Client) credentialReport(ctx context.Context) ([]iamsweep.User, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.ReportTimeout)
+func (c *Client) credentialReport(parent context.Context) ([]iamsweep.User, error) {
+	ctx, cancel := context.WithTimeout(parent, c.opts.ReportTimeout)
 	defer cancel()
+	// timedOut says so when the wait for the report, not the caller, ended
+	// the context, whether in a wait or in a call.
+	timedOut := func(err error) error {
+		if ctx.Err() != nil && parent.Err() == nil {
+			return fmt.Errorf("read credential report: IAM had not finished it after %s: %w", c.opts.ReportTimeout, context.DeadlineExceeded)
+		}
+		return err
+	}
 	wait := c.opts.ReportPoll
 	sleep := func() error {
 		t := time.NewTimer(wait)
@@ -129,7 +137,7 @@ func (c *Client) credentialReport(ctx context.Context) ([]iamsweep.User, error) 
 		case <-t.C:
 			return nil
 		case <-ctx.Done():
-			return fmt.Errorf("read credential report: IAM had not finished it after %s: %w", c.opts.ReportTimeout, ctx.Err())
+			return timedOut(ctx.Err())
 		}
 	}
 	generate := false // the first attempt reads the report IAM holds
@@ -137,7 +145,7 @@ func (c *Client) credentialReport(ctx context.Context) ([]iamsweep.User, error) 
 		if generate {
 			out, err := c.iam.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
 			if err != nil {
-				return nil, fmt.Errorf("read credential report (GenerateCredentialReport): %w", classify(err))
+				return nil, timedOut(fmt.Errorf("read credential report (GenerateCredentialReport): %w", classify(err)))
 			}
 			if out.State != iamtypes.ReportStateTypeComplete {
 				c.log.Debug("credential report in progress", "state", string(out.State), "next_poll", wait)
@@ -172,7 +180,7 @@ func (c *Client) credentialReport(ctx context.Context) ([]iamsweep.User, error) 
 					continue
 				}
 			}
-			return nil, fmt.Errorf("read credential report (GetCredentialReport): %w", classify(err))
+			return nil, timedOut(fmt.Errorf("read credential report (GetCredentialReport): %w", classify(err)))
 		}
 		users, err := credreport.Parse(bytes.NewReader(got.Content), "credential report")
 		if err != nil {
