@@ -223,8 +223,17 @@ func TestScan_orgInterrupted(t *testing.T) {
 		done <- run(ctx, []string{"scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json", "--concurrency", "1"},
 			deps{io: ios, now: time.Now, retry: awsapi.RetryOptions{NoBackoff: true}})
 	}()
-	// Let the first account or two finish, then press Ctrl-C.
-	time.Sleep(600 * time.Millisecond)
+	// Press Ctrl-C once two accounts have read their last listing (the
+	// scan goes one account at a time).
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for srv.CallCount("GetCredentialReport") < 2 {
+		select {
+		case <-tick.C:
+		case code := <-done:
+			t.Fatalf("the scan ended (exit %d) before it could be interrupted", code)
+		}
+	}
 	cancel()
 	code := <-done
 	if code != ExitInterrupted {
