@@ -214,7 +214,7 @@ func TestScan_orgProgress(t *testing.T) {
 }
 
 func TestScan_orgInterrupted(t *testing.T) {
-	srv := sampleOrgServer(t, fakeaws.WithLatency(40*time.Millisecond))
+	srv := sampleOrgServer(t, fakeaws.WithLatency(40*time.Millisecond), fakeaws.WithReportGenerated())
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut bytes.Buffer
 	ios := IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
@@ -223,11 +223,11 @@ func TestScan_orgInterrupted(t *testing.T) {
 		done <- run(ctx, []string{"scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json", "--concurrency", "1"},
 			deps{io: ios, now: time.Now, retry: awsapi.RetryOptions{NoBackoff: true}})
 	}()
-	// Press Ctrl-C once two accounts have read their last listing (the
-	// scan goes one account at a time).
+	// Press Ctrl-C once the third account has started: the scan goes one
+	// account at a time, and each reads its (fresh) credential report once.
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for srv.CallCount("GetCredentialReport") < 2 {
+	for srv.CallCount("GetCredentialReport") < 3 {
 		select {
 		case <-tick.C:
 		case code := <-done:
