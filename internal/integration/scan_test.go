@@ -729,7 +729,12 @@ func TestScan_motoAuth(t *testing.T) {
 				if len(calls) == 0 {
 					t.Error("no request reached moto")
 				}
+				// The roles and users listings run at once: the first refusal
+				// cancels the other call, which may then never get an answer.
 				for _, c := range calls {
+					if c.status == 0 {
+						continue
+					}
 					if c.status != http.StatusForbidden || !bytes.Contains(c.resp, []byte("<Code>"+tt.motoCode+"</Code>")) {
 						t.Errorf("%s answered %d, want 403 %s", c.action, c.status, tt.motoCode)
 					}
