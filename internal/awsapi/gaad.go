@@ -384,10 +384,6 @@ func (r *elemReader) roleDetail(doc policyDecoder) (iamsweep.Role, error) {
 	var role iamsweep.Role
 	var trust []byte
 	var hasTrust bool
-	type encodedPolicy struct {
-		name string
-		doc  []byte
-	}
 	var inline []encodedPolicy
 	for {
 		name, ok, err := r.child()
@@ -418,47 +414,11 @@ func (r *elemReader) roleDetail(doc policyDecoder) (iamsweep.Role, error) {
 				return err
 			})
 		case "RolePolicyList":
-			err = r.members(func() error {
-				var p encodedPolicy
-				err := r.fields(func(field []byte) (err error) {
-					switch string(field) {
-					case "PolicyName":
-						p.name, err = r.text()
-					case "PolicyDocument":
-						p.doc, err = r.textBytes()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
-				inline = append(inline, p)
-				return err
-			})
+			inline, err = r.inlinePolicies()
 		case "AttachedManagedPolicies":
-			err = r.members(func() error {
-				var p iamsweep.AttachedPolicy
-				err := r.fields(func(field []byte) (err error) {
-					switch string(field) {
-					case "PolicyName":
-						p.Name, err = r.text()
-					case "PolicyArn":
-						p.ARN, err = r.text()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
-				role.AttachedPolicies = append(role.AttachedPolicies, p)
-				return err
-			})
+			role.AttachedPolicies, err = r.attachedPolicies()
 		case "PermissionsBoundary":
-			err = r.fields(func(field []byte) (err error) {
-				if string(field) == "PermissionsBoundaryArn" {
-					role.PermissionsBoundary, err = r.text()
-					return err
-				}
-				return r.skip()
-			})
+			role.PermissionsBoundary, err = r.boundary()
 		case "Tags":
 			role.Tags, err = r.tags()
 		case "RoleLastUsed":
@@ -487,14 +447,84 @@ func (r *elemReader) roleDetail(doc policyDecoder) (iamsweep.Role, error) {
 	if hasTrust {
 		role.TrustPolicy = doc(role.ARN, "trust policy", "", trust)
 	}
+	role.InlinePolicies = decodeInline(role.ARN, inline, doc)
+	return role, nil
+}
+
+// encodedPolicy is an inline policy as read: its document still encoded.
+type encodedPolicy struct {
+	name string
+	doc  []byte
+}
+
+// inlinePolicies reads a RolePolicyList or UserPolicyList.
+func (r *elemReader) inlinePolicies() ([]encodedPolicy, error) {
+	var out []encodedPolicy
+	err := r.members(func() error {
+		var p encodedPolicy
+		err := r.fields(func(field []byte) (err error) {
+			switch string(field) {
+			case "PolicyName":
+				p.name, err = r.text()
+			case "PolicyDocument":
+				p.doc, err = r.textBytes()
+			default:
+				err = r.skip()
+			}
+			return err
+		})
+		out = append(out, p)
+		return err
+	})
+	return out, err
+}
+
+// decodeInline parses the documents of inline policies.
+func decodeInline(arn string, inline []encodedPolicy, doc policyDecoder) []iamsweep.InlinePolicy {
+	var out []iamsweep.InlinePolicy
 	for _, p := range inline {
 		ip := iamsweep.InlinePolicy{Name: p.name}
-		if d := doc(role.ARN, "inline policy", p.name, p.doc); d != nil {
+		if d := doc(arn, "inline policy", p.name, p.doc); d != nil {
 			ip.Document = *d
 		}
-		role.InlinePolicies = append(role.InlinePolicies, ip)
+		out = append(out, ip)
 	}
-	return role, nil
+	return out
+}
+
+// attachedPolicies reads an AttachedManagedPolicies list.
+func (r *elemReader) attachedPolicies() ([]iamsweep.AttachedPolicy, error) {
+	var out []iamsweep.AttachedPolicy
+	err := r.members(func() error {
+		var p iamsweep.AttachedPolicy
+		err := r.fields(func(field []byte) (err error) {
+			switch string(field) {
+			case "PolicyName":
+				p.Name, err = r.text()
+			case "PolicyArn":
+				p.ARN, err = r.text()
+			default:
+				err = r.skip()
+			}
+			return err
+		})
+		out = append(out, p)
+		return err
+	})
+	return out, err
+}
+
+// boundary reads a PermissionsBoundary and returns its policy ARN.
+func (r *elemReader) boundary() (string, error) {
+	var arn string
+	err := r.fields(func(field []byte) (err error) {
+		if string(field) == "PermissionsBoundaryArn" {
+			arn, err = r.text()
+			return err
+		}
+		return r.skip()
+	})
+	return arn, err
 }
 
 // fields calls fn with the name of each child of the current element; fn
@@ -572,10 +602,6 @@ func (r *elemReader) instanceProfile() (iamsweep.InstanceProfile, error) {
 // HasDetails set, credentials left to the credential report).
 func (r *elemReader) userDetail(doc policyDecoder) (iamsweep.User, error) {
 	u := iamsweep.User{HasDetails: true}
-	type encodedPolicy struct {
-		name string
-		doc  []byte
-	}
 	var inline []encodedPolicy
 	for {
 		name, ok, err := r.child()
@@ -597,22 +623,7 @@ func (r *elemReader) userDetail(doc policyDecoder) (iamsweep.User, error) {
 		case "CreateDate":
 			u.Created, err = r.time()
 		case "UserPolicyList":
-			err = r.members(func() error {
-				var p encodedPolicy
-				err := r.fields(func(field []byte) (err error) {
-					switch string(field) {
-					case "PolicyName":
-						p.name, err = r.text()
-					case "PolicyDocument":
-						p.doc, err = r.textBytes()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
-				inline = append(inline, p)
-				return err
-			})
+			inline, err = r.inlinePolicies()
 		case "GroupList":
 			for {
 				_, ok, err := r.child()
@@ -629,30 +640,9 @@ func (r *elemReader) userDetail(doc policyDecoder) (iamsweep.User, error) {
 				u.Groups = append(u.Groups, g)
 			}
 		case "AttachedManagedPolicies":
-			err = r.members(func() error {
-				var p iamsweep.AttachedPolicy
-				err := r.fields(func(field []byte) (err error) {
-					switch string(field) {
-					case "PolicyName":
-						p.Name, err = r.text()
-					case "PolicyArn":
-						p.ARN, err = r.text()
-					default:
-						err = r.skip()
-					}
-					return err
-				})
-				u.AttachedPolicies = append(u.AttachedPolicies, p)
-				return err
-			})
+			u.AttachedPolicies, err = r.attachedPolicies()
 		case "PermissionsBoundary":
-			err = r.fields(func(field []byte) (err error) {
-				if string(field) == "PermissionsBoundaryArn" {
-					u.PermissionsBoundary, err = r.text()
-					return err
-				}
-				return r.skip()
-			})
+			u.PermissionsBoundary, err = r.boundary()
 		case "Tags":
 			u.Tags, err = r.tags()
 		default:
@@ -663,12 +653,6 @@ func (r *elemReader) userDetail(doc policyDecoder) (iamsweep.User, error) {
 		}
 	}
 	u.AccountID = accountOf(u.ARN)
-	for _, p := range inline {
-		ip := iamsweep.InlinePolicy{Name: p.name}
-		if d := doc(u.ARN, "inline policy", p.name, p.doc); d != nil {
-			ip.Document = *d
-		}
-		u.InlinePolicies = append(u.InlinePolicies, ip)
-	}
+	u.InlinePolicies = decodeInline(u.ARN, inline, doc)
 	return u, nil
 }

@@ -193,48 +193,10 @@ func (s *Server) roleDetail(acct *Account, r *Role) []byte {
 		}
 		x.close("InstanceProfileList")
 	}
-	if len(r.Inline) == 0 {
-		x.empty("RolePolicyList")
-	} else {
-		x.open("RolePolicyList")
-		for _, p := range r.Inline {
-			x.open("member")
-			x.elem("PolicyName", p.Name)
-			x.elem("PolicyDocument", policyText(p.Document))
-			x.close("member")
-		}
-		x.close("RolePolicyList")
-	}
-	if len(r.Attached) == 0 {
-		x.empty("AttachedManagedPolicies")
-	} else {
-		x.open("AttachedManagedPolicies")
-		for _, p := range r.Attached {
-			x.open("member")
-			x.elem("PolicyName", p.Name)
-			x.elem("PolicyArn", p.ARN)
-			x.close("member")
-		}
-		x.close("AttachedManagedPolicies")
-	}
-	if r.Boundary != "" {
-		x.open("PermissionsBoundary")
-		x.elem("PermissionsBoundaryType", "PermissionsBoundaryPolicy") // the model's only enum value
-		x.elem("PermissionsBoundaryArn", r.Boundary)
-		x.close("PermissionsBoundary")
-	}
-	if len(r.Tags) == 0 {
-		x.empty("Tags")
-	} else {
-		x.open("Tags")
-		for _, t := range r.Tags {
-			x.open("member")
-			x.elem("Key", t.Key)
-			x.elem("Value", t.Value)
-			x.close("member")
-		}
-		x.close("Tags")
-	}
+	x.inlinePolicies("RolePolicyList", r.Inline)
+	x.attachedPolicies(r.Attached)
+	x.boundary(r.Boundary)
+	x.tags(r.Tags)
 	if r.LastUsed.IsZero() {
 		x.empty("RoleLastUsed")
 	} else {
@@ -248,4 +210,63 @@ func (s *Server) roleDetail(acct *Account, r *Role) []byte {
 	x.close("member")
 	r.xml = x.b.Bytes()
 	return r.xml
+}
+
+// inlinePolicies renders a RolePolicyList or UserPolicyList.
+func (x *xmlw) inlinePolicies(list string, policies []InlinePolicy) {
+	if len(policies) == 0 {
+		x.empty(list)
+		return
+	}
+	x.open(list)
+	for _, p := range policies {
+		x.open("member")
+		x.elem("PolicyName", p.Name)
+		x.elem("PolicyDocument", policyText(p.Document))
+		x.close("member")
+	}
+	x.close(list)
+}
+
+// attachedPolicies renders an AttachedManagedPolicies list.
+func (x *xmlw) attachedPolicies(policies []AttachedPolicy) {
+	if len(policies) == 0 {
+		x.empty("AttachedManagedPolicies")
+		return
+	}
+	x.open("AttachedManagedPolicies")
+	for _, p := range policies {
+		x.open("member")
+		x.elem("PolicyName", p.Name)
+		x.elem("PolicyArn", p.ARN)
+		x.close("member")
+	}
+	x.close("AttachedManagedPolicies")
+}
+
+// boundary renders a PermissionsBoundary, when there is one.
+func (x *xmlw) boundary(arn string) {
+	if arn == "" {
+		return
+	}
+	x.open("PermissionsBoundary")
+	x.elem("PermissionsBoundaryType", "PermissionsBoundaryPolicy") // the model's only enum value
+	x.elem("PermissionsBoundaryArn", arn)
+	x.close("PermissionsBoundary")
+}
+
+// tags renders a Tags list.
+func (x *xmlw) tags(tags []Tag) {
+	if len(tags) == 0 {
+		x.empty("Tags")
+		return
+	}
+	x.open("Tags")
+	for _, t := range tags {
+		x.open("member")
+		x.elem("Key", t.Key)
+		x.elem("Value", t.Value)
+		x.close("member")
+	}
+	x.close("Tags")
 }

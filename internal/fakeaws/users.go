@@ -87,18 +87,7 @@ func (s *Server) userDetail(acct *Account, u *User) []byte {
 	x.elem("UserId", u.ID)
 	x.elem("Arn", u.ARN(acct.ID))
 	x.time("CreateDate", u.Created)
-	if len(u.Inline) == 0 {
-		x.empty("UserPolicyList")
-	} else {
-		x.open("UserPolicyList")
-		for _, p := range u.Inline {
-			x.open("member")
-			x.elem("PolicyName", p.Name)
-			x.elem("PolicyDocument", policyText(p.Document))
-			x.close("member")
-		}
-		x.close("UserPolicyList")
-	}
+	x.inlinePolicies("UserPolicyList", u.Inline)
 	if len(u.Groups) == 0 {
 		x.empty("GroupList")
 	} else {
@@ -108,36 +97,9 @@ func (s *Server) userDetail(acct *Account, u *User) []byte {
 		}
 		x.close("GroupList")
 	}
-	if len(u.Attached) == 0 {
-		x.empty("AttachedManagedPolicies")
-	} else {
-		x.open("AttachedManagedPolicies")
-		for _, p := range u.Attached {
-			x.open("member")
-			x.elem("PolicyName", p.Name)
-			x.elem("PolicyArn", p.ARN)
-			x.close("member")
-		}
-		x.close("AttachedManagedPolicies")
-	}
-	if u.Boundary != "" {
-		x.open("PermissionsBoundary")
-		x.elem("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
-		x.elem("PermissionsBoundaryArn", u.Boundary)
-		x.close("PermissionsBoundary")
-	}
-	if len(u.Tags) == 0 {
-		x.empty("Tags")
-	} else {
-		x.open("Tags")
-		for _, t := range u.Tags {
-			x.open("member")
-			x.elem("Key", t.Key)
-			x.elem("Value", t.Value)
-			x.close("member")
-		}
-		x.close("Tags")
-	}
+	x.attachedPolicies(u.Attached)
+	x.boundary(u.Boundary)
+	x.tags(u.Tags)
 	x.close("member")
 	u.xml = x.b.Bytes()
 	return u.xml
