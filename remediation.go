@@ -1,0 +1,258 @@
+package iamsweep
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ActionKind names a remediation.
+type ActionKind string
+
+// The remediations.
+const (
+	// ActionQuarantine attaches a deny-all inline policy to a role or user
+	// (and revokes its older sessions) and tags it; reversible with release.
+	ActionQuarantine ActionKind = "quarantine"
+	// ActionDelete deletes a role or user with everything IAM requires
+	// removed first, after a full backup.
+	ActionDelete ActionKind = "delete"
+	// ActionDeactivateKey makes an access key inactive; reversible.
+	ActionDeactivateKey ActionKind = "deactivate-key"
+	// ActionDeleteKey deletes an access key; its secret is gone for good.
+	ActionDeleteKey ActionKind = "delete-key"
+	// ActionDeletePassword deletes a user's console password (login
+	// profile): a password cannot be disabled, only deleted.
+	ActionDeletePassword ActionKind = "delete-password"
+)
+
+// Action is one remediation of one principal or credential, as planned.
+type Action struct {
+	// ID identifies the action within its plan ("a001").
+	ID   string
+	Kind ActionKind
+	// Principal is "role" or "user".
+	Principal   string
+	AccountID   string
+	AccountName string
+	ARN         string
+	Name        string
+	Path        string
+	// AccessKeyID names the key of a key action.
+	AccessKeyID string
+	// Finding is the finding the action answers, as it was at plan time.
+	Finding Finding
+	// Refused, when not empty, says why a guardrail keeps the action from
+	// running; apply skips it.
+	Refused string
+	// Irreversible is true when what the action removes cannot be brought
+	// back (a password, a key's secret).
+	Irreversible bool
+	// Notes tell the reviewer what to know before applying.
+	Notes []string
+}
+
+// Plan is a reviewed list of actions, saved so that apply runs exactly
+// what was shown.
+type Plan struct {
+	ID      string
+	Created time.Time
+	// AsOf and UnusedDays are those of the scan the plan was made from.
+	AsOf       time.Time
+	UnusedDays int
+	Actions    []Action
+}
+
+// RoleState is everything IAM holds about a role that a restore needs.
+// Policy documents are JSON text exactly as IAM returned them (decoded
+// once), not reformatted.
+type RoleState struct {
+	AccountID           string
+	ARN                 string
+	ID                  string
+	Name                string
+	Path                string
+	Created             time.Time
+	Description         string
+	MaxSessionDuration  int
+	TrustPolicy         string
+	PermissionsBoundary string
+	Tags                []Tag
+	// InlinePolicies maps policy names to documents, in name order.
+	InlinePolicies []NamedDocument
+	// AttachedPolicies are managed policy ARNs, in ARN order.
+	AttachedPolicies []string
+	InstanceProfiles []InstanceProfileState
+	LastUsed         Usage
+}
+
+// NamedDocument is an inline policy: its name and JSON text.
+type NamedDocument struct {
+	Name     string
+	Document string
+}
+
+// InstanceProfileState is an instance profile that holds a role.
+type InstanceProfileState struct {
+	Name string
+	Path string
+	ID   string
+	ARN  string
+	Tags []Tag
+	// Roles are the names of the roles it holds.
+	Roles []string
+}
+
+// UserState is everything IAM holds about a user that a restore needs, and
+// what it cannot restore (secrets), named so the restore can say so.
+type UserState struct {
+	AccountID           string
+	ARN                 string
+	ID                  string
+	Name                string
+	Path                string
+	Created             time.Time
+	PermissionsBoundary string
+	Tags                []Tag
+	InlinePolicies      []NamedDocument
+	AttachedPolicies    []string
+	Groups              []string
+	// LoginProfile is the console password's settings; nil when none.
+	LoginProfile *LoginProfileState
+	// PasswordLastUsed is the last sign-in; zero when none is recorded.
+	PasswordLastUsed time.Time
+	AccessKeys       []AccessKeyState
+	MFADevices       []MFADeviceState
+	SSHPublicKeys    []SSHPublicKeyState
+	// SigningCertificates are X.509 certificates (their bodies are public).
+	SigningCertificates []SigningCertificateState
+	// ServiceCredentials are service-specific credentials (CodeCommit,
+	// Keyspaces...): their passwords cannot be restored.
+	ServiceCredentials []ServiceCredentialState
+}
+
+// LoginProfileState is a console password's settings (never the password).
+type LoginProfileState struct {
+	Created               time.Time
+	PasswordResetRequired bool
+}
+
+// AccessKeyState is an access key's metadata and last use.
+type AccessKeyState struct {
+	ID              string
+	Active          bool
+	Created         time.Time
+	LastUsed        Usage
+	LastUsedService string
+}
+
+// MFADeviceState is an MFA device enabled for a user.
+type MFADeviceState struct {
+	SerialNumber string
+	// Virtual is true for a virtual MFA device (deleted with the user).
+	Virtual bool
+}
+
+// SSHPublicKeyState is an SSH public key (for CodeCommit).
+type SSHPublicKeyState struct {
+	ID     string
+	Body   string
+	Active bool
+}
+
+// SigningCertificateState is an X.509 signing certificate.
+type SigningCertificateState struct {
+	ID     string
+	Body   string
+	Active bool
+}
+
+// ServiceCredentialState is a service-specific credential.
+type ServiceCredentialState struct {
+	ID          string
+	ServiceName string
+	UserName    string
+	Active      bool
+}
+
+// Backup is the state of a principal saved before its first change.
+// Backups are never deleted by iamsweep.
+type Backup struct {
+	ID        string
+	Created   time.Time
+	AccountID string
+	ARN       string
+	// Principal is "role" or "user"; exactly one of Role and User is set.
+	Principal string
+	Role      *RoleState
+	User      *UserState
+	// PlanID and ActionID name the action that took the backup.
+	PlanID   string
+	ActionID string
+}
+
+// JournalEntry records one step of an action, written before the step
+// runs and completed after, so an interrupted apply can tell where it
+// stopped.
+type JournalEntry struct {
+	ID       int64
+	PlanID   string
+	ActionID string
+	// Step names the step ("backup", "delete-inline-policy:s3-read").
+	Step     string
+	Started  time.Time
+	Finished time.Time // zero while the step runs or when it never finished
+	// Outcome is "done", "failed", "skipped" or "" (not finished).
+	Outcome string
+	Detail  string
+}
+
+// ErrLeased: another apply holds the principal.
+var ErrLeased = errors.New("held by another apply")
+
+// Store keeps iamsweep's state: scans and their findings, plans, backups,
+// the action journal and leases.
+type Store interface {
+	// RecordScan saves a scan's findings and returns the scan's ID.
+	RecordScan(ctx context.Context, res ScanResult) (int64, error)
+	// LatestScan returns the most recent scan's result; ErrNotFound when
+	// none was recorded.
+	LatestScan(ctx context.Context) (int64, ScanResult, error)
+	// History returns a principal's findings over time, oldest first.
+	History(ctx context.Context, arn string) ([]HistoryEntry, error)
+
+	SavePlan(ctx context.Context, p Plan) error
+	// LoadPlan returns a saved plan; ErrNotFound when there is none.
+	LoadPlan(ctx context.Context, id string) (Plan, error)
+
+	// SaveBackup stores a backup; backups are never overwritten.
+	SaveBackup(ctx context.Context, b Backup) error
+	// LoadBackup returns a backup by ID; ErrNotFound when there is none.
+	LoadBackup(ctx context.Context, id string) (Backup, error)
+	// Backups lists backups, newest first; of one principal when arn is
+	// not "".
+	Backups(ctx context.Context, arn string) ([]Backup, error)
+
+	// BeginStep journals a step about to run and returns its entry ID.
+	BeginStep(ctx context.Context, planID, actionID, step string, at time.Time) (int64, error)
+	// FinishStep completes a journal entry.
+	FinishStep(ctx context.Context, id int64, outcome, detail string, at time.Time) error
+	// Journal returns an action's journal, oldest first.
+	Journal(ctx context.Context, planID, actionID string) ([]JournalEntry, error)
+
+	// AcquireLease takes the principal for owner until expiry; ErrLeased
+	// when another owner holds an unexpired lease.
+	AcquireLease(ctx context.Context, arn, owner string, now, expiry time.Time) error
+	// ReleaseLease gives a lease back.
+	ReleaseLease(ctx context.Context, arn, owner string) error
+}
+
+// HistoryEntry is one finding of a principal in one scan.
+type HistoryEntry struct {
+	ScanID  int64
+	AsOf    time.Time
+	Finding Finding
+	// FirstUnused is when the principal was first seen unused in the run of
+	// unused verdicts that includes this scan; zero when it is not unused.
+	FirstUnused time.Time
+}
