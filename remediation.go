@@ -3,6 +3,7 @@ package iamsweep
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -255,4 +256,129 @@ type HistoryEntry struct {
 	// FirstUnused is when the principal was first seen unused in the run of
 	// unused verdicts that includes this scan; zero when it is not unused.
 	FirstUnused time.Time
+}
+
+// Op names one IAM call a remediation or a restore makes; the names are
+// the IAM API actions, so "iam:"+Op is the permission it needs.
+type Op string
+
+// The IAM calls of remediations and restores.
+const (
+	OpPutRolePolicy                 Op = "PutRolePolicy"
+	OpDeleteRolePolicy              Op = "DeleteRolePolicy"
+	OpAttachRolePolicy              Op = "AttachRolePolicy"
+	OpDetachRolePolicy              Op = "DetachRolePolicy"
+	OpTagRole                       Op = "TagRole"
+	OpUntagRole                     Op = "UntagRole"
+	OpPutRolePermissionsBoundary    Op = "PutRolePermissionsBoundary"
+	OpDeleteRolePermissionsBoundary Op = "DeleteRolePermissionsBoundary"
+	OpRemoveRoleFromInstanceProfile Op = "RemoveRoleFromInstanceProfile"
+	OpAddRoleToInstanceProfile      Op = "AddRoleToInstanceProfile"
+	OpCreateInstanceProfile         Op = "CreateInstanceProfile"
+	OpDeleteInstanceProfile         Op = "DeleteInstanceProfile"
+	OpCreateRole                    Op = "CreateRole"
+	OpDeleteRole                    Op = "DeleteRole"
+	// OpDeleteServiceLinkedRole starts the deletion task and waits for it
+	// (GetServiceLinkedRoleDeletionStatus).
+	OpDeleteServiceLinkedRole Op = "DeleteServiceLinkedRole"
+
+	OpPutUserPolicy                 Op = "PutUserPolicy"
+	OpDeleteUserPolicy              Op = "DeleteUserPolicy"
+	OpAttachUserPolicy              Op = "AttachUserPolicy"
+	OpDetachUserPolicy              Op = "DetachUserPolicy"
+	OpTagUser                       Op = "TagUser"
+	OpUntagUser                     Op = "UntagUser"
+	OpPutUserPermissionsBoundary    Op = "PutUserPermissionsBoundary"
+	OpDeleteUserPermissionsBoundary Op = "DeleteUserPermissionsBoundary"
+	OpCreateLoginProfile            Op = "CreateLoginProfile"
+	OpDeleteLoginProfile            Op = "DeleteLoginProfile"
+	// OpUpdateAccessKey sets a key's Status (Active or Inactive).
+	OpUpdateAccessKey                 Op = "UpdateAccessKey"
+	OpDeleteAccessKey                 Op = "DeleteAccessKey"
+	OpUploadSigningCertificate        Op = "UploadSigningCertificate"
+	OpUpdateSigningCertificate        Op = "UpdateSigningCertificate"
+	OpDeleteSigningCertificate        Op = "DeleteSigningCertificate"
+	OpUploadSSHPublicKey              Op = "UploadSSHPublicKey"
+	OpUpdateSSHPublicKey              Op = "UpdateSSHPublicKey"
+	OpDeleteSSHPublicKey              Op = "DeleteSSHPublicKey"
+	OpDeleteServiceSpecificCredential Op = "DeleteServiceSpecificCredential"
+	OpDeactivateMFADevice             Op = "DeactivateMFADevice"
+	OpDeleteVirtualMFADevice          Op = "DeleteVirtualMFADevice"
+	OpAddUserToGroup                  Op = "AddUserToGroup"
+	OpRemoveUserFromGroup             Op = "RemoveUserFromGroup"
+	OpCreateUser                      Op = "CreateUser"
+	OpDeleteUser                      Op = "DeleteUser"
+)
+
+// Step is one IAM call with its arguments. Which fields an Op reads:
+//
+//   - Name: the role or user (every Op but the instance profile and
+//     virtual MFA ones);
+//   - Target: the inline policy name (Put/Delete*Policy), the managed or
+//     boundary policy ARN (Attach/Detach*, Put*PermissionsBoundary), the
+//     instance profile name, the access key, certificate, SSH key or
+//     service credential ID, the group name, or the MFA serial number;
+//   - Document: the inline policy JSON, the certificate or SSH key body;
+//   - Active: the status to set (UpdateAccessKey, UpdateSigningCertificate,
+//     UpdateSSHPublicKey);
+//   - Tags and TagKeys: Tag*/Untag*;
+//   - Role, User, Profile: what CreateRole, CreateUser and
+//     CreateInstanceProfile create (name, path, trust policy, description,
+//     maximum session duration, boundary, tags);
+//   - PasswordResetRequired and Password: CreateLoginProfile.
+type Step struct {
+	Op       Op
+	Name     string
+	Target   string
+	Document string
+	Active   bool
+	Tags     []Tag
+	TagKeys  []string
+	Role     *RoleState
+	User     *UserState
+	Profile  *InstanceProfileState
+	// Password is the new console password of CreateLoginProfile; never
+	// journaled or logged.
+	Password              string `json:"-"`
+	PasswordResetRequired bool
+}
+
+// String describes the step for the journal and the output:
+// "DeleteRolePolicy s3-read", "DetachRolePolicy arn:aws:iam::aws:policy/...".
+func (s Step) String() string {
+	switch {
+	case s.Target != "":
+		return string(s.Op) + " " + s.Target
+	case len(s.TagKeys) > 0:
+		return string(s.Op) + " " + strings.Join(s.TagKeys, ",")
+	case len(s.Tags) > 0:
+		keys := make([]string, len(s.Tags))
+		for i, t := range s.Tags {
+			keys[i] = t.Key
+		}
+		return string(s.Op) + " " + strings.Join(keys, ",")
+	case s.Profile != nil:
+		return string(s.Op) + " " + s.Profile.Name
+	}
+	return string(s.Op) + " " + s.Name
+}
+
+// Mutator reads and changes the IAM principals of one account. Errors are
+// *APIError values wrapping ErrNotFound, ErrDeleteConflict and the other
+// domain errors.
+type Mutator interface {
+	// ReadRole returns everything a backup holds about a role, read at
+	// once; ErrNotFound when the role does not exist.
+	ReadRole(ctx context.Context, name string) (RoleState, error)
+	// ReadUser returns everything a backup holds about a user, with the
+	// last use of its password and keys; ErrNotFound when it does not
+	// exist.
+	ReadUser(ctx context.Context, name string) (UserState, error)
+	// ReadInstanceProfile returns an instance profile; ErrNotFound when
+	// it does not exist.
+	ReadInstanceProfile(ctx context.Context, name string) (InstanceProfileState, error)
+	// Do makes one IAM call. A step that finds its work already done
+	// (deleting what does not exist) returns an error wrapping
+	// ErrNotFound; the caller decides whether that is success.
+	Do(ctx context.Context, s Step) error
 }
