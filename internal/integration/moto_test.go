@@ -299,6 +299,10 @@ type exchange struct {
 	status int
 	resp   []byte
 	err    error
+	// key is the access key ID that signed the request (SigV4's
+	// Credential), service the service it was signed for ("iam", "sts",
+	// "organizations").
+	key, service string
 }
 
 // recorder keeps the requests the tests send to AWS, and their responses,
@@ -316,7 +320,20 @@ type recorder struct {
 // maxBody caps the bytes kept of one request or response body.
 const maxBody = 8 << 20
 
+// keepResponse are the actions whose (small) responses every exchange keeps,
+// not only the last ones: the credentials AssumeRole issued tell which
+// account a later request was made in.
+var keepResponse = map[string]bool{"AssumeRole": true, "GetCallerIdentity": true}
+
 func newRecorder(keep int) *recorder { return &recorder{keep: keep} }
+
+// keepLast makes the recorder keep the last n exchanges with their bodies
+// (and print them when a test fails): for tests whose scans make more calls.
+func (r *recorder) keepLast(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keep = n
+}
 
 // watch prints the exchanges of the test (from now on) if it fails: the
 // last ones, with their bodies. A test that fails after one of its
@@ -344,7 +361,11 @@ func (r *recorder) add(ex exchange) {
 	defer r.mu.Unlock()
 	r.n++
 	ex.seq = r.n
-	r.actions = append(r.actions, exchange{seq: ex.seq, via: ex.via, action: ex.action, status: ex.status, req: ex.req})
+	kept := exchange{seq: ex.seq, via: ex.via, action: ex.action, key: ex.key, service: ex.service, status: ex.status, req: ex.req}
+	if keepResponse[ex.action] {
+		kept.resp = ex.resp
+	}
+	r.actions = append(r.actions, kept)
 	r.last = append(r.last, ex)
 	if len(r.last) > r.keep {
 		r.last = r.last[1:]
@@ -352,7 +373,7 @@ func (r *recorder) add(ex exchange) {
 }
 
 // calls returns the exchanges made through via (with their request bodies
-// but not their responses), in order.
+// but not their responses, except those of keepResponse), in order.
 func (r *recorder) calls(via string) []exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -420,7 +441,7 @@ func (r *recorder) excerpt(needle string) string {
 }
 
 func (ex exchange) write(w io.Writer, maxReq, maxResp int) {
-	fmt.Fprintf(w, "--- #%d %s %s %s %s\n> %s\n", ex.seq, ex.via, ex.action, ex.method, ex.url, clip(ex.req, maxReq))
+	fmt.Fprintf(w, "--- #%d %s %s %s %s (signed by %s for %s)\n> %s\n", ex.seq, ex.via, ex.action, ex.method, ex.url, ex.key, ex.service, clip(ex.req, maxReq))
 	if ex.err != nil {
 		fmt.Fprintf(w, "< error: %v\n", ex.err)
 		return
@@ -460,6 +481,9 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		req.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	ex := exchange{via: rt.via, method: req.Method, url: req.URL.String(), req: capBody(reqBody), action: action(req, reqBody)}
+	if m := sigv4Credential.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
+		ex.key, ex.service = m[1], m[2]
+	}
 	resp, err := rt.next.RoundTrip(req)
 	if err != nil {
 		ex.err = err
@@ -479,11 +503,17 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 
 func capBody(b []byte) []byte { return b[:min(len(b), maxBody)] }
 
+// sigv4Credential finds the access key ID and the service in a SigV4
+// Authorization header: Credential=KEY/DATE/REGION/SERVICE/aws4_request.
+var sigv4Credential = regexp.MustCompile(`Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/aws4_request`)
+
 // action names the operation of a request: the Action of the query
-// protocol (IAM, STS), or the X-Amz-Target of the JSON protocols.
+// protocol (IAM, STS), or the operation of the X-Amz-Target of the JSON
+// protocols (Organizations: AWSOrganizationsV20161128.ListAccounts is
+// ListAccounts).
 func action(req *http.Request, body []byte) string {
 	if t := req.Header.Get("X-Amz-Target"); t != "" {
-		return t
+		return t[strings.LastIndex(t, ".")+1:]
 	}
 	if v, err := url.ParseQuery(string(body)); err == nil && v.Get("Action") != "" {
 		return v.Get("Action")
@@ -771,6 +801,8 @@ type seededUser struct {
 type accessKey struct {
 	ID, Secret string
 	Status     iamtypes.StatusType
+	// Created is the CreateDate CreateAccessKey returned.
+	Created time.Time
 }
 
 func seedUser(ctx context.Context, c *iam.Client, s userSpec) (seededUser, error) {
@@ -793,7 +825,8 @@ func seedUser(ctx context.Context, c *iam.Client, s userSpec) (seededUser, error
 		if err != nil {
 			return u, fmt.Errorf("create access key of %s: %w", s.Name, err)
 		}
-		k := accessKey{ID: aws.ToString(out.AccessKey.AccessKeyId), Secret: aws.ToString(out.AccessKey.SecretAccessKey), Status: out.AccessKey.Status}
+		k := accessKey{ID: aws.ToString(out.AccessKey.AccessKeyId), Secret: aws.ToString(out.AccessKey.SecretAccessKey), Status: out.AccessKey.Status,
+			Created: aws.ToTime(out.AccessKey.CreateDate)}
 		if status != k.Status {
 			if _, err := c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: in.UserName, AccessKeyId: aws.String(k.ID), Status: status}); err != nil {
 				return u, fmt.Errorf("make access key of %s %s: %w", s.Name, status, err)
@@ -836,9 +869,8 @@ func seedUser(ctx context.Context, c *iam.Client, s userSpec) (seededUser, error
 // useRole makes moto record a use of the role (RoleLastUsed): it assumes
 // the role with STS and calls IAM with the role's credentials.
 //
-// go.mod requires service/sts only indirectly, and importing it here would
-// make go mod tidy change go.mod, so AssumeRole goes over STS's query
-// protocol by hand, signed with the SDK's SigV4 signer.
+// AssumeRole goes over STS's query protocol by hand, signed with the SDK's
+// SigV4 signer. (The organization tests use service/sts and stscreds.)
 func (e *awsEnv) useRole(ctx context.Context, roleARN string) error {
 	form := url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"}, "RoleArn": {roleARN}, "RoleSessionName": {"iamsweep-integration"}}
 	body := form.Encode()
@@ -1338,12 +1370,7 @@ func TestMoto_differences(t *testing.T) {
 	}
 	lowerID := regexp.MustCompile(`^[a-z0-9]{20}$`)
 
-	tests := []struct {
-		name string
-		// aws is what AWS does, and how the product copes with moto.
-		aws   string
-		check func(t *testing.T)
-	}{
+	tests := []difference{
 		{
 			name: "GetAccountAuthorizationDetails ignores MaxItems and Marker",
 			aws: "IAM returns at most MaxItems entities with IsTruncated and a Marker. " +
@@ -1518,6 +1545,10 @@ func TestMoto_differences(t *testing.T) {
 			},
 		},
 	}
+	// The credential report's (users_test.go) and Organizations' and STS's
+	// (org_test.go).
+	tests = append(tests, reportDifferences(env)...)
+	tests = append(tests, orgDifferences(env)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.Rec.watch(t)
@@ -1527,4 +1558,12 @@ func TestMoto_differences(t *testing.T) {
 			}
 		})
 	}
+}
+
+// difference is one way moto differs from AWS, checked against moto.
+type difference struct {
+	name string
+	// aws is what AWS does, and how the product copes with moto.
+	aws   string
+	check func(t *testing.T)
 }
