@@ -23,9 +23,10 @@ var (
 		"internal/config":     true,
 		"internal/authexport": true,
 		"internal/credreport": true,
+		"internal/planfile":   true,
 	}
-	services    = map[string]bool{"internal/scan": true}
-	adapters    = map[string]bool{"internal/awsapi": true}
+	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
+	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true}
 	entryPoints = map[string]bool{"internal/cli": true}
 	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true}
 )
@@ -40,6 +41,7 @@ var (
 	}
 	adapterLibraries = map[string][]string{
 		"internal/awsapi": {"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "golang.org/x/sync"},
+		"internal/store":  {"modernc.org/sqlite"},
 	}
 )
 
