@@ -84,6 +84,9 @@ type Finding struct {
 	// KeySlot is the credential report slot (1 or 2) of an access key
 	// record, else 0.
 	KeySlot int
+	// Tags are the principal's tags when the scan read them (remediation
+	// guardrails look for CloudFormation's; reports do not show them).
+	Tags []Tag
 }
 
 // Unused reports whether the finding's verdict is VerdictUnused.

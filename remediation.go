@@ -3,6 +3,7 @@ package iamsweep
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -225,6 +226,8 @@ type Store interface {
 	SavePlan(ctx context.Context, p Plan) error
 	// LoadPlan returns a saved plan; ErrNotFound when there is none.
 	LoadPlan(ctx context.Context, id string) (Plan, error)
+	// LatestPlan returns the plan saved last; ErrNotFound when none was.
+	LatestPlan(ctx context.Context) (Plan, error)
 
 	// SaveBackup stores a backup; backups are never overwritten.
 	SaveBackup(ctx context.Context, b Backup) error
@@ -381,4 +384,91 @@ type Mutator interface {
 	// (deleting what does not exist) returns an error wrapping
 	// ErrNotFound; the caller decides whether that is success.
 	Do(ctx context.Context, s Step) error
+}
+
+// RemediationPolicy is the remediation policy: which action each kind of unused
+// finding gets, and the guardrails and limits every plan and apply obey.
+type RemediationPolicy struct {
+	// Roles is the action for unused roles: "" (none), quarantine or
+	// delete.
+	Roles ActionKind
+	// Users is the action for unused users: "", quarantine or delete.
+	Users ActionKind
+	// AccessKeys is the action for unused access keys: "",
+	// deactivate-key or delete-key.
+	AccessKeys ActionKind
+	// Passwords is the action for unused console passwords: "" or
+	// delete-password.
+	Passwords ActionKind
+	// MaxDeletionsPerRun and MaxDeletionsPerAccount bound the deleting
+	// actions (delete, delete-key, delete-password) of one plan or apply;
+	// a negative value means no limit.
+	MaxDeletionsPerRun     int
+	MaxDeletionsPerAccount int
+	// ProtectedAccounts are never changed.
+	ProtectedAccounts []string
+	// AllowServiceLinked lets delete act on service-linked roles (through
+	// DeleteServiceLinkedRole); they are refused otherwise.
+	AllowServiceLinked bool
+}
+
+// DefaultRemediationPolicy is the policy before any configuration: reversible actions
+// only (quarantine roles and users, deactivate keys), passwords left
+// alone (deleting one cannot be undone), at most 25 deletions per run and
+// 10 per account.
+func DefaultRemediationPolicy() RemediationPolicy {
+	return RemediationPolicy{
+		Roles:                  ActionQuarantine,
+		Users:                  ActionQuarantine,
+		AccessKeys:             ActionDeactivateKey,
+		MaxDeletionsPerRun:     25,
+		MaxDeletionsPerAccount: 10,
+	}
+}
+
+// Validate checks that each action fits its kind of finding.
+func (p RemediationPolicy) Validate() error {
+	check := func(field string, got ActionKind, allowed ...ActionKind) error {
+		if got == "" || containsKind(allowed, got) {
+			return nil
+		}
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = string(a)
+		}
+		return fmt.Errorf("%s: %q is not an action for it; want none, %s", field, got, strings.Join(names, " or "))
+	}
+	if err := check("roles", p.Roles, ActionQuarantine, ActionDelete); err != nil {
+		return err
+	}
+	if err := check("users", p.Users, ActionQuarantine, ActionDelete); err != nil {
+		return err
+	}
+	if err := check("access-keys", p.AccessKeys, ActionDeactivateKey, ActionDeleteKey); err != nil {
+		return err
+	}
+	if err := check("passwords", p.Passwords, ActionDeletePassword); err != nil {
+		return err
+	}
+	for _, a := range p.ProtectedAccounts {
+		if !IsAccountID(a) {
+			return fmt.Errorf("protected-accounts: %q is not a 12-digit account ID", a)
+		}
+	}
+	return nil
+}
+
+// Deleting reports whether an action of kind k removes something for good
+// or until a restore: the actions the deletion limits count.
+func Deleting(k ActionKind) bool {
+	return k == ActionDelete || k == ActionDeleteKey || k == ActionDeletePassword
+}
+
+func containsKind(ks []ActionKind, k ActionKind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
 }

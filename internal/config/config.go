@@ -72,6 +72,22 @@ type Config struct {
 	// Quiet turns off the progress display.
 	Quiet bool
 
+	// State is the path of the state database; "" means the default in
+	// the user's data directory.
+	State string
+	// NoState keeps a scan from recording its results in the state
+	// database.
+	NoState bool
+	// AllowServiceLinked lets plan and apply delete service-linked roles.
+	AllowServiceLinked bool
+	// Remediation is the remediation policy (the config file's
+	// "remediation" section).
+	Remediation iamsweep.RemediationPolicy
+	// KillSwitchFile is a file whose existence stops an apply between
+	// steps (remediation kill-switch-file); "" means the default beside
+	// the state database.
+	KillSwitchFile string
+
 	// origins records where each setting that is not a default came from.
 	origins map[string]Origin
 }
@@ -94,6 +110,7 @@ func Default() Config {
 		LogFormat:   "text",
 		AssumeRole:  "OrganizationAccountAccessRole",
 		Concurrency: 16,
+		Remediation: iamsweep.DefaultRemediationPolicy(),
 	}
 }
 
@@ -138,6 +155,9 @@ var Settings = []Setting{
 	{"external-id", "string", "external ID to pass when assuming the role"},
 	{"concurrency", "int", "accounts scanned at once (1-256)"},
 	{"quiet", "bool", "no progress display on stderr"},
+	{"state", "string", "path of iamsweep's state database (default: iamsweep/state.db in the user's data directory)"},
+	{"no-state", "bool", "do not record the scan in the state database"},
+	{"allow-service-linked", "bool", "let plan and apply delete service-linked roles (through DeleteServiceLinkedRole)"},
 }
 
 // Lookup returns the setting with the given name.
@@ -239,6 +259,10 @@ func (c *Config) setBool(name string, b bool) {
 		c.Org = b
 	case "quiet":
 		c.Quiet = b
+	case "no-state":
+		c.NoState = b
+	case "allow-service-linked":
+		c.AllowServiceLinked = b
 	}
 }
 
@@ -272,6 +296,8 @@ func (c *Config) setString(name, v string) {
 		c.LogLevel = v
 	case "log-format":
 		c.LogFormat = v
+	case "state":
+		c.State = v
 	}
 }
 

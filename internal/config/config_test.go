@@ -39,6 +39,10 @@ func TestDefault(t *testing.T) {
 		LogFormat:   "text",
 		AssumeRole:  "OrganizationAccountAccessRole",
 		Concurrency: 16,
+		Remediation: iamsweep.RemediationPolicy{
+			Roles: iamsweep.ActionQuarantine, Users: iamsweep.ActionQuarantine, AccessKeys: iamsweep.ActionDeactivateKey,
+			MaxDeletionsPerRun: 25, MaxDeletionsPerAccount: 10,
+		},
 	}
 	got := Default()
 	if diff := cmp.Diff(want, got, allFields); diff != "" {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamsweep/iamsweep"
 )
 
 func TestParse_everyKey(t *testing.T) {
@@ -39,35 +41,55 @@ assume-role: ops/iamsweep-scan
 external-id: "secret-1"
 concurrency: 8
 quiet: true
+state: /var/lib/iamsweep/state.db
+no-state: true
+allow-service-linked: true
+remediation:
+  roles: delete
+  users: none
+  access-keys: delete-key
+  passwords: delete-password
+  max-deletions-per-run: -1
+  max-deletions-per-account: 3
+  protected-accounts: ["012345678901", "111122223333"]
+  kill-switch-file: /run/iamsweep.stop
 `
 	got, err := Parse(strings.NewReader(in), "iamsweep.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
-		UnusedDays:       120,
-		AsOf:             time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
-		Allow:            []string{"/breakglass/*", "/service-role/*|/ops/*"},
-		IncludeManaged:   true,
-		Output:           "json",
-		Out:              "findings.json",
-		All:              false,
-		FailOn:           "UnusedIAMRole",
-		FromFile:         "export.json",
-		CredentialReport: "report.csv",
-		NoKeyIDs:         true,
-		Profile:          "prod",
-		Region:           "eu-west-1",
-		EndpointURL:      "http://127.0.0.1:4566",
-		LogLevel:         "debug",
-		LogFormat:        "json",
-		OUs:              []string{"ou-ab12-cd34ef56"},
-		Accounts:         "111122223333,444455556666",
-		ExcludeAccounts:  "@excluded.txt",
-		AssumeRole:       "ops/iamsweep-scan",
-		ExternalID:       "secret-1",
-		Concurrency:      8,
-		Quiet:            true,
+		UnusedDays:         120,
+		AsOf:               time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		Allow:              []string{"/breakglass/*", "/service-role/*|/ops/*"},
+		IncludeManaged:     true,
+		Output:             "json",
+		Out:                "findings.json",
+		All:                false,
+		FailOn:             "UnusedIAMRole",
+		FromFile:           "export.json",
+		CredentialReport:   "report.csv",
+		NoKeyIDs:           true,
+		Profile:            "prod",
+		Region:             "eu-west-1",
+		EndpointURL:        "http://127.0.0.1:4566",
+		LogLevel:           "debug",
+		LogFormat:          "json",
+		OUs:                []string{"ou-ab12-cd34ef56"},
+		Accounts:           "111122223333,444455556666",
+		ExcludeAccounts:    "@excluded.txt",
+		AssumeRole:         "ops/iamsweep-scan",
+		ExternalID:         "secret-1",
+		Concurrency:        8,
+		Quiet:              true,
+		State:              "/var/lib/iamsweep/state.db",
+		NoState:            true,
+		AllowServiceLinked: true,
+		Remediation: iamsweep.RemediationPolicy{
+			Roles: iamsweep.ActionDelete, AccessKeys: iamsweep.ActionDeleteKey, Passwords: iamsweep.ActionDeletePassword,
+			MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: 3, ProtectedAccounts: []string{"012345678901", "111122223333"},
+		},
+		KillSwitchFile: "/run/iamsweep.stop",
 	}
 	// Each origin is the line of the value; a block list starts on the
 	// line of its first item.
@@ -75,7 +97,7 @@ quiet: true
 		"unused-days": 2, "as-of": 3, "allow": 5, "include-managed": 7, "output": 8, "out": 9, "all": 10,
 		"fail-on": 11, "from-file": 12, "credential-report": 13, "no-key-ids": 14, "profile": 15, "region": 16, "endpoint-url": 17,
 		"log-level": 18, "log-format": 19, "org": 20, "ou": 22, "accounts": 23, "exclude-accounts": 24, "assume-role": 25,
-		"external-id": 26, "concurrency": 27, "quiet": 28,
+		"external-id": 26, "concurrency": 27, "quiet": 28, "state": 29, "no-state": 30, "allow-service-linked": 31,
 	}
 	if len(lines) != len(Settings) {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(Settings))

@@ -68,6 +68,10 @@ var managedRoles = []ManagedRole{
 // ManagedRoles returns the built-in list of managed role families.
 func ManagedRoles() []ManagedRole { return append([]ManagedRole(nil), managedRoles...) }
 
+// MatchManaged returns the managed family a role with this path and name
+// belongs to, if any.
+func MatchManaged(path, name string) (ManagedRole, bool) { return matchManaged(path, name) }
+
 // matchManaged returns the managed family the role belongs to, if any.
 func matchManaged(path, name string) (ManagedRole, bool) {
 	for _, m := range managedRoles {

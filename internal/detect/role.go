@@ -50,6 +50,7 @@ func Role(r iamsweep.Role, o Options) iamsweep.Finding {
 		Path:        r.Path,
 		Created:     r.Created,
 		LastUsed:    r.LastUsed,
+		Tags:        r.Tags,
 	}
 	if !r.LastUsed.IsZero() {
 		d := max(WholeDays(r.LastUsed.Time, o.Now), 0)

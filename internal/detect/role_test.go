@@ -467,6 +467,7 @@ func TestRole_finding(t *testing.T) {
 		Created:     roleAgo(roleDays(500)),
 		LastUsed:    iamsweep.Usage{Time: roleAgo(roleDays(91) + time.Hour), Region: "us-east-1"},
 		DaysUnused:  roleIntp(91),
+		Tags:        []iamsweep.Tag{{Key: "team", Value: "ops"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Role mismatch (-want +got):\n%s", diff)

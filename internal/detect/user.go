@@ -68,6 +68,7 @@ func base(u iamsweep.User, t iamsweep.FindingType) iamsweep.Finding {
 		PrincipalID: u.ID,
 		Name:        u.Name,
 		Path:        u.Path,
+		Tags:        u.Tags,
 	}
 }
 

@@ -1,0 +1,217 @@
+// Package planfile reads and writes remediation plans as JSON files: what
+// "iamsweep plan --out" saves and "iamsweep apply FILE" runs. The format
+// is versioned; a file of another format, with unknown fields or invalid
+// values is refused with an error that names the field and where it is.
+package planfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// Format names the file format and its version.
+const Format = "iamsweep-plan/v1"
+
+type file struct {
+	Format     string    `json:"format"`
+	ID         string    `json:"id"`
+	Created    time.Time `json:"created"`
+	AsOf       time.Time `json:"as_of"`
+	UnusedDays int       `json:"unused_days"`
+	Actions    []action  `json:"actions"`
+}
+
+type action struct {
+	ID           string   `json:"id"`
+	Kind         string   `json:"kind"`
+	Principal    string   `json:"principal"`
+	AccountID    string   `json:"account_id"`
+	AccountName  string   `json:"account_name,omitempty"`
+	ARN          string   `json:"arn"`
+	Name         string   `json:"name"`
+	Path         string   `json:"path"`
+	AccessKeyID  string   `json:"access_key_id,omitempty"`
+	Refused      string   `json:"refused,omitempty"`
+	Irreversible bool     `json:"irreversible,omitempty"`
+	Notes        []string `json:"notes,omitempty"`
+	Finding      finding  `json:"finding"`
+}
+
+type finding struct {
+	Type           string         `json:"type"`
+	PrincipalID    string         `json:"principal_id"`
+	Verdict        string         `json:"verdict"`
+	Rule           string         `json:"rule"`
+	Reason         string         `json:"reason"`
+	Created        *time.Time     `json:"created,omitempty"`
+	LastUsed       *time.Time     `json:"last_used,omitempty"`
+	LastUsedRegion string         `json:"last_used_region,omitempty"`
+	DaysUnused     *int           `json:"days_unused,omitempty"`
+	KeySlot        int            `json:"key_slot,omitempty"`
+	Tags           []iamsweep.Tag `json:"tags,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func fromOpt(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// Write writes p as an indented JSON document.
+func Write(w io.Writer, p iamsweep.Plan) error {
+	f := file{Format: Format, ID: p.ID, Created: p.Created.UTC(), AsOf: p.AsOf.UTC(), UnusedDays: p.UnusedDays, Actions: []action{}}
+	for _, a := range p.Actions {
+		fd := a.Finding
+		f.Actions = append(f.Actions, action{
+			ID: a.ID, Kind: string(a.Kind), Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
+			ARN: a.ARN, Name: a.Name, Path: a.Path, AccessKeyID: a.AccessKeyID, Refused: a.Refused,
+			Irreversible: a.Irreversible, Notes: a.Notes,
+			Finding: finding{
+				Type: string(fd.Type), PrincipalID: fd.PrincipalID, Verdict: string(fd.Verdict), Rule: string(fd.Rule),
+				Reason: fd.Reason, Created: optTime(fd.Created), LastUsed: optTime(fd.LastUsed.Time),
+				LastUsedRegion: fd.LastUsed.Region, DaysUnused: fd.DaysUnused, KeySlot: fd.KeySlot, Tags: fd.Tags,
+			},
+		})
+	}
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+// Read reads a plan file; source names it in errors, which are
+// *iamsweep.InputError values.
+func Read(r io.Reader, source string) (iamsweep.Plan, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return iamsweep.Plan{}, fmt.Errorf("read %s: %w", source, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f file
+	if err := dec.Decode(&f); err != nil {
+		return iamsweep.Plan{}, decodeError(source, data, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return iamsweep.Plan{}, &iamsweep.InputError{Source: source, Offset: dec.InputOffset(), Err: errors.New("data after the plan's JSON object")}
+	}
+	bad := func(field string, format string, args ...any) error {
+		return iamsweep.NewInputError(source, field, fmt.Errorf(format, args...))
+	}
+	if f.Format != Format {
+		return iamsweep.Plan{}, bad("format", "want %q, got %q: not an iamsweep plan, or one from another version", Format, f.Format)
+	}
+	if f.ID == "" {
+		return iamsweep.Plan{}, bad("id", "missing")
+	}
+	p := iamsweep.Plan{ID: f.ID, Created: f.Created, AsOf: f.AsOf, UnusedDays: f.UnusedDays}
+	seen := map[string]bool{}
+	for i, a := range f.Actions {
+		at := fmt.Sprintf("actions[%d]", i)
+		if a.ID == "" || seen[a.ID] {
+			return iamsweep.Plan{}, bad(at+".id", "missing or repeated action ID %q", a.ID)
+		}
+		seen[a.ID] = true
+		kind := iamsweep.ActionKind(a.Kind)
+		switch kind {
+		case iamsweep.ActionQuarantine, iamsweep.ActionDelete:
+			if a.Principal != "role" && a.Principal != "user" {
+				return iamsweep.Plan{}, bad(at+".principal", "want role or user, got %q", a.Principal)
+			}
+		case iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey, iamsweep.ActionDeletePassword:
+			if a.Principal != "user" {
+				return iamsweep.Plan{}, bad(at+".principal", "a %s action acts on a user, got %q", a.Kind, a.Principal)
+			}
+		default:
+			return iamsweep.Plan{}, bad(at+".kind", "unknown action %q", a.Kind)
+		}
+		arn, err := iamsweep.ParseARN(a.ARN)
+		if err != nil {
+			return iamsweep.Plan{}, bad(at+".arn", "%v", err)
+		}
+		if arn.AccountID != a.AccountID {
+			return iamsweep.Plan{}, bad(at+".account_id", "%q is not the account of the ARN %s", a.AccountID, a.ARN)
+		}
+		if a.Finding.Type != string(iamsweep.TypeRootAccessKey) {
+			path, name, err := arn.IAMResource(a.Principal)
+			if err != nil {
+				return iamsweep.Plan{}, bad(at+".arn", "%v", err)
+			}
+			if path != a.Path || name != a.Name {
+				return iamsweep.Plan{}, bad(at+".name", "path %q and name %q are not those of the ARN %s", a.Path, a.Name, a.ARN)
+			}
+		}
+		fd := a.Finding
+		p.Actions = append(p.Actions, iamsweep.Action{
+			ID: a.ID, Kind: kind, Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
+			ARN: a.ARN, Name: a.Name, Path: a.Path, AccessKeyID: a.AccessKeyID, Refused: a.Refused,
+			Irreversible: a.Irreversible, Notes: a.Notes,
+			Finding: iamsweep.Finding{
+				Type: iamsweep.FindingType(fd.Type), AccountID: a.AccountID, AccountName: a.AccountName, ARN: a.ARN,
+				PrincipalID: fd.PrincipalID, Name: a.Name, Path: a.Path, Verdict: iamsweep.Verdict(fd.Verdict),
+				Rule: iamsweep.Rule(fd.Rule), Reason: fd.Reason, Created: fromOpt(fd.Created),
+				LastUsed: iamsweep.Usage{Time: fromOpt(fd.LastUsed), Region: fd.LastUsedRegion}, DaysUnused: fd.DaysUnused,
+				AccessKeyID: a.AccessKeyID, KeySlot: fd.KeySlot, Tags: fd.Tags,
+			},
+		})
+	}
+	return p, nil
+}
+
+// decodeError converts an encoding/json error into an InputError with the
+// line of the offending byte.
+func decodeError(source string, data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &iamsweep.InputError{Source: source, Line: lineOf(data, syn.Offset), Offset: -1, Err: fmt.Errorf("invalid JSON: %v", syn)}
+	case errors.As(err, &typ):
+		return &iamsweep.InputError{Source: source, Line: lineOf(data, typ.Offset), Offset: -1, Field: typ.Field,
+			Err: fmt.Errorf("want %s, got a JSON %s", kindName(typ.Type.Kind()), typ.Value)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return iamsweep.NewInputError(source, "", errors.New("empty or truncated file: want a plan's JSON object"))
+	}
+	return iamsweep.NewInputError(source, "", err)
+}
+
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.Int:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct:
+		return "an object"
+	}
+	return "a " + k.String()
+}
+
+func lineOf(data []byte, offset int64) int {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	return bytes.Count(data[:offset], []byte("\n")) + 1
+}

@@ -1,0 +1,53 @@
+package remediate
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// Explain says in words what a failed step's error means and what to do
+// next. It names the AWS error code, so the words can be checked against
+// the IAM API reference.
+func Explain(s iamsweep.Step, err error) string {
+	code := iamsweep.ErrorCode(err)
+	what := s.String()
+	var next string
+	switch {
+	case errors.Is(err, iamsweep.ErrAccessDenied):
+		next = "the credentials may not call iam:" + string(s.Op) + " on it: grant the policy in policies/iamsweep-remediate.json; if they have it, a service control policy or a permissions boundary denies it (AWS Control Tower protects its roles this way)"
+	case errors.Is(err, iamsweep.ErrDeleteConflict):
+		next = "IAM still holds something attached to it, added after iamsweep read it: run apply again, which reads it afresh and removes what remains"
+	case errors.Is(err, iamsweep.ErrNotFound):
+		next = "it no longer exists or something it names does not (a policy ARN, a group, an instance profile): check it in IAM, then run apply again"
+	case errors.Is(err, iamsweep.ErrThrottled):
+		next = "AWS kept throttling the calls after every retry: wait a few minutes and run apply again; it continues where it stopped"
+	case errors.Is(err, iamsweep.ErrNoCredentials):
+		next = "the AWS credentials are missing, invalid or expired: renew them and run apply again"
+	}
+	if next == "" {
+		switch code {
+		case "LimitExceeded":
+			next = "an IAM quota was reached (inline policy size, attached policies per principal, tags, or instance profiles): see the account's quotas with aws iam get-account-summary"
+		case "UnmodifiableEntity":
+			next = "only the AWS service that owns it may change it (a service-linked role)"
+		case "EntityTemporarilyUnmodifiable":
+			next = "IAM cannot change it right now (often a password set moments ago): wait a few minutes and run apply again"
+		case "ConcurrentModification":
+			next = "something else changed it at the same time: run apply again"
+		case "EntityAlreadyExists":
+			next = "a principal or profile of that name already exists: look at it in IAM before restoring over it"
+		case "MalformedPolicyDocument", "InvalidInput":
+			next = "IAM rejected an argument: this may be an iamsweep bug; please report it with the error"
+		case "ServiceFailure":
+			next = "IAM failed internally: run apply again"
+		case "":
+			next = "run apply again; it continues where it stopped"
+		default:
+			next = "see the IAM API reference for " + code + "; run apply again once it is fixed"
+		}
+	}
+	msg := what + " failed: " + strings.TrimSpace(err.Error())
+	return msg + "; " + next
+}

@@ -1,0 +1,167 @@
+package remediate
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/detect"
+)
+
+// PlanInput is what a plan is made from.
+type PlanInput struct {
+	ID      string
+	Created time.Time
+	// Scan is the scan whose findings the plan acts on.
+	Scan iamsweep.ScanResult
+}
+
+// MakePlan turns a scan's unused findings into actions by policy p. Every
+// unused finding the policy acts on gets an action; those a guardrail
+// stops carry the reason in Refused. Key and password actions of a user
+// the plan deletes are left out: deleting the user removes them.
+func MakePlan(in PlanInput, p iamsweep.RemediationPolicy) iamsweep.Plan {
+	plan := iamsweep.Plan{ID: in.ID, Created: in.Created, AsOf: in.Scan.AsOf, UnusedDays: in.Scan.UnusedDays}
+	deletedUsers := map[string]bool{}
+	for _, f := range in.Scan.Findings {
+		if f.Unused() && f.Type == iamsweep.TypeUnusedIAMUser && p.Users == iamsweep.ActionDelete {
+			deletedUsers[f.ARN] = true
+		}
+	}
+	for _, f := range in.Scan.Findings {
+		if !f.Unused() {
+			continue
+		}
+		kind := actionFor(f, p)
+		if kind == "" {
+			continue
+		}
+		if (f.Type == iamsweep.TypeUnusedIAMUserAccessKey || f.Type == iamsweep.TypeUnusedIAMUserPassword) && deletedUsers[f.ARN] {
+			continue
+		}
+		a := newAction(f, kind)
+		a.Refused = Guardrail(a, f.Tags, p)
+		plan.Actions = append(plan.Actions, a)
+	}
+	ApplyLimits(plan.Actions, p)
+	for i := range plan.Actions {
+		plan.Actions[i].ID = fmt.Sprintf("a%03d", i+1)
+	}
+	return plan
+}
+
+func actionFor(f iamsweep.Finding, p iamsweep.RemediationPolicy) iamsweep.ActionKind {
+	switch f.Type {
+	case iamsweep.TypeUnusedIAMRole:
+		return p.Roles
+	case iamsweep.TypeUnusedIAMUser:
+		return p.Users
+	case iamsweep.TypeUnusedIAMUserAccessKey:
+		return p.AccessKeys
+	case iamsweep.TypeUnusedIAMUserPassword:
+		return p.Passwords
+	case iamsweep.TypeRootAccessKey:
+		// Planned so the reviewer sees it, and always refused.
+		return iamsweep.ActionDeleteKey
+	}
+	return ""
+}
+
+func newAction(f iamsweep.Finding, kind iamsweep.ActionKind) iamsweep.Action {
+	a := iamsweep.Action{
+		Kind:        kind,
+		Principal:   "user",
+		AccountID:   f.AccountID,
+		AccountName: f.AccountName,
+		ARN:         f.ARN,
+		Name:        f.Name,
+		Path:        f.Path,
+		AccessKeyID: f.AccessKeyID,
+		Finding:     f,
+	}
+	if f.Type == iamsweep.TypeUnusedIAMRole {
+		a.Principal = "role"
+	}
+	switch kind {
+	case iamsweep.ActionDelete:
+		if a.Principal == "role" {
+			a.Notes = append(a.Notes, "a deleted role can be restored from its backup, but with a new unique ID: resource policies and trust policies that named it must be granted again")
+		} else {
+			a.Notes = append(a.Notes, "a deleted user can be restored from its backup without its secrets: access keys, passwords and MFA devices are gone for good")
+			a.Irreversible = true
+		}
+	case iamsweep.ActionDeleteKey:
+		a.Irreversible = true
+		a.Notes = append(a.Notes, "a deleted access key cannot come back: its secret is gone")
+	case iamsweep.ActionDeletePassword:
+		a.Irreversible = true
+		a.Notes = append(a.Notes, "a console password cannot be disabled, only deleted: the user needs a new one to sign in again")
+	case iamsweep.ActionQuarantine:
+		a.Notes = append(a.Notes, "reversible with iamsweep release; a denied attempt still counts as use in IAM's last-used data")
+	case iamsweep.ActionDeactivateKey:
+		a.Notes = append(a.Notes, "reversible: the key can be made active again")
+	}
+	return a
+}
+
+// Guardrail returns why action a must not run, or "" when it may: the
+// refusals that hold whatever the policy says (root keys, Identity
+// Center, Control Tower, StackSets and Organizations roles, roles owned by
+// a CloudFormation stack, service-linked roles without the explicit flag)
+// and those of the policy (protected accounts). tags are the principal's
+// tags as last read.
+func Guardrail(a iamsweep.Action, tags []iamsweep.Tag, p iamsweep.RemediationPolicy) string {
+	if slices.Contains(p.ProtectedAccounts, a.AccountID) {
+		return "account " + a.AccountID + " is protected (remediation protected-accounts): it is never changed"
+	}
+	if a.Finding.Type == iamsweep.TypeRootAccessKey {
+		return "a root user's access key can be deleted only by the root user: sign in as root and delete it under Security credentials"
+	}
+	if (a.Kind == iamsweep.ActionDeactivateKey || a.Kind == iamsweep.ActionDeleteKey) && a.AccessKeyID == "" {
+		return "the access key's ID is unknown (the scan ran with --no-key-ids or offline from a credential report alone): scan again with the keys named"
+	}
+	if v, ok := tagValue(tags, "aws:cloudformation:stack-name"); ok {
+		return "owned by CloudFormation stack " + v + ": remove it from the stack's template instead (a change outside CloudFormation makes the stack drift and fail its next update)"
+	}
+	if a.Principal != "role" {
+		return ""
+	}
+	if m, ok := detect.MatchManaged(a.Path, a.Name); ok {
+		switch {
+		case m.Rule == iamsweep.RuleServiceLinked && a.Kind == iamsweep.ActionQuarantine:
+			return "service-linked role: only its service may change it, so it cannot be quarantined (delete it with --allow-service-linked, or through the service)"
+		case m.Rule == iamsweep.RuleServiceLinked && !p.AllowServiceLinked:
+			return "service-linked role: deleted only with --allow-service-linked (or remediation allow-service-linked: true), through DeleteServiceLinkedRole, which fails while the service still uses it"
+		case m.Rule == iamsweep.RuleServiceLinked:
+		case m.Rule == iamsweep.RuleIdentityCenter:
+			return "IAM Identity Center role: remove the permission set's assignment in Identity Center instead, which deletes the role"
+		default:
+			return m.Reason + ": never changed by iamsweep"
+		}
+	}
+	return ""
+}
+
+// ApplyLimits refuses the deleting actions over the policy's limits, in
+// order: the first ones keep their place.
+func ApplyLimits(actions []iamsweep.Action, p iamsweep.RemediationPolicy) {
+	run := 0
+	perAccount := map[string]int{}
+	for i := range actions {
+		a := &actions[i]
+		if a.Refused != "" || !iamsweep.Deleting(a.Kind) {
+			continue
+		}
+		if p.MaxDeletionsPerRun >= 0 && run >= p.MaxDeletionsPerRun {
+			a.Refused = fmt.Sprintf("over the limit of %d deletions per run (remediation max-deletions-per-run)", p.MaxDeletionsPerRun)
+			continue
+		}
+		if p.MaxDeletionsPerAccount >= 0 && perAccount[a.AccountID] >= p.MaxDeletionsPerAccount {
+			a.Refused = fmt.Sprintf("over the limit of %d deletions in account %s (remediation max-deletions-per-account)", p.MaxDeletionsPerAccount, a.AccountID)
+			continue
+		}
+		run++
+		perAccount[a.AccountID]++
+	}
+}
