@@ -108,14 +108,15 @@ func (s *Server) completeReport(acct *Account, now time.Time) {
 			row = append(row, "false", "N/A", "N/A", "N/A")
 		} else {
 			last := "no_information"
-			if !u.Password.LastUsed.IsZero() {
-				last = csvTime(u.Password.LastUsed)
+			if t := u.lastSignIn(); !t.IsZero() {
+				last = csvTime(t)
 			}
 			row = append(row, "true", last, csvTime(u.Password.Created), "N/A")
 		}
 		row = append(row, strconv.FormatBool(u.MFA))
 		row = append(row, keyColumns(u.AccessKeys)...)
-		_ = w.Write(append(row, "false", "N/A", "false", "N/A", "N/A"))
+		row = append(row, certColumns(u.SigningCertificates)...)
+		_ = w.Write(append(row, "N/A"))
 	}
 	w.Flush()
 	acct.report.pending = 0
@@ -145,6 +146,19 @@ func keyColumns(keys []*AccessKey) []string {
 			service = "N/A"
 		}
 		out = append(out, csvTime(k.LastUsed), region, service)
+	}
+	return out
+}
+
+// certColumns renders the two signing certificate slots of a report row.
+func certColumns(certs []*SigningCertificate) []string {
+	var out []string
+	for slot := 0; slot < 2; slot++ {
+		if slot >= len(certs) {
+			out = append(out, "false", "N/A")
+			continue
+		}
+		out = append(out, strconv.FormatBool(!certs[slot].Inactive), csvTime(certs[slot].Uploaded))
 	}
 	return out
 }

@@ -18,6 +18,17 @@
 // WithSessionLifetime), so an organization-wide scan runs as it does
 // against AWS: list the accounts, assume a role in each, read its IAM.
 //
+// IAM also answers the reads and the mutating actions remediation uses
+// (CreateRole, PutRolePolicy, AttachRolePolicy, DeleteRole, CreateUser,
+// DeleteUser, access keys, MFA devices, instance profiles, service-linked
+// roles, GetAccountSummary...) with IAM's preconditions and error codes:
+// DeleteConflict while a role or user still holds what must be removed
+// first, NoSuchEntity, EntityAlreadyExists for names regardless of case,
+// LimitExceeded for the size and attachment quotas (WithQuota),
+// MalformedPolicyDocument, UnmodifiableEntity for service-linked roles.
+// Every change shows in later reads, in GetAccountAuthorizationDetails and
+// in the next credential report; new IDs are the same on every run.
+//
 // It records every call, and injects latency, faults and throttling errors
 // (per call at a chosen rate, or above a per-account request rate) in each
 // protocol's own words, for benchmarks and fault tests.

@@ -14,7 +14,94 @@ var iamActions = map[string]queryAction{
 	"GetAccountAuthorizationDetails": (*Server).getAccountAuthorizationDetails,
 	"GenerateCredentialReport":       (*Server).generateCredentialReport,
 	"GetCredentialReport":            (*Server).getCredentialReport,
-	"ListAccessKeys":                 (*Server).listAccessKeys,
+	"GetAccountSummary":              (*Server).getAccountSummary,
+
+	// Roles (roles.go).
+	"GetRole":                       (*Server).getRole,
+	"ListRolePolicies":              (*Server).listRolePolicies,
+	"GetRolePolicy":                 (*Server).getRolePolicy,
+	"ListAttachedRolePolicies":      (*Server).listAttachedRolePolicies,
+	"ListInstanceProfilesForRole":   (*Server).listInstanceProfilesForRole,
+	"ListRoleTags":                  (*Server).listRoleTags,
+	"CreateRole":                    (*Server).createRole,
+	"UpdateRole":                    (*Server).updateRole,
+	"UpdateAssumeRolePolicy":        (*Server).updateAssumeRolePolicy,
+	"PutRolePolicy":                 (*Server).putRolePolicy,
+	"DeleteRolePolicy":              (*Server).deleteRolePolicy,
+	"AttachRolePolicy":              (*Server).attachRolePolicy,
+	"DetachRolePolicy":              (*Server).detachRolePolicy,
+	"PutRolePermissionsBoundary":    (*Server).putRolePermissionsBoundary,
+	"DeleteRolePermissionsBoundary": (*Server).deleteRolePermissionsBoundary,
+	"TagRole":                       (*Server).tagRole,
+	"UntagRole":                     (*Server).untagRole,
+	"DeleteRole":                    (*Server).deleteRole,
+
+	// Instance profiles (profiles.go).
+	"CreateInstanceProfile":         (*Server).createInstanceProfile,
+	"GetInstanceProfile":            (*Server).getInstanceProfile,
+	"AddRoleToInstanceProfile":      (*Server).addRoleToInstanceProfile,
+	"RemoveRoleFromInstanceProfile": (*Server).removeRoleFromInstanceProfile,
+	"DeleteInstanceProfile":         (*Server).deleteInstanceProfile,
+	"TagInstanceProfile":            (*Server).tagInstanceProfile,
+	"UntagInstanceProfile":          (*Server).untagInstanceProfile,
+	"ListInstanceProfileTags":       (*Server).listInstanceProfileTags,
+
+	// Service-linked roles (slr.go).
+	"CreateServiceLinkedRole":            (*Server).createServiceLinkedRole,
+	"DeleteServiceLinkedRole":            (*Server).deleteServiceLinkedRole,
+	"GetServiceLinkedRoleDeletionStatus": (*Server).getServiceLinkedRoleDeletionStatus,
+
+	// Users and groups (userops.go).
+	"GetUser":                       (*Server).getUser,
+	"CreateUser":                    (*Server).createUser,
+	"DeleteUser":                    (*Server).deleteUser,
+	"GetLoginProfile":               (*Server).getLoginProfile,
+	"CreateLoginProfile":            (*Server).createLoginProfile,
+	"UpdateLoginProfile":            (*Server).updateLoginProfile,
+	"DeleteLoginProfile":            (*Server).deleteLoginProfile,
+	"ListUserPolicies":              (*Server).listUserPolicies,
+	"GetUserPolicy":                 (*Server).getUserPolicy,
+	"PutUserPolicy":                 (*Server).putUserPolicy,
+	"DeleteUserPolicy":              (*Server).deleteUserPolicy,
+	"ListAttachedUserPolicies":      (*Server).listAttachedUserPolicies,
+	"AttachUserPolicy":              (*Server).attachUserPolicy,
+	"DetachUserPolicy":              (*Server).detachUserPolicy,
+	"PutUserPermissionsBoundary":    (*Server).putUserPermissionsBoundary,
+	"DeleteUserPermissionsBoundary": (*Server).deleteUserPermissionsBoundary,
+	"TagUser":                       (*Server).tagUser,
+	"UntagUser":                     (*Server).untagUser,
+	"ListUserTags":                  (*Server).listUserTags,
+	"CreateGroup":                   (*Server).createGroup,
+	"GetGroup":                      (*Server).getGroup,
+	"ListGroupsForUser":             (*Server).listGroupsForUser,
+	"AddUserToGroup":                (*Server).addUserToGroup,
+	"RemoveUserFromGroup":           (*Server).removeUserFromGroup,
+
+	// Credentials (users.go, credentials.go, mfa.go).
+	"ListAccessKeys":                  (*Server).listAccessKeys,
+	"CreateAccessKey":                 (*Server).createAccessKey,
+	"UpdateAccessKey":                 (*Server).updateAccessKey,
+	"DeleteAccessKey":                 (*Server).deleteAccessKey,
+	"GetAccessKeyLastUsed":            (*Server).getAccessKeyLastUsed,
+	"UploadSigningCertificate":        (*Server).uploadSigningCertificate,
+	"UpdateSigningCertificate":        (*Server).updateSigningCertificate,
+	"DeleteSigningCertificate":        (*Server).deleteSigningCertificate,
+	"ListSigningCertificates":         (*Server).listSigningCertificates,
+	"UploadSSHPublicKey":              (*Server).uploadSSHPublicKey,
+	"GetSSHPublicKey":                 (*Server).getSSHPublicKey,
+	"UpdateSSHPublicKey":              (*Server).updateSSHPublicKey,
+	"DeleteSSHPublicKey":              (*Server).deleteSSHPublicKey,
+	"ListSSHPublicKeys":               (*Server).listSSHPublicKeys,
+	"CreateServiceSpecificCredential": (*Server).createServiceSpecificCredential,
+	"ListServiceSpecificCredentials":  (*Server).listServiceSpecificCredentials,
+	"UpdateServiceSpecificCredential": (*Server).updateServiceSpecificCredential,
+	"DeleteServiceSpecificCredential": (*Server).deleteServiceSpecificCredential,
+	"CreateVirtualMFADevice":          (*Server).createVirtualMFADevice,
+	"EnableMFADevice":                 (*Server).enableMFADevice,
+	"DeactivateMFADevice":             (*Server).deactivateMFADevice,
+	"DeleteVirtualMFADevice":          (*Server).deleteVirtualMFADevice,
+	"ListMFADevices":                  (*Server).listMFADevices,
+	"ListVirtualMFADevices":           (*Server).listVirtualMFADevices,
 }
 
 // maxItems reads MaxItems: default def, allowed 1..1000 as in the model.
@@ -101,24 +188,39 @@ func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *
 		return e
 	}
 
-	// One listing over users then roles (groups and policies are not
-	// modelled: their lists are present and empty).
+	// One listing over users, groups, roles and policies, in that order.
 	var users []*User
+	var groups []*Group
 	var roles []*Role
+	var policies []policyDetail
 	if filter["User"] {
 		users = acct.Users
+	}
+	if filter["Group"] {
+		groups = acct.Groups
 	}
 	if filter["Role"] {
 		roles = acct.Roles
 	}
-	total := len(users) + len(roles)
+	if filter["LocalManagedPolicy"] || filter["AWSManagedPolicy"] {
+		policies = managedPolicies(acct, filter["LocalManagedPolicy"], filter["AWSManagedPolicy"])
+	}
+	total := len(users) + len(groups) + len(roles) + len(policies)
 	if start > total {
 		return errorf(400, "ValidationError", "Invalid Marker")
 	}
 	end := min(start+limit, total)
 	truncated := end < total
-	pageUsers := users[min(start, len(users)):min(end, len(users))]
-	pageRoles := roles[max(start-len(users), 0):max(end-len(users), 0)]
+	// segment returns the part of the page [start, end) that falls in a
+	// list starting at offset with n items.
+	segment := func(offset, n int) (int, int) {
+		return min(max(start-offset, 0), n), min(max(end-offset, 0), n)
+	}
+	ua, ub := segment(0, len(users))
+	ga, gb := segment(len(users), len(groups))
+	ra, rb := segment(len(users)+len(groups), len(roles))
+	pa, pb := segment(len(users)+len(groups)+len(roles), len(policies))
+	pageUsers, pageGroups, pageRoles, pagePolicies := users[ua:ub], groups[ga:gb], roles[ra:rb], policies[pa:pb]
 
 	size := 0
 	for _, u := range pageUsers {
@@ -138,7 +240,7 @@ func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *
 	} else {
 		x.empty("UserDetailList")
 	}
-	x.empty("GroupDetailList")
+	x.list("GroupDetailList", len(pageGroups), func(i int) { x.groupDetail(acct, pageGroups[i]) })
 	if len(pageRoles) > 0 {
 		x.open("RoleDetailList")
 		for _, r := range pageRoles {
@@ -148,7 +250,7 @@ func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *
 	} else {
 		x.empty("RoleDetailList")
 	}
-	x.empty("Policies")
+	x.list("Policies", len(pagePolicies), func(i int) { x.policyDetail(pagePolicies[i]) })
 	if truncated {
 		x.elem("Marker", marker(listing, end))
 	}
@@ -168,45 +270,12 @@ func (s *Server) roleDetail(acct *Account, r *Role) []byte {
 	x.elem("Arn", r.ARN(acct.ID))
 	x.time("CreateDate", r.Created)
 	x.elem("AssumeRolePolicyDocument", policyText(r.TrustPolicy))
-	if len(r.InstanceProfiles) == 0 {
-		x.empty("InstanceProfileList")
-	} else {
-		x.open("InstanceProfileList")
-		for _, p := range r.InstanceProfiles {
-			x.open("member")
-			x.elem("Path", p.Path)
-			x.elem("InstanceProfileName", p.Name)
-			x.elem("InstanceProfileId", p.ID)
-			x.elem("Arn", "arn:aws:iam::"+acct.ID+":instance-profile"+p.Path+p.Name)
-			x.time("CreateDate", p.Created)
-			x.open("Roles")
-			x.open("member")
-			x.elem("Path", r.Path)
-			x.elem("RoleName", r.Name)
-			x.elem("RoleId", r.ID)
-			x.elem("Arn", r.ARN(acct.ID))
-			x.time("CreateDate", r.Created)
-			x.elem("AssumeRolePolicyDocument", policyText(r.TrustPolicy))
-			x.close("member")
-			x.close("Roles")
-			x.close("member")
-		}
-		x.close("InstanceProfileList")
-	}
+	x.list("InstanceProfileList", len(r.InstanceProfiles), func(i int) { x.instanceProfile(acct, &r.InstanceProfiles[i], r) })
 	x.inlinePolicies("RolePolicyList", r.Inline)
 	x.attachedPolicies(r.Attached)
 	x.boundary(r.Boundary)
 	x.tags(r.Tags)
-	if r.LastUsed.IsZero() {
-		x.empty("RoleLastUsed")
-	} else {
-		x.open("RoleLastUsed")
-		x.time("LastUsedDate", r.LastUsed)
-		if r.LastUsedRegion != "" {
-			x.elem("Region", r.LastUsedRegion)
-		}
-		x.close("RoleLastUsed")
-	}
+	x.roleLastUsed(r)
 	x.close("member")
 	r.xml = x.b.Bytes()
 	return r.xml

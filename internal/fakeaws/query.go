@@ -35,7 +35,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, req *request, actions map[str
 	x.b.Reset()
 	defer xmlPool.Put(x)
 	x.raw(`<` + req.action + `Response xmlns="` + namespace + `">`)
+	result := x.b.Len()
 	x.open(req.action + "Result")
+	members := x.b.Len()
 	s.mu.Lock()
 	e := handler(s, s.accounts[req.accountID], req, x)
 	s.mu.Unlock()
@@ -45,7 +47,13 @@ func (s *Server) serveQuery(w http.ResponseWriter, req *request, actions map[str
 		writeQueryError(w, namespace, e)
 		return
 	}
-	x.close(req.action + "Result")
+	if x.b.Len() == members && !emptyOutput[req.action] {
+		// An action without an output shape (DeleteRole...) answers
+		// with ResponseMetadata only, as IAM does.
+		x.b.Truncate(result)
+	} else {
+		x.close(req.action + "Result")
+	}
 	x.open("ResponseMetadata")
 	x.elem("RequestId", s.requestID())
 	x.close("ResponseMetadata")
@@ -56,6 +64,12 @@ func (s *Server) serveQuery(w http.ResponseWriter, req *request, actions map[str
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(x.b.Bytes())
 }
+
+// emptyOutput names the actions whose output shape is a structure without
+// members: they answer with an empty <ActionResult/>, which the SDK's
+// deserializer requires, where actions without an output shape answer with
+// none.
+var emptyOutput = map[string]bool{"UpdateRole": true}
 
 // writeQueryError writes the query protocol's error document.
 func writeQueryError(w http.ResponseWriter, namespace string, e *apiError) {

@@ -56,6 +56,20 @@ type Server struct {
 	sessionLifetime time.Duration
 	now             func() time.Time
 	faults          []*fault
+
+	// idSeq numbers the entities the mutating actions create, so that
+	// their IDs are new and yet the same on every run.
+	idSeq int
+	// quotas are the IAM quotas GetAccountSummary reports and the
+	// mutating actions enforce.
+	quotas map[string]int
+	// slrPolls is how many GetServiceLinkedRoleDeletionStatus calls answer
+	// IN_PROGRESS before a deletion task ends.
+	slrPolls int
+	// slrInUse are the service-linked roles whose deletion fails.
+	slrInUse []slrInUse
+	// tasks are the service-linked role deletion tasks, by ID.
+	tasks map[string]*slrTask
 }
 
 // Call records one request the fake answered.
@@ -181,6 +195,9 @@ func NewServer(opts ...Option) (*Server, error) {
 		credRNG:     rand.New(rand.NewPCG(3, 4)),
 		now:         time.Now,
 		reportDelay: 1,
+		quotas:      defaultQuotas(),
+		slrPolls:    1,
+		tasks:       map[string]*slrTask{},
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {

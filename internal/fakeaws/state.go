@@ -26,8 +26,21 @@ type Account struct {
 	RootKeys []*AccessKey
 	// RootPasswordLastUsed is the root user's last sign-in; zero for none.
 	RootPasswordLastUsed time.Time
+	// Groups are the account's IAM groups. A group that a user is seeded
+	// in (User.Groups) and that is not listed here is created.
+	Groups []*Group
+	// Policies are the account's customer managed policies. A policy of
+	// this account that a role, user or group is seeded with (attached or
+	// as its permissions boundary) and that is not listed here is created
+	// with a placeholder document.
+	Policies []*ManagedPolicy
+	// InstanceProfiles are the instance profiles that hold no role. A
+	// profile that holds a role is seeded in the role's InstanceProfiles.
+	InstanceProfiles []InstanceProfile
 
 	report *credentialReport
+	// virtualMFA are the account's virtual MFA devices, assigned or not.
+	virtualMFA []*virtualMFADevice
 }
 
 // User is a fake IAM user with its credentials.
@@ -45,10 +58,24 @@ type User struct {
 	Password *LoginProfile
 	// AccessKeys are the user's keys, oldest first (report slot 1 first).
 	AccessKeys []*AccessKey
-	// MFA is true when an MFA device is enabled.
+	// MFA is true when an MFA device is enabled. A user seeded with MFA
+	// and no MFADevices gets a virtual device named after the user; the
+	// fake keeps MFA in step with MFADevices from then on.
 	MFA bool
+	// MFADevices are the user's enabled MFA devices.
+	MFADevices []MFADevice
+	// SigningCertificates are the user's X.509 signing certificates.
+	SigningCertificates []*SigningCertificate
+	// SSHPublicKeys are the user's SSH public keys (for CodeCommit).
+	SSHPublicKeys []*SSHPublicKey
+	// ServiceCredentials are the user's service-specific credentials
+	// (CodeCommit Git credentials, Keyspaces, ...).
+	ServiceCredentials []*ServiceCredential
 
-	xml []byte // rendered UserDetail member, cached
+	// passwordLastUsed keeps the last sign-in of a deleted login profile:
+	// PasswordLastUsed is an attribute of the user, not of the profile.
+	passwordLastUsed time.Time
+	xml              []byte // rendered UserDetail member, cached
 }
 
 // LoginProfile is a console password.
@@ -56,6 +83,9 @@ type LoginProfile struct {
 	Created time.Time
 	// LastUsed is the last sign-in; zero for none.
 	LastUsed time.Time
+	// PasswordResetRequired makes the user set a new password at the next
+	// sign-in.
+	PasswordResetRequired bool
 }
 
 // AccessKey is an access key and its last use.
@@ -115,12 +145,14 @@ type Tag struct {
 	Value string
 }
 
-// InstanceProfile is an instance profile that holds the role.
+// InstanceProfile is an instance profile: one that holds the role in
+// Role.InstanceProfiles, one that holds none in Account.InstanceProfiles.
 type InstanceProfile struct {
 	Name    string
 	Path    string
 	ID      string
 	Created time.Time
+	Tags    []Tag
 }
 
 // DefaultTrustPolicy is the trust policy of a role seeded without one.
@@ -160,18 +192,6 @@ func (a *Account) normalize() error {
 		}
 		if r.TrustPolicy == "" {
 			r.TrustPolicy = DefaultTrustPolicy
-		}
-		for j := range r.InstanceProfiles {
-			p := &r.InstanceProfiles[j]
-			if p.Path == "" {
-				p.Path = "/"
-			}
-			if p.ID == "" {
-				p.ID = uniqueID("AIPA", a.ID+p.Name)
-			}
-			if p.Created.IsZero() {
-				p.Created = r.Created
-			}
 		}
 		r.xml = nil
 	}
@@ -214,7 +234,7 @@ func (a *Account) normalize() error {
 	for j, k := range a.RootKeys {
 		normalizeKey(k, a.ID+"root"+strconv.Itoa(j), a.Created)
 	}
-	return nil
+	return a.normalizeEntities()
 }
 
 func normalizeKey(k *AccessKey, seed string, created time.Time) {
@@ -263,7 +283,11 @@ func RoleFrom(r iamsweep.Role) *Role {
 		fr.Tags = append(fr.Tags, Tag(t))
 	}
 	for _, p := range r.InstanceProfiles {
-		fr.InstanceProfiles = append(fr.InstanceProfiles, InstanceProfile{Name: p.Name, Path: p.Path, ID: p.ID, Created: p.Created})
+		ip := InstanceProfile{Name: p.Name, Path: p.Path, ID: p.ID, Created: p.Created}
+		for _, t := range p.Tags {
+			ip.Tags = append(ip.Tags, Tag(t))
+		}
+		fr.InstanceProfiles = append(fr.InstanceProfiles, ip)
 	}
 	return fr
 }

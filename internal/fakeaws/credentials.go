@@ -1,0 +1,601 @@
+package fakeaws
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+)
+
+// The user credential actions: access keys, signing certificates, SSH
+// public keys and service-specific credentials (MFA devices: mfa.go).
+// ListAccessKeys is in users.go.
+
+// accessKeyParam finds the user's access key named by AccessKeyId.
+func accessKeyParam(u *User, req *request) (*AccessKey, *apiError) {
+	id, e := textParam(req, "AccessKeyId", 16, 128)
+	if e != nil {
+		return nil, e
+	}
+	for _, k := range u.AccessKeys {
+		if k.ID == id {
+			return k, nil
+		}
+	}
+	return nil, errorf(404, "NoSuchEntity", "The Access Key with id %s cannot be found.", id)
+}
+
+// createAccessKey answers CreateAccessKey: a user holds at most
+// AccessKeysPerUserQuota keys. The secret is in this response only.
+func (s *Server) createAccessKey(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	if quota := s.quotas["AccessKeysPerUserQuota"]; len(u.AccessKeys) >= quota {
+		return limitExceeded("Cannot exceed quota for AccessKeysPerUser: %d", quota)
+	}
+	k := &AccessKey{ID: s.newID("AKIA", acct)[:20], Created: s.created()}
+	u.AccessKeys = append(u.AccessKeys, k)
+	u.changed()
+	x.open("AccessKey")
+	x.elem("UserName", u.Name)
+	x.elem("AccessKeyId", k.ID)
+	x.status(false)
+	x.elem("SecretAccessKey", s.randomString(40, base64Alphabet))
+	x.time("CreateDate", k.Created)
+	x.close("AccessKey")
+	return nil
+}
+
+// updateAccessKey answers UpdateAccessKey: Status Active or Inactive.
+func (s *Server) updateAccessKey(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	k, e := accessKeyParam(u, req)
+	if e != nil {
+		return e
+	}
+	inactive, e := statusParam(req)
+	if e != nil {
+		return e
+	}
+	k.Inactive = inactive
+	u.changed()
+	return nil
+}
+
+// deleteAccessKey answers DeleteAccessKey.
+func (s *Server) deleteAccessKey(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	k, e := accessKeyParam(u, req)
+	if e != nil {
+		return e
+	}
+	u.AccessKeys = slices.DeleteFunc(slices.Clone(u.AccessKeys), func(x *AccessKey) bool { return x == k })
+	u.changed()
+	return nil
+}
+
+// getAccessKeyLastUsed answers GetAccessKeyLastUsed for a key of any user
+// of the account: ServiceName and Region are "N/A", and LastUsedDate
+// absent, for a key never used.
+func (s *Server) getAccessKeyLastUsed(acct *Account, req *request, x *xmlw) *apiError {
+	id, e := textParam(req, "AccessKeyId", 16, 128)
+	if e != nil {
+		return e
+	}
+	for _, u := range acct.Users {
+		for _, k := range u.AccessKeys {
+			if k.ID != id {
+				continue
+			}
+			x.elem("UserName", u.Name)
+			x.open("AccessKeyLastUsed")
+			region, service := "N/A", "N/A"
+			if !k.LastUsed.IsZero() {
+				x.time("LastUsedDate", k.LastUsed)
+				if k.LastUsedRegion != "" {
+					region = k.LastUsedRegion
+				}
+				if k.LastUsedService != "" {
+					service = k.LastUsedService
+				}
+			}
+			x.elem("ServiceName", service)
+			x.elem("Region", region)
+			x.close("AccessKeyLastUsed")
+			return nil
+		}
+	}
+	return errorf(404, "NoSuchEntity", "The Access Key with id %s cannot be found.", id)
+}
+
+// Signing certificates.
+
+// certificateParam finds the user's certificate named by CertificateId.
+func certificateParam(u *User, req *request) (*SigningCertificate, *apiError) {
+	id, e := textParam(req, "CertificateId", 24, 128)
+	if e != nil {
+		return nil, e
+	}
+	for _, c := range u.SigningCertificates {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return nil, errorf(404, "NoSuchEntity", "The Certificate with id %s cannot be found.", id)
+}
+
+func (x *xmlw) certificate(u *User, c *SigningCertificate) {
+	x.elem("UserName", u.Name)
+	x.elem("CertificateId", c.ID)
+	x.elem("CertificateBody", c.Body)
+	x.status(c.Inactive)
+	x.time("UploadDate", c.Uploaded)
+}
+
+// uploadSigningCertificate answers UploadSigningCertificate: the body must
+// be a PEM X.509 certificate the user does not hold yet, and a user holds
+// at most SigningCertificatesPerUserQuota.
+func (s *Server) uploadSigningCertificate(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	body, e := textParam(req, "CertificateBody", 1, 16384)
+	if e != nil {
+		return e
+	}
+	block, _ := pem.Decode([]byte(body))
+	if block == nil || block.Type != "CERTIFICATE" {
+		return errorf(400, "MalformedCertificate", "Unable to parse certificate. Please ensure the certificate is in PEM format.")
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		return errorf(400, "MalformedCertificate", "Unable to parse certificate: %v", err)
+	}
+	for _, other := range acct.Users {
+		for _, c := range other.SigningCertificates {
+			if strings.TrimSpace(c.Body) == strings.TrimSpace(body) {
+				return errorf(409, "DuplicateCertificate", "The certificate already exists in this account.")
+			}
+		}
+	}
+	if quota := s.quotas["SigningCertificatesPerUserQuota"]; len(u.SigningCertificates) >= quota {
+		return limitExceeded("Cannot exceed quota for SigningCertificatesPerUser: %d", quota)
+	}
+	c := &SigningCertificate{ID: s.newID("", acct) + s.newID("", acct)[:11], Body: body, Uploaded: s.created()}
+	u.SigningCertificates = append(u.SigningCertificates, c)
+	u.changed()
+	x.open("Certificate")
+	x.certificate(u, c)
+	x.close("Certificate")
+	return nil
+}
+
+// updateSigningCertificate answers UpdateSigningCertificate.
+func (s *Server) updateSigningCertificate(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	c, e := certificateParam(u, req)
+	if e != nil {
+		return e
+	}
+	inactive, e := statusParam(req)
+	if e != nil {
+		return e
+	}
+	c.Inactive = inactive
+	return nil
+}
+
+// deleteSigningCertificate answers DeleteSigningCertificate.
+func (s *Server) deleteSigningCertificate(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	c, e := certificateParam(u, req)
+	if e != nil {
+		return e
+	}
+	u.SigningCertificates = slices.DeleteFunc(slices.Clone(u.SigningCertificates), func(x *SigningCertificate) bool { return x == c })
+	return nil
+}
+
+// listSigningCertificates answers ListSigningCertificates.
+func (s *Server) listSigningCertificates(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	listing := "certs," + u.ID
+	start, end, e := s.window(req, listing, len(u.SigningCertificates))
+	if e != nil {
+		return e
+	}
+	x.list("Certificates", end-start, func(i int) { x.certificate(u, u.SigningCertificates[start+i]) })
+	x.more(listing, end, len(u.SigningCertificates))
+	return nil
+}
+
+// SSH public keys.
+
+// sshKey is a parsed SSH public key: an RSA key, as IAM takes.
+type sshKey struct {
+	pub  *rsa.PublicKey
+	blob []byte // the SSH wire encoding
+}
+
+// parseSSHKey parses a key in the SSH encoding ("ssh-rsa AAAA... comment")
+// or the PEM one, as UploadSSHPublicKey takes them. IAM takes RSA keys of
+// 2048 to 16384 bits.
+func parseSSHKey(body string) (*sshKey, *apiError) {
+	invalid := errorf(400, "InvalidPublicKey", "The public key is not valid: it must be an RSA key in the ssh-rsa or PEM encoding.")
+	var pub *rsa.PublicKey
+	if block, _ := pem.Decode([]byte(body)); block != nil {
+		key, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			if k, err2 := x509.ParsePKCS1PublicKey(block.Bytes); err2 == nil {
+				key, err = k, nil
+			}
+		}
+		k, ok := key.(*rsa.PublicKey)
+		if err != nil || !ok {
+			return nil, invalid
+		}
+		pub = k
+	} else {
+		f := strings.Fields(body)
+		if len(f) < 2 || f[0] != "ssh-rsa" {
+			return nil, invalid
+		}
+		blob, err := base64.StdEncoding.DecodeString(f[1])
+		if err != nil {
+			return nil, errorf(400, "UnrecognizedPublicKeyEncoding", "The public key encoding is not recognized.")
+		}
+		if pub = parseRSABlob(blob); pub == nil {
+			return nil, invalid
+		}
+	}
+	if bits := pub.N.BitLen(); bits < 2048 || bits > 16384 {
+		return nil, errorf(400, "InvalidPublicKey", "The public key must be between 2048 and 16384 bits long; it has %d.", bits)
+	}
+	return &sshKey{pub: pub, blob: rsaBlob(pub)}, nil
+}
+
+// parseRSABlob parses the SSH wire encoding of an RSA key: the strings
+// "ssh-rsa", e and n.
+func parseRSABlob(b []byte) *rsa.PublicKey {
+	var fields [3][]byte
+	for i := range fields {
+		if len(b) < 4 {
+			return nil
+		}
+		n := binary.BigEndian.Uint32(b)
+		if uint64(len(b)-4) < uint64(n) {
+			return nil
+		}
+		fields[i], b = b[4:4+n], b[4+n:]
+	}
+	if string(fields[0]) != "ssh-rsa" || len(b) != 0 {
+		return nil
+	}
+	e := new(big.Int).SetBytes(fields[1])
+	if !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31-1 {
+		return nil
+	}
+	return &rsa.PublicKey{N: new(big.Int).SetBytes(fields[2]), E: int(e.Int64())}
+}
+
+// rsaBlob is the SSH wire encoding of an RSA key.
+func rsaBlob(pub *rsa.PublicKey) []byte {
+	var b bytes.Buffer
+	str := func(p []byte) {
+		_ = binary.Write(&b, binary.BigEndian, uint32(len(p))) // a bytes.Buffer never fails
+		b.Write(p)
+	}
+	mpint := func(n *big.Int) {
+		p := n.Bytes()
+		if len(p) > 0 && p[0]&0x80 != 0 {
+			p = append([]byte{0}, p...)
+		}
+		str(p)
+	}
+	str([]byte("ssh-rsa"))
+	mpint(big.NewInt(int64(pub.E)))
+	mpint(pub.N)
+	return b.Bytes()
+}
+
+// encode writes the key in the SSH or PEM encoding.
+func (k *sshKey) encode(encoding string) string {
+	if encoding == "PEM" {
+		der, _ := x509.MarshalPKIXPublicKey(k.pub) // an RSA key always marshals
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	}
+	return "ssh-rsa " + base64.StdEncoding.EncodeToString(k.blob)
+}
+
+// fingerprint is the MD5 fingerprint of the key, as IAM shows it.
+func (k *sshKey) fingerprint() string {
+	sum := md5.Sum(k.blob)
+	parts := make([]string, len(sum))
+	for i, c := range sum {
+		parts[i] = fmt.Sprintf("%02x", c)
+	}
+	return strings.Join(parts, ":")
+}
+
+// sshKeyParam finds the user's SSH key named by SSHPublicKeyId.
+func sshKeyParam(u *User, req *request) (*SSHPublicKey, *apiError) {
+	id, e := textParam(req, "SSHPublicKeyId", 20, 128)
+	if e != nil {
+		return nil, e
+	}
+	for _, k := range u.SSHPublicKeys {
+		if k.ID == id {
+			return k, nil
+		}
+	}
+	return nil, errorf(404, "NoSuchEntity", "The Public Key with id %s cannot be found.", id)
+}
+
+// sshPublicKey renders the SSHPublicKey shape in the given encoding.
+func (x *xmlw) sshPublicKey(u *User, k *SSHPublicKey, encoding string) {
+	x.elem("UserName", u.Name)
+	x.elem("SSHPublicKeyId", k.ID)
+	body, fingerprint := k.Body, ""
+	if parsed, e := parseSSHKey(k.Body); e == nil {
+		body, fingerprint = parsed.encode(encoding), parsed.fingerprint()
+	}
+	x.elem("Fingerprint", fingerprint)
+	x.elem("SSHPublicKeyBody", body)
+	x.status(k.Inactive)
+	x.time("UploadDate", k.Uploaded)
+}
+
+// uploadSSHPublicKey answers UploadSSHPublicKey: an RSA key the user does
+// not hold yet; a user holds at most five.
+func (s *Server) uploadSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	body, e := textParam(req, "SSHPublicKeyBody", 1, 16384)
+	if e != nil {
+		return e
+	}
+	key, e := parseSSHKey(body)
+	if e != nil {
+		return e
+	}
+	for _, k := range u.SSHPublicKeys {
+		if other, e := parseSSHKey(k.Body); e == nil && bytes.Equal(other.blob, key.blob) {
+			return errorf(400, "DuplicateSSHPublicKey", "The SSH public key is already associated with the specified IAM user.")
+		}
+	}
+	if len(u.SSHPublicKeys) >= 5 {
+		return limitExceeded("Cannot exceed quota for SSHPublicKeysPerUser: 5")
+	}
+	k := &SSHPublicKey{ID: s.newID("APKA", acct)[:20], Body: key.encode("SSH"), Uploaded: s.created()}
+	u.SSHPublicKeys = append(u.SSHPublicKeys, k)
+	x.open("SSHPublicKey")
+	x.sshPublicKey(u, k, "SSH")
+	x.close("SSHPublicKey")
+	return nil
+}
+
+// getSSHPublicKey answers GetSSHPublicKey in the SSH or PEM encoding.
+func (s *Server) getSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	k, e := sshKeyParam(u, req)
+	if e != nil {
+		return e
+	}
+	encoding, e := required(req, "Encoding")
+	if e != nil {
+		return e
+	}
+	if encoding != "SSH" && encoding != "PEM" {
+		return validation("encoding", encoding, "Member must satisfy enum value set: [SSH, PEM]")
+	}
+	x.open("SSHPublicKey")
+	x.sshPublicKey(u, k, encoding)
+	x.close("SSHPublicKey")
+	return nil
+}
+
+// updateSSHPublicKey answers UpdateSSHPublicKey.
+func (s *Server) updateSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	k, e := sshKeyParam(u, req)
+	if e != nil {
+		return e
+	}
+	inactive, e := statusParam(req)
+	if e != nil {
+		return e
+	}
+	k.Inactive = inactive
+	return nil
+}
+
+// deleteSSHPublicKey answers DeleteSSHPublicKey.
+func (s *Server) deleteSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	k, e := sshKeyParam(u, req)
+	if e != nil {
+		return e
+	}
+	u.SSHPublicKeys = slices.DeleteFunc(slices.Clone(u.SSHPublicKeys), func(x *SSHPublicKey) bool { return x == k })
+	return nil
+}
+
+// listSSHPublicKeys answers ListSSHPublicKeys.
+func (s *Server) listSSHPublicKeys(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	listing := "ssh," + u.ID
+	start, end, e := s.window(req, listing, len(u.SSHPublicKeys))
+	if e != nil {
+		return e
+	}
+	x.list("SSHPublicKeys", end-start, func(i int) {
+		k := u.SSHPublicKeys[start+i]
+		x.elem("UserName", u.Name)
+		x.elem("SSHPublicKeyId", k.ID)
+		x.status(k.Inactive)
+		x.time("UploadDate", k.Uploaded)
+	})
+	x.more(listing, end, len(u.SSHPublicKeys))
+	return nil
+}
+
+// Service-specific credentials.
+
+// credentialServices are the services that take service-specific
+// credentials.
+var credentialServices = map[string]bool{"codecommit.amazonaws.com": true, "cassandra.amazonaws.com": true}
+
+// serviceCredentialParam finds the user's credential named by
+// ServiceSpecificCredentialId.
+func serviceCredentialParam(u *User, req *request) (*ServiceCredential, *apiError) {
+	id, e := textParam(req, "ServiceSpecificCredentialId", 20, 128)
+	if e != nil {
+		return nil, e
+	}
+	for _, c := range u.ServiceCredentials {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return nil, errorf(404, "NoSuchEntity", "No such service specific credential: %s.", id)
+}
+
+// serviceCredential renders the members the ServiceSpecificCredential and
+// ServiceSpecificCredentialMetadata shapes share (password aside).
+func (x *xmlw) serviceCredential(u *User, c *ServiceCredential, password string) {
+	x.time("CreateDate", c.Created)
+	x.elem("ServiceName", c.ServiceName)
+	x.elem("ServiceUserName", c.ServiceUserName)
+	if password != "" {
+		x.elem("ServicePassword", password)
+	}
+	x.elem("ServiceSpecificCredentialId", c.ID)
+	x.elem("UserName", u.Name)
+	x.status(c.Inactive)
+}
+
+// createServiceSpecificCredential answers CreateServiceSpecificCredential:
+// for CodeCommit or Keyspaces, at most two per user and service. The
+// password is in this response only.
+func (s *Server) createServiceSpecificCredential(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	service, e := required(req, "ServiceName")
+	if e != nil {
+		return e
+	}
+	if !credentialServices[service] {
+		return errorf(404, "NotSupportedService", "The specified service %s does not support service-specific credentials.", service)
+	}
+	n := 0
+	for _, c := range u.ServiceCredentials {
+		if c.ServiceName == service {
+			n++
+		}
+	}
+	if n >= 2 {
+		return limitExceeded("Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2")
+	}
+	c := &ServiceCredential{ID: s.newID("ACCA", acct), ServiceName: service, ServiceUserName: u.Name + "-at-" + acct.ID, Created: s.created()}
+	u.ServiceCredentials = append(u.ServiceCredentials, c)
+	x.open("ServiceSpecificCredential")
+	x.serviceCredential(u, c, s.randomString(44, base64Alphabet))
+	x.close("ServiceSpecificCredential")
+	return nil
+}
+
+// listServiceSpecificCredentials answers ListServiceSpecificCredentials,
+// of one service when ServiceName is given.
+func (s *Server) listServiceSpecificCredentials(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	service := req.form.Get("ServiceName")
+	var list []*ServiceCredential
+	for _, c := range u.ServiceCredentials {
+		if service == "" || c.ServiceName == service {
+			list = append(list, c)
+		}
+	}
+	listing := "svccreds," + u.ID + "," + service
+	start, end, e := s.window(req, listing, len(list))
+	if e != nil {
+		return e
+	}
+	x.list("ServiceSpecificCredentials", end-start, func(i int) { x.serviceCredential(u, list[start+i], "") })
+	x.more(listing, end, len(list))
+	return nil
+}
+
+// updateServiceSpecificCredential answers UpdateServiceSpecificCredential.
+func (s *Server) updateServiceSpecificCredential(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	c, e := serviceCredentialParam(u, req)
+	if e != nil {
+		return e
+	}
+	inactive, e := statusParam(req)
+	if e != nil {
+		return e
+	}
+	c.Inactive = inactive
+	return nil
+}
+
+// deleteServiceSpecificCredential answers DeleteServiceSpecificCredential.
+func (s *Server) deleteServiceSpecificCredential(acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	c, e := serviceCredentialParam(u, req)
+	if e != nil {
+		return e
+	}
+	u.ServiceCredentials = slices.DeleteFunc(slices.Clone(u.ServiceCredentials), func(x *ServiceCredential) bool { return x == c })
+	return nil
+}
