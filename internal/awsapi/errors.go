@@ -12,8 +12,13 @@ import (
 // code and the domain error the code maps to (ErrAccessDenied...), so
 // callers can test it with errors.Is and report the code. Codes come from
 // smithy.APIError; message text is never inspected. Errors that are not
-// AWS API errors are returned unchanged.
+// AWS API errors, or that already hold an *iamsweep.APIError, are returned
+// unchanged.
 func classify(err error) error {
+	var classified *iamsweep.APIError
+	if errors.As(err, &classified) {
+		return err
+	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return err

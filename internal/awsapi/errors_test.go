@@ -164,3 +164,17 @@ func TestClassify_NonAPIErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestClassify_Twice checks that an error classified once, and wrapped
+// with context, is not classified again (which would nest an APIError in
+// another and repeat the code in the message).
+func TestClassify_Twice(t *testing.T) {
+	once := fmt.Errorf("deletion task t-1: %w", classify(sdkError(&smithy.GenericAPIError{Code: "NoSuchEntity", Message: "gone"})))
+	twice := classify(once)
+	if twice != once {
+		t.Errorf("classify(classified) = %v, want it unchanged (%v)", twice, once)
+	}
+	if !errors.Is(twice, iamsweep.ErrNotFound) || iamsweep.ErrorCode(twice) != "NoSuchEntity" || strings.Count(twice.Error(), "NoSuchEntity") != 1 {
+		t.Errorf("classify(classified) = %v (code %q)", twice, iamsweep.ErrorCode(twice))
+	}
+}

@@ -347,7 +347,8 @@ func randomRoles(rng *rand.Rand, n int) []*fakeaws.Role {
 			r.Tags = append(r.Tags, fakeaws.Tag{Key: randomText(rng, 4), Value: randomText(rng, 8)})
 		}
 		for j := rng.IntN(3); j > 0; j-- {
-			r.InstanceProfiles = append(r.InstanceProfiles, fakeaws.InstanceProfile{Name: fmt.Sprintf("%s-%d", randomText(rng, 5), j), Created: randomTime(rng)})
+			// Unique in the account, as IAM requires: the role's index is in it.
+			r.InstanceProfiles = append(r.InstanceProfiles, fakeaws.InstanceProfile{Name: fmt.Sprintf("%s-%d-%d", randomText(rng, 5), i, j), Created: randomTime(rng)})
 		}
 		roles[i] = r
 	}

@@ -33,7 +33,8 @@ type OrgOptions struct {
 	Role string
 	// ExternalID, when set, is passed to AssumeRole.
 	ExternalID string
-	// Client tunes the inventory of each account.
+	// Client tunes the client of each account (its inventory and
+	// mutator).
 	Client Options
 }
 
@@ -49,6 +50,7 @@ type Org struct {
 
 	callerOnce sync.Once
 	caller     iamsweep.Account
+	callerARN  string
 	partition  string
 	callerErr  error
 }
@@ -84,8 +86,9 @@ func (o *Org) Caller(ctx context.Context) (iamsweep.Account, error) {
 			return
 		}
 		o.caller = iamsweep.Account{ID: aws.ToString(out.Account)}
+		o.callerARN = aws.ToString(out.Arn)
 		o.partition = "aws"
-		if a, err := iamsweep.ParseARN(aws.ToString(out.Arn)); err == nil {
+		if a, err := iamsweep.ParseARN(o.callerARN); err == nil {
 			o.partition = a.Partition
 		}
 	})
@@ -142,12 +145,47 @@ func (o *Org) Accounts(ctx context.Context, ous []string) ([]iamsweep.Account, e
 	return out, nil
 }
 
+// CallerARN returns the ARN of the caller's credentials (GetCallerIdentity,
+// asked once, as by Caller): a user, an assumed-role session
+// ("arn:aws:sts::...:assumed-role/name/session") or the root user.
+func (o *Org) CallerARN(ctx context.Context) (string, error) {
+	if _, err := o.Caller(ctx); err != nil {
+		return "", err
+	}
+	return o.callerARN, nil
+}
+
 // Inventory opens acct: the caller's account with the caller's own
 // credentials, any other through the role assumed in it. The assumed
 // credentials are cached and renewed five minutes before they expire, so a
 // long scan never holds expired ones; the first AssumeRole happens here, so
 // a role that cannot be assumed fails now, at stage "assume-role".
 func (o *Org) Inventory(ctx context.Context, acct iamsweep.Account) (iamsweep.Inventory, error) {
+	c, err := o.client(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Mutator opens acct for remediation exactly as Inventory opens it for a
+// scan: the caller's account with the caller's own credentials, any other
+// through the role assumed in it (which must then allow the calls in
+// policies/iamsweep-remediate.json). A role that cannot be assumed fails
+// now, with an error wrapping iamsweep.ErrAccessDenied.
+func (o *Org) Mutator(ctx context.Context, acct iamsweep.Account) (iamsweep.Mutator, error) {
+	c, err := o.client(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// client returns a Client for acct: with the caller's credentials in the
+// caller's account, else with the credentials of the role assumed in acct,
+// cached and renewed five minutes before they expire. It assumes the role
+// once before it returns, so that a role that cannot be assumed fails here.
+func (o *Org) client(ctx context.Context, acct iamsweep.Account) (*Client, error) {
 	caller, err := o.Caller(ctx)
 	if err != nil {
 		return nil, err

@@ -200,3 +200,67 @@ func readPolicyFile(path string) (iamsweep.PolicyDocument, error) {
 	}
 	return policy.Parse(data)
 }
+
+func TestOrg_Mutator(t *testing.T) {
+	srv, org := sampleOrg(t)
+	ctx := t.Context()
+	arn, err := org.CallerARN(ctx)
+	if err != nil || arn != "arn:aws:iam::"+fakeaws.SampleManagement+":user/fakeaws-caller" {
+		t.Errorf("CallerARN = %q, %v", arn, err)
+	}
+
+	// The caller's own account: its own credentials, no AssumeRole.
+	srv.ResetCalls()
+	m, err := org.Mutator(ctx, iamsweep.Account{ID: fakeaws.SampleManagement})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := m.ReadRole(ctx, "app-role")
+	if err != nil || role.AccountID != fakeaws.SampleManagement {
+		t.Errorf("management role %+v, %v", role, err)
+	}
+	if n := srv.CallCount("AssumeRole"); n != 0 {
+		t.Errorf("%d AssumeRole calls for the caller's own account", n)
+	}
+
+	// A member: changes land in that account, through the assumed role.
+	m, err = org.Mutator(ctx, iamsweep.Account{ID: fakeaws.SampleProdA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, iamsweep.Step{Op: iamsweep.OpTagRole, Name: "legacy-role", Tags: []iamsweep.Tag{{Key: "k", Value: "v"}}}); err != nil {
+		t.Fatal(err)
+	}
+	role, err = m.ReadRole(ctx, "legacy-role")
+	if err != nil || role.AccountID != fakeaws.SampleProdA || len(role.Tags) != 1 {
+		t.Errorf("member role %+v, %v", role, err)
+	}
+	if roles := srv.Account(fakeaws.SampleManagement).Roles; len(roles) == 0 {
+		t.Fatal("management account has no roles")
+	}
+	for _, r := range srv.Account(fakeaws.SampleManagement).Roles {
+		if len(r.Tags) > 0 {
+			t.Errorf("management role %s was tagged: %v", r.Name, r.Tags)
+		}
+	}
+	if n := srv.CallCount("AssumeRole"); n != 1 {
+		t.Errorf("%d AssumeRole calls for one member, want 1", n)
+	}
+
+	// The audit account has no role to assume.
+	_, err = org.Mutator(ctx, iamsweep.Account{ID: fakeaws.SampleAudit})
+	if !errors.Is(err, iamsweep.ErrAccessDenied) {
+		t.Errorf("audit: err %v, want access denied", err)
+	}
+}
+
+func TestOrg_CallerARNFails(t *testing.T) {
+	_, org := sampleOrg(t, fakeaws.WithFault("", "sts:GetCallerIdentity", -1, 403, "InvalidClientTokenId", "bad key"))
+	arn, err := org.CallerARN(t.Context())
+	if !errors.Is(err, iamsweep.ErrNoCredentials) || arn != "" {
+		t.Errorf("CallerARN = %q, %v; want no credentials", arn, err)
+	}
+	if _, err := org.Mutator(t.Context(), iamsweep.Account{ID: fakeaws.SampleProdA}); !errors.Is(err, iamsweep.ErrNoCredentials) {
+		t.Errorf("Mutator: err %v, want no credentials", err)
+	}
+}

@@ -23,8 +23,8 @@ import (
 // allows, so a large account takes the fewest round trips.
 const PageSize = 1000
 
-// Client reads one AWS account through the AWS SDK. It implements
-// iamsweep.Inventory.
+// Client reads and changes one AWS account through the AWS SDK. It
+// implements iamsweep.Inventory and iamsweep.Mutator.
 type Client struct {
 	iam  *iam.Client
 	log  *slog.Logger
@@ -46,6 +46,12 @@ type Options struct {
 	ReportPoll time.Duration
 	// ReportTimeout bounds the wait for the report (default 5 minutes).
 	ReportTimeout time.Duration
+	// SLRPoll is the wait between GetServiceLinkedRoleDeletionStatus calls
+	// while IAM deletes a service-linked role (default 5 s).
+	SLRPoll time.Duration
+	// SLRTimeout bounds the wait for a service-linked role's deletion
+	// (default 10 minutes).
+	SLRTimeout time.Duration
 }
 
 var _ iamsweep.ConcurrentInventory = (*Client)(nil)
@@ -56,7 +62,7 @@ func (c *Client) Concurrent() bool { return true }
 
 // New returns a client for the account of cfg's credentials. cfg carries
 // the region, endpoint, HTTP client and retryer (see NewRetryer); options,
-// when given, tune the user scan.
+// when given, tune the user scan and the remediation waits.
 func New(cfg aws.Config, log *slog.Logger, options ...Options) *Client {
 	var opts Options
 	if len(options) > 0 {
@@ -75,6 +81,12 @@ func New(cfg aws.Config, log *slog.Logger, options ...Options) *Client {
 	}
 	if opts.ReportTimeout <= 0 {
 		opts.ReportTimeout = 5 * time.Minute
+	}
+	if opts.SLRPoll <= 0 {
+		opts.SLRPoll = 5 * time.Second
+	}
+	if opts.SLRTimeout <= 0 {
+		opts.SLRTimeout = 10 * time.Minute
 	}
 	return &Client{iam: iam.NewFromConfig(cfg), log: log, opts: opts}
 }
