@@ -13,7 +13,9 @@ type IO struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// StdoutTTY and StderrTTY say whether the streams are terminals.
+	// StdinTTY, StdoutTTY and StderrTTY say whether the streams are
+	// terminals.
+	StdinTTY  bool
 	StdoutTTY bool
 	StderrTTY bool
 	// TerminalWidth is the width of stdout's terminal, 0 when unknown.
@@ -28,6 +30,7 @@ func SystemIO() IO {
 		In:        os.Stdin,
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,
+		StdinTTY:  isatty.IsTerminal(os.Stdin.Fd()) || isatty.IsCygwinTerminal(os.Stdin.Fd()),
 		StdoutTTY: isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd()),
 		StderrTTY: isatty.IsTerminal(os.Stderr.Fd()) || isatty.IsCygwinTerminal(os.Stderr.Fd()),
 		Getenv:    os.Getenv,
@@ -38,3 +41,7 @@ func SystemIO() IO {
 func (io IO) colorEnabled() bool {
 	return io.StdoutTTY && io.Getenv("NO_COLOR") == ""
 }
+
+// canPrompt reports whether a person can answer a question: stdin and
+// stderr (where the question goes) are terminals.
+func (io IO) canPrompt() bool { return io.StdinTTY && io.StderrTTY }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/store"
 )
 
 // version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
@@ -33,12 +36,19 @@ type deps struct {
 	now func() time.Time
 	// retry tunes the AWS retryer (tests retry without waiting).
 	retry awsapi.RetryOptions
+	// statePath returns the state database's default path; nil means
+	// there is none, and a scan without --state records nothing (a test
+	// seam: tests never touch the user's data directory).
+	statePath func() (string, error)
 }
 
 // Main runs iamsweep with the given arguments and returns the exit status.
 // It prints the final error, if any, once on stderr.
 func Main(ctx context.Context, args []string, ios IO) int {
-	return run(ctx, args, deps{io: ios, now: time.Now})
+	return run(ctx, args, deps{io: ios, now: time.Now, statePath: func() (string, error) {
+		home, _ := os.UserHomeDir()
+		return store.DefaultPathFrom(ios.Getenv, home, runtime.GOOS)
+	}})
 }
 
 func run(ctx context.Context, args []string, d deps) int {
@@ -92,8 +102,18 @@ func newRootCmd(d deps) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "iamsweep",
 		Short: "Find unused AWS IAM access and remove it safely",
-		Long: `iamsweep finds the IAM roles nobody uses in an AWS account, from the live
-API or offline from an export, and explains every verdict.
+		Long: `iamsweep finds the IAM roles, users, access keys and passwords nobody uses
+in an AWS account or organization, from the live API or offline from an
+export, and explains every verdict. It removes them safely: plan shows what
+would change, apply quarantines or deletes after a backup and a last
+re-check, release and restore undo it.
+
+A typical run:
+  iamsweep scan                 find unused access; records it in the state database
+  iamsweep plan --out plan.json decide what to do about it (changes nothing)
+  iamsweep apply plan.json      do it, after confirmation
+  iamsweep release ARN          lift a quarantine
+  iamsweep restore ARN          recreate a deleted role or user from its backup
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -107,7 +127,8 @@ Exit status:
 		Version:       Version(),
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newScanCmd(d, nil), newVersionCmd(d))
+	root.AddCommand(newScanCmd(d, nil), newPlanCmd(d), newApplyCmd(d), newReleaseCmd(d), newRestoreCmd(d),
+		newBackupsCmd(d), newHistoryCmd(d), newVersionCmd(d))
 	return root
 }
 

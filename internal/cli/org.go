@@ -65,6 +65,8 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	}
 	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
 	unused := false
+	record := recording(opts)
+	var all []iamsweep.Finding
 	var failed []iamsweep.AccountError
 	bar := newProgress(opts.IO, cfg.Quiet, opts.Now)
 	err = scan.Accounts(ctx, org, active, scan.OrgOptions{
@@ -78,6 +80,9 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 			return nil
 		}
 		unused = unused || failOn.Fails(iamsweep.ScanResult{Findings: r.Findings})
+		if record {
+			all = append(all, r.Findings...)
+		}
 		return w.Findings(r.Findings)
 	})
 	bar.Done()
@@ -101,6 +106,10 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	}
 	if interrupted {
 		return fmt.Errorf("interrupted: the report holds the accounts that finished: %w", err)
+	}
+	res := iamsweep.ScanResult{AsOf: detectOpts.Now, UnusedDays: detectOpts.UnusedDays, Findings: all}
+	if err := recordScan(ctx, opts, res, log); err != nil {
+		return err
 	}
 	switch {
 	case len(failed) > 0:

@@ -34,10 +34,12 @@ type ScanOptions struct {
 	// Config is the resolved configuration (defaults, file, environment,
 	// flags), already validated.
 	Config config.Config
+	// deps give the default state database path.
+	deps deps
 }
 
 func newScanCmd(d deps, runF func(context.Context, *ScanOptions) error) *cobra.Command {
-	opts := &ScanOptions{IO: d.io, Now: d.now, Retry: d.retry}
+	opts := &ScanOptions{IO: d.io, Now: d.now, Retry: d.retry, deps: d}
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Find unused IAM roles, users, access keys and passwords",
@@ -76,7 +78,7 @@ Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
 			return runScan(cmd.Context(), opts)
 		},
 	}
-	bindSettings(cmd)
+	bindSettings(cmd, scanSettings()...)
 	return cmd
 }
 
@@ -135,11 +137,45 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 		out.Abort()
 		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
 	}
+	if err := recordScan(ctx, opts, res, log); err != nil {
+		return err
+	}
 	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
 	if failOn.Fails(res) {
 		statusOf(ctx).code = ExitUnused
 	}
 	return nil
+}
+
+// recording reports whether the scan is to be recorded in the state
+// database.
+func recording(opts *ScanOptions) bool {
+	if opts.Config.NoState {
+		return false
+	}
+	_, ok, err := statePath(opts.Config, opts.deps)
+	return ok || err != nil
+}
+
+// recordScan saves the scan's result in the state database, where plan
+// and history read it, unless --no-state.
+func recordScan(ctx context.Context, opts *ScanOptions, res iamsweep.ScanResult, log *slog.Logger) error {
+	if !recording(opts) {
+		return nil
+	}
+	st, path, err := openState(ctx, opts.Config, opts.deps)
+	if err == nil {
+		var id int64
+		id, err = st.RecordScan(ctx, res)
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			log.Info("scan recorded", "scan_id", id, "state", path)
+			return nil
+		}
+	}
+	return fmt.Errorf("the report was written, but the scan was not recorded in the state database (--no-state skips recording): %w", err)
 }
 
 // inventory builds the source of principals: an export file, or the live
@@ -266,4 +302,15 @@ func httpClient(cfg config.Config) *awshttp.BuildableClient {
 		tr.MaxIdleConnsPerHost = perHost
 		tr.MaxIdleConns = max(tr.MaxIdleConns, 2*perHost)
 	})
+}
+
+// scanSettings are the settings scan takes: all but those of remediation.
+func scanSettings() []string {
+	var names []string
+	for _, s := range config.Settings {
+		if s.Name != "allow-service-linked" {
+			names = append(names, s.Name)
+		}
+	}
+	return names
 }

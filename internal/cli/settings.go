@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -15,13 +16,16 @@ import (
 // configEnv names the environment variable that may point at a config file.
 const configEnv = "IAMSWEEP_CONFIG"
 
-// bindSettings declares a flag for every setting, with its default and its
-// environment variable in the help.
-func bindSettings(cmd *cobra.Command) {
+// bindSettings declares a flag for every setting, or for the settings
+// named in only, with its default and its environment variable in the help.
+func bindSettings(cmd *cobra.Command, only ...string) {
 	def := config.Default()
 	fs := cmd.Flags()
 	fs.String("config", "", "read settings from this YAML file (env "+configEnv+")")
 	for _, s := range config.Settings {
+		if len(only) > 0 && !slices.Contains(only, s.Name) {
+			continue
+		}
 		usage := fmt.Sprintf("%s (env %s)", s.Usage, s.Env())
 		switch {
 		case s.Name == "output":
@@ -102,7 +106,7 @@ func resolveConfig(cmd *cobra.Command, getenv func(string) string, stdin io.Read
 		}
 	}
 	for _, s := range config.Settings {
-		if !fs.Changed(s.Name) {
+		if fs.Lookup(s.Name) == nil || !fs.Changed(s.Name) {
 			continue
 		}
 		o := config.Origin{Source: "--" + s.Name}

@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/planfile"
+	"github.com/iamsweep/iamsweep/internal/remediate"
+)
+
+// remediationPolicy is the configured policy with the flags that widen it.
+func remediationPolicy(cfg config.Config) iamsweep.RemediationPolicy {
+	p := cfg.Remediation
+	p.AllowServiceLinked = p.AllowServiceLinked || cfg.AllowServiceLinked
+	return p
+}
+
+func newPlanCmd(d deps) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Decide what to do about the latest scan's unused access (changes nothing)",
+		Long: `Plan turns the findings of the latest scan recorded in the state database into
+actions, by the remediation policy of the config file (see the README,
+"Remediation"): quarantine or delete unused roles and users, deactivate or
+delete unused access keys, delete unused console passwords. Each action
+shows why; those a guardrail or a limit stops are listed as refused, with
+the reason. Nothing in AWS changes.
+
+The plan is saved in the state database (apply runs the latest one), and
+with --out as a JSON file to review, keep or pass to apply.`,
+		Example: `  iamsweep scan
+  iamsweep plan --out plan.json
+  iamsweep apply plan.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			statusOf(cmd.Context()).started = true
+			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
+			if err != nil {
+				return err
+			}
+			return runPlan(cmd.Context(), d, cfg, out)
+		},
+	}
+	bindSettings(cmd, "state", "allow-service-linked", "output", "log-level", "log-format")
+	cmd.Flags().StringVar(&out, "out", "", "also save the plan as JSON to this file (written atomically)")
+	return cmd
+}
+
+func runPlan(ctx context.Context, d deps, cfg config.Config, out string) error {
+	if cfg.Output == "csv" {
+		return usageError{errors.New("--output: plan writes table or json")}
+	}
+	st, _, err := openState(ctx, cfg, d)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	scanID, res, err := st.LatestScan(ctx)
+	if errors.Is(err, iamsweep.ErrNotFound) {
+		return usageError{errors.New("the state database holds no scan: run iamsweep scan first")}
+	}
+	if err != nil {
+		return err
+	}
+	policy := remediationPolicy(cfg)
+	now := d.now().UTC()
+	id, err := freePlanID(ctx, st, now)
+	if err != nil {
+		return err
+	}
+	plan := remediate.MakePlan(remediate.PlanInput{ID: id, Created: now, Scan: res}, policy)
+	if out != "" {
+		o, err := openOutput(nil, out)
+		if err != nil {
+			return err
+		}
+		if err := planfile.Write(o, plan); err != nil {
+			o.Abort()
+			return fmt.Errorf("write %s: %w", out, err)
+		}
+		if err := o.Commit(); err != nil {
+			return err
+		}
+	}
+	if err := st.SavePlan(ctx, plan); err != nil {
+		return err
+	}
+	if cfg.Output == "json" {
+		return planfile.Write(d.io.Out, plan)
+	}
+	return writePlan(d.io.Out, plan, scanID, out)
+}
+
+// freePlanID returns "p-<time>", with a suffix when a plan of that second
+// exists.
+func freePlanID(ctx context.Context, st iamsweep.Store, now time.Time) (string, error) {
+	base := "p-" + now.Format("20060102T150405Z")
+	for n := 1; ; n++ {
+		id := base
+		if n > 1 {
+			id = fmt.Sprintf("%s-%d", base, n)
+		}
+		_, err := st.LoadPlan(ctx, id)
+		if errors.Is(err, iamsweep.ErrNotFound) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}
+
+// actionSymbol marks an action's effect, as terraform plan does.
+func actionSymbol(a iamsweep.Action) string {
+	switch {
+	case a.Refused != "":
+		return "x"
+	case a.Kind == iamsweep.ActionDelete, a.Kind == iamsweep.ActionDeleteKey, a.Kind == iamsweep.ActionDeletePassword:
+		return "-"
+	default:
+		return "~"
+	}
+}
+
+func principalLabel(a iamsweep.Action) string {
+	label := a.Principal + " " + iamsweep.JoinPathName(a.Path, a.Name)
+	if a.AccessKeyID != "" {
+		label += " key " + a.AccessKeyID
+	}
+	if a.Finding.Type == iamsweep.TypeRootAccessKey {
+		label = "root user key " + a.AccessKeyID
+	}
+	return label
+}
+
+func accountLabel(a iamsweep.Action) string {
+	if a.AccountName != "" {
+		return a.AccountID + " (" + a.AccountName + ")"
+	}
+	return a.AccountID
+}
+
+// writePlan shows a plan for a person to review.
+func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Plan %s, from scan %d (as of %s, unused for more than %d days).\n",
+		p.ID, scanID, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)
+	if len(p.Actions) == 0 {
+		b.WriteString("\nNo action: the scan found nothing the remediation policy acts on.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("\n  ~ reversible change   - deletion   x refused (will not run)\n\n")
+	counts := map[iamsweep.ActionKind]int{}
+	refused := 0
+	for _, a := range p.Actions {
+		fmt.Fprintf(&b, "  %s %s %s %s in %s\n", actionSymbol(a), a.ID, a.Kind, principalLabel(a), accountLabel(a))
+		if a.Finding.Reason != "" {
+			fmt.Fprintf(&b, "        why: %s\n", a.Finding.Reason)
+		}
+		if a.Refused != "" {
+			fmt.Fprintf(&b, "        refused: %s\n", a.Refused)
+			refused++
+			continue
+		}
+		counts[a.Kind]++
+		if a.Irreversible {
+			b.WriteString("        IRREVERSIBLE\n")
+		}
+		for _, n := range a.Notes {
+			fmt.Fprintf(&b, "        note: %s\n", n)
+		}
+	}
+	var parts []string
+	for _, k := range []iamsweep.ActionKind{iamsweep.ActionQuarantine, iamsweep.ActionDelete, iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey, iamsweep.ActionDeletePassword} {
+		if counts[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	if refused > 0 {
+		parts = append(parts, fmt.Sprintf("%d refused", refused))
+	}
+	fmt.Fprintf(&b, "\nPlan: %s.\n", strings.Join(parts, ", "))
+	if file != "" {
+		fmt.Fprintf(&b, "Saved to %s. Apply it with: iamsweep apply %s\n", file, file)
+	} else {
+		fmt.Fprintf(&b, "Saved in the state database. Apply it with: iamsweep apply\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// readPlanFile reads a plan file given to apply.
+func readPlanFile(path string) (iamsweep.Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return iamsweep.Plan{}, iamsweep.NewInputError(path, "", fmt.Errorf("open plan: %w", unwrapPathError(err)))
+	}
+	defer f.Close()
+	return planfile.Read(f, path)
+}

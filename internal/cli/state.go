@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/store"
+)
+
+// killSwitchEnv names the environment variable that, when not empty,
+// stops an apply before its next step.
+const killSwitchEnv = "IAMSWEEP_KILL_SWITCH"
+
+// statePath returns the state database's path: --state (or its variable or
+// config key), else the default. ok is false when there is neither.
+func statePath(cfg config.Config, d deps) (path string, ok bool, err error) {
+	if cfg.State != "" {
+		return cfg.State, true, nil
+	}
+	if d.statePath == nil {
+		return "", false, nil
+	}
+	p, err := d.statePath()
+	if err != nil {
+		return "", false, err
+	}
+	return p, true, nil
+}
+
+// openState opens the state database the commands after scan need.
+func openState(ctx context.Context, cfg config.Config, d deps) (*store.Store, string, error) {
+	path, ok, err := statePath(cfg, d)
+	if err != nil {
+		return nil, "", usageError{fmt.Errorf("%w: give the state database with --state", err)}
+	}
+	if !ok {
+		return nil, "", usageError{errors.New("no state database: give one with --state")}
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, path, nil
+}
+
+// killSwitch returns the check apply runs before every action and step:
+// the variable IAMSWEEP_KILL_SWITCH set to anything, or the kill-switch
+// file (default: STOP beside the state database) existing.
+func killSwitch(cfg config.Config, d deps, state string) func() (string, bool) {
+	file := cfg.KillSwitchFile
+	if file == "" {
+		file = filepath.Join(filepath.Dir(state), "STOP")
+	}
+	return func() (string, bool) {
+		if v := d.io.Getenv(killSwitchEnv); v != "" {
+			return "environment variable " + killSwitchEnv + " is set", true
+		}
+		if _, err := os.Stat(file); err == nil {
+			return "file " + file + " exists", true
+		}
+		return "", false
+	}
+}
