@@ -249,6 +249,9 @@ type Store interface {
 	AcquireLease(ctx context.Context, arn, owner string, now, expiry time.Time) error
 	// ReleaseLease gives a lease back.
 	ReleaseLease(ctx context.Context, arn, owner string) error
+	// Lease returns who holds the lease on arn and until when;
+	// ErrNotFound when nobody does.
+	Lease(ctx context.Context, arn string) (owner string, expiry time.Time, err error)
 }
 
 // HistoryEntry is one finding of a principal in one scan.

@@ -120,6 +120,7 @@ func openRemediation(ctx context.Context, d deps, cfg config.Config, unusedDays 
 		Detect:     detect.Options{UnusedDays: unusedDays, Allowlist: allow},
 		Caller:     caller,
 		Owner:      leaseOwner(),
+		OwnerGone:  ownerGone,
 		KillSwitch: killSwitch(cfg, d, path),
 		Log:        log,
 	}

@@ -15,6 +15,8 @@ func Explain(s iamsweep.Step, err error) string {
 	what := s.String()
 	var next string
 	switch {
+	case s.Op == iamsweep.OpDeleteServiceLinkedRole && code == "":
+		next = "the service that owns the role still uses it (the resources are named above): stop using them, or leave the role to its service"
 	case errors.Is(err, iamsweep.ErrAccessDenied):
 		next = "the credentials may not call iam:" + string(s.Op) + " on it: grant the policy in policies/iamsweep-remediate.json; if they have it, a service control policy or a permissions boundary denies it (AWS Control Tower protects its roles this way)"
 	case errors.Is(err, iamsweep.ErrDeleteConflict):

@@ -44,8 +44,7 @@ func ParseTarget(arn string) (Target, error) {
 // single runs one action outside a plan (a release or a restore): journaled
 // under its own plan ID, under a lease.
 func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m iamsweep.Mutator, do func(iamsweep.Step) error) error) ([]string, error) {
-	now := s.Now()
-	if err := s.Store.AcquireLease(ctx, t.ARN, s.Owner, now, now.Add(s.leaseTTL())); err != nil {
+	if err := s.lease(ctx, "a001", t.ARN); err != nil {
 		if errors.Is(err, iamsweep.ErrLeased) {
 			return nil, fmt.Errorf("%s: another apply is changing it right now; try again when it is done", t.ARN)
 		}

@@ -74,6 +74,10 @@ type Service struct {
 	Caller string
 	// Owner names this run in leases.
 	Owner string
+	// OwnerGone reports whether the holder of a lease is a process that
+	// no longer runs (one killed while applying), whose lease may be
+	// taken over at once rather than when it expires; may be nil.
+	OwnerGone func(owner string) bool
 	// LeaseTTL is how long a lease holds without renewal (default 10 min;
 	// it is renewed before every step).
 	LeaseTTL time.Duration
@@ -240,10 +244,9 @@ func (s *Service) applyAction(ctx context.Context, p iamsweep.Plan, a iamsweep.A
 		s.emit(a.ID, "resuming: an earlier apply made %d of its calls; reading the %s afresh", js.done, a.Principal)
 	}
 
-	now := s.Now()
-	if err := s.Store.AcquireLease(ctx, a.ARN, s.Owner, now, now.Add(s.leaseTTL())); err != nil {
+	if err := s.lease(ctx, a.ID, a.ARN); err != nil {
 		if errors.Is(err, iamsweep.ErrLeased) {
-			o.Status, o.Detail = StatusSkipped, "another apply is changing this principal right now (its lease in the store): run apply again when it is done"
+			o.Status, o.Detail = StatusSkipped, "another apply is changing this principal right now ("+err.Error()+"): run apply again when it is done"
 			return o
 		}
 		return s.fail(o, "take the lease: "+err.Error())
@@ -262,6 +265,25 @@ func (s *Service) applyAction(ctx context.Context, p iamsweep.Plan, a iamsweep.A
 	w := &work{s: s, ctx: ctx, plan: p, action: a, m: m, js: js, out: &o}
 	w.run()
 	return o
+}
+
+// lease takes the principal for this run, taking over the lease of a
+// process that died holding it.
+func (s *Service) lease(ctx context.Context, actionID, arn string) error {
+	now := s.Now()
+	err := s.Store.AcquireLease(ctx, arn, s.Owner, now, now.Add(s.leaseTTL()))
+	if !errors.Is(err, iamsweep.ErrLeased) || s.OwnerGone == nil {
+		return err
+	}
+	holder, _, lerr := s.Store.Lease(ctx, arn)
+	if lerr != nil || !s.OwnerGone(holder) {
+		return err
+	}
+	if err := s.Store.ReleaseLease(ctx, arn, holder); err != nil {
+		return err
+	}
+	s.emit(actionID, "took over the lease of %s, a process that no longer runs", holder)
+	return s.Store.AcquireLease(ctx, arn, s.Owner, now, now.Add(s.leaseTTL()))
 }
 
 func (s *Service) fail(o Outcome, detail string) Outcome {

@@ -443,16 +443,21 @@ func RestoreUserSteps(backup iamsweep.UserState, current *iamsweep.UserState, pa
 		}
 	}
 	for _, k := range backup.SSHPublicKeys {
-		if hasSSHBody(have.SSHPublicKeys, k.Body) {
-			continue
+		switch now, ok := findSSH(have.SSHPublicKeys, k.Body); {
+		case !ok:
+			steps = append(steps, iamsweep.Step{Op: iamsweep.OpUploadSSHPublicKey, Name: n, Document: k.Body, Active: k.Active})
+		case now.Active != k.Active:
+			// Uploaded by an interrupted restore that did not set its status.
+			steps = append(steps, iamsweep.Step{Op: iamsweep.OpUpdateSSHPublicKey, Name: n, Target: now.ID, Active: k.Active})
 		}
-		steps = append(steps, iamsweep.Step{Op: iamsweep.OpUploadSSHPublicKey, Name: n, Document: k.Body, Active: k.Active})
 	}
 	for _, c := range backup.SigningCertificates {
-		if hasCertBody(have.SigningCertificates, c.Body) {
-			continue
+		switch now, ok := findCert(have.SigningCertificates, c.Body); {
+		case !ok:
+			steps = append(steps, iamsweep.Step{Op: iamsweep.OpUploadSigningCertificate, Name: n, Document: c.Body, Active: c.Active})
+		case now.Active != c.Active:
+			steps = append(steps, iamsweep.Step{Op: iamsweep.OpUpdateSigningCertificate, Name: n, Target: now.ID, Active: c.Active})
 		}
-		steps = append(steps, iamsweep.Step{Op: iamsweep.OpUploadSigningCertificate, Name: n, Document: c.Body, Active: c.Active})
 	}
 	if backup.LoginProfile != nil && have.LoginProfile == nil {
 		if password != "" {
@@ -492,22 +497,22 @@ func plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-func hasSSHBody(keys []iamsweep.SSHPublicKeyState, body string) bool {
+func findSSH(keys []iamsweep.SSHPublicKeyState, body string) (iamsweep.SSHPublicKeyState, bool) {
 	for _, k := range keys {
 		if strings.TrimSpace(k.Body) == strings.TrimSpace(body) {
-			return true
+			return k, true
 		}
 	}
-	return false
+	return iamsweep.SSHPublicKeyState{}, false
 }
 
-func hasCertBody(certs []iamsweep.SigningCertificateState, body string) bool {
+func findCert(certs []iamsweep.SigningCertificateState, body string) (iamsweep.SigningCertificateState, bool) {
 	for _, c := range certs {
 		if strings.TrimSpace(c.Body) == strings.TrimSpace(body) {
-			return true
+			return c, true
 		}
 	}
-	return false
+	return iamsweep.SigningCertificateState{}, false
 }
 
 func sameInline(have []iamsweep.NamedDocument, p iamsweep.NamedDocument) bool {

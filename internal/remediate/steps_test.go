@@ -364,3 +364,21 @@ func TestSameJSON(t *testing.T) {
 		t.Error("different documents are the same")
 	}
 }
+
+func TestRestoreUserSteps_inactiveUploadResumed(t *testing.T) {
+	b := fullUser()
+	// An interrupted restore uploaded the certificate (inactive in the
+	// backup) but did not set its status.
+	cur := iamsweep.UserState{Name: b.Name, Path: b.Path, PermissionsBoundary: b.PermissionsBoundary, Tags: b.Tags,
+		InlinePolicies: b.InlinePolicies, AttachedPolicies: b.AttachedPolicies, Groups: b.Groups,
+		SSHPublicKeys:       []iamsweep.SSHPublicKeyState{{ID: "APKA9", Body: "ssh-rsa AAAA\n", Active: true}},
+		SigningCertificates: []iamsweep.SigningCertificateState{{ID: "CERT9", Body: "-----BEGIN CERTIFICATE-----", Active: true}}}
+	steps, _ := RestoreUserSteps(b, &cur, "")
+	want := []string{"UpdateSigningCertificate CERT9"}
+	if diff := cmp.Diff(want, ops(steps)); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	if steps[0].Active {
+		t.Error("the certificate is set active; the backup has it inactive")
+	}
+}

@@ -76,3 +76,25 @@ func (s *Store) ReleaseLease(ctx context.Context, arn, owner string) error {
 	}
 	return nil
 }
+
+// Lease returns who holds the lease on arn and until when; ErrNotFound
+// when nobody does (an expired lease is still returned until it is taken
+// over or released).
+func (s *Store) Lease(ctx context.Context, arn string) (string, time.Time, error) {
+	var (
+		owner string
+		until sql.NullString
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT owner, expiry FROM leases WHERE arn = ?`, arn).Scan(&owner, &until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, fmt.Errorf("lease on %s: %w", arn, iamsweep.ErrNotFound)
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("lease on %s: %w", arn, err)
+	}
+	t, err := parseTime(until)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("lease on %s: %w", arn, err)
+	}
+	return owner, t, nil
+}

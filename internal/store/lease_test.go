@@ -194,3 +194,24 @@ func TestStore_AcquireLease_mutualExclusionAcrossStores(t *testing.T) {
 		t.Error("nobody ever acquired the lease")
 	}
 }
+
+func TestStore_Lease(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	if _, _, err := s.Lease(ctx, leasedARN); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("Lease with none held: %v, want ErrNotFound", err)
+	}
+	if err := s.AcquireLease(ctx, leasedARN, "apply-a", t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	owner, until, err := s.Lease(ctx, leasedARN)
+	if err != nil || owner != "apply-a" || !until.Equal(t0.Add(time.Minute)) {
+		t.Errorf("Lease = %q, %v, %v; want apply-a until %v", owner, until, err, t0.Add(time.Minute))
+	}
+	if err := s.ReleaseLease(ctx, leasedARN, "apply-a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Lease(ctx, leasedARN); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("Lease after release: %v, want ErrNotFound", err)
+	}
+}
