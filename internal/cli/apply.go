@@ -103,19 +103,12 @@ func openRemediation(ctx context.Context, d deps, cfg config.Config, unusedDays 
 		st.Close()
 		return nil, usageError{err}
 	}
-	clock := d.now
-	if !cfg.AsOf.IsZero() {
-		// --as-of fixes the clock of the re-checks and the journal.
-		asOf := cfg.AsOf
-		start := d.now()
-		clock = func() time.Time { return asOf.Add(d.now().Sub(start)) }
-	}
 	svc := &remediate.Service{
 		Store: st,
 		Open: func(ctx context.Context, accountID string) (iamsweep.Mutator, error) {
 			return org.Mutator(ctx, iamsweep.Account{ID: accountID})
 		},
-		Now:        func() time.Time { return clock().UTC() },
+		Now:        func() time.Time { return d.now().UTC() },
 		Policy:     remediationPolicy(cfg),
 		Detect:     detect.Options{UnusedDays: unusedDays, Allowlist: allow},
 		Caller:     caller,
@@ -123,6 +116,12 @@ func openRemediation(ctx context.Context, d deps, cfg config.Config, unusedDays 
 		OwnerGone:  ownerGone,
 		KillSwitch: killSwitch(cfg, d, path),
 		Log:        log,
+	}
+	if !cfg.AsOf.IsZero() {
+		// --as-of is the evaluation time of the re-checks; the journal and
+		// the backups keep the real time.
+		asOf := cfg.AsOf
+		svc.JudgeAt = func() time.Time { return asOf }
 	}
 	return &remediationEnv{store: st, svc: svc, log: log}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,7 +139,10 @@ func principalLabel(a iamsweep.Action) string {
 		label += " key " + a.AccessKeyID
 	}
 	if a.Finding.Type == iamsweep.TypeRootAccessKey {
-		label = "root user key " + a.AccessKeyID
+		label = fmt.Sprintf("root user access key %d", a.Finding.KeySlot)
+		if a.AccessKeyID != "" {
+			label += " (" + a.AccessKeyID + ")"
+		}
 	}
 	return label
 }
@@ -163,6 +167,8 @@ func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
 	b.WriteString("\n  ~ reversible change   - deletion   x refused (will not run)\n\n")
 	counts := map[iamsweep.ActionKind]int{}
 	refused := 0
+	var notes []string
+	var noteKinds []iamsweep.ActionKind
 	for _, a := range p.Actions {
 		fmt.Fprintf(&b, "  %s %s %s %s in %s\n", actionSymbol(a), a.ID, a.Kind, principalLabel(a), accountLabel(a))
 		if a.Finding.Reason != "" {
@@ -178,7 +184,10 @@ func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
 			b.WriteString("        IRREVERSIBLE\n")
 		}
 		for _, n := range a.Notes {
-			fmt.Fprintf(&b, "        note: %s\n", n)
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+				noteKinds = append(noteKinds, a.Kind)
+			}
 		}
 	}
 	var parts []string
@@ -189,6 +198,12 @@ func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
 	}
 	if refused > 0 {
 		parts = append(parts, fmt.Sprintf("%d refused", refused))
+	}
+	if len(notes) > 0 {
+		b.WriteString("\nNotes:\n")
+		for i, n := range notes {
+			fmt.Fprintf(&b, "  %s: %s\n", noteKinds[i], n)
+		}
 	}
 	fmt.Fprintf(&b, "\nPlan: %s.\n", strings.Join(parts, ", "))
 	if file != "" {

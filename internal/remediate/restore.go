@@ -43,7 +43,7 @@ func ParseTarget(arn string) (Target, error) {
 
 // single runs one action outside a plan (a release or a restore): journaled
 // under its own plan ID, under a lease.
-func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m iamsweep.Mutator, do func(iamsweep.Step) error) error) ([]string, error) {
+func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m iamsweep.Mutator, do func(iamsweep.Step) error) (string, error)) ([]string, error) {
 	if err := s.lease(ctx, "a001", t.ARN); err != nil {
 		if errors.Is(err, iamsweep.ErrLeased) {
 			return nil, fmt.Errorf("%s: another apply is changing it right now; try again when it is done", t.ARN)
@@ -67,9 +67,9 @@ func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m
 		done = append(done, st.String())
 		return nil
 	}
-	err = fn(m, do)
+	detail, err := fn(m, do)
 	if err == nil {
-		w.complete("")
+		w.complete(detail)
 	}
 	return done, err
 }
@@ -95,28 +95,28 @@ func (s *Service) Release(ctx context.Context, arn string) (ReleaseResult, error
 	}
 	res := ReleaseResult{Target: t}
 	planID := "release-" + s.Now().UTC().Format("20060102T150405.000000000Z")
-	res.Steps, err = s.single(ctx, planID, t, func(m iamsweep.Mutator, do func(iamsweep.Step) error) error {
+	res.Steps, err = s.single(ctx, planID, t, func(m iamsweep.Mutator, do func(iamsweep.Step) error) (string, error) {
 		var steps []iamsweep.Step
 		switch t.Principal {
 		case "role":
 			r, err := m.ReadRole(ctx, t.Name)
 			if err != nil {
-				return fmt.Errorf("read role %s: %w", t.Name, err)
+				return "", fmt.Errorf("read role %s: %w", t.Name, err)
 			}
 			steps = ReleaseRoleSteps(r, s.denyAllAttachedByUs(ctx, t.ARN, r.AttachedPolicies, r.Tags))
 		default:
 			u, err := m.ReadUser(ctx, t.Name)
 			if err != nil {
-				return fmt.Errorf("read user %s: %w", t.Name, err)
+				return "", fmt.Errorf("read user %s: %w", t.Name, err)
 			}
 			steps = ReleaseUserSteps(u, s.denyAllAttachedByUs(ctx, t.ARN, u.AttachedPolicies, u.Tags))
 		}
 		for _, st := range steps {
 			if err := do(st); err != nil {
-				return err
+				return "", err
 			}
 		}
-		return nil
+		return "", nil
 	})
 	return res, err
 }
@@ -193,18 +193,21 @@ func (s *Service) Restore(ctx context.Context, ref string, opts RestoreOptions) 
 		return RestoreResult{}, fmt.Errorf("account %s is protected (remediation protected-accounts): iamsweep changes nothing in it", t.AccountID)
 	}
 	res := RestoreResult{Backup: b}
-	planID, created, err := s.restorePlanID(ctx, b.ID)
+	planID, ours, err := s.restorePlanID(ctx, b.ID)
 	if err != nil {
 		return res, err
 	}
-	res.Steps, err = s.single(ctx, planID, t, func(m iamsweep.Mutator, do func(iamsweep.Step) error) error {
+	res.Steps, err = s.single(ctx, planID, t, func(m iamsweep.Mutator, do func(iamsweep.Step) error) (string, error) {
+		var err error
 		switch {
 		case b.Role != nil:
-			return s.restoreRole(ctx, m, do, *b.Role, created, &res)
+			err = s.restoreRole(ctx, m, do, *b.Role, ours, &res)
 		case b.User != nil:
-			return s.restoreUser(ctx, m, do, *b.User, created, opts, &res)
+			err = s.restoreUser(ctx, m, do, *b.User, ours, opts, &res)
+		default:
+			err = fmt.Errorf("backup %s holds neither a role nor a user", b.ID)
 		}
-		return fmt.Errorf("backup %s holds neither a role nor a user", b.ID)
+		return uniqueIDPrefix + res.NewID, err
 	})
 	return res, err
 }
@@ -227,10 +230,25 @@ func (s *Service) findBackup(ctx context.Context, ref string) (iamsweep.Backup, 
 	return b, err
 }
 
+// uniqueIDPrefix starts the detail of a completed restore's journal
+// entry, which records the unique ID of the principal it left.
+const uniqueIDPrefix = "unique-id="
+
+// ownership says which principals found under a backup's name a restore
+// may complete: one an unfinished restore of the backup may have created,
+// and those earlier restores of it left.
+type ownership struct {
+	created bool
+	ids     []string
+}
+
+func (o ownership) owns(id string) bool { return o.created || slices.Contains(o.ids, id) }
+
 // restorePlanID returns the journal ID of the restore of a backup, reusing
-// an unfinished one, and whether that restore already created the
-// principal.
-func (s *Service) restorePlanID(ctx context.Context, backupID string) (string, bool, error) {
+// an unfinished one, and which principals earlier restores of the backup
+// made.
+func (s *Service) restorePlanID(ctx context.Context, backupID string) (string, ownership, error) {
+	var o ownership
 	for n := 1; ; n++ {
 		id := "restore-" + backupID
 		if n > 1 {
@@ -238,35 +256,38 @@ func (s *Service) restorePlanID(ctx context.Context, backupID string) (string, b
 		}
 		entries, err := s.Store.Journal(ctx, id, "a001")
 		if err != nil {
-			return "", false, err
+			return "", o, err
 		}
 		if len(entries) == 0 {
-			return id, false, nil
+			return id, o, nil
 		}
-		js := readJournal(entries)
-		if js.completed {
+		if readJournal(entries).completed {
+			for _, e := range entries {
+				if e.Step == "complete" && strings.HasPrefix(e.Detail, uniqueIDPrefix) {
+					o.ids = append(o.ids, strings.TrimPrefix(e.Detail, uniqueIDPrefix))
+				}
+			}
 			continue
 		}
-		created := false
 		for _, e := range entries {
 			if (strings.HasPrefix(e.Step, string(iamsweep.OpCreateRole)+" ") || strings.HasPrefix(e.Step, string(iamsweep.OpCreateUser)+" ")) && e.Outcome != "failed" {
 				// Done, or interrupted: it may have run, and a principal
 				// found now is then this restore's.
-				created = true
+				o.created = true
 			}
 		}
-		return id, created, nil
+		return id, o, nil
 	}
 }
 
-func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(iamsweep.Step) error, b iamsweep.RoleState, created bool, res *RestoreResult) error {
+func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(iamsweep.Step) error, b iamsweep.RoleState, ours ownership, res *RestoreResult) error {
 	var current *iamsweep.RoleState
 	r, err := m.ReadRole(ctx, b.Name)
 	switch {
 	case errors.Is(err, iamsweep.ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("read role %s: %w", b.Name, err)
-	case r.ID != b.ID && !created:
+	case r.ID != b.ID && !ours.owns(r.ID):
 		return fmt.Errorf("role %s exists with unique ID %s, not the backed-up %s: someone created it since; iamsweep does not restore over it (delete or rename it first)", b.Name, r.ID, b.ID)
 	default:
 		current = &r
@@ -322,14 +343,14 @@ func (s *Service) readProfiles(ctx context.Context, m iamsweep.Mutator, ps []iam
 	return out, nil
 }
 
-func (s *Service) restoreUser(ctx context.Context, m iamsweep.Mutator, do func(iamsweep.Step) error, b iamsweep.UserState, created bool, opts RestoreOptions, res *RestoreResult) error {
+func (s *Service) restoreUser(ctx context.Context, m iamsweep.Mutator, do func(iamsweep.Step) error, b iamsweep.UserState, ours ownership, opts RestoreOptions, res *RestoreResult) error {
 	var current *iamsweep.UserState
 	u, err := m.ReadUser(ctx, b.Name)
 	switch {
 	case errors.Is(err, iamsweep.ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("read user %s: %w", b.Name, err)
-	case u.ID != b.ID && !created:
+	case u.ID != b.ID && !ours.owns(u.ID):
 		return fmt.Errorf("user %s exists with unique ID %s, not the backed-up %s: someone created it since; iamsweep does not restore over it (delete or rename it first)", b.Name, u.ID, b.ID)
 	default:
 		current = &u

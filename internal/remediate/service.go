@@ -63,8 +63,12 @@ type Service struct {
 	Store iamsweep.Store
 	// Open returns the Mutator of an account.
 	Open func(ctx context.Context, accountID string) (iamsweep.Mutator, error)
-	// Now is the clock (journal times, quarantine times, re-checks).
+	// Now is the clock (journal, backup and quarantine times; re-checks
+	// too unless JudgeAt is set).
 	Now func() time.Time
+	// JudgeAt, when set, is the evaluation time of the re-checks (as scan's
+	// --as-of is of its verdicts).
+	JudgeAt func() time.Time
 	// Policy holds the guardrails and limits, as configured now.
 	Policy iamsweep.RemediationPolicy
 	// Detect are the verdict options of the re-check (Now is set from the
@@ -498,6 +502,9 @@ func (w *work) currentTags() []iamsweep.Tag {
 func (w *work) recheck() (iamsweep.Finding, bool) {
 	o := w.s.Detect
 	o.Now = w.s.Now()
+	if w.s.JudgeAt != nil {
+		o.Now = w.s.JudgeAt()
+	}
 	// Managed roles are the guardrails' business; the verdict here is
 	// about use.
 	o.IncludeManaged = true
