@@ -17,6 +17,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/detect"
 	"github.com/iamsweep/iamsweep/internal/report"
 	"github.com/iamsweep/iamsweep/internal/scan"
+	"github.com/iamsweep/iamsweep/internal/store"
 )
 
 // runOrgScan scans several accounts from one place: every account of the
@@ -65,8 +66,27 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	}
 	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
 	unused := false
-	record := recording(opts)
-	var all []iamsweep.Finding
+	// The findings are recorded account by account, never held whole.
+	var rec *store.ScanRecorder
+	if recording(opts) {
+		st, _, err := openState(ctx, cfg, opts.deps)
+		if err != nil {
+			out.Abort()
+			return fmt.Errorf("open the state database to record the scan (--no-state skips recording): %w", err)
+		}
+		defer st.Close()
+		if rec, err = st.BeginScan(ctx, detectOpts.Now, detectOpts.UnusedDays); err != nil {
+			out.Abort()
+			return err
+		}
+		defer func() {
+			if rec != nil {
+				if err := rec.Abort(context.WithoutCancel(ctx)); err != nil {
+					log.Warn("drop the unfinished scan from the state database", "err", err)
+				}
+			}
+		}()
+	}
 	var failed []iamsweep.AccountError
 	bar := newProgress(opts.IO, cfg.Quiet, opts.Now)
 	err = scan.Accounts(ctx, org, active, scan.OrgOptions{
@@ -80,8 +100,10 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 			return nil
 		}
 		unused = unused || failOn.Fails(iamsweep.ScanResult{Findings: r.Findings})
-		if record {
-			all = append(all, r.Findings...)
+		if rec != nil {
+			if err := rec.Add(ctx, r.Findings); err != nil {
+				return err
+			}
 		}
 		return w.Findings(r.Findings)
 	})
@@ -107,9 +129,13 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	if interrupted {
 		return fmt.Errorf("interrupted: the report holds the accounts that finished: %w", err)
 	}
-	res := iamsweep.ScanResult{AsOf: detectOpts.Now, UnusedDays: detectOpts.UnusedDays, Findings: all}
-	if err := recordScan(ctx, opts, res, log); err != nil {
-		return err
+	if rec != nil {
+		id, err := rec.Finish(ctx)
+		if err != nil {
+			return fmt.Errorf("the report was written, but the scan was not recorded in the state database: %w", err)
+		}
+		rec = nil
+		log.Info("scan recorded", "scan_id", id)
 	}
 	switch {
 	case len(failed) > 0:

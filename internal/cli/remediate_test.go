@@ -345,3 +345,59 @@ func TestOwnerGone(t *testing.T) {
 		t.Error("a process that does not exist is not judged gone")
 	}
 }
+
+// TestRemediate_org records an organization scan account by account, plans
+// from it and applies across the members through the assumed role.
+func TestRemediate_org(t *testing.T) {
+	srv := sampleOrgServer(t)
+	state := filepath.Join(t.TempDir(), "state.db")
+	r := runCLI(t, nil, "", false, "scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json", "--state", state)
+	if r.code != ExitPartial {
+		t.Fatalf("scan: exit %d, stderr %q", r.code, r.stderr)
+	}
+	doc := parseOrgDoc(t, r.stdout)
+	unused := map[string]bool{}
+	for _, f := range doc.Findings {
+		if f.Verdict == "unused" {
+			unused[f.AccountID] = true
+		}
+	}
+	r = runCLI(t, nil, "", false, "plan", "--state", state, "-o", "json")
+	if r.code != ExitOK {
+		t.Fatalf("plan: exit %d, stderr %q", r.code, r.stderr)
+	}
+	var plan struct {
+		Actions []struct {
+			AccountID   string `json:"account_id"`
+			AccountName string `json:"account_name"`
+			ARN         string `json:"arn"`
+			Refused     string `json:"refused"`
+		} `json:"actions"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
+		t.Fatal(err)
+	}
+	planned := map[string]bool{}
+	for _, a := range plan.Actions {
+		planned[a.AccountID] = true
+		if a.AccountName == "" {
+			t.Errorf("action on %s carries no account name", a.ARN)
+		}
+	}
+	for acct := range unused {
+		if !planned[acct] {
+			t.Errorf("account %s has unused findings but no action: the recorded scan lost it", acct)
+		}
+	}
+	if len(planned) < 2 {
+		t.Fatalf("actions in %d accounts, want several", len(planned))
+	}
+	before := srv.CallCount("AssumeRole")
+	r = runCLI(t, nil, "", false, "apply", "--yes", "--state", state, "--endpoint-url", srv.URL, "--as-of", asOf)
+	if r.code != ExitOK {
+		t.Fatalf("apply: exit %d, stdout %s, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if srv.CallCount("AssumeRole") == before || srv.CallCount("PutRolePolicy")+srv.CallCount("PutUserPolicy") == 0 {
+		t.Errorf("apply assumed no role or quarantined nothing:\n%s", r.stdout)
+	}
+}

@@ -30,34 +30,50 @@ func (s *Store) RecordScan(ctx context.Context, res iamsweep.ScanResult) (int64,
 }
 
 func (s *Store) recordScan(ctx context.Context, res iamsweep.ScanResult) (int64, error) {
-	times, err := timeArgs(res.AsOf, s.now())
-	if err != nil {
-		return 0, err
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer rollback(tx)
-	r, err := tx.ExecContext(ctx, `INSERT INTO scans (as_of, unused_days, recorded_at) VALUES (?, ?, ?)`,
-		times[0], res.UnusedDays, times[1])
+	id, err := s.insertScan(ctx, tx, res.AsOf, res.UnusedDays, true)
 	if err != nil {
 		return 0, err
 	}
-	id, err := r.LastInsertId()
+	if err := insertFindings(ctx, tx, id, 0, res.Findings); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// insertScan adds a scan's row.
+func (s *Store) insertScan(ctx context.Context, tx *sql.Tx, asOf time.Time, unusedDays int, complete bool) (int64, error) {
+	times, err := timeArgs(asOf, s.now())
 	if err != nil {
 		return 0, err
 	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO scans (as_of, unused_days, recorded_at, complete) VALUES (?, ?, ?, ?)`,
+		times[0], unusedDays, times[1], complete)
+	if err != nil {
+		return 0, err
+	}
+	return r.LastInsertId()
+}
+
+// insertFindings adds findings to scan id, numbered from seq.
+func insertFindings(ctx context.Context, tx *sql.Tx, id int64, seq int, findings []iamsweep.Finding) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (scan_id, seq, `+findingColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer stmt.Close()
-	for i, f := range res.Findings {
+	for i, f := range findings {
 		ts, err := timeArgs(f.Created, f.LastUsed.Time)
 		if err != nil {
-			return 0, fmt.Errorf("finding %s: %w", f.ARN, err)
+			return fmt.Errorf("finding %s: %w", f.ARN, err)
 		}
 		var days, tags any
 		if f.DaysUnused != nil {
@@ -65,20 +81,88 @@ func (s *Store) recordScan(ctx context.Context, res iamsweep.ScanResult) (int64,
 		}
 		if f.Tags != nil {
 			if tags, err = encode(mapSlice(f.Tags, toTag)); err != nil {
-				return 0, fmt.Errorf("finding %s: %w", f.ARN, err)
+				return fmt.Errorf("finding %s: %w", f.ARN, err)
 			}
 		}
-		if _, err := stmt.ExecContext(ctx, id, i,
+		if _, err := stmt.ExecContext(ctx, id, seq+i,
 			string(f.Type), f.AccountID, f.AccountName, f.ARN, f.PrincipalID, f.Name, f.Path,
 			string(f.Verdict), string(f.Rule), f.Reason, ts[0], ts[1], f.LastUsed.Region, days,
 			f.AccessKeyID, f.KeySlot, tags); err != nil {
-			return 0, fmt.Errorf("finding %s: %w", f.ARN, err)
+			return fmt.Errorf("finding %s: %w", f.ARN, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, err
+	return nil
+}
+
+// ScanRecorder records a scan while it runs, a batch of findings at a
+// time, so that a scan of many accounts is never held in memory whole.
+// The scan is invisible to LatestScan and History until Finish.
+type ScanRecorder struct {
+	s    *Store
+	id   int64
+	seq  int
+	asOf time.Time
+}
+
+// BeginScan starts recording a scan.
+func (s *Store) BeginScan(ctx context.Context, asOf time.Time, unusedDays int) (*ScanRecorder, error) {
+	if asOf.IsZero() {
+		return nil, errors.New("record scan: no as-of time")
 	}
-	return id, nil
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("record scan: %w", err)
+	}
+	defer rollback(tx)
+	id, err := s.insertScan(ctx, tx, asOf, unusedDays, false)
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("record scan: %w", err)
+	}
+	return &ScanRecorder{s: s, id: id, asOf: asOf}, nil
+}
+
+// Add records a batch of findings, in one short transaction.
+func (r *ScanRecorder) Add(ctx context.Context, findings []iamsweep.Finding) error {
+	tx, err := r.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record scan %d: %w", r.id, err)
+	}
+	defer rollback(tx)
+	if err := insertFindings(ctx, tx, r.id, r.seq, findings); err != nil {
+		return fmt.Errorf("record scan %d: %w", r.id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record scan %d: %w", r.id, err)
+	}
+	r.seq += len(findings)
+	return nil
+}
+
+// Finish makes the scan visible and returns its ID.
+func (r *ScanRecorder) Finish(ctx context.Context) (int64, error) {
+	if _, err := r.s.db.ExecContext(ctx, `UPDATE scans SET complete = 1 WHERE id = ?`, r.id); err != nil {
+		return 0, fmt.Errorf("record scan %d: %w", r.id, err)
+	}
+	return r.id, nil
+}
+
+// Abort drops a scan that will not finish, and its findings.
+func (r *ScanRecorder) Abort(ctx context.Context) error {
+	tx, err := r.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("drop scan %d: %w", r.id, err)
+	}
+	defer rollback(tx)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE scan_id = ?`, r.id); err != nil {
+		return fmt.Errorf("drop scan %d: %w", r.id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scans WHERE id = ? AND complete = 0`, r.id); err != nil {
+		return fmt.Errorf("drop scan %d: %w", r.id, err)
+	}
+	return tx.Commit()
 }
 
 // LatestScan returns the most recently recorded scan (the highest ID, which
@@ -91,7 +175,7 @@ func (s *Store) LatestScan(ctx context.Context) (int64, iamsweep.ScanResult, err
 		asOf sql.NullString
 		res  iamsweep.ScanResult
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT id, as_of, unused_days FROM scans ORDER BY id DESC LIMIT 1`).
+	err := s.db.QueryRowContext(ctx, `SELECT id, as_of, unused_days FROM scans WHERE complete = 1 ORDER BY id DESC LIMIT 1`).
 		Scan(&id, &asOf, &res.UnusedDays)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, iamsweep.ScanResult{}, fmt.Errorf("latest scan: %w", iamsweep.ErrNotFound)
@@ -135,7 +219,7 @@ func (s *Store) LatestScan(ctx context.Context) (int64, iamsweep.ScanResult, err
 func (s *Store) History(ctx context.Context, arn string) ([]iamsweep.HistoryEntry, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.as_of, `+findingColumns+`
 		FROM findings f JOIN scans s ON s.id = f.scan_id
-		WHERE f.arn = ?
+		WHERE f.arn = ? AND s.complete = 1
 		ORDER BY s.as_of, s.id, f.type, f.key_slot, f.access_key_id, f.seq`, arn)
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", arn, err)

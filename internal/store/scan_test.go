@@ -232,3 +232,64 @@ func TestStore_History(t *testing.T) {
 		})
 	}
 }
+
+func TestStore_ScanRecorder(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	first := iamsweep.ScanResult{AsOf: t0, UnusedDays: 90, Findings: []iamsweep.Finding{fullFinding()}}
+	firstID, err := s.RecordScan(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name string, v iamsweep.Verdict) iamsweep.Finding {
+		f := fullFinding()
+		f.Name, f.ARN, f.Verdict = name, "arn:aws:iam::111122223333:role/"+name, v
+		return f
+	}
+	rec, err := s.BeginScan(ctx, day(1), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Add(ctx, []iamsweep.Finding{mk("b", iamsweep.VerdictUnused), mk("a", iamsweep.VerdictUsed)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Add(ctx, []iamsweep.Finding{fullFinding()}); err != nil {
+		t.Fatal(err)
+	}
+	// Not visible before Finish.
+	if id, _, err := s.LatestScan(ctx); err != nil || id != firstID {
+		t.Errorf("LatestScan during a recording = %d, %v; want the earlier scan %d", id, err, firstID)
+	}
+	if h, err := s.History(ctx, fullFinding().ARN); err != nil || len(h) != 1 {
+		t.Errorf("History during a recording has %d entries (%v), want 1", len(h), err)
+	}
+	id, err := rec.Finish(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotID, got, err := s.LatestScan(ctx)
+	if err != nil || gotID != id || got.UnusedDays != 30 || !got.AsOf.Equal(day(1)) || len(got.Findings) != 3 {
+		t.Fatalf("LatestScan after Finish = %d %+v, %v", gotID, got, err)
+	}
+	// An aborted recording leaves nothing.
+	rec, err = s.BeginScan(ctx, day(2), 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Add(ctx, []iamsweep.Finding{fullFinding()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Abort(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if gotID, _, _ := s.LatestScan(ctx); gotID != id {
+		t.Errorf("LatestScan after an abort = %d, want %d", gotID, id)
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM findings WHERE scan_id > ?`, id).Scan(&n); err != nil || n != 0 {
+		t.Errorf("an aborted scan left %d findings (%v)", n, err)
+	}
+	if _, err := s.BeginScan(ctx, time.Time{}, 90); err == nil {
+		t.Error("BeginScan without an as-of time succeeded")
+	}
+}

@@ -16,7 +16,7 @@ import (
 	"github.com/iamsweep/iamsweep"
 
 	// The pure-Go SQLite driver, registered as "sqlite".
-	_ "modernc.org/sqlite"
+	"modernc.org/sqlite"
 )
 
 // busyTimeout is how long a statement waits for another connection or
@@ -77,7 +77,7 @@ func open(ctx context.Context, path string, migrations fs.FS, now func() time.Ti
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
 	s := &Store{db: db, path: abs, now: now}
-	if err := s.setup(ctx, migrations); err != nil {
+	if err := s.setupRetrying(ctx, migrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
@@ -103,6 +103,29 @@ func dsn(abs string) string {
 	q.Set("_txlock", "immediate")
 	return u.String() + "?" + q.Encode()
 }
+
+// setupRetrying runs setup, again while SQLite answers SQLITE_BUSY, for up
+// to busyTimeout. The busy timeout covers waits for locks, but not a
+// connection that switches a new file to WAL while another process does
+// the same: SQLite then fails at once rather than risk a deadlock.
+func (s *Store) setupRetrying(ctx context.Context, migrations fs.FS) error {
+	deadline := time.Now().Add(busyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := s.setup(ctx, migrations)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sqliteBusy is SQLITE_BUSY, the primary result code of a lock not taken.
+const sqliteBusy = 5
 
 // setup checks the connection's settings and migrates the schema.
 func (s *Store) setup(ctx context.Context, migrations fs.FS) error {

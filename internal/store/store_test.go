@@ -136,7 +136,7 @@ func appliedMigrations(t *testing.T, s *Store) map[int]string {
 func TestOpen_migrationsRunOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	ms := migrationsWith(t, map[string]string{
-		"0002_counter.sql": "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
+		"0003_counter.sql": "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
 	})
 	for i, now := range []time.Time{t0, day(1), day(2)} {
 		s, err := open(t.Context(), path, ms, clock(now))
@@ -150,7 +150,7 @@ func TestOpen_migrationsRunOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("open #%d: counter has %d rows; a migration ran again", i+1, n)
 		}
-		want := map[int]string{1: "2026-11-23T10:30:00.123456789Z", 2: "2026-11-23T10:30:00.123456789Z"}
+		want := map[int]string{1: "2026-11-23T10:30:00.123456789Z", 2: "2026-11-23T10:30:00.123456789Z", 3: "2026-11-23T10:30:00.123456789Z"}
 		if diff := cmp.Diff(want, appliedMigrations(t, s)); diff != "" {
 			t.Errorf("open #%d: schema_migrations (-want +got):\n%s", i+1, diff)
 		}
@@ -175,14 +175,14 @@ func TestOpen_concurrentFirstOpens(t *testing.T) {
 		}
 		defer stores[i].Close()
 	}
-	if got := appliedMigrations(t, stores[0]); len(got) != 1 {
-		t.Errorf("schema_migrations = %v, want version 1 once", got)
+	if got := appliedMigrations(t, stores[0]); len(got) != 2 {
+		t.Errorf("schema_migrations = %v, want versions 1 and 2 once", got)
 	}
 }
 
 func TestOpen_refusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	newer := migrationsWith(t, map[string]string{"0002_next.sql": "CREATE TABLE next (x INTEGER);"})
+	newer := migrationsWith(t, map[string]string{"0003_next.sql": "CREATE TABLE next (x INTEGER);"})
 	s, err := open(t.Context(), path, newer, clock(t0))
 	if err != nil {
 		t.Fatal(err)
@@ -193,9 +193,9 @@ func TestOpen_refusesNewerSchema(t *testing.T) {
 	s, err = Open(t.Context(), path)
 	if err == nil {
 		s.Close()
-		t.Fatal("Open accepted a database of schema version 2; this code knows 1")
+		t.Fatal("Open accepted a database of schema version 3; this code knows 2")
 	}
-	for _, want := range []string{path, "schema version 2", "knows (1)"} {
+	for _, want := range []string{path, "schema version 3", "knows (2)"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
@@ -204,19 +204,19 @@ func TestOpen_refusesNewerSchema(t *testing.T) {
 
 func TestOpen_failedMigrationRollsBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	openAt(t, path) // version 1
+	openAt(t, path) // version 2
 	bad := migrationsWith(t, map[string]string{
-		"0002_bad.sql": "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
+		"0003_bad.sql": "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
 	})
 	if s, err := open(t.Context(), path, bad, clock(t0)); err == nil {
 		s.Close()
 		t.Fatal("open succeeded with a failing migration")
-	} else if !strings.Contains(err.Error(), "0002_bad.sql") {
+	} else if !strings.Contains(err.Error(), "0003_bad.sql") {
 		t.Errorf("error %q does not name the migration", err)
 	}
 	s := openAt(t, path)
-	if got := appliedMigrations(t, s); len(got) != 1 {
-		t.Errorf("schema_migrations = %v, want only version 1", got)
+	if got := appliedMigrations(t, s); len(got) != 2 {
+		t.Errorf("schema_migrations = %v, want only versions 1 and 2", got)
 	}
 	var n int
 	if err := s.db.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil {
