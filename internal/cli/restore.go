@@ -36,6 +36,22 @@ func confirm(ios IO, question string) error {
 	return nil
 }
 
+// confirmedChange checks the ARN (when not ""), asks the question unless
+// yes, and opens what a change needs.
+func confirmedChange(ctx context.Context, d deps, cfg config.Config, arn, question string, yes bool) (*remediationEnv, error) {
+	if arn != "" {
+		if _, err := remediate.ParseTarget(arn); err != nil {
+			return nil, iamsweep.NewInputError("ARN", "", err)
+		}
+	}
+	if !yes {
+		if err := confirm(d.io, question); err != nil {
+			return nil, err
+		}
+	}
+	return openRemediation(ctx, d, cfg, cfg.UnusedDays)
+}
+
 func newReleaseCmd(d deps) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
@@ -62,15 +78,7 @@ is not quarantined changes nothing. Every call is journaled.`,
 }
 
 func runRelease(ctx context.Context, d deps, cfg config.Config, arn string, yes bool) error {
-	if _, err := remediate.ParseTarget(arn); err != nil {
-		return iamsweep.NewInputError("ARN", "", err)
-	}
-	if !yes {
-		if err := confirm(d.io, "Release the quarantine of "+arn+"?"); err != nil {
-			return err
-		}
-	}
-	env, err := openRemediation(ctx, d, cfg, cfg.UnusedDays)
+	env, err := confirmedChange(ctx, d, cfg, arn, "Release the quarantine of "+arn+"?", yes)
 	if err != nil {
 		return err
 	}
@@ -131,17 +139,11 @@ differs from the backup.`,
 }
 
 func runRestore(ctx context.Context, d deps, cfg config.Config, ref string, yes, resetPassword bool) error {
+	arn := ""
 	if strings.HasPrefix(ref, "arn:") {
-		if _, err := remediate.ParseTarget(ref); err != nil {
-			return iamsweep.NewInputError("ARN", "", err)
-		}
+		arn = ref
 	}
-	if !yes {
-		if err := confirm(d.io, "Restore "+ref+" from its backup?"); err != nil {
-			return err
-		}
-	}
-	env, err := openRemediation(ctx, d, cfg, cfg.UnusedDays)
+	env, err := confirmedChange(ctx, d, cfg, arn, "Restore "+ref+" from its backup?", yes)
 	if err != nil {
 		return err
 	}
