@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -104,10 +105,8 @@ func openRemediation(ctx context.Context, d deps, cfg config.Config, unusedDays 
 		return nil, usageError{err}
 	}
 	svc := &remediate.Service{
-		Store: st,
-		Open: func(ctx context.Context, accountID string) (iamsweep.Mutator, error) {
-			return org.Mutator(ctx, iamsweep.Account{ID: accountID})
-		},
+		Store:      st,
+		Open:       cachedMutators(org),
 		Now:        func() time.Time { return d.now().UTC() },
 		Policy:     remediationPolicy(cfg),
 		Detect:     detect.Options{UnusedDays: unusedDays, Allowlist: allow},
@@ -124,6 +123,26 @@ func openRemediation(ctx context.Context, d deps, cfg config.Config, unusedDays 
 		svc.JudgeAt = func() time.Time { return asOf }
 	}
 	return &remediationEnv{store: st, svc: svc, log: log}, nil
+}
+
+// cachedMutators opens each account once: one AssumeRole per member
+// account per run, whose credentials the SDK renews as they near expiry.
+func cachedMutators(org *awsapi.Org) func(context.Context, string) (iamsweep.Mutator, error) {
+	var mu sync.Mutex
+	open := map[string]iamsweep.Mutator{}
+	return func(ctx context.Context, accountID string) (iamsweep.Mutator, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if m, ok := open[accountID]; ok {
+			return m, nil
+		}
+		m, err := org.Mutator(ctx, iamsweep.Account{ID: accountID})
+		if err != nil {
+			return nil, err
+		}
+		open[accountID] = m
+		return m, nil
+	}
 }
 
 func leaseOwner() string {
