@@ -526,11 +526,22 @@ func action(req *http.Request, body []byte) string {
 // its requests are recorded here, on their way to moto (--endpoint-url).
 func (r *recorder) proxy(t *testing.T, target string) string {
 	t.Helper()
+	return r.proxyWith(t, target, nil)
+}
+
+// proxyWith is proxy with wrap, when not nil, between the recorder and
+// moto: what wrap answers is what the CLI gets and the recorder records.
+func (r *recorder) proxyWith(t *testing.T, target string, wrap func(http.RoundTripper) http.RoundTripper) string {
+	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr := newTransport()
+	next := http.RoundTripper(tr)
+	if wrap != nil {
+		next = wrap(tr)
+	}
 	srv := httptest.NewServer(&httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
@@ -538,7 +549,7 @@ func (r *recorder) proxy(t *testing.T, target string) string {
 			// or moto (with authentication on) rejects the signature.
 			pr.Out.Host = pr.In.Host
 		},
-		Transport: r.transport("cli", tr),
+		Transport: r.transport("cli", next),
 	})
 	t.Cleanup(func() {
 		srv.Close()
@@ -1549,6 +1560,8 @@ func TestMoto_differences(t *testing.T) {
 	// (org_test.go).
 	tests = append(tests, reportDifferences(env)...)
 	tests = append(tests, orgDifferences(env)...)
+	// The remediation calls' (remediate_test.go).
+	tests = append(tests, remediateDifferences(env)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.Rec.watch(t)
