@@ -18,18 +18,89 @@ import (
 // public keys and service-specific credentials (MFA devices: mfa.go).
 // ListAccessKeys is in users.go.
 
-// accessKeyParam finds the user's access key named by AccessKeyId.
-func accessKeyParam(u *User, req *request) (*AccessKey, *apiError) {
-	id, e := textParam(req, "AccessKeyId", 16, 128)
-	if e != nil {
-		return nil, e
+// credentialKind is a kind of user credential that has an ID and an
+// Active/Inactive status, and the Update and Delete actions of that kind.
+type credentialKind[T comparable] struct {
+	idField  string // the parameter that names one: "AccessKeyId"
+	idMin    int    // its minimum length in the model (the maximum is 128)
+	notFound string // the NoSuchEntity message, of the ID
+	list     func(*User) *[]T
+	id       func(T) string
+	inactive func(T) *bool
+}
+
+var (
+	accessKeys = &credentialKind[*AccessKey]{
+		idField: "AccessKeyId", idMin: 16, notFound: "The Access Key with id %s cannot be found.",
+		list: func(u *User) *[]*AccessKey { return &u.AccessKeys },
+		id:   func(k *AccessKey) string { return k.ID }, inactive: func(k *AccessKey) *bool { return &k.Inactive },
 	}
-	for _, k := range u.AccessKeys {
-		if k.ID == id {
-			return k, nil
+	signingCertificates = &credentialKind[*SigningCertificate]{
+		idField: "CertificateId", idMin: 24, notFound: "The Certificate with id %s cannot be found.",
+		list: func(u *User) *[]*SigningCertificate { return &u.SigningCertificates },
+		id:   func(c *SigningCertificate) string { return c.ID }, inactive: func(c *SigningCertificate) *bool { return &c.Inactive },
+	}
+	sshPublicKeys = &credentialKind[*SSHPublicKey]{
+		idField: "SSHPublicKeyId", idMin: 20, notFound: "The Public Key with id %s cannot be found.",
+		list: func(u *User) *[]*SSHPublicKey { return &u.SSHPublicKeys },
+		id:   func(k *SSHPublicKey) string { return k.ID }, inactive: func(k *SSHPublicKey) *bool { return &k.Inactive },
+	}
+	serviceCredentials = &credentialKind[*ServiceCredential]{
+		idField: "ServiceSpecificCredentialId", idMin: 20, notFound: "No such service specific credential: %s.",
+		list: func(u *User) *[]*ServiceCredential { return &u.ServiceCredentials },
+		id:   func(c *ServiceCredential) string { return c.ID }, inactive: func(c *ServiceCredential) *bool { return &c.Inactive },
+	}
+)
+
+// param finds the user's credential named by the request.
+func (k *credentialKind[T]) param(u *User, req *request) (T, *apiError) {
+	var none T
+	id, e := textParam(req, k.idField, k.idMin, 128)
+	if e != nil {
+		return none, e
+	}
+	for _, c := range *k.list(u) {
+		if k.id(c) == id {
+			return c, nil
 		}
 	}
-	return nil, errorf(404, "NoSuchEntity", "The Access Key with id %s cannot be found.", id)
+	return none, errorf(404, "NoSuchEntity", k.notFound, id)
+}
+
+// update answers UpdateAccessKey, UpdateSigningCertificate...: Status
+// Active or Inactive.
+func (k *credentialKind[T]) update(s *Server, acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	c, e := k.param(u, req)
+	if e != nil {
+		return e
+	}
+	inactive, e := statusParam(req)
+	if e != nil {
+		return e
+	}
+	*k.inactive(c) = inactive
+	u.changed()
+	return nil
+}
+
+// delete answers DeleteAccessKey, DeleteSigningCertificate...
+func (k *credentialKind[T]) delete(s *Server, acct *Account, req *request, x *xmlw) *apiError {
+	u, e := s.userParam(acct, req)
+	if e != nil {
+		return e
+	}
+	c, e := k.param(u, req)
+	if e != nil {
+		return e
+	}
+	list := k.list(u)
+	*list = slices.DeleteFunc(slices.Clone(*list), func(x T) bool { return x == c })
+	u.changed()
+	return nil
 }
 
 // createAccessKey answers CreateAccessKey: a user holds at most
@@ -52,40 +123,6 @@ func (s *Server) createAccessKey(acct *Account, req *request, x *xmlw) *apiError
 	x.elem("SecretAccessKey", s.randomString(40, base64Alphabet))
 	x.time("CreateDate", k.Created)
 	x.close("AccessKey")
-	return nil
-}
-
-// updateAccessKey answers UpdateAccessKey: Status Active or Inactive.
-func (s *Server) updateAccessKey(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	k, e := accessKeyParam(u, req)
-	if e != nil {
-		return e
-	}
-	inactive, e := statusParam(req)
-	if e != nil {
-		return e
-	}
-	k.Inactive = inactive
-	u.changed()
-	return nil
-}
-
-// deleteAccessKey answers DeleteAccessKey.
-func (s *Server) deleteAccessKey(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	k, e := accessKeyParam(u, req)
-	if e != nil {
-		return e
-	}
-	u.AccessKeys = slices.DeleteFunc(slices.Clone(u.AccessKeys), func(x *AccessKey) bool { return x == k })
-	u.changed()
 	return nil
 }
 
@@ -120,24 +157,19 @@ func (s *Server) getAccessKeyLastUsed(acct *Account, req *request, x *xmlw) *api
 			return nil
 		}
 	}
-	return errorf(404, "NoSuchEntity", "The Access Key with id %s cannot be found.", id)
+	return errorf(404, "NoSuchEntity", accessKeys.notFound, id)
+}
+
+// uploadParams finds the user named by the request and returns the body
+// parameter of an upload (field: CertificateBody, SSHPublicKeyBody).
+func (s *Server) uploadParams(acct *Account, req *request, field string) (u *User, body string, e *apiError) {
+	if u, e = s.userParam(acct, req); e == nil {
+		body, e = textParam(req, field, 1, 16384)
+	}
+	return u, body, e
 }
 
 // Signing certificates.
-
-// certificateParam finds the user's certificate named by CertificateId.
-func certificateParam(u *User, req *request) (*SigningCertificate, *apiError) {
-	id, e := textParam(req, "CertificateId", 24, 128)
-	if e != nil {
-		return nil, e
-	}
-	for _, c := range u.SigningCertificates {
-		if c.ID == id {
-			return c, nil
-		}
-	}
-	return nil, errorf(404, "NoSuchEntity", "The Certificate with id %s cannot be found.", id)
-}
 
 func (x *xmlw) certificate(u *User, c *SigningCertificate) {
 	x.elem("UserName", u.Name)
@@ -151,11 +183,7 @@ func (x *xmlw) certificate(u *User, c *SigningCertificate) {
 // be a PEM X.509 certificate the user does not hold yet, and a user holds
 // at most SigningCertificatesPerUserQuota.
 func (s *Server) uploadSigningCertificate(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	body, e := textParam(req, "CertificateBody", 1, 16384)
+	u, body, e := s.uploadParams(acct, req, "CertificateBody")
 	if e != nil {
 		return e
 	}
@@ -179,41 +207,7 @@ func (s *Server) uploadSigningCertificate(acct *Account, req *request, x *xmlw) 
 	c := &SigningCertificate{ID: s.newID("", acct) + s.newID("", acct)[:11], Body: body, Uploaded: s.created()}
 	u.SigningCertificates = append(u.SigningCertificates, c)
 	u.changed()
-	x.open("Certificate")
-	x.certificate(u, c)
-	x.close("Certificate")
-	return nil
-}
-
-// updateSigningCertificate answers UpdateSigningCertificate.
-func (s *Server) updateSigningCertificate(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	c, e := certificateParam(u, req)
-	if e != nil {
-		return e
-	}
-	inactive, e := statusParam(req)
-	if e != nil {
-		return e
-	}
-	c.Inactive = inactive
-	return nil
-}
-
-// deleteSigningCertificate answers DeleteSigningCertificate.
-func (s *Server) deleteSigningCertificate(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	c, e := certificateParam(u, req)
-	if e != nil {
-		return e
-	}
-	u.SigningCertificates = slices.DeleteFunc(slices.Clone(u.SigningCertificates), func(x *SigningCertificate) bool { return x == c })
+	x.in("Certificate", func() { x.certificate(u, c) })
 	return nil
 }
 
@@ -223,14 +217,7 @@ func (s *Server) listSigningCertificates(acct *Account, req *request, x *xmlw) *
 	if e != nil {
 		return e
 	}
-	listing := "certs," + u.ID
-	start, end, e := s.window(req, listing, len(u.SigningCertificates))
-	if e != nil {
-		return e
-	}
-	x.list("Certificates", end-start, func(i int) { x.certificate(u, u.SigningCertificates[start+i]) })
-	x.more(listing, end, len(u.SigningCertificates))
-	return nil
+	return page(s, req, x, "certs,"+u.ID, "Certificates", u.SigningCertificates, func(c *SigningCertificate) { x.certificate(u, c) })
 }
 
 // SSH public keys.
@@ -341,20 +328,6 @@ func (k *sshKey) fingerprint() string {
 	return strings.Join(parts, ":")
 }
 
-// sshKeyParam finds the user's SSH key named by SSHPublicKeyId.
-func sshKeyParam(u *User, req *request) (*SSHPublicKey, *apiError) {
-	id, e := textParam(req, "SSHPublicKeyId", 20, 128)
-	if e != nil {
-		return nil, e
-	}
-	for _, k := range u.SSHPublicKeys {
-		if k.ID == id {
-			return k, nil
-		}
-	}
-	return nil, errorf(404, "NoSuchEntity", "The Public Key with id %s cannot be found.", id)
-}
-
 // sshPublicKey renders the SSHPublicKey shape in the given encoding.
 func (x *xmlw) sshPublicKey(u *User, k *SSHPublicKey, encoding string) {
 	x.elem("UserName", u.Name)
@@ -372,11 +345,7 @@ func (x *xmlw) sshPublicKey(u *User, k *SSHPublicKey, encoding string) {
 // uploadSSHPublicKey answers UploadSSHPublicKey: an RSA key the user does
 // not hold yet; a user holds at most five.
 func (s *Server) uploadSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	body, e := textParam(req, "SSHPublicKeyBody", 1, 16384)
+	u, body, e := s.uploadParams(acct, req, "SSHPublicKeyBody")
 	if e != nil {
 		return e
 	}
@@ -394,9 +363,7 @@ func (s *Server) uploadSSHPublicKey(acct *Account, req *request, x *xmlw) *apiEr
 	}
 	k := &SSHPublicKey{ID: s.newID("APKA", acct)[:20], Body: key.encode("SSH"), Uploaded: s.created()}
 	u.SSHPublicKeys = append(u.SSHPublicKeys, k)
-	x.open("SSHPublicKey")
-	x.sshPublicKey(u, k, "SSH")
-	x.close("SSHPublicKey")
+	x.in("SSHPublicKey", func() { x.sshPublicKey(u, k, "SSH") })
 	return nil
 }
 
@@ -406,7 +373,7 @@ func (s *Server) getSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError
 	if e != nil {
 		return e
 	}
-	k, e := sshKeyParam(u, req)
+	k, e := sshPublicKeys.param(u, req)
 	if e != nil {
 		return e
 	}
@@ -417,41 +384,7 @@ func (s *Server) getSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError
 	if encoding != "SSH" && encoding != "PEM" {
 		return validation("encoding", encoding, "Member must satisfy enum value set: [SSH, PEM]")
 	}
-	x.open("SSHPublicKey")
-	x.sshPublicKey(u, k, encoding)
-	x.close("SSHPublicKey")
-	return nil
-}
-
-// updateSSHPublicKey answers UpdateSSHPublicKey.
-func (s *Server) updateSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	k, e := sshKeyParam(u, req)
-	if e != nil {
-		return e
-	}
-	inactive, e := statusParam(req)
-	if e != nil {
-		return e
-	}
-	k.Inactive = inactive
-	return nil
-}
-
-// deleteSSHPublicKey answers DeleteSSHPublicKey.
-func (s *Server) deleteSSHPublicKey(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	k, e := sshKeyParam(u, req)
-	if e != nil {
-		return e
-	}
-	u.SSHPublicKeys = slices.DeleteFunc(slices.Clone(u.SSHPublicKeys), func(x *SSHPublicKey) bool { return x == k })
+	x.in("SSHPublicKey", func() { x.sshPublicKey(u, k, encoding) })
 	return nil
 }
 
@@ -461,20 +394,12 @@ func (s *Server) listSSHPublicKeys(acct *Account, req *request, x *xmlw) *apiErr
 	if e != nil {
 		return e
 	}
-	listing := "ssh," + u.ID
-	start, end, e := s.window(req, listing, len(u.SSHPublicKeys))
-	if e != nil {
-		return e
-	}
-	x.list("SSHPublicKeys", end-start, func(i int) {
-		k := u.SSHPublicKeys[start+i]
+	return page(s, req, x, "ssh,"+u.ID, "SSHPublicKeys", u.SSHPublicKeys, func(k *SSHPublicKey) {
 		x.elem("UserName", u.Name)
 		x.elem("SSHPublicKeyId", k.ID)
 		x.status(k.Inactive)
 		x.time("UploadDate", k.Uploaded)
 	})
-	x.more(listing, end, len(u.SSHPublicKeys))
-	return nil
 }
 
 // Service-specific credentials.
@@ -482,21 +407,6 @@ func (s *Server) listSSHPublicKeys(acct *Account, req *request, x *xmlw) *apiErr
 // credentialServices are the services that take service-specific
 // credentials.
 var credentialServices = map[string]bool{"codecommit.amazonaws.com": true, "cassandra.amazonaws.com": true}
-
-// serviceCredentialParam finds the user's credential named by
-// ServiceSpecificCredentialId.
-func serviceCredentialParam(u *User, req *request) (*ServiceCredential, *apiError) {
-	id, e := textParam(req, "ServiceSpecificCredentialId", 20, 128)
-	if e != nil {
-		return nil, e
-	}
-	for _, c := range u.ServiceCredentials {
-		if c.ID == id {
-			return c, nil
-		}
-	}
-	return nil, errorf(404, "NoSuchEntity", "No such service specific credential: %s.", id)
-}
 
 // serviceCredential renders the members the ServiceSpecificCredential and
 // ServiceSpecificCredentialMetadata shapes share (password aside).
@@ -538,9 +448,7 @@ func (s *Server) createServiceSpecificCredential(acct *Account, req *request, x 
 	}
 	c := &ServiceCredential{ID: s.newID("ACCA", acct), ServiceName: service, ServiceUserName: u.Name + "-at-" + acct.ID, Created: s.created()}
 	u.ServiceCredentials = append(u.ServiceCredentials, c)
-	x.open("ServiceSpecificCredential")
-	x.serviceCredential(u, c, s.randomString(44, base64Alphabet))
-	x.close("ServiceSpecificCredential")
+	x.in("ServiceSpecificCredential", func() { x.serviceCredential(u, c, s.randomString(44, base64Alphabet)) })
 	return nil
 }
 
@@ -558,44 +466,5 @@ func (s *Server) listServiceSpecificCredentials(acct *Account, req *request, x *
 			list = append(list, c)
 		}
 	}
-	listing := "svccreds," + u.ID + "," + service
-	start, end, e := s.window(req, listing, len(list))
-	if e != nil {
-		return e
-	}
-	x.list("ServiceSpecificCredentials", end-start, func(i int) { x.serviceCredential(u, list[start+i], "") })
-	x.more(listing, end, len(list))
-	return nil
-}
-
-// updateServiceSpecificCredential answers UpdateServiceSpecificCredential.
-func (s *Server) updateServiceSpecificCredential(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	c, e := serviceCredentialParam(u, req)
-	if e != nil {
-		return e
-	}
-	inactive, e := statusParam(req)
-	if e != nil {
-		return e
-	}
-	c.Inactive = inactive
-	return nil
-}
-
-// deleteServiceSpecificCredential answers DeleteServiceSpecificCredential.
-func (s *Server) deleteServiceSpecificCredential(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	c, e := serviceCredentialParam(u, req)
-	if e != nil {
-		return e
-	}
-	u.ServiceCredentials = slices.DeleteFunc(slices.Clone(u.ServiceCredentials), func(x *ServiceCredential) bool { return x == c })
-	return nil
+	return page(s, req, x, "svccreds,"+u.ID+","+service, "ServiceSpecificCredentials", list, func(c *ServiceCredential) { x.serviceCredential(u, c, "") })
 }

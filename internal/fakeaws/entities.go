@@ -2,7 +2,6 @@ package fakeaws
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +22,7 @@ type Group struct {
 
 // ARN returns the group's ARN in account.
 func (g *Group) ARN(account string) string {
-	return "arn:aws:iam::" + account + ":group" + iamsweep.JoinPathName(g.Path, g.Name)
+	return iamARN(account, "group", g.Path, g.Name)
 }
 
 // ManagedPolicy is a customer managed policy with one version, v1, the
@@ -40,7 +39,7 @@ type ManagedPolicy struct {
 
 // ARN returns the policy's ARN in account.
 func (p *ManagedPolicy) ARN(account string) string {
-	return "arn:aws:iam::" + account + ":policy" + iamsweep.JoinPathName(p.Path, p.Name)
+	return iamARN(account, "policy", p.Path, p.Name)
 }
 
 // PlaceholderPolicy is the document of a customer managed policy seeded
@@ -96,8 +95,6 @@ type virtualMFADevice struct {
 // other credentials) and checks that names are unique. It runs after the
 // roles and users are normalized.
 func (a *Account) normalizeEntities() error {
-	fallback := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-
 	// Instance profiles. In IAM a name is used once per account and a
 	// profile holds one role; seeds that name a profile in two roles are
 	// taken as they are (older tests seed random names), and the profile
@@ -106,15 +103,7 @@ func (a *Account) normalizeEntities() error {
 		if p.Name == "" {
 			return fmt.Errorf("fakeaws: account %s: an instance profile has no name", a.ID)
 		}
-		if p.Path == "" {
-			p.Path = "/"
-		}
-		if p.ID == "" {
-			p.ID = uniqueID("AIPA", a.ID+p.Name)
-		}
-		if p.Created.IsZero() {
-			p.Created = created
-		}
+		fill(&p.Path, &p.ID, &p.Created, uniqueID("AIPA", a.ID+p.Name), created)
 		return nil
 	}
 	for _, r := range a.Roles {
@@ -125,22 +114,17 @@ func (a *Account) normalizeEntities() error {
 		}
 	}
 	for j := range a.InstanceProfiles {
-		if err := profile(&a.InstanceProfiles[j], fallback); err != nil {
+		if err := profile(&a.InstanceProfiles[j], seedDate); err != nil {
 			return err
 		}
 	}
 
 	// Groups, seeded and named by users.
-	seen := map[string]bool{}
+	seen := nameSet{}
 	for i, g := range a.Groups {
-		if g.Name == "" {
-			return fmt.Errorf("fakeaws: account %s: group %d has no name", a.ID, i)
+		if err := seen.add(a.ID, "group", i, g.Name); err != nil {
+			return err
 		}
-		key := strings.ToLower(g.Name)
-		if seen[key] {
-			return fmt.Errorf("fakeaws: account %s: duplicate group name %q", a.ID, g.Name)
-		}
-		seen[key] = true
 	}
 	for _, u := range a.Users {
 		for _, name := range u.Groups {
@@ -151,29 +135,16 @@ func (a *Account) normalizeEntities() error {
 		}
 	}
 	for _, g := range a.Groups {
-		if g.Path == "" {
-			g.Path = "/"
-		}
-		if g.ID == "" {
-			g.ID = uniqueID("AGPA", a.ID+g.Name)
-		}
-		if g.Created.IsZero() {
-			g.Created = fallback
-		}
+		fill(&g.Path, &g.ID, &g.Created, uniqueID("AGPA", a.ID+g.Name), seedDate)
 	}
-	sort.SliceStable(a.Groups, func(i, j int) bool { return strings.ToLower(a.Groups[i].Name) < strings.ToLower(a.Groups[j].Name) })
+	sortByName(a.Groups)
 
 	// Customer managed policies, seeded and referred to.
-	seen = map[string]bool{}
+	seen = nameSet{}
 	for i, p := range a.Policies {
-		if p.Name == "" {
-			return fmt.Errorf("fakeaws: account %s: policy %d has no name", a.ID, i)
+		if err := seen.add(a.ID, "policy", i, p.Name); err != nil {
+			return err
 		}
-		key := strings.ToLower(p.Name)
-		if seen[key] {
-			return fmt.Errorf("fakeaws: account %s: duplicate policy name %q", a.ID, p.Name)
-		}
-		seen[key] = true
 	}
 	refer := func(arn string) {
 		path, name, ok := customerPolicy(a.ID, arn)
@@ -201,29 +172,21 @@ func (a *Account) normalizeEntities() error {
 		}
 	}
 	for _, p := range a.Policies {
-		if p.Path == "" {
-			p.Path = "/"
-		}
-		if p.ID == "" {
-			p.ID = uniqueID("ANPA", a.ID+p.Name)
-		}
+		fill(&p.Path, &p.ID, &p.Created, uniqueID("ANPA", a.ID+p.Name), seedDate)
 		if p.Document == "" {
 			p.Document = PlaceholderPolicy
-		}
-		if p.Created.IsZero() {
-			p.Created = fallback
 		}
 		if p.Updated.IsZero() {
 			p.Updated = p.Created
 		}
 	}
-	sort.SliceStable(a.Policies, func(i, j int) bool { return strings.ToLower(a.Policies[i].Name) < strings.ToLower(a.Policies[j].Name) })
+	sortByName(a.Policies)
 
 	// The users' credentials other than access keys.
 	a.virtualMFA = nil
 	for _, u := range a.Users {
 		if u.MFA && len(u.MFADevices) == 0 {
-			u.MFADevices = []MFADevice{{SerialNumber: mfaARN(a.ID, "/", u.Name)}}
+			u.MFADevices = []MFADevice{{SerialNumber: iamARN(a.ID, "mfa", "/", u.Name)}}
 		}
 		for j := range u.MFADevices {
 			d := &u.MFADevices[j]
@@ -284,9 +247,10 @@ func customerPolicy(account, arn string) (path, name string, ok bool) {
 	return path, name, err == nil
 }
 
-// mfaARN is the serial number of a virtual MFA device.
-func mfaARN(account, path, name string) string {
-	return "arn:aws:iam::" + account + ":mfa" + iamsweep.JoinPathName(path, name)
+// iamARN is the ARN of an IAM resource of account: its type ("role"),
+// path and name. A virtual MFA device's ("mfa") is its serial number.
+func iamARN(account, resource, path, name string) string {
+	return "arn:aws:iam::" + account + ":" + resource + iamsweep.JoinPathName(path, name)
 }
 
 func (a *Account) findVirtualMFA(serial string) *virtualMFADevice {

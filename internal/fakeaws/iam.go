@@ -16,24 +16,24 @@ var iamActions = map[string]queryAction{
 	"GetCredentialReport":            (*Server).getCredentialReport,
 	"GetAccountSummary":              (*Server).getAccountSummary,
 
-	// Roles (roles.go).
+	// Roles (roles.go; what roles and users share: principal.go).
 	"GetRole":                       (*Server).getRole,
-	"ListRolePolicies":              (*Server).listRolePolicies,
-	"GetRolePolicy":                 (*Server).getRolePolicy,
-	"ListAttachedRolePolicies":      (*Server).listAttachedRolePolicies,
+	"ListRolePolicies":              on(anyRole, (*Server).listInlinePolicies),
+	"GetRolePolicy":                 on(anyRole, (*Server).getInlinePolicy),
+	"ListAttachedRolePolicies":      on(anyRole, (*Server).listAttachedPolicies),
 	"ListInstanceProfilesForRole":   (*Server).listInstanceProfilesForRole,
-	"ListRoleTags":                  (*Server).listRoleTags,
+	"ListRoleTags":                  on(anyRole, (*Server).listTags),
 	"CreateRole":                    (*Server).createRole,
 	"UpdateRole":                    (*Server).updateRole,
 	"UpdateAssumeRolePolicy":        (*Server).updateAssumeRolePolicy,
-	"PutRolePolicy":                 (*Server).putRolePolicy,
-	"DeleteRolePolicy":              (*Server).deleteRolePolicy,
-	"AttachRolePolicy":              (*Server).attachRolePolicy,
-	"DetachRolePolicy":              (*Server).detachRolePolicy,
-	"PutRolePermissionsBoundary":    (*Server).putRolePermissionsBoundary,
-	"DeleteRolePermissionsBoundary": (*Server).deleteRolePermissionsBoundary,
-	"TagRole":                       (*Server).tagRole,
-	"UntagRole":                     (*Server).untagRole,
+	"PutRolePolicy":                 on(unlinkedRole, (*Server).putInlinePolicy),
+	"DeleteRolePolicy":              on(unlinkedRole, (*Server).deleteInlinePolicy),
+	"AttachRolePolicy":              on(unlinkedRole, (*Server).attachPolicy),
+	"DetachRolePolicy":              on(unlinkedRole, (*Server).detachPolicy),
+	"PutRolePermissionsBoundary":    on(unlinkedRole, (*Server).putBoundary),
+	"DeleteRolePermissionsBoundary": on(unlinkedRole, (*Server).deleteBoundary),
+	"TagRole":                       on(anyRole, retag(tagsAdded)),
+	"UntagRole":                     on(anyRole, retag(tagsRemoved)),
 	"DeleteRole":                    (*Server).deleteRole,
 
 	// Instance profiles (profiles.go).
@@ -42,8 +42,8 @@ var iamActions = map[string]queryAction{
 	"AddRoleToInstanceProfile":      (*Server).addRoleToInstanceProfile,
 	"RemoveRoleFromInstanceProfile": (*Server).removeRoleFromInstanceProfile,
 	"DeleteInstanceProfile":         (*Server).deleteInstanceProfile,
-	"TagInstanceProfile":            (*Server).tagInstanceProfile,
-	"UntagInstanceProfile":          (*Server).untagInstanceProfile,
+	"TagInstanceProfile":            retagProfile(tagsAdded),
+	"UntagInstanceProfile":          retagProfile(tagsRemoved),
 	"ListInstanceProfileTags":       (*Server).listInstanceProfileTags,
 
 	// Service-linked roles (slr.go).
@@ -51,7 +51,7 @@ var iamActions = map[string]queryAction{
 	"DeleteServiceLinkedRole":            (*Server).deleteServiceLinkedRole,
 	"GetServiceLinkedRoleDeletionStatus": (*Server).getServiceLinkedRoleDeletionStatus,
 
-	// Users and groups (userops.go).
+	// Users and groups (userops.go, principal.go).
 	"GetUser":                       (*Server).getUser,
 	"CreateUser":                    (*Server).createUser,
 	"DeleteUser":                    (*Server).deleteUser,
@@ -59,18 +59,18 @@ var iamActions = map[string]queryAction{
 	"CreateLoginProfile":            (*Server).createLoginProfile,
 	"UpdateLoginProfile":            (*Server).updateLoginProfile,
 	"DeleteLoginProfile":            (*Server).deleteLoginProfile,
-	"ListUserPolicies":              (*Server).listUserPolicies,
-	"GetUserPolicy":                 (*Server).getUserPolicy,
-	"PutUserPolicy":                 (*Server).putUserPolicy,
-	"DeleteUserPolicy":              (*Server).deleteUserPolicy,
-	"ListAttachedUserPolicies":      (*Server).listAttachedUserPolicies,
-	"AttachUserPolicy":              (*Server).attachUserPolicy,
-	"DetachUserPolicy":              (*Server).detachUserPolicy,
-	"PutUserPermissionsBoundary":    (*Server).putUserPermissionsBoundary,
-	"DeleteUserPermissionsBoundary": (*Server).deleteUserPermissionsBoundary,
-	"TagUser":                       (*Server).tagUser,
-	"UntagUser":                     (*Server).untagUser,
-	"ListUserTags":                  (*Server).listUserTags,
+	"ListUserPolicies":              on(anyUser, (*Server).listInlinePolicies),
+	"GetUserPolicy":                 on(anyUser, (*Server).getInlinePolicy),
+	"PutUserPolicy":                 on(anyUser, (*Server).putInlinePolicy),
+	"DeleteUserPolicy":              on(anyUser, (*Server).deleteInlinePolicy),
+	"ListAttachedUserPolicies":      on(anyUser, (*Server).listAttachedPolicies),
+	"AttachUserPolicy":              on(anyUser, (*Server).attachPolicy),
+	"DetachUserPolicy":              on(anyUser, (*Server).detachPolicy),
+	"PutUserPermissionsBoundary":    on(anyUser, (*Server).putBoundary),
+	"DeleteUserPermissionsBoundary": on(anyUser, (*Server).deleteBoundary),
+	"TagUser":                       on(anyUser, retag(tagsAdded)),
+	"UntagUser":                     on(anyUser, retag(tagsRemoved)),
+	"ListUserTags":                  on(anyUser, (*Server).listTags),
 	"CreateGroup":                   (*Server).createGroup,
 	"GetGroup":                      (*Server).getGroup,
 	"ListGroupsForUser":             (*Server).listGroupsForUser,
@@ -80,22 +80,22 @@ var iamActions = map[string]queryAction{
 	// Credentials (users.go, credentials.go, mfa.go).
 	"ListAccessKeys":                  (*Server).listAccessKeys,
 	"CreateAccessKey":                 (*Server).createAccessKey,
-	"UpdateAccessKey":                 (*Server).updateAccessKey,
-	"DeleteAccessKey":                 (*Server).deleteAccessKey,
+	"UpdateAccessKey":                 accessKeys.update,
+	"DeleteAccessKey":                 accessKeys.delete,
 	"GetAccessKeyLastUsed":            (*Server).getAccessKeyLastUsed,
 	"UploadSigningCertificate":        (*Server).uploadSigningCertificate,
-	"UpdateSigningCertificate":        (*Server).updateSigningCertificate,
-	"DeleteSigningCertificate":        (*Server).deleteSigningCertificate,
+	"UpdateSigningCertificate":        signingCertificates.update,
+	"DeleteSigningCertificate":        signingCertificates.delete,
 	"ListSigningCertificates":         (*Server).listSigningCertificates,
 	"UploadSSHPublicKey":              (*Server).uploadSSHPublicKey,
 	"GetSSHPublicKey":                 (*Server).getSSHPublicKey,
-	"UpdateSSHPublicKey":              (*Server).updateSSHPublicKey,
-	"DeleteSSHPublicKey":              (*Server).deleteSSHPublicKey,
+	"UpdateSSHPublicKey":              sshPublicKeys.update,
+	"DeleteSSHPublicKey":              sshPublicKeys.delete,
 	"ListSSHPublicKeys":               (*Server).listSSHPublicKeys,
 	"CreateServiceSpecificCredential": (*Server).createServiceSpecificCredential,
 	"ListServiceSpecificCredentials":  (*Server).listServiceSpecificCredentials,
-	"UpdateServiceSpecificCredential": (*Server).updateServiceSpecificCredential,
-	"DeleteServiceSpecificCredential": (*Server).deleteServiceSpecificCredential,
+	"UpdateServiceSpecificCredential": serviceCredentials.update,
+	"DeleteServiceSpecificCredential": serviceCredentials.delete,
 	"CreateVirtualMFADevice":          (*Server).createVirtualMFADevice,
 	"EnableMFADevice":                 (*Server).enableMFADevice,
 	"DeactivateMFADevice":             (*Server).deactivateMFADevice,
@@ -264,12 +264,7 @@ func (s *Server) roleDetail(acct *Account, r *Role) []byte {
 	}
 	x := &xmlw{}
 	x.open("member")
-	x.elem("Path", r.Path)
-	x.elem("RoleName", r.Name)
-	x.elem("RoleId", r.ID)
-	x.elem("Arn", r.ARN(acct.ID))
-	x.time("CreateDate", r.Created)
-	x.elem("AssumeRolePolicyDocument", policyText(r.TrustPolicy))
+	x.roleBasics(acct, r)
 	x.list("InstanceProfileList", len(r.InstanceProfiles), func(i int) { x.instanceProfile(acct, &r.InstanceProfiles[i], r) })
 	x.inlinePolicies("RolePolicyList", r.Inline)
 	x.attachedPolicies(r.Attached)
@@ -283,34 +278,21 @@ func (s *Server) roleDetail(acct *Account, r *Role) []byte {
 
 // inlinePolicies renders a RolePolicyList or UserPolicyList.
 func (x *xmlw) inlinePolicies(list string, policies []InlinePolicy) {
-	if len(policies) == 0 {
-		x.empty(list)
-		return
-	}
-	x.open(list)
-	for _, p := range policies {
-		x.open("member")
-		x.elem("PolicyName", p.Name)
-		x.elem("PolicyDocument", policyText(p.Document))
-		x.close("member")
-	}
-	x.close(list)
+	x.list(list, len(policies), func(i int) {
+		x.elem("PolicyName", policies[i].Name)
+		x.elem("PolicyDocument", policyText(policies[i].Document))
+	})
 }
 
 // attachedPolicies renders an AttachedManagedPolicies list.
 func (x *xmlw) attachedPolicies(policies []AttachedPolicy) {
-	if len(policies) == 0 {
-		x.empty("AttachedManagedPolicies")
-		return
-	}
-	x.open("AttachedManagedPolicies")
-	for _, p := range policies {
-		x.open("member")
-		x.elem("PolicyName", p.Name)
-		x.elem("PolicyArn", p.ARN)
-		x.close("member")
-	}
-	x.close("AttachedManagedPolicies")
+	x.list("AttachedManagedPolicies", len(policies), func(i int) { x.attachedPolicy(policies[i]) })
+}
+
+// attachedPolicy renders the members of the AttachedPolicy shape.
+func (x *xmlw) attachedPolicy(p AttachedPolicy) {
+	x.elem("PolicyName", p.Name)
+	x.elem("PolicyArn", p.ARN)
 }
 
 // boundary renders a PermissionsBoundary, when there is one.
@@ -326,16 +308,11 @@ func (x *xmlw) boundary(arn string) {
 
 // tags renders a Tags list.
 func (x *xmlw) tags(tags []Tag) {
-	if len(tags) == 0 {
-		x.empty("Tags")
-		return
-	}
-	x.open("Tags")
-	for _, t := range tags {
-		x.open("member")
-		x.elem("Key", t.Key)
-		x.elem("Value", t.Value)
-		x.close("member")
-	}
-	x.close("Tags")
+	x.list("Tags", len(tags), func(i int) { x.tag(tags[i]) })
+}
+
+// tag renders the members of the Tag shape.
+func (x *xmlw) tag(t Tag) {
+	x.elem("Key", t.Key)
+	x.elem("Value", t.Value)
 }

@@ -22,19 +22,11 @@ var qrCodePNG = []byte("\x89PNG\r\n\x1a\n")
 // createVirtualMFADevice answers CreateVirtualMFADevice. The seed and QR
 // code are in this response only.
 func (s *Server) createVirtualMFADevice(acct *Account, req *request, x *xmlw) *apiError {
-	name, e := nameParam(req, "VirtualMFADeviceName", 226)
+	name, path, tags, e := createParams(req, "VirtualMFADeviceName", 226)
 	if e != nil {
 		return e
 	}
-	path, e := pathParam(req)
-	if e != nil {
-		return e
-	}
-	tags, e := tagsParam(req)
-	if e != nil {
-		return e
-	}
-	serial := mfaARN(acct.ID, path, name)
+	serial := iamARN(acct.ID, "mfa", path, name)
 	for _, d := range acct.virtualMFA {
 		if strings.EqualFold(d.serial, serial) {
 			return alreadyExists("MFADevice entity at the same path and name already exists.")
@@ -56,6 +48,20 @@ func (s *Server) createVirtualMFADevice(acct *Account, req *request, x *xmlw) *a
 // serialParam returns the SerialNumber parameter.
 func serialParam(req *request) (string, *apiError) {
 	return textParam(req, "SerialNumber", 9, 256)
+}
+
+// serialIs matches the MFA device with the serial number.
+func serialIs(serial string) func(MFADevice) bool {
+	return func(d MFADevice) bool { return d.SerialNumber == serial }
+}
+
+// virtualMFAOf finds the account's virtual MFA device with the serial
+// number.
+func (a *Account) virtualMFAOf(serial string) (*virtualMFADevice, *apiError) {
+	if d := a.findVirtualMFA(serial); d != nil {
+		return d, nil
+	}
+	return nil, errorf(404, "NoSuchEntity", "VirtualMFADevice with serial number %s doesn't exist.", serial)
 }
 
 // enableMFADevice answers EnableMFADevice: a virtual device of the account
@@ -84,15 +90,14 @@ func (s *Server) enableMFADevice(acct *Account, req *request, x *xmlw) *apiError
 	}
 	var virtual *virtualMFADevice
 	if strings.HasPrefix(serial, "arn:") {
-		virtual = acct.findVirtualMFA(serial)
-		if virtual == nil {
-			return errorf(404, "NoSuchEntity", "VirtualMFADevice with serial number %s doesn't exist.", serial)
+		if virtual, e = acct.virtualMFAOf(serial); e != nil {
+			return e
 		}
 		if virtual.user != nil {
 			return alreadyExists("MFA Device is already in use.")
 		}
 	}
-	if slices.ContainsFunc(u.MFADevices, func(d MFADevice) bool { return d.SerialNumber == serial }) {
+	if slices.ContainsFunc(u.MFADevices, serialIs(serial)) {
 		return alreadyExists("MFA Device is already in use.")
 	}
 	if len(u.MFADevices) >= 8 {
@@ -123,10 +128,10 @@ func (s *Server) deactivateMFADevice(acct *Account, req *request, x *xmlw) *apiE
 	} else if d := acct.findVirtualMFA(serial); d != nil && d.user != nil {
 		u = d.user
 	}
-	if u == nil || !slices.ContainsFunc(u.MFADevices, func(d MFADevice) bool { return d.SerialNumber == serial }) {
+	if u == nil || !slices.ContainsFunc(u.MFADevices, serialIs(serial)) {
 		return errorf(404, "NoSuchEntity", "MFA Device with serial number %s does not exist.", serial)
 	}
-	u.MFADevices = slices.DeleteFunc(slices.Clone(u.MFADevices), func(d MFADevice) bool { return d.SerialNumber == serial })
+	u.MFADevices = slices.DeleteFunc(slices.Clone(u.MFADevices), serialIs(serial))
 	u.MFA = len(u.MFADevices) > 0
 	if d := acct.findVirtualMFA(serial); d != nil {
 		d.user, d.enabled = nil, time.Time{}
@@ -142,9 +147,9 @@ func (s *Server) deleteVirtualMFADevice(acct *Account, req *request, x *xmlw) *a
 	if e != nil {
 		return e
 	}
-	d := acct.findVirtualMFA(serial)
-	if d == nil {
-		return errorf(404, "NoSuchEntity", "VirtualMFADevice with serial number %s doesn't exist.", serial)
+	d, e := acct.virtualMFAOf(serial)
+	if e != nil {
+		return e
 	}
 	if d.user != nil {
 		return errorf(409, "DeleteConflict", "MFA Device is still in use.")
@@ -159,19 +164,11 @@ func (s *Server) listMFADevices(acct *Account, req *request, x *xmlw) *apiError 
 	if e != nil {
 		return e
 	}
-	listing := "mfa," + u.ID
-	start, end, e := s.window(req, listing, len(u.MFADevices))
-	if e != nil {
-		return e
-	}
-	x.list("MFADevices", end-start, func(i int) {
-		d := u.MFADevices[start+i]
+	return page(s, req, x, "mfa,"+u.ID, "MFADevices", u.MFADevices, func(d MFADevice) {
 		x.elem("UserName", u.Name)
 		x.elem("SerialNumber", d.SerialNumber)
 		x.time("EnableDate", d.Enabled)
 	})
-	x.more(listing, end, len(u.MFADevices))
-	return nil
 }
 
 // listVirtualMFADevices answers ListVirtualMFADevices, filtered by
@@ -190,24 +187,14 @@ func (s *Server) listVirtualMFADevices(acct *Account, req *request, x *xmlw) *ap
 			list = append(list, d)
 		}
 	}
-	listing := "virtualmfa," + status
-	start, end, e := s.window(req, listing, len(list))
-	if e != nil {
-		return e
-	}
-	x.list("VirtualMFADevices", end-start, func(i int) {
-		d := list[start+i]
+	return page(s, req, x, "virtualmfa,"+status, "VirtualMFADevices", list, func(d *virtualMFADevice) {
 		x.elem("SerialNumber", d.serial)
 		if d.user != nil {
-			x.open("User")
-			x.user(acct, d.user, false)
-			x.close("User")
+			x.in("User", func() { x.user(acct, d.user, false) })
 			x.time("EnableDate", d.enabled)
 		}
 		if len(d.tags) > 0 {
 			x.tags(d.tags)
 		}
 	})
-	x.more(listing, end, len(list))
-	return nil
 }

@@ -1,10 +1,12 @@
 package fakeaws_test
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +97,64 @@ var ignoreIAM = cmpopts.IgnoreUnexported(types.Role{}, types.Tag{}, types.Attach
 	types.PolicyDetail{}, types.RoleDetail{}, types.UserDetail{}, types.GroupDetail{}, types.ManagedPolicyDetail{}, types.PolicyVersion{},
 	types.VirtualMFADevice{}, types.AccessKeyLastUsed{}, types.DeletionTaskFailureReasonType{}, types.RoleUsageType{})
 
+// removal is a step of emptying a role or user before it is deleted: the
+// DeleteConflict message while the step is not done, and the step.
+type removal struct {
+	wantMessage string
+	remove      func() error
+}
+
+// deleteInOrder checks that del is refused with each step's message until
+// the step is done.
+func deleteInOrder(t *testing.T, del func() error, steps []removal) {
+	t.Helper()
+	for _, st := range steps {
+		wantError(t, del(), "DeleteConflict", 409, st.wantMessage)
+		if err := st.remove(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// errorCase is a call of an error table and the error it must get; it
+// must succeed when wantCode is "".
+type errorCase struct {
+	name        string
+	opts        []fakeaws.Option
+	call        func(t *testing.T, c *iam.Client) error
+	wantCode    string
+	wantStatus  int
+	wantMessage string
+}
+
+// runErrorCases runs each case against a fake holding seed().
+func runErrorCases(t *testing.T, seed func() *fakeaws.Account, tests []errorCase) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakeaws.New(t, append([]fakeaws.Option{fakeaws.WithAccounts(seed())}, tt.opts...)...)
+			err := tt.call(t, iamClient(srv, keyA))
+			if tt.wantCode == "" {
+				if err != nil {
+					t.Fatalf("want success, got %v", err)
+				}
+				return
+			}
+			wantError(t, err, tt.wantCode, tt.wantStatus, tt.wantMessage)
+		})
+	}
+}
+
+// sdk is the call of an error case that makes one SDK call.
+func sdk[In, Out any](op func(*iam.Client, context.Context, In, ...func(*iam.Options)) (Out, error), in In) func(*testing.T, *iam.Client) error {
+	return func(t *testing.T, c *iam.Client) error {
+		_, err := op(c, t.Context(), in)
+		return err
+	}
+}
+
+// ignore drops the output of an SDK call.
+func ignore[T any](_ T, err error) error { return err }
+
 func TestServer_RoleLifecycle(t *testing.T) {
 	srv, c := mutableServer(t)
 	ctx := t.Context()
@@ -174,13 +234,9 @@ func TestServer_RoleLifecycle(t *testing.T) {
 	}
 
 	// Delete it in IAM's order; each step before the last is refused.
-	steps := []struct {
-		wantMessage string
-		remove      func() error
-	}{
+	steps := []removal{
 		{"Cannot delete entity, must delete policies first.", func() error {
-			_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("Deployer"), PolicyName: aws.String("quarantine")})
-			return err
+			return ignore(c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("Deployer"), PolicyName: aws.String("quarantine")}))
 		}},
 		{"Cannot delete entity, must detach all policies first.", func() error {
 			for _, p := range []string{denyAllMP, customer} {
@@ -191,17 +247,10 @@ func TestServer_RoleLifecycle(t *testing.T) {
 			return nil
 		}},
 		{"Cannot delete entity, must remove roles from instance profile first.", func() error {
-			_, err := c.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("deployer-profile"), RoleName: aws.String("Deployer")})
-			return err
+			return ignore(c.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("deployer-profile"), RoleName: aws.String("Deployer")}))
 		}},
 	}
-	for _, st := range steps {
-		_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Deployer")})
-		wantError(t, err, "DeleteConflict", 409, st.wantMessage)
-		if err := st.remove(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deleteInOrder(t, func() error { return ignore(c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Deployer")})) }, steps)
 	must[*iam.DeleteInstanceProfileOutput](t)(c.DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("deployer-profile")}))
 	must[*iam.DeleteRoleOutput](t)(c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Deployer")}))
 
@@ -237,21 +286,7 @@ func TestServer_RoleLifecycle(t *testing.T) {
 }
 
 func TestServer_RoleErrors(t *testing.T) {
-	bigPolicy := func(size int) string {
-		// A document of exactly size characters, white space excluded,
-		// with white space around that IAM does not count.
-		head := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::`
-		tail := `"}]}`
-		return strings.ReplaceAll(head, ",", ",\n    ") + strings.Repeat("b", size-len(head)-len(tail)) + tail
-	}
-	tests := []struct {
-		name        string
-		opts        []fakeaws.Option
-		call        func(t *testing.T, c *iam.Client) error
-		wantCode    string
-		wantStatus  int
-		wantMessage string
-	}{
+	tests := []errorCase{
 		{
 			name:     "create a role whose name exists in another case",
 			call:     func(t *testing.T, c *iam.Client) error { return createRole(t, c, "EXISTING") },
@@ -263,35 +298,23 @@ func TestServer_RoleErrors(t *testing.T) {
 			wantCode: "EntityAlreadyExists", wantStatus: 409,
 		},
 		{
-			name: "max session below an hour",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(ec2Trust), MaxSessionDuration: aws.Int32(3599)})
-				return err
-			},
+			name:     "max session below an hour",
+			call:     sdk((*iam.Client).CreateRole, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(ec2Trust), MaxSessionDuration: aws.Int32(3599)}),
 			wantCode: "ValidationError", wantStatus: 400,
 		},
 		{
-			name: "max session above twelve hours",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.UpdateRole(t.Context(), &iam.UpdateRoleInput{RoleName: aws.String("existing"), MaxSessionDuration: aws.Int32(43201)})
-				return err
-			},
+			name:     "max session above twelve hours",
+			call:     sdk((*iam.Client).UpdateRole, &iam.UpdateRoleInput{RoleName: aws.String("existing"), MaxSessionDuration: aws.Int32(43201)}),
 			wantCode: "ValidationError", wantStatus: 400,
 		},
 		{
-			name: "trust policy that is not JSON",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(`{"Version":`)})
-				return err
-			},
+			name:     "trust policy that is not JSON",
+			call:     sdk((*iam.Client).CreateRole, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(`{"Version":`)}),
 			wantCode: "MalformedPolicyDocument", wantStatus: 400, wantMessage: "Syntax errors in policy.",
 		},
 		{
-			name: "trust policy without a principal",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.UpdateAssumeRolePolicy(t.Context(), &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("existing"), PolicyDocument: aws.String(allowS3)})
-				return err
-			},
+			name:     "trust policy without a principal",
+			call:     sdk((*iam.Client).UpdateAssumeRolePolicy, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("existing"), PolicyDocument: aws.String(allowS3)}),
 			wantCode: "MalformedPolicyDocument", wantStatus: 400,
 		},
 		{
@@ -304,234 +327,55 @@ func TestServer_RoleErrors(t *testing.T) {
 			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for ACLSizePerRole: 2048",
 		},
 		{
-			name: "boundary that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.PutRolePermissionsBoundary(t.Context(), &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("existing"), PermissionsBoundary: aws.String("arn:aws:iam::" + accountA + ":policy/gone")})
-				return err
-			},
-			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Scope ARN: arn:aws:iam::" + accountA + ":policy/gone does not exist or is not attachable.",
-		},
-		{
-			name:     "inline policy that is not JSON",
-			call:     func(t *testing.T, c *iam.Client) error { return putRolePolicy(t, c, "p", `{"Statement": [}`) },
-			wantCode: "MalformedPolicyDocument", wantStatus: 400, wantMessage: "Syntax errors in policy.",
-		},
-		{
-			name:     "inline policy with a principal",
-			call:     func(t *testing.T, c *iam.Client) error { return putRolePolicy(t, c, "p", ec2Trust) },
-			wantCode: "MalformedPolicyDocument", wantStatus: 400, wantMessage: "Policy document should not specify a principal.",
-		},
-		{
-			name: "inline policy with an unknown effect",
-			call: func(t *testing.T, c *iam.Client) error {
-				return putRolePolicy(t, c, "p", strings.Replace(allowS3, "Allow", "Permit", 1))
-			},
-			wantCode: "MalformedPolicyDocument", wantStatus: 400,
-		},
-		{
-			name: "inline policies of exactly 10,240 characters",
-			call: func(t *testing.T, c *iam.Client) error { return putRolePolicy(t, c, "p", bigPolicy(10240)) },
-		},
-		{
-			name:     "inline policies over 10,240 characters",
-			call:     func(t *testing.T, c *iam.Client) error { return putRolePolicy(t, c, "p", bigPolicy(10241)) },
-			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Maximum policy size of 10240 bytes exceeded for role existing",
-		},
-		{
-			name: "inline policies over 10,240 characters together",
-			call: func(t *testing.T, c *iam.Client) error {
-				if err := putRolePolicy(t, c, "a", bigPolicy(6000)); err != nil {
-					return err
-				}
-				return putRolePolicy(t, c, "b", bigPolicy(4300))
-			},
-			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Maximum policy size of 10240 bytes exceeded for role existing",
-		},
-		{
-			name: "replacing an inline policy counts the new document only",
-			call: func(t *testing.T, c *iam.Client) error {
-				if err := putRolePolicy(t, c, "a", bigPolicy(6000)); err != nil {
-					return err
-				}
-				return putRolePolicy(t, c, "a", bigPolicy(10000))
-			},
-		},
-		{
-			name:     "role policy size quota from WithQuota",
-			opts:     []fakeaws.Option{fakeaws.WithQuota("RolePolicySizeQuota", 200)},
-			call:     func(t *testing.T, c *iam.Client) error { return putRolePolicy(t, c, "p", bigPolicy(201)) },
-			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Maximum policy size of 200 bytes exceeded for role existing",
-		},
-		{
-			name: "delete an inline policy the role does not have",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DeleteRolePolicy(t.Context(), &iam.DeleteRolePolicyInput{RoleName: aws.String("existing"), PolicyName: aws.String("nope")})
-				return err
-			},
-			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The role policy with name nope cannot be found.",
-		},
-		{
-			name: "get an inline policy the role does not have",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.GetRolePolicy(t.Context(), &iam.GetRolePolicyInput{RoleName: aws.String("existing"), PolicyName: aws.String("nope")})
-				return err
-			},
-			wantCode: "NoSuchEntity", wantStatus: 404,
-		},
-		{
-			name:     "attach an eleventh policy",
-			call:     func(t *testing.T, c *iam.Client) error { return attachMany(t, c, 11) },
-			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for PoliciesPerRole: 10",
-		},
-		{
-			name: "attach an eleventh policy with the quota raised",
-			opts: []fakeaws.Option{fakeaws.WithQuota("AttachedPoliciesPerRoleQuota", 20)},
-			call: func(t *testing.T, c *iam.Client) error { return attachMany(t, c, 11) },
-		},
-		{
-			name: "attach a policy twice",
-			call: func(t *testing.T, c *iam.Client) error {
-				if err := attachRole(t, c, denyAllMP); err != nil {
-					return err
-				}
-				return attachRole(t, c, denyAllMP)
-			},
-		},
-		{
-			name: "attach a customer managed policy that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				return attachRole(t, c, "arn:aws:iam::"+accountA+":policy/gone")
-			},
-			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Policy arn:aws:iam::" + accountA + ":policy/gone does not exist or is not attachable.",
-		},
-		{
-			name: "attach a policy of another account",
-			call: func(t *testing.T, c *iam.Client) error {
-				return attachRole(t, c, "arn:aws:iam::"+accountB+":policy/app-read")
-			},
-			wantCode: "NoSuchEntity", wantStatus: 404,
-		},
-		{
-			name:     "attach something that is not a policy ARN",
-			call:     func(t *testing.T, c *iam.Client) error { return attachRole(t, c, "arn:aws:s3:::some-bucket/key") },
-			wantCode: "InvalidInput", wantStatus: 400,
-		},
-		{
-			name: "detach a policy that is not attached",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DetachRolePolicy(t.Context(), &iam.DetachRolePolicyInput{RoleName: aws.String("existing"), PolicyArn: aws.String(readOnly)})
-				return err
-			},
-			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Policy " + readOnly + " was not found.",
-		},
-		{
-			name: "tag a role to 51 tags",
-			call: func(t *testing.T, c *iam.Client) error {
-				for i := 0; i < 51; i += 10 {
-					var kv []string
-					for j := i; j < min(i+10, 51); j++ {
-						kv = append(kv, fmt.Sprintf("k%02d", j), "v")
-					}
-					if _, err := c.TagRole(t.Context(), &iam.TagRoleInput{RoleName: aws.String("existing"), Tags: tagList(kv...)}); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-			wantCode: "LimitExceeded", wantStatus: 409,
-		},
-		{
-			name: "tag keys repeated in another case",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.TagRole(t.Context(), &iam.TagRoleInput{RoleName: aws.String("existing"), Tags: tagList("a", "1", "A", "2")})
-				return err
-			},
-			wantCode: "InvalidInput", wantStatus: 400,
-		},
-		{
-			name: "a role that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.GetRole(t.Context(), &iam.GetRoleInput{RoleName: aws.String("ghost")})
-				return err
-			},
+			name:     "a role that does not exist",
+			call:     sdk((*iam.Client).GetRole, &iam.GetRoleInput{RoleName: aws.String("ghost")}),
 			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The role with name ghost cannot be found.",
 		},
 		{
-			name: "delete a role that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DeleteRole(t.Context(), &iam.DeleteRoleInput{RoleName: aws.String("ghost")})
-				return err
-			},
+			name:     "delete a role that does not exist",
+			call:     sdk((*iam.Client).DeleteRole, &iam.DeleteRoleInput{RoleName: aws.String("ghost")}),
 			wantCode: "NoSuchEntity", wantStatus: 404,
 		},
 		{
-			name: "a second role for an instance profile",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.AddRoleToInstanceProfile(t.Context(), &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("existing")})
-				return err
-			},
+			name:     "a second role for an instance profile",
+			call:     sdk((*iam.Client).AddRoleToInstanceProfile, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("existing")}),
 			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
 		},
 		{
-			name: "delete an instance profile that holds a role",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DeleteInstanceProfile(t.Context(), &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("WEB")})
-				return err
-			},
+			name:     "delete an instance profile that holds a role",
+			call:     sdk((*iam.Client).DeleteInstanceProfile, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("WEB")}),
 			wantCode: "DeleteConflict", wantStatus: 409, wantMessage: "Cannot delete entity, must remove roles from instance profile first.",
 		},
 		{
-			name: "create an instance profile whose name exists",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateInstanceProfile(t.Context(), &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("Web")})
-				return err
-			},
+			name:     "create an instance profile whose name exists",
+			call:     sdk((*iam.Client).CreateInstanceProfile, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("Web")}),
 			wantCode: "EntityAlreadyExists", wantStatus: 409,
 		},
 		{
-			name: "delete a service-linked role",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DeleteRole(t.Context(), &iam.DeleteRoleInput{RoleName: aws.String("AWSServiceRoleForSupport")})
-				return err
-			},
+			name:     "delete a service-linked role",
+			call:     sdk((*iam.Client).DeleteRole, &iam.DeleteRoleInput{RoleName: aws.String("AWSServiceRoleForSupport")}),
 			wantCode: "UnmodifiableEntity", wantStatus: 400,
 			wantMessage: "Cannot perform the operation on the protected role 'AWSServiceRoleForSupport' - this role is only modifiable by AWS",
 		},
 		{
-			name: "quarantine a service-linked role",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.PutRolePolicy(t.Context(), &iam.PutRolePolicyInput{RoleName: aws.String("AWSServiceRoleForSupport"), PolicyName: aws.String("q"), PolicyDocument: aws.String(denyAll)})
-				return err
-			},
+			name:     "quarantine a service-linked role",
+			call:     sdk((*iam.Client).PutRolePolicy, &iam.PutRolePolicyInput{RoleName: aws.String("AWSServiceRoleForSupport"), PolicyName: aws.String("q"), PolicyDocument: aws.String(denyAll)}),
 			wantCode: "UnmodifiableEntity", wantStatus: 400,
 		},
 		{
-			name: "attach to a service-linked role",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.AttachRolePolicy(t.Context(), &iam.AttachRolePolicyInput{RoleName: aws.String("AWSServiceRoleForSupport"), PolicyArn: aws.String(denyAllMP)})
-				return err
-			},
+			name:     "attach to a service-linked role",
+			call:     sdk((*iam.Client).AttachRolePolicy, &iam.AttachRolePolicyInput{RoleName: aws.String("AWSServiceRoleForSupport"), PolicyArn: aws.String(denyAllMP)}),
 			wantCode: "UnmodifiableEntity", wantStatus: 400,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			acct := mutableAccount()
-			acct.Roles = []*fakeaws.Role{
-				{Name: "existing", InstanceProfiles: []fakeaws.InstanceProfile{{Name: "web"}}},
-				{Name: "AWSServiceRoleForSupport", Path: "/aws-service-role/support.amazonaws.com/"},
-			}
-			srv := fakeaws.New(t, append([]fakeaws.Option{fakeaws.WithAccounts(acct)}, tt.opts...)...)
-			err := tt.call(t, iamClient(srv, keyA))
-			if tt.wantCode == "" {
-				if err != nil {
-					t.Fatalf("want success, got %v", err)
-				}
-				return
-			}
-			wantError(t, err, tt.wantCode, tt.wantStatus, tt.wantMessage)
-		})
-	}
+	runErrorCases(t, func() *fakeaws.Account {
+		acct := mutableAccount()
+		acct.Roles = []*fakeaws.Role{
+			{Name: "existing", InstanceProfiles: []fakeaws.InstanceProfile{{Name: "web"}}},
+			{Name: "AWSServiceRoleForSupport", Path: "/aws-service-role/support.amazonaws.com/"},
+		}
+		return acct
+	}, tests)
 }
 
 func createRole(t *testing.T, c *iam.Client, name string, path ...string) error {
@@ -543,25 +387,303 @@ func createRole(t *testing.T, c *iam.Client, name string, path ...string) error 
 	return err
 }
 
-func putRolePolicy(t *testing.T, c *iam.Client, name, doc string) error {
-	_, err := c.PutRolePolicy(t.Context(), &iam.PutRolePolicyInput{RoleName: aws.String("existing"), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
-	return err
+// principalCalls make the SDK calls that roles and users share, on one
+// principal of TestServer_PrincipalErrors: the role "existing" or the
+// user "bob".
+type principalCalls struct {
+	kind, name   string // "Role", "existing"
+	quota        int    // the default RolePolicySizeQuota or UserPolicySizeQuota
+	putPolicy    func(ctx context.Context, c *iam.Client, name, doc string) error
+	getPolicy    func(ctx context.Context, c *iam.Client, name string) error
+	deletePolicy func(ctx context.Context, c *iam.Client, name string) error
+	attach       func(ctx context.Context, c *iam.Client, arn string) error
+	detach       func(ctx context.Context, c *iam.Client, arn string) error
+	putBoundary  func(ctx context.Context, c *iam.Client, arn string) error
+	tag          func(ctx context.Context, c *iam.Client, tags []types.Tag) error
 }
 
-func attachRole(t *testing.T, c *iam.Client, arn string) error {
-	_, err := c.AttachRolePolicy(t.Context(), &iam.AttachRolePolicyInput{RoleName: aws.String("existing"), PolicyArn: aws.String(arn)})
-	return err
-}
-
-// attachMany attaches n distinct AWS managed policies to the role
-// "existing".
-func attachMany(t *testing.T, c *iam.Client, n int) error {
-	for i := 0; i < n; i++ {
-		if err := attachRole(t, c, fmt.Sprintf("arn:aws:iam::aws:policy/Policy%02d", i)); err != nil {
-			return err
-		}
+var (
+	roleCalls = principalCalls{
+		kind: "Role", name: "existing", quota: 10240,
+		putPolicy: func(ctx context.Context, c *iam.Client, name, doc string) error {
+			return ignore(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("existing"), PolicyName: &name, PolicyDocument: &doc}))
+		},
+		getPolicy: func(ctx context.Context, c *iam.Client, name string) error {
+			return ignore(c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("existing"), PolicyName: &name}))
+		},
+		deletePolicy: func(ctx context.Context, c *iam.Client, name string) error {
+			return ignore(c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("existing"), PolicyName: &name}))
+		},
+		attach: func(ctx context.Context, c *iam.Client, arn string) error {
+			return ignore(c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("existing"), PolicyArn: &arn}))
+		},
+		detach: func(ctx context.Context, c *iam.Client, arn string) error {
+			return ignore(c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("existing"), PolicyArn: &arn}))
+		},
+		putBoundary: func(ctx context.Context, c *iam.Client, arn string) error {
+			return ignore(c.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("existing"), PermissionsBoundary: &arn}))
+		},
+		tag: func(ctx context.Context, c *iam.Client, tags []types.Tag) error {
+			return ignore(c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("existing"), Tags: tags}))
+		},
 	}
-	return nil
+	userCalls = principalCalls{
+		kind: "User", name: "bob", quota: 2048,
+		putPolicy: func(ctx context.Context, c *iam.Client, name, doc string) error {
+			return ignore(c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("bob"), PolicyName: &name, PolicyDocument: &doc}))
+		},
+		getPolicy: func(ctx context.Context, c *iam.Client, name string) error {
+			return ignore(c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("bob"), PolicyName: &name}))
+		},
+		deletePolicy: func(ctx context.Context, c *iam.Client, name string) error {
+			return ignore(c.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String("bob"), PolicyName: &name}))
+		},
+		attach: func(ctx context.Context, c *iam.Client, arn string) error {
+			return ignore(c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("bob"), PolicyArn: &arn}))
+		},
+		detach: func(ctx context.Context, c *iam.Client, arn string) error {
+			return ignore(c.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String("bob"), PolicyArn: &arn}))
+		},
+		putBoundary: func(ctx context.Context, c *iam.Client, arn string) error {
+			return ignore(c.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("bob"), PermissionsBoundary: &arn}))
+		},
+		tag: func(ctx context.Context, c *iam.Client, tags []types.Tag) error {
+			return ignore(c.TagUser(ctx, &iam.TagUserInput{UserName: aws.String("bob"), Tags: tags}))
+		},
+	}
+)
+
+// bigPolicy is a policy document of exactly size characters, white space
+// excluded, with white space around that IAM does not count.
+func bigPolicy(size int) string {
+	head := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::`
+	tail := `"}]}`
+	return strings.ReplaceAll(head, ",", ",\n    ") + strings.Repeat("b", size-len(head)-len(tail)) + tail
+}
+
+// TestServer_PrincipalErrors checks the rules roles and users share:
+// inline policies, attached policies, the permissions boundary and tags.
+// In the expected messages {kind} stands for "role" or "user", {Kind} for
+// "Role" or "User", {name} for the principal's name and {quota} for its
+// default inline policy size quota.
+func TestServer_PrincipalErrors(t *testing.T) {
+	tests := []struct {
+		name        string
+		opts        func(kind string) []fakeaws.Option
+		call        func(ctx context.Context, c *iam.Client, p principalCalls) error
+		wantCode    string
+		wantStatus  int
+		wantMessage string
+	}{
+		{
+			name: "boundary that does not exist",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putBoundary(ctx, c, "arn:aws:iam::"+accountA+":policy/gone")
+			},
+			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Scope ARN: arn:aws:iam::" + accountA + ":policy/gone does not exist or is not attachable.",
+		},
+		{
+			name: "inline policy that is not JSON",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putPolicy(ctx, c, "p", `{"Statement": [}`)
+			},
+			wantCode: "MalformedPolicyDocument", wantStatus: 400, wantMessage: "Syntax errors in policy.",
+		},
+		{
+			name: "inline policy that is not JSON at all",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putPolicy(ctx, c, "p", "Statement: []")
+			},
+			wantCode: "MalformedPolicyDocument", wantStatus: 400,
+		},
+		{
+			name: "inline policy with a principal",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putPolicy(ctx, c, "p", ec2Trust)
+			},
+			wantCode: "MalformedPolicyDocument", wantStatus: 400, wantMessage: "Policy document should not specify a principal.",
+		},
+		{
+			name: "inline policy with an unknown effect",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putPolicy(ctx, c, "p", strings.Replace(allowS3, "Allow", "Permit", 1))
+			},
+			wantCode: "MalformedPolicyDocument", wantStatus: 400,
+		},
+		{
+			name: "inline policies of exactly the size quota",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putPolicy(ctx, c, "p", bigPolicy(p.quota))
+			},
+		},
+		{
+			name: "inline policies over the size quota",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putPolicy(ctx, c, "p", bigPolicy(p.quota+1))
+			},
+			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Maximum policy size of {quota} bytes exceeded for {kind} {name}",
+		},
+		{
+			name: "inline policies over the size quota together",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				first := p.quota * 6 / 10
+				if err := p.putPolicy(ctx, c, "a", bigPolicy(first)); err != nil {
+					return err
+				}
+				return p.putPolicy(ctx, c, "b", bigPolicy(p.quota-first+60))
+			},
+			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Maximum policy size of {quota} bytes exceeded for {kind} {name}",
+		},
+		{
+			name: "replacing an inline policy counts the new document only",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				if err := p.putPolicy(ctx, c, "a", bigPolicy(p.quota*6/10)); err != nil {
+					return err
+				}
+				return p.putPolicy(ctx, c, "a", bigPolicy(p.quota-200))
+			},
+		},
+		{
+			name: "policy size quota from WithQuota",
+			opts: func(kind string) []fakeaws.Option {
+				return []fakeaws.Option{fakeaws.WithQuota(kind+"PolicySizeQuota", 200)}
+			},
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.putPolicy(ctx, c, "p", bigPolicy(201))
+			},
+			wantCode:    "LimitExceeded",
+			wantStatus:  409,
+			wantMessage: "Maximum policy size of 200 bytes exceeded for {kind} {name}",
+		},
+		{
+			name: "delete an inline policy the principal does not have",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.deletePolicy(ctx, c, "nope")
+			},
+			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The {kind} policy with name nope cannot be found.",
+		},
+		{
+			name:     "get an inline policy the principal does not have",
+			call:     func(ctx context.Context, c *iam.Client, p principalCalls) error { return p.getPolicy(ctx, c, "nope") },
+			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The {kind} policy with name nope cannot be found.",
+		},
+		{
+			name:     "attach an eleventh policy",
+			call:     attachMany(11),
+			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for PoliciesPer{Kind}: 10",
+		},
+		{
+			name: "attach an eleventh policy with the quota raised",
+			opts: func(kind string) []fakeaws.Option {
+				return []fakeaws.Option{fakeaws.WithQuota("AttachedPoliciesPer"+kind+"Quota", 20)}
+			},
+			call: attachMany(11),
+		},
+		{
+			name: "attach a policy twice",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				if err := p.attach(ctx, c, denyAllMP); err != nil {
+					return err
+				}
+				return p.attach(ctx, c, denyAllMP)
+			},
+		},
+		{
+			name: "attach a customer managed policy that does not exist",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.attach(ctx, c, "arn:aws:iam::"+accountA+":policy/gone")
+			},
+			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Policy arn:aws:iam::" + accountA + ":policy/gone does not exist or is not attachable.",
+		},
+		{
+			name: "attach a policy of another account",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.attach(ctx, c, "arn:aws:iam::"+accountB+":policy/app-read")
+			},
+			wantCode: "NoSuchEntity", wantStatus: 404,
+		},
+		{
+			name: "attach something that is not a policy ARN",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.attach(ctx, c, "arn:aws:s3:::some-bucket/key")
+			},
+			wantCode: "InvalidInput", wantStatus: 400,
+		},
+		{
+			name:     "detach a policy that is not attached",
+			call:     func(ctx context.Context, c *iam.Client, p principalCalls) error { return p.detach(ctx, c, readOnly) },
+			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Policy " + readOnly + " was not found.",
+		},
+		{
+			name: "tag to 51 tags",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				for i := 0; i < 51; i += 10 {
+					var kv []string
+					for j := i; j < min(i+10, 51); j++ {
+						kv = append(kv, fmt.Sprintf("k%02d", j), "v")
+					}
+					if err := p.tag(ctx, c, tagList(kv...)); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for TagsPer{Kind}: 50",
+		},
+		{
+			name: "tag to 51 tags one at a time",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				for i := 0; i < 51; i++ {
+					if err := p.tag(ctx, c, tagList(strings.Repeat("k", i+1), "v")); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for TagsPer{Kind}: 50",
+		},
+		{
+			name: "tag keys repeated in another case",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.tag(ctx, c, tagList("a", "1", "A", "2"))
+			},
+			wantCode: "InvalidInput", wantStatus: 400,
+		},
+	}
+	for _, p := range []principalCalls{roleCalls, userCalls} {
+		expand := strings.NewReplacer("{kind}", strings.ToLower(p.kind), "{Kind}", p.kind, "{name}", p.name, "{quota}", strconv.Itoa(p.quota)).Replace
+		cases := make([]errorCase, len(tests))
+		for i, tt := range tests {
+			cases[i] = errorCase{
+				name:     tt.name,
+				call:     func(t *testing.T, c *iam.Client) error { return tt.call(t.Context(), c, p) },
+				wantCode: tt.wantCode, wantStatus: tt.wantStatus, wantMessage: expand(tt.wantMessage),
+			}
+			if tt.opts != nil {
+				cases[i].opts = tt.opts(p.kind)
+			}
+		}
+		t.Run(p.kind, func(t *testing.T) {
+			runErrorCases(t, func() *fakeaws.Account {
+				acct := mutableAccount()
+				acct.Roles = []*fakeaws.Role{{Name: "existing"}}
+				acct.Users = []*fakeaws.User{{Name: "bob"}}
+				return acct
+			}, cases)
+		})
+	}
+}
+
+// attachMany attaches n distinct AWS managed policies to the principal.
+func attachMany(n int) func(ctx context.Context, c *iam.Client, p principalCalls) error {
+	return func(ctx context.Context, c *iam.Client, p principalCalls) error {
+		for i := 0; i < n; i++ {
+			if err := p.attach(ctx, c, fmt.Sprintf("arn:aws:iam::aws:policy/Policy%02d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func TestServer_RoleListPagination(t *testing.T) {

@@ -165,54 +165,34 @@ func TestServer_UserLifecycle(t *testing.T) {
 
 	// Delete the user in the order of the DeleteUser reference, each
 	// dependent refused until it is gone.
-	steps := []struct {
-		wantMessage string
-		remove      func() error
-	}{
-		{"Cannot delete entity, must delete login profile first.", func() error {
-			_, err := c.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: user})
-			return err
-		}},
+	steps := []removal{
+		{"Cannot delete entity, must delete login profile first.", func() error { return ignore(c.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: user})) }},
 		{"Cannot delete entity, must delete access keys first.", func() error {
-			_, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: user, AccessKeyId: keyID})
-			return err
+			return ignore(c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: user, AccessKeyId: keyID}))
 		}},
 		{"Cannot delete entity, must delete signing certificates first.", func() error {
-			_, err := c.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: user, CertificateId: certs.Certificates[0].CertificateId})
-			return err
+			return ignore(c.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: user, CertificateId: certs.Certificates[0].CertificateId}))
 		}},
 		{"Cannot delete entity, must delete SSH public keys first.", func() error {
-			_, err := c.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: user, SSHPublicKeyId: keyIDs})
-			return err
+			return ignore(c.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: user, SSHPublicKeyId: keyIDs}))
 		}},
 		{"Cannot delete entity, must delete service specific credentials first.", func() error {
-			_, err := c.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{UserName: user, ServiceSpecificCredentialId: creds.ServiceSpecificCredentials[0].ServiceSpecificCredentialId})
-			return err
+			return ignore(c.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{UserName: user, ServiceSpecificCredentialId: creds.ServiceSpecificCredentials[0].ServiceSpecificCredentialId}))
 		}},
 		{"Cannot delete entity, must delete MFA device first.", func() error {
-			_, err := c.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: user, SerialNumber: aws.String(serial)})
-			return err
+			return ignore(c.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: user, SerialNumber: aws.String(serial)}))
 		}},
 		{"Cannot delete entity, must delete policies first.", func() error {
-			_, err := c.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: user, PolicyName: aws.String("quarantine")})
-			return err
+			return ignore(c.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: user, PolicyName: aws.String("quarantine")}))
 		}},
 		{"Cannot delete entity, must detach all policies first.", func() error {
-			_, err := c.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: user, PolicyArn: aws.String(customer)})
-			return err
+			return ignore(c.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: user, PolicyArn: aws.String(customer)}))
 		}},
 		{"Cannot delete entity, must remove users from group first.", func() error {
-			_, err := c.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: user, GroupName: aws.String("developers")})
-			return err
+			return ignore(c.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: user, GroupName: aws.String("developers")}))
 		}},
 	}
-	for _, st := range steps {
-		_, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: user})
-		wantError(t, err, "DeleteConflict", 409, st.wantMessage)
-		if err := st.remove(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deleteInOrder(t, func() error { return ignore(c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: user})) }, steps)
 	// Deactivated, the virtual device is unassigned and may go.
 	unassigned := must[*iam.ListVirtualMFADevicesOutput](t)(c.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{AssignmentStatus: types.AssignmentStatusTypeUnassigned}))
 	if len(unassigned.VirtualMFADevices) != 1 || unassigned.VirtualMFADevices[0].User != nil {
@@ -235,52 +215,30 @@ func TestServer_UserLifecycle(t *testing.T) {
 }
 
 func TestServer_UserErrors(t *testing.T) {
-	tests := []struct {
-		name        string
-		opts        []fakeaws.Option
-		call        func(t *testing.T, c *iam.Client) error
-		wantCode    string
-		wantStatus  int
-		wantMessage string
-	}{
+	tests := []errorCase{
 		{
-			name: "create a user whose name exists in another case",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("BOB")})
-				return err
-			},
+			name:     "create a user whose name exists in another case",
+			call:     sdk((*iam.Client).CreateUser, &iam.CreateUserInput{UserName: aws.String("BOB")}),
 			wantCode: "EntityAlreadyExists", wantStatus: 409, wantMessage: "User with name BOB already exists.",
 		},
 		{
-			name: "a user that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.GetUser(t.Context(), &iam.GetUserInput{UserName: aws.String("ghost")})
-				return err
-			},
+			name:     "a user that does not exist",
+			call:     sdk((*iam.Client).GetUser, &iam.GetUserInput{UserName: aws.String("ghost")}),
 			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The user with name ghost cannot be found.",
 		},
 		{
-			name: "a user without a password",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.GetLoginProfile(t.Context(), &iam.GetLoginProfileInput{UserName: aws.String("bob")})
-				return err
-			},
+			name:     "a user without a password",
+			call:     sdk((*iam.Client).GetLoginProfile, &iam.GetLoginProfileInput{UserName: aws.String("bob")}),
 			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Login Profile for User bob cannot be found.",
 		},
 		{
-			name: "delete a password the user does not have",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DeleteLoginProfile(t.Context(), &iam.DeleteLoginProfileInput{UserName: aws.String("bob")})
-				return err
-			},
+			name:     "delete a password the user does not have",
+			call:     sdk((*iam.Client).DeleteLoginProfile, &iam.DeleteLoginProfileInput{UserName: aws.String("bob")}),
 			wantCode: "NoSuchEntity", wantStatus: 404,
 		},
 		{
-			name: "a second password",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateLoginProfile(t.Context(), &iam.CreateLoginProfileInput{UserName: aws.String("carol"), Password: aws.String("x")})
-				return err
-			},
+			name:     "a second password",
+			call:     sdk((*iam.Client).CreateLoginProfile, &iam.CreateLoginProfileInput{UserName: aws.String("carol"), Password: aws.String("x")}),
 			wantCode: "EntityAlreadyExists", wantStatus: 409,
 		},
 		{
@@ -296,122 +254,60 @@ func TestServer_UserErrors(t *testing.T) {
 			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for AccessKeysPerUser: 2",
 		},
 		{
-			name: "deactivate a key of another user",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.UpdateAccessKey(t.Context(), &iam.UpdateAccessKeyInput{UserName: aws.String("bob"), AccessKeyId: aws.String("AKIACAROLCAROLCAROL1"), Status: types.StatusTypeInactive})
-				return err
-			},
+			name:     "deactivate a key of another user",
+			call:     sdk((*iam.Client).UpdateAccessKey, &iam.UpdateAccessKeyInput{UserName: aws.String("bob"), AccessKeyId: aws.String("AKIACAROLCAROLCAROL1"), Status: types.StatusTypeInactive}),
 			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The Access Key with id AKIACAROLCAROLCAROL1 cannot be found.",
 		},
 		{
 			name: "deactivate a key without naming its user",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.UpdateAccessKey(t.Context(), &iam.UpdateAccessKeyInput{AccessKeyId: aws.String("AKIACAROLCAROLCAROL1"), Status: types.StatusTypeInactive})
-				return err
-			},
+			call: sdk((*iam.Client).UpdateAccessKey, &iam.UpdateAccessKeyInput{AccessKeyId: aws.String("AKIACAROLCAROLCAROL1"), Status: types.StatusTypeInactive}),
 			// The caller's own user is meant, and the fake's caller is
 			// no user of the account.
 			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The user with name fakeaws-caller cannot be found.",
 		},
 		{
-			name: "an access key status that is not one",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.UpdateAccessKey(t.Context(), &iam.UpdateAccessKeyInput{UserName: aws.String("carol"), AccessKeyId: aws.String("AKIACAROLCAROLCAROL1"), Status: "Disabled"})
-				return err
-			},
+			name:     "an access key status that is not one",
+			call:     sdk((*iam.Client).UpdateAccessKey, &iam.UpdateAccessKeyInput{UserName: aws.String("carol"), AccessKeyId: aws.String("AKIACAROLCAROLCAROL1"), Status: "Disabled"}),
 			wantCode: "ValidationError", wantStatus: 400,
 		},
 		{
-			name: "inline policies over 2,048 characters",
-			call: func(t *testing.T, c *iam.Client) error {
-				doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 2000) + `"}]}`
-				_, err := c.PutUserPolicy(t.Context(), &iam.PutUserPolicyInput{UserName: aws.String("bob"), PolicyName: aws.String("big"), PolicyDocument: aws.String(doc)})
-				return err
-			},
-			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Maximum policy size of 2048 bytes exceeded for user bob",
-		},
-		{
-			name: "inline user policy that is not JSON",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.PutUserPolicy(t.Context(), &iam.PutUserPolicyInput{UserName: aws.String("bob"), PolicyName: aws.String("p"), PolicyDocument: aws.String("Statement: []")})
-				return err
-			},
-			wantCode: "MalformedPolicyDocument", wantStatus: 400,
-		},
-		{
-			name: "attach an eleventh policy to a user",
-			call: func(t *testing.T, c *iam.Client) error {
-				for i := 0; i < 11; i++ {
-					if _, err := c.AttachUserPolicy(t.Context(), &iam.AttachUserPolicyInput{UserName: aws.String("bob"), PolicyArn: aws.String("arn:aws:iam::aws:policy/P" + string(rune('a'+i)))}); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for PoliciesPerUser: 10",
-		},
-		{
-			name: "add a user to a group that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.AddUserToGroup(t.Context(), &iam.AddUserToGroupInput{UserName: aws.String("bob"), GroupName: aws.String("nobody")})
-				return err
-			},
+			name:     "add a user to a group that does not exist",
+			call:     sdk((*iam.Client).AddUserToGroup, &iam.AddUserToGroupInput{UserName: aws.String("bob"), GroupName: aws.String("nobody")}),
 			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "The group with name nobody cannot be found.",
 		},
 		{
-			name: "create a group whose name exists",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateGroup(t.Context(), &iam.CreateGroupInput{GroupName: aws.String("ADMINS")})
-				return err
-			},
+			name:     "create a group whose name exists",
+			call:     sdk((*iam.Client).CreateGroup, &iam.CreateGroupInput{GroupName: aws.String("ADMINS")}),
 			wantCode: "EntityAlreadyExists", wantStatus: 409,
 		},
 		{
-			name: "remove a user from a group it is not in",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.RemoveUserFromGroup(t.Context(), &iam.RemoveUserFromGroupInput{UserName: aws.String("bob"), GroupName: aws.String("admins")})
-				return err
-			},
+			name:     "remove a user from a group it is not in",
+			call:     sdk((*iam.Client).RemoveUserFromGroup, &iam.RemoveUserFromGroupInput{UserName: aws.String("bob"), GroupName: aws.String("admins")}),
 			wantCode: "NoSuchEntity", wantStatus: 404,
 		},
 		{
-			name: "delete an MFA device still enabled",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DeleteVirtualMFADevice(t.Context(), &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String("arn:aws:iam::" + accountA + ":mfa/carol")})
-				return err
-			},
+			name:     "delete an MFA device still enabled",
+			call:     sdk((*iam.Client).DeleteVirtualMFADevice, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String("arn:aws:iam::" + accountA + ":mfa/carol")}),
 			wantCode: "DeleteConflict", wantStatus: 409,
 		},
 		{
-			name: "enable an MFA device with the same code twice",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.EnableMFADevice(t.Context(), &iam.EnableMFADeviceInput{UserName: aws.String("bob"), SerialNumber: aws.String("GAHT12345678"), AuthenticationCode1: aws.String("111111"), AuthenticationCode2: aws.String("111111")})
-				return err
-			},
+			name:     "enable an MFA device with the same code twice",
+			call:     sdk((*iam.Client).EnableMFADevice, &iam.EnableMFADeviceInput{UserName: aws.String("bob"), SerialNumber: aws.String("GAHT12345678"), AuthenticationCode1: aws.String("111111"), AuthenticationCode2: aws.String("111111")}),
 			wantCode: "InvalidAuthenticationCode", wantStatus: 403,
 		},
 		{
-			name: "enable a virtual MFA device another user holds",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.EnableMFADevice(t.Context(), &iam.EnableMFADeviceInput{UserName: aws.String("bob"), SerialNumber: aws.String("arn:aws:iam::" + accountA + ":mfa/carol"), AuthenticationCode1: aws.String("111111"), AuthenticationCode2: aws.String("222222")})
-				return err
-			},
+			name:     "enable a virtual MFA device another user holds",
+			call:     sdk((*iam.Client).EnableMFADevice, &iam.EnableMFADeviceInput{UserName: aws.String("bob"), SerialNumber: aws.String("arn:aws:iam::" + accountA + ":mfa/carol"), AuthenticationCode1: aws.String("111111"), AuthenticationCode2: aws.String("222222")}),
 			wantCode: "EntityAlreadyExists", wantStatus: 409,
 		},
 		{
-			name: "a second virtual MFA device of the same name",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateVirtualMFADevice(t.Context(), &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("carol")})
-				return err
-			},
+			name:     "a second virtual MFA device of the same name",
+			call:     sdk((*iam.Client).CreateVirtualMFADevice, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("carol")}),
 			wantCode: "EntityAlreadyExists", wantStatus: 409, wantMessage: "MFADevice entity at the same path and name already exists.",
 		},
 		{
-			name: "a signing certificate that is not one",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.UploadSigningCertificate(t.Context(), &iam.UploadSigningCertificateInput{UserName: aws.String("bob"), CertificateBody: aws.String("not a certificate")})
-				return err
-			},
+			name:     "a signing certificate that is not one",
+			call:     sdk((*iam.Client).UploadSigningCertificate, &iam.UploadSigningCertificateInput{UserName: aws.String("bob"), CertificateBody: aws.String("not a certificate")}),
 			wantCode: "MalformedCertificate", wantStatus: 400,
 		},
 		{
@@ -427,11 +323,8 @@ func TestServer_UserErrors(t *testing.T) {
 			wantCode: "LimitExceeded", wantStatus: 409,
 		},
 		{
-			name: "an SSH key that is not one",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.UploadSSHPublicKey(t.Context(), &iam.UploadSSHPublicKeyInput{UserName: aws.String("bob"), SSHPublicKeyBody: aws.String("ssh-dss AAAA")})
-				return err
-			},
+			name:     "an SSH key that is not one",
+			call:     sdk((*iam.Client).UploadSSHPublicKey, &iam.UploadSSHPublicKeyInput{UserName: aws.String("bob"), SSHPublicKeyBody: aws.String("ssh-dss AAAA")}),
 			wantCode: "InvalidPublicKey", wantStatus: 400,
 		},
 		{
@@ -447,61 +340,30 @@ func TestServer_UserErrors(t *testing.T) {
 			wantCode: "DuplicateSSHPublicKey", wantStatus: 400,
 		},
 		{
-			name: "a service-specific credential for a service without them",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateServiceSpecificCredential(t.Context(), &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("bob"), ServiceName: aws.String("s3.amazonaws.com")})
-				return err
-			},
+			name:     "a service-specific credential for a service without them",
+			call:     sdk((*iam.Client).CreateServiceSpecificCredential, &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("bob"), ServiceName: aws.String("s3.amazonaws.com")}),
 			wantCode: "NotSupportedService", wantStatus: 404,
 		},
 		{
-			name: "delete a service-specific credential that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.DeleteServiceSpecificCredential(t.Context(), &iam.DeleteServiceSpecificCredentialInput{UserName: aws.String("bob"), ServiceSpecificCredentialId: aws.String("ACCANOSUCHCREDENTIAL1")})
-				return err
-			},
+			name:     "delete a service-specific credential that does not exist",
+			call:     sdk((*iam.Client).DeleteServiceSpecificCredential, &iam.DeleteServiceSpecificCredentialInput{UserName: aws.String("bob"), ServiceSpecificCredentialId: aws.String("ACCANOSUCHCREDENTIAL1")}),
 			wantCode: "NoSuchEntity", wantStatus: 404,
 		},
 		{
-			name: "a boundary that does not exist",
-			call: func(t *testing.T, c *iam.Client) error {
-				_, err := c.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("dave"), PermissionsBoundary: aws.String("arn:aws:iam::" + accountA + ":policy/gone")})
-				return err
-			},
+			name:     "a boundary that does not exist",
+			call:     sdk((*iam.Client).CreateUser, &iam.CreateUserInput{UserName: aws.String("dave"), PermissionsBoundary: aws.String("arn:aws:iam::" + accountA + ":policy/gone")}),
 			wantCode: "NoSuchEntity", wantStatus: 404,
 		},
-		{
-			name: "tag a user to 51 tags",
-			call: func(t *testing.T, c *iam.Client) error {
-				for i := 0; i < 51; i++ {
-					if _, err := c.TagUser(t.Context(), &iam.TagUserInput{UserName: aws.String("bob"), Tags: tagList(strings.Repeat("k", i+1), "v")}); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-			wantCode: "LimitExceeded", wantStatus: 409, wantMessage: "Cannot exceed quota for TagsPerUser: 50",
-		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			acct := mutableAccount()
-			acct.Groups = []*fakeaws.Group{{Name: "admins"}}
-			acct.Users = []*fakeaws.User{
-				{Name: "bob"},
-				{Name: "carol", Password: &fakeaws.LoginProfile{}, MFA: true, AccessKeys: []*fakeaws.AccessKey{{ID: "AKIACAROLCAROLCAROL1"}}},
-			}
-			srv := fakeaws.New(t, append([]fakeaws.Option{fakeaws.WithAccounts(acct)}, tt.opts...)...)
-			err := tt.call(t, iamClient(srv, keyA))
-			if tt.wantCode == "" {
-				if err != nil {
-					t.Fatalf("want success, got %v", err)
-				}
-				return
-			}
-			wantError(t, err, tt.wantCode, tt.wantStatus, tt.wantMessage)
-		})
-	}
+	runErrorCases(t, func() *fakeaws.Account {
+		acct := mutableAccount()
+		acct.Groups = []*fakeaws.Group{{Name: "admins"}}
+		acct.Users = []*fakeaws.User{
+			{Name: "bob"},
+			{Name: "carol", Password: &fakeaws.LoginProfile{}, MFA: true, AccessKeys: []*fakeaws.AccessKey{{ID: "AKIACAROLCAROLCAROL1"}}},
+		}
+		return acct
+	}, tests)
 }
 
 func TestServer_SeededUserCredentials(t *testing.T) {

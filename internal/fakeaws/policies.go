@@ -161,24 +161,6 @@ func putInline(list []InlinePolicy, name, doc string) []InlinePolicy {
 	return append(out, InlinePolicy{Name: name, Document: doc})
 }
 
-// findInline returns the inline policy with the given name.
-func findInline(list []InlinePolicy, name string) (InlinePolicy, bool) {
-	i := slices.IndexFunc(list, func(p InlinePolicy) bool { return p.Name == name })
-	if i < 0 {
-		return InlinePolicy{}, false
-	}
-	return list[i], true
-}
-
-// deleteInline removes the inline policy with the given name.
-func deleteInline(list []InlinePolicy, name string) ([]InlinePolicy, bool) {
-	i := slices.IndexFunc(list, func(p InlinePolicy) bool { return p.Name == name })
-	if i < 0 {
-		return list, false
-	}
-	return slices.Delete(slices.Clone(list), i, i+1), true
-}
-
 // attach attaches a managed policy (a no-op when it is attached already,
 // as in IAM) unless the entity holds quota policies; kind names the quota
 // in the error ("Role": PoliciesPerRole).
@@ -214,52 +196,13 @@ func (s *Server) attachedPage(req *request, listing string, all []AttachedPolicy
 		}
 		listing += "," + prefix
 	}
-	start, end, e := s.window(req, listing, len(list))
-	if e != nil {
-		return e
-	}
-	x.list("AttachedPolicies", end-start, func(i int) {
-		x.elem("PolicyName", list[start+i].Name)
-		x.elem("PolicyArn", list[start+i].ARN)
-	})
-	x.more(listing, end, len(list))
-	return nil
+	return page(s, req, x, listing, "AttachedPolicies", list, x.attachedPolicy)
 }
 
 // policyPath is the path of a managed policy ARN ("/job-function/").
 func policyPath(arn string) string {
 	_, res, _ := strings.Cut(arn, ":policy")
 	return res[:strings.LastIndexByte(res, '/')+1]
-}
-
-// inlinePage renders a page of List*Policies: PolicyNames.
-func (s *Server) inlinePage(req *request, listing string, list []InlinePolicy, x *xmlw) *apiError {
-	start, end, e := s.window(req, listing, len(list))
-	if e != nil {
-		return e
-	}
-	if end > start {
-		x.open("PolicyNames")
-		for _, p := range list[start:end] {
-			x.elem("member", p.Name)
-		}
-		x.close("PolicyNames")
-	} else {
-		x.empty("PolicyNames")
-	}
-	x.more(listing, end, len(list))
-	return nil
-}
-
-// tagsPage renders a page of List*Tags: Tags.
-func (s *Server) tagsPage(req *request, listing string, tags []Tag, x *xmlw) *apiError {
-	start, end, e := s.window(req, listing, len(tags))
-	if e != nil {
-		return e
-	}
-	x.tags(tags[start:end])
-	x.more(listing, end, len(tags))
-	return nil
 }
 
 // policyNameParam returns the PolicyName parameter.

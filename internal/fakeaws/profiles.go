@@ -33,6 +33,13 @@ func without(list []InstanceProfile, p *InstanceProfile) []InstanceProfile {
 	return out
 }
 
+// move moves the profile p points to from one list to the end of another.
+func move(p *InstanceProfile, from, to *[]InstanceProfile) {
+	moved := *p
+	*from = without(*from, p)
+	*to = append(*to, moved)
+}
+
 // profileParam finds the profile named by InstanceProfileName.
 func profileParam(acct *Account, req *request) (*InstanceProfile, *Role, *apiError) {
 	name, e := nameParam(req, "InstanceProfileName", 128)
@@ -48,15 +55,7 @@ func profileParam(acct *Account, req *request) (*InstanceProfile, *Role, *apiErr
 
 // createInstanceProfile answers CreateInstanceProfile.
 func (s *Server) createInstanceProfile(acct *Account, req *request, x *xmlw) *apiError {
-	name, e := nameParam(req, "InstanceProfileName", 128)
-	if e != nil {
-		return e
-	}
-	path, e := pathParam(req)
-	if e != nil {
-		return e
-	}
-	tags, e := tagsParam(req)
+	name, path, tags, e := createParams(req, "InstanceProfileName", 128)
 	if e != nil {
 		return e
 	}
@@ -65,9 +64,7 @@ func (s *Server) createInstanceProfile(acct *Account, req *request, x *xmlw) *ap
 	}
 	p := InstanceProfile{Name: name, Path: path, ID: s.newID("AIPA", acct), Created: s.created(), Tags: tags}
 	acct.InstanceProfiles = append(acct.InstanceProfiles, p)
-	x.open("InstanceProfile")
-	x.instanceProfile(acct, &p, nil)
-	x.close("InstanceProfile")
+	x.in("InstanceProfile", func() { x.instanceProfile(acct, &p, nil) })
 	return nil
 }
 
@@ -77,49 +74,44 @@ func (s *Server) getInstanceProfile(acct *Account, req *request, x *xmlw) *apiEr
 	if e != nil {
 		return e
 	}
-	x.open("InstanceProfile")
-	x.instanceProfile(acct, p, holder)
-	x.close("InstanceProfile")
+	x.in("InstanceProfile", func() { x.instanceProfile(acct, p, holder) })
 	return nil
+}
+
+// profileRoleParams finds the profile named by InstanceProfileName, the
+// role that holds it (nil for none) and the role named by RoleName.
+func profileRoleParams(acct *Account, req *request) (p *InstanceProfile, holder, r *Role, e *apiError) {
+	if p, holder, e = profileParam(acct, req); e == nil {
+		r, e = roleParam(acct, req)
+	}
+	return p, holder, r, e
 }
 
 // addRoleToInstanceProfile answers AddRoleToInstanceProfile: a profile
 // that holds a role takes no other (LimitExceeded).
 func (s *Server) addRoleToInstanceProfile(acct *Account, req *request, x *xmlw) *apiError {
-	p, holder, e := profileParam(acct, req)
-	if e != nil {
-		return e
-	}
-	r, e := roleParam(acct, req)
+	p, holder, r, e := profileRoleParams(acct, req)
 	if e != nil {
 		return e
 	}
 	if holder != nil {
 		return limitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
 	}
-	moved := *p
-	acct.InstanceProfiles = without(acct.InstanceProfiles, p)
-	r.InstanceProfiles = append(r.InstanceProfiles, moved)
+	move(p, &acct.InstanceProfiles, &r.InstanceProfiles)
 	r.changed()
 	return nil
 }
 
 // removeRoleFromInstanceProfile answers RemoveRoleFromInstanceProfile.
 func (s *Server) removeRoleFromInstanceProfile(acct *Account, req *request, x *xmlw) *apiError {
-	p, holder, e := profileParam(acct, req)
-	if e != nil {
-		return e
-	}
-	r, e := roleParam(acct, req)
+	p, holder, r, e := profileRoleParams(acct, req)
 	if e != nil {
 		return e
 	}
 	if holder != r {
 		return errorf(404, "NoSuchEntity", "The role with name %s cannot be found in instance profile %s.", r.Name, p.Name)
 	}
-	moved := *p
-	r.InstanceProfiles = without(r.InstanceProfiles, p)
-	acct.InstanceProfiles = append(acct.InstanceProfiles, moved)
+	move(p, &r.InstanceProfiles, &acct.InstanceProfiles)
 	r.changed()
 	return nil
 }
@@ -138,45 +130,24 @@ func (s *Server) deleteInstanceProfile(acct *Account, req *request, x *xmlw) *ap
 	return nil
 }
 
-// tagInstanceProfile answers TagInstanceProfile.
-func (s *Server) tagInstanceProfile(acct *Account, req *request, x *xmlw) *apiError {
-	p, holder, e := profileParam(acct, req)
-	if e != nil {
-		return e
+// retagProfile answers TagInstanceProfile and UntagInstanceProfile: the
+// tags become what change makes of them.
+func retagProfile(change tagChange) queryAction {
+	return func(s *Server, acct *Account, req *request, x *xmlw) *apiError {
+		p, holder, e := profileParam(acct, req)
+		if e != nil {
+			return e
+		}
+		tags, e := change(req, p.Tags, "InstanceProfile")
+		if e != nil {
+			return e
+		}
+		p.Tags = tags
+		if holder != nil {
+			holder.changed()
+		}
+		return nil
 	}
-	add, e := tagsParam(req)
-	if e != nil {
-		return e
-	}
-	if len(add) == 0 {
-		return validation("tags", "null", "Member must not be null")
-	}
-	tags, e := mergeTags(p.Tags, add, "InstanceProfile")
-	if e != nil {
-		return e
-	}
-	p.Tags = tags
-	if holder != nil {
-		holder.changed()
-	}
-	return nil
-}
-
-// untagInstanceProfile answers UntagInstanceProfile.
-func (s *Server) untagInstanceProfile(acct *Account, req *request, x *xmlw) *apiError {
-	p, holder, e := profileParam(acct, req)
-	if e != nil {
-		return e
-	}
-	keys, e := tagKeysParam(req)
-	if e != nil {
-		return e
-	}
-	p.Tags = removeTags(p.Tags, keys)
-	if holder != nil {
-		holder.changed()
-	}
-	return nil
 }
 
 // listInstanceProfileTags answers ListInstanceProfileTags.
@@ -185,5 +156,5 @@ func (s *Server) listInstanceProfileTags(acct *Account, req *request, x *xmlw) *
 	if e != nil {
 		return e
 	}
-	return s.tagsPage(req, "profiletags,"+p.ID, p.Tags, x)
+	return page(s, req, x, "profiletags,"+p.ID, "Tags", p.Tags, x.tag)
 }

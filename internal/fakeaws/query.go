@@ -107,10 +107,21 @@ func (x *xmlw) open(name string)  { x.b.WriteString("<" + name + ">") }
 func (x *xmlw) close(name string) { x.b.WriteString("</" + name + ">") }
 func (x *xmlw) empty(name string) { x.b.WriteString("<" + name + "/>") }
 
+// in renders the element name with the members that members renders.
+func (x *xmlw) in(name string, members func()) {
+	x.open(name)
+	members()
+	x.close(name)
+}
+
 func (x *xmlw) elem(name, text string) {
 	x.open(name)
-	_ = xml.EscapeText(&x.b, []byte(text)) // a bytes.Buffer never fails
+	x.text(text)
 	x.close(name)
+}
+
+func (x *xmlw) text(s string) {
+	_ = xml.EscapeText(&x.b, []byte(s)) // a bytes.Buffer never fails
 }
 
 func (x *xmlw) time(name string, t time.Time) {

@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// The role actions. Every change clears the role's cached RoleDetail, so
-// that GetAccountAuthorizationDetails shows it.
+// The role actions (those roles share with users: principal.go). Every
+// change clears the role's cached RoleDetail, so that
+// GetAccountAuthorizationDetails shows it.
 
 // isServiceLinked reports whether r is a service-linked role, which only
 // its service may change.
@@ -24,48 +25,8 @@ func (s *Server) getRole(acct *Account, req *request, x *xmlw) *apiError {
 	if e != nil {
 		return e
 	}
-	x.open("Role")
-	x.role(acct, r, true)
-	x.close("Role")
+	x.in("Role", func() { x.role(acct, r, true) })
 	return nil
-}
-
-// listRolePolicies answers ListRolePolicies.
-func (s *Server) listRolePolicies(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := roleParam(acct, req)
-	if e != nil {
-		return e
-	}
-	return s.inlinePage(req, "rolepolicies,"+r.ID, r.Inline, x)
-}
-
-// getRolePolicy answers GetRolePolicy.
-func (s *Server) getRolePolicy(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := roleParam(acct, req)
-	if e != nil {
-		return e
-	}
-	name, e := policyNameParam(req)
-	if e != nil {
-		return e
-	}
-	p, ok := findInline(r.Inline, name)
-	if !ok {
-		return errorf(404, "NoSuchEntity", "The role policy with name %s cannot be found.", name)
-	}
-	x.elem("RoleName", r.Name)
-	x.elem("PolicyName", p.Name)
-	x.elem("PolicyDocument", policyText(p.Document))
-	return nil
-}
-
-// listAttachedRolePolicies answers ListAttachedRolePolicies.
-func (s *Server) listAttachedRolePolicies(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := roleParam(acct, req)
-	if e != nil {
-		return e
-	}
-	return s.attachedPage(req, "attachedrole,"+r.ID, r.Attached, x)
 }
 
 // listInstanceProfilesForRole answers ListInstanceProfilesForRole.
@@ -74,23 +35,7 @@ func (s *Server) listInstanceProfilesForRole(acct *Account, req *request, x *xml
 	if e != nil {
 		return e
 	}
-	listing := "profilesforrole," + r.ID
-	start, end, e := s.window(req, listing, len(r.InstanceProfiles))
-	if e != nil {
-		return e
-	}
-	x.list("InstanceProfiles", end-start, func(i int) { x.instanceProfile(acct, &r.InstanceProfiles[start+i], r) })
-	x.more(listing, end, len(r.InstanceProfiles))
-	return nil
-}
-
-// listRoleTags answers ListRoleTags.
-func (s *Server) listRoleTags(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := roleParam(acct, req)
-	if e != nil {
-		return e
-	}
-	return s.tagsPage(req, "roletags,"+r.ID, r.Tags, x)
+	return page(s, req, x, "profilesforrole,"+r.ID, "InstanceProfiles", r.InstanceProfiles, func(p InstanceProfile) { x.instanceProfile(acct, &p, r) })
 }
 
 // sessionParam returns the MaxSessionDuration parameter; ok is false when
@@ -142,11 +87,7 @@ func (s *Server) trustParam(req *request, field string) (string, *apiError) {
 // regardless of case, and the role gets a new RoleId even when it has the
 // name of a deleted one.
 func (s *Server) createRole(acct *Account, req *request, x *xmlw) *apiError {
-	name, e := nameParam(req, "RoleName", 64)
-	if e != nil {
-		return e
-	}
-	path, e := pathParam(req)
+	name, path, e := namePathParams(req, "RoleName", 64)
 	if e != nil {
 		return e
 	}
@@ -168,7 +109,7 @@ func (s *Server) createRole(acct *Account, req *request, x *xmlw) *apiError {
 	if e != nil {
 		return e
 	}
-	if findRoleByName(acct, name) != nil {
+	if findNamed(acct.Roles, name) != nil {
 		return alreadyExists("Role with name %s already exists.", name)
 	}
 	trust, e := s.trustParam(req, "AssumeRolePolicyDocument")
@@ -183,10 +124,8 @@ func (s *Server) createRole(acct *Account, req *request, x *xmlw) *apiError {
 		Name: name, Path: path, ID: s.newID("AROA", acct), Created: s.created(),
 		Description: description, MaxSessionDuration: seconds, TrustPolicy: trust, Boundary: boundary, Tags: tags,
 	}
-	acct.Roles = insertSorted(acct.Roles, r, func(r *Role) string { return r.Name })
-	x.open("Role")
-	x.role(acct, r, false)
-	x.close("Role")
+	acct.Roles = insertSorted(acct.Roles, r)
+	x.in("Role", func() { x.role(acct, r, false) })
 	return nil
 }
 
@@ -242,151 +181,6 @@ func (s *Server) updateAssumeRolePolicy(acct *Account, req *request, x *xmlw) *a
 		return e
 	}
 	r.TrustPolicy = trust
-	r.changed()
-	return nil
-}
-
-// putRolePolicy answers PutRolePolicy: the role's inline policies together
-// may hold RolePolicySizeQuota characters, white space not counted.
-func (s *Server) putRolePolicy(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := modifiableRole(acct, req)
-	if e != nil {
-		return e
-	}
-	name, e := policyNameParam(req)
-	if e != nil {
-		return e
-	}
-	doc, e := documentParam(req, "PolicyDocument", false)
-	if e != nil {
-		return e
-	}
-	if quota := s.quotas["RolePolicySizeQuota"]; inlineSize(r.Inline, name)+policySize(doc) > quota {
-		return limitExceeded("Maximum policy size of %d bytes exceeded for role %s", quota, r.Name)
-	}
-	r.Inline = putInline(r.Inline, name, doc)
-	r.changed()
-	return nil
-}
-
-// deleteRolePolicy answers DeleteRolePolicy.
-func (s *Server) deleteRolePolicy(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := modifiableRole(acct, req)
-	if e != nil {
-		return e
-	}
-	name, e := policyNameParam(req)
-	if e != nil {
-		return e
-	}
-	list, ok := deleteInline(r.Inline, name)
-	if !ok {
-		return errorf(404, "NoSuchEntity", "The role policy with name %s cannot be found.", name)
-	}
-	r.Inline = list
-	r.changed()
-	return nil
-}
-
-// attachRolePolicy answers AttachRolePolicy: the policy must exist, and a
-// role holds at most AttachedPoliciesPerRoleQuota.
-func (s *Server) attachRolePolicy(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := modifiableRole(acct, req)
-	if e != nil {
-		return e
-	}
-	arn, e := policyArnParam(acct, req)
-	if e != nil {
-		return e
-	}
-	list, e := attach(r.Attached, arn, s.quotas["AttachedPoliciesPerRoleQuota"], "Role")
-	if e != nil {
-		return e
-	}
-	r.Attached = list
-	r.changed()
-	return nil
-}
-
-// detachRolePolicy answers DetachRolePolicy.
-func (s *Server) detachRolePolicy(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := modifiableRole(acct, req)
-	if e != nil {
-		return e
-	}
-	arn, e := textParam(req, "PolicyArn", 20, 2048)
-	if e != nil {
-		return e
-	}
-	list, e := detach(r.Attached, arn)
-	if e != nil {
-		return e
-	}
-	r.Attached = list
-	r.changed()
-	return nil
-}
-
-// putRolePermissionsBoundary answers PutRolePermissionsBoundary.
-func (s *Server) putRolePermissionsBoundary(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := modifiableRole(acct, req)
-	if e != nil {
-		return e
-	}
-	arn, e := boundaryParam(acct, req, true)
-	if e != nil {
-		return e
-	}
-	r.Boundary = arn
-	r.changed()
-	return nil
-}
-
-// deleteRolePermissionsBoundary answers DeleteRolePermissionsBoundary; a
-// role without a boundary is left as it is.
-func (s *Server) deleteRolePermissionsBoundary(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := modifiableRole(acct, req)
-	if e != nil {
-		return e
-	}
-	r.Boundary = ""
-	r.changed()
-	return nil
-}
-
-// tagRole answers TagRole (service-linked roles may be tagged).
-func (s *Server) tagRole(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := roleParam(acct, req)
-	if e != nil {
-		return e
-	}
-	add, e := tagsParam(req)
-	if e != nil {
-		return e
-	}
-	if len(add) == 0 {
-		return validation("tags", "null", "Member must not be null")
-	}
-	tags, e := mergeTags(r.Tags, add, "Role")
-	if e != nil {
-		return e
-	}
-	r.Tags = tags
-	r.changed()
-	return nil
-}
-
-// untagRole answers UntagRole.
-func (s *Server) untagRole(acct *Account, req *request, x *xmlw) *apiError {
-	r, e := roleParam(acct, req)
-	if e != nil {
-		return e
-	}
-	keys, e := tagKeysParam(req)
-	if e != nil {
-		return e
-	}
-	r.Tags = removeTags(r.Tags, keys)
 	r.changed()
 	return nil
 }

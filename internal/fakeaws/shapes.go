@@ -18,12 +18,7 @@ import (
 // role renders the members of the Role shape (GetRole, CreateRole,
 // CreateServiceLinkedRole). RoleLastUsed is sent by GetRole only.
 func (x *xmlw) role(acct *Account, r *Role, lastUsed bool) {
-	x.elem("Path", r.Path)
-	x.elem("RoleName", r.Name)
-	x.elem("RoleId", r.ID)
-	x.elem("Arn", r.ARN(acct.ID))
-	x.time("CreateDate", r.Created)
-	x.elem("AssumeRolePolicyDocument", policyText(r.TrustPolicy))
+	x.roleBasics(acct, r)
 	if r.Description != "" {
 		x.elem("Description", r.Description)
 	}
@@ -35,6 +30,17 @@ func (x *xmlw) role(acct *Account, r *Role, lastUsed bool) {
 	if lastUsed {
 		x.roleLastUsed(r)
 	}
+}
+
+// roleBasics renders the members that the Role shape and RoleDetail start
+// with.
+func (x *xmlw) roleBasics(acct *Account, r *Role) {
+	x.elem("Path", r.Path)
+	x.elem("RoleName", r.Name)
+	x.elem("RoleId", r.ID)
+	x.elem("Arn", r.ARN(acct.ID))
+	x.time("CreateDate", r.Created)
+	x.elem("AssumeRolePolicyDocument", policyText(r.TrustPolicy))
 }
 
 // roleLastUsed renders RoleLastUsed: empty for a role with no recorded
@@ -63,16 +69,7 @@ func (x *xmlw) instanceProfile(acct *Account, p *InstanceProfile, holder *Role) 
 	if holder == nil {
 		x.empty("Roles")
 	} else {
-		x.open("Roles")
-		x.open("member")
-		x.elem("Path", holder.Path)
-		x.elem("RoleName", holder.Name)
-		x.elem("RoleId", holder.ID)
-		x.elem("Arn", holder.ARN(acct.ID))
-		x.time("CreateDate", holder.Created)
-		x.elem("AssumeRolePolicyDocument", policyText(holder.TrustPolicy))
-		x.close("member")
-		x.close("Roles")
+		x.list("Roles", 1, func(int) { x.roleBasics(acct, holder) })
 	}
 	if len(p.Tags) > 0 {
 		x.tags(p.Tags)
@@ -144,34 +141,32 @@ func (x *xmlw) list(name string, n int, each func(i int)) {
 	x.close(name)
 }
 
-// window reads MaxItems and Marker for a listing of n items and returns
-// the bounds of the page to send. Pages are no longer than
-// WithMaxPageItems allows.
-func (s *Server) window(req *request, listing string, n int) (start, end int, e *apiError) {
+// page answers a listing: the items of list that MaxItems and Marker
+// select, each rendered by each in a <member> of the element name, then
+// IsTruncated and, when the page is not the last, the Marker of the next.
+// Pages are no longer than WithMaxPageItems allows.
+func page[T any](s *Server, req *request, x *xmlw, listing, name string, list []T, each func(T)) *apiError {
 	limit, e := maxItems(req, 100)
 	if e != nil {
-		return 0, 0, e
+		return e
 	}
 	if s.maxPageItems > 0 && limit > s.maxPageItems {
 		limit = s.maxPageItems
 	}
-	start, e = fromMarker(req, listing)
+	start, e := fromMarker(req, listing)
 	if e != nil {
-		return 0, 0, e
+		return e
 	}
-	if start > n {
-		return 0, 0, errorf(400, "ValidationError", "Invalid Marker")
+	if start > len(list) {
+		return errorf(400, "ValidationError", "Invalid Marker")
 	}
-	return start, min(start+limit, n), nil
-}
-
-// more renders IsTruncated and, when the page is not the last, the Marker
-// of the next.
-func (x *xmlw) more(listing string, end, n int) {
-	x.boolean("IsTruncated", end < n)
-	if end < n {
+	end := min(start+limit, len(list))
+	x.list(name, end-start, func(i int) { each(list[start+i]) })
+	x.boolean("IsTruncated", end < len(list))
+	if end < len(list) {
 		x.elem("Marker", marker(listing, end))
 	}
+	return nil
 }
 
 // Parameters.
@@ -239,6 +234,23 @@ func pathParam(req *request) (string, *apiError) {
 		return "", validation("path", v[0], `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
 	}
 	return v[0], nil
+}
+
+// namePathParams returns what a Create action starts with: the name
+// parameter field (checked as nameParam checks it) and the Path.
+func namePathParams(req *request, field string, maxLen int) (name, path string, e *apiError) {
+	if name, e = nameParam(req, field, maxLen); e == nil {
+		path, e = pathParam(req)
+	}
+	return name, path, e
+}
+
+// createParams returns the name, Path and Tags of a Create action.
+func createParams(req *request, field string, maxLen int) (name, path string, tags []Tag, e *apiError) {
+	if name, path, e = namePathParams(req, field, maxLen); e == nil {
+		tags, e = tagsParam(req)
+	}
+	return name, path, tags, e
 }
 
 // statusParam returns a required Active/Inactive Status as inactive.
@@ -319,10 +331,22 @@ func tagKeysParam(req *request) ([]string, *apiError) {
 	return keys, nil
 }
 
-// mergeTags adds tags to an entity's, replacing those with the same key
-// (regardless of case), as TagRole and TagUser do. An entity holds at most
-// 50 tags; kind names the quota ("Role": TagsPerRole).
-func mergeTags(have, add []Tag, kind string) ([]Tag, *apiError) {
+// tagChange is what a Tag or Untag action does to an entity's tags: the
+// tags of an entity of kind ("Role") after the request, or an error.
+type tagChange func(req *request, have []Tag, kind string) ([]Tag, *apiError)
+
+// tagsAdded reads the Tags of a Tag action (TagRole, TagUser...), which
+// must name at least one, and adds them to an entity's, replacing those
+// with the same key (regardless of case). An entity holds at most 50 tags;
+// kind names the quota ("Role": TagsPerRole).
+func tagsAdded(req *request, have []Tag, kind string) ([]Tag, *apiError) {
+	add, e := tagsParam(req)
+	if e != nil {
+		return nil, e
+	}
+	if len(add) == 0 {
+		return nil, validation("tags", "null", "Member must not be null")
+	}
 	out := slices.Clone(have)
 	for _, t := range add {
 		i := slices.IndexFunc(out, func(h Tag) bool { return strings.EqualFold(h.Key, t.Key) })
@@ -338,45 +362,63 @@ func mergeTags(have, add []Tag, kind string) ([]Tag, *apiError) {
 	return out, nil
 }
 
-// removeTags removes the tags with the given keys (regardless of case);
-// keys the entity does not have are ignored.
-func removeTags(have []Tag, keys []string) []Tag {
+// tagsRemoved reads the TagKeys of an Untag action and removes the tags
+// with those keys (regardless of case); keys the entity does not have are
+// ignored.
+func tagsRemoved(req *request, have []Tag, _ string) ([]Tag, *apiError) {
+	keys, e := tagKeysParam(req)
+	if e != nil {
+		return nil, e
+	}
 	return slices.DeleteFunc(slices.Clone(have), func(t Tag) bool {
 		return slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, t.Key) })
-	})
+	}), nil
 }
 
-// Lookups. IAM names are unique regardless of case.
+// Lookups.
 
-func findRoleByName(acct *Account, name string) *Role {
-	for _, r := range acct.Roles {
-		if equalFold(r.Name, name) {
-			return r
-		}
-	}
-	return nil
+// named is an IAM entity with a name, unique in its account regardless of
+// case: a role, user, group or customer managed policy.
+type named interface {
+	comparable
+	iamName() string
 }
 
-func findGroup(acct *Account, name string) *Group {
-	for _, g := range acct.Groups {
-		if equalFold(g.Name, name) {
-			return g
+func (r *Role) iamName() string          { return r.Name }
+func (u *User) iamName() string          { return u.Name }
+func (g *Group) iamName() string         { return g.Name }
+func (p *ManagedPolicy) iamName() string { return p.Name }
+
+// findNamed finds the entity of list with the given name, regardless of
+// case; nil for none.
+func findNamed[T named](list []T, name string) T {
+	for _, v := range list {
+		if equalFold(v.iamName(), name) {
+			return v
 		}
 	}
-	return nil
+	var none T
+	return none
+}
+
+// namedParam finds the entity of list named by the parameter field
+// (RoleName...); noun words the NoSuchEntity error ("role").
+func namedParam[T named](req *request, field string, maxLen int, list []T, noun string) (T, *apiError) {
+	var none T
+	name, e := nameParam(req, field, maxLen)
+	if e != nil {
+		return none, e
+	}
+	v := findNamed(list, name)
+	if v == none {
+		return none, noSuch(noun, name)
+	}
+	return v, nil
 }
 
 // roleParam finds the role named by the RoleName parameter.
 func roleParam(acct *Account, req *request) (*Role, *apiError) {
-	name, e := nameParam(req, "RoleName", 64)
-	if e != nil {
-		return nil, e
-	}
-	r := findRoleByName(acct, name)
-	if r == nil {
-		return nil, noSuchRole(name)
-	}
-	return r, nil
+	return namedParam(req, "RoleName", 64, acct.Roles, "role")
 }
 
 // userParam finds the user named by the UserName parameter. Without it,
@@ -388,27 +430,19 @@ func (s *Server) userParam(acct *Account, req *request) (*User, *apiError) {
 		if s.sessions[req.accessKey] != nil {
 			return nil, errorf(400, "ValidationError", "Must specify userName when calling with non-User credentials")
 		}
-		if u := findUser(acct, callerName); u != nil {
+		if u := findNamed(acct.Users, callerName); u != nil {
 			return u, nil
 		}
-		return nil, noSuchUser(callerName)
+		return nil, noSuch("user", callerName)
 	}
-	name, e := nameParam(req, "UserName", 64)
-	if e != nil {
-		return nil, e
-	}
-	u := findUser(acct, name)
-	if u == nil {
-		return nil, noSuchUser(name)
-	}
-	return u, nil
+	return namedParam(req, "UserName", 64, acct.Users, "user")
 }
 
 // insertSorted inserts v into a list kept sorted by name regardless of
-// case, as the seeding sorts roles and users.
-func insertSorted[T any](list []T, v T, name func(T) string) []T {
-	key := strings.ToLower(name(v))
-	i, _ := slices.BinarySearchFunc(list, key, func(e T, k string) int { return strings.Compare(strings.ToLower(name(e)), k) })
+// case, as the seeding sorts roles and users (sortByName).
+func insertSorted[T named](list []T, v T) []T {
+	key := strings.ToLower(v.iamName())
+	i, _ := slices.BinarySearchFunc(list, key, func(e T, k string) int { return strings.Compare(strings.ToLower(e.iamName()), k) })
 	return slices.Insert(list, i, v)
 }
 
@@ -427,12 +461,10 @@ func (s *Server) created() time.Time {
 
 // Errors.
 
-func noSuchRole(name string) *apiError {
-	return errorf(404, "NoSuchEntity", "The role with name %s cannot be found.", name)
-}
-
-func noSuchUser(name string) *apiError {
-	return errorf(404, "NoSuchEntity", "The user with name %s cannot be found.", name)
+// noSuch is the error for a role, user or group (noun) that does not
+// exist.
+func noSuch(noun, name string) *apiError {
+	return errorf(404, "NoSuchEntity", "The %s with name %s cannot be found.", noun, name)
 }
 
 func deleteConflict(what string) *apiError {

@@ -114,7 +114,7 @@ func (s *Server) createServiceLinkedRole(acct *Account, req *request, x *xmlw) *
 		return e
 	}
 	name := serviceRoleName(service, suffix)
-	if findRoleByName(acct, name) != nil {
+	if findNamed(acct.Roles, name) != nil {
 		return errorf(400, "InvalidInput", "Service role name %s has been taken in this account, please try a different suffix.", name)
 	}
 	r := &Role{
@@ -122,10 +122,8 @@ func (s *Server) createServiceLinkedRole(acct *Account, req *request, x *xmlw) *
 		Description: description, MaxSessionDuration: 3600,
 		TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"` + service + `"},"Action":"sts:AssumeRole"}]}`,
 	}
-	acct.Roles = insertSorted(acct.Roles, r, func(r *Role) string { return r.Name })
-	x.open("Role")
-	x.role(acct, r, false)
-	x.close("Role")
+	acct.Roles = insertSorted(acct.Roles, r)
+	x.in("Role", func() { x.role(acct, r, false) })
 	return nil
 }
 

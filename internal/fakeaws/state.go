@@ -2,7 +2,7 @@ package fakeaws
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +101,7 @@ type AccessKey struct {
 
 // ARN returns the user's ARN in account.
 func (u *User) ARN(account string) string {
-	return "arn:aws:iam::" + account + ":user" + iamsweep.JoinPathName(u.Path, u.Name)
+	return iamARN(account, "user", u.Path, u.Name)
 }
 
 // Role is a fake IAM role. Policy documents are JSON text, as a user writes
@@ -160,33 +160,19 @@ const DefaultTrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allo
 
 // ARN returns the role's ARN in account.
 func (r *Role) ARN(account string) string {
-	return "arn:aws:iam::" + account + ":role" + iamsweep.JoinPathName(r.Path, r.Name)
+	return iamARN(account, "role", r.Path, r.Name)
 }
 
 func (a *Account) normalize() error {
 	if !iamsweep.IsAccountID(a.ID) {
 		return fmt.Errorf("fakeaws: account ID %q is not 12 digits", a.ID)
 	}
-	seen := map[string]bool{}
+	seen := nameSet{}
 	for i, r := range a.Roles {
-		if r.Name == "" {
-			return fmt.Errorf("fakeaws: account %s: role %d has no name", a.ID, i)
+		if err := seen.add(a.ID, "role", i, r.Name); err != nil {
+			return err
 		}
-		// IAM names are unique regardless of case.
-		key := strings.ToLower(r.Name)
-		if seen[key] {
-			return fmt.Errorf("fakeaws: account %s: duplicate role name %q", a.ID, r.Name)
-		}
-		seen[key] = true
-		if r.Path == "" {
-			r.Path = "/"
-		}
-		if r.ID == "" {
-			r.ID = uniqueID("AROA", a.ID+r.Name)
-		}
-		if r.Created.IsZero() {
-			r.Created = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
+		fill(&r.Path, &r.ID, &r.Created, uniqueID("AROA", a.ID+r.Name), seedDate)
 		if r.MaxSessionDuration == 0 {
 			r.MaxSessionDuration = 3600
 		}
@@ -195,30 +181,17 @@ func (a *Account) normalize() error {
 		}
 		r.xml = nil
 	}
-	sort.SliceStable(a.Roles, func(i, j int) bool { return strings.ToLower(a.Roles[i].Name) < strings.ToLower(a.Roles[j].Name) })
+	sortByName(a.Roles)
 
 	if a.Created.IsZero() {
 		a.Created = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	seen = map[string]bool{}
+	seen = nameSet{}
 	for i, u := range a.Users {
-		if u.Name == "" {
-			return fmt.Errorf("fakeaws: account %s: user %d has no name", a.ID, i)
+		if err := seen.add(a.ID, "user", i, u.Name); err != nil {
+			return err
 		}
-		key := strings.ToLower(u.Name)
-		if seen[key] {
-			return fmt.Errorf("fakeaws: account %s: duplicate user name %q", a.ID, u.Name)
-		}
-		seen[key] = true
-		if u.Path == "" {
-			u.Path = "/"
-		}
-		if u.ID == "" {
-			u.ID = uniqueID("AIDA", a.ID+u.Name)
-		}
-		if u.Created.IsZero() {
-			u.Created = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
+		fill(&u.Path, &u.ID, &u.Created, uniqueID("AIDA", a.ID+u.Name), seedDate)
 		if len(u.AccessKeys) > 2 {
 			return fmt.Errorf("fakeaws: account %s: user %s has %d access keys; IAM allows 2", a.ID, u.Name, len(u.AccessKeys))
 		}
@@ -230,11 +203,52 @@ func (a *Account) normalize() error {
 		}
 		u.xml = nil
 	}
-	sort.SliceStable(a.Users, func(i, j int) bool { return strings.ToLower(a.Users[i].Name) < strings.ToLower(a.Users[j].Name) })
+	sortByName(a.Users)
 	for j, k := range a.RootKeys {
 		normalizeKey(k, a.ID+"root"+strconv.Itoa(j), a.Created)
 	}
 	return a.normalizeEntities()
+}
+
+// seedDate is the creation date of an entity seeded without one.
+var seedDate = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// nameSet holds the names of an account's entities of one kind, in lower
+// case: IAM names are unique regardless of case.
+type nameSet map[string]bool
+
+// add checks that the entity i of a kind ("role") has a name, one not seen
+// yet, and adds it.
+func (seen nameSet) add(account, kind string, i int, name string) error {
+	if name == "" {
+		return fmt.Errorf("fakeaws: account %s: %s %d has no name", account, kind, i)
+	}
+	key := strings.ToLower(name)
+	if seen[key] {
+		return fmt.Errorf("fakeaws: account %s: duplicate %s name %q", account, kind, name)
+	}
+	seen[key] = true
+	return nil
+}
+
+// sortByName sorts entities by name regardless of case, keeping the order
+// of names equal but for case.
+func sortByName[T named](list []T) {
+	slices.SortStableFunc(list, func(a, b T) int { return strings.Compare(strings.ToLower(a.iamName()), strings.ToLower(b.iamName())) })
+}
+
+// fill fills in what an entity was seeded without: the path "/", the ID
+// given and the creation date created.
+func fill(path, id *string, created *time.Time, newID string, date time.Time) {
+	if *path == "" {
+		*path = "/"
+	}
+	if *id == "" {
+		*id = newID
+	}
+	if created.IsZero() {
+		*created = date
+	}
 }
 
 func normalizeKey(k *AccessKey, seed string, created time.Time) {

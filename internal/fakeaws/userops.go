@@ -4,8 +4,8 @@ import (
 	"slices"
 )
 
-// The user actions other than credentials (credentials.go, mfa.go). Every
-// change clears the user's cached UserDetail, so that
+// The user actions other than credentials (credentials.go, mfa.go) and
+// those users share with roles (principal.go). Every change clears the user's cached UserDetail, so that
 // GetAccountAuthorizationDetails shows it; the credential report shows it
 // from the next report generated.
 
@@ -18,28 +18,18 @@ func (s *Server) getUser(acct *Account, req *request, x *xmlw) *apiError {
 	if e != nil {
 		return e
 	}
-	x.open("User")
-	x.user(acct, u, true)
-	x.close("User")
+	x.in("User", func() { x.user(acct, u, true) })
 	return nil
 }
 
 // createUser answers CreateUser: the name must be new in the account
 // regardless of case.
 func (s *Server) createUser(acct *Account, req *request, x *xmlw) *apiError {
-	name, e := nameParam(req, "UserName", 64)
+	name, path, tags, e := createParams(req, "UserName", 64)
 	if e != nil {
 		return e
 	}
-	path, e := pathParam(req)
-	if e != nil {
-		return e
-	}
-	tags, e := tagsParam(req)
-	if e != nil {
-		return e
-	}
-	if findUser(acct, name) != nil {
+	if findNamed(acct.Users, name) != nil {
 		return alreadyExists("User with name %s already exists.", name)
 	}
 	boundary, e := boundaryParam(acct, req, false)
@@ -47,10 +37,8 @@ func (s *Server) createUser(acct *Account, req *request, x *xmlw) *apiError {
 		return e
 	}
 	u := &User{Name: name, Path: path, ID: s.newID("AIDA", acct), Created: s.created(), Boundary: boundary, Tags: tags}
-	acct.Users = insertSorted(acct.Users, u, func(u *User) string { return u.Name })
-	x.open("User")
-	x.user(acct, u, true)
-	x.close("User")
+	acct.Users = insertSorted(acct.Users, u)
+	x.in("User", func() { x.user(acct, u, true) })
 	return nil
 }
 
@@ -91,15 +79,27 @@ func (s *Server) deleteUser(acct *Account, req *request, x *xmlw) *apiError {
 // getLoginProfile answers GetLoginProfile: NoSuchEntity for a user
 // without a password.
 func (s *Server) getLoginProfile(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
+	u, e := s.passwordUser(acct, req)
 	if e != nil {
 		return e
 	}
-	if u.Password == nil {
-		return errorf(404, "NoSuchEntity", "Login Profile for User %s cannot be found.", u.Name)
-	}
 	x.loginProfile(u)
 	return nil
+}
+
+// passwordUser finds the user named by the request, which must have a
+// password.
+func (s *Server) passwordUser(acct *Account, req *request) (*User, *apiError) {
+	u, e := s.userParam(acct, req)
+	if e == nil && u.Password == nil {
+		e = noLoginProfile(u)
+	}
+	return u, e
+}
+
+// noLoginProfile is the error for a user without a password.
+func noLoginProfile(u *User) *apiError {
+	return errorf(404, "NoSuchEntity", "Login Profile for User %s cannot be found.", u.Name)
 }
 
 func (x *xmlw) loginProfile(u *User) {
@@ -144,7 +144,7 @@ func (s *Server) updateLoginProfile(acct *Account, req *request, x *xmlw) *apiEr
 		return e
 	}
 	if u.Password == nil {
-		return errorf(404, "NoSuchEntity", "Login Profile for User %s cannot be found.", u.Name)
+		return noLoginProfile(u)
 	}
 	if req.form.Has("PasswordResetRequired") {
 		u.Password.PasswordResetRequired = reset
@@ -156,12 +156,9 @@ func (s *Server) updateLoginProfile(acct *Account, req *request, x *xmlw) *apiEr
 // deleteLoginProfile answers DeleteLoginProfile. The user keeps its
 // PasswordLastUsed.
 func (s *Server) deleteLoginProfile(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
+	u, e := s.passwordUser(acct, req)
 	if e != nil {
 		return e
-	}
-	if u.Password == nil {
-		return errorf(404, "NoSuchEntity", "Login Profile for User %s cannot be found.", u.Name)
 	}
 	if !u.Password.LastUsed.IsZero() {
 		u.passwordLastUsed = u.Password.LastUsed
@@ -171,230 +168,25 @@ func (s *Server) deleteLoginProfile(acct *Account, req *request, x *xmlw) *apiEr
 	return nil
 }
 
-// listUserPolicies answers ListUserPolicies.
-func (s *Server) listUserPolicies(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	return s.inlinePage(req, "userpolicies,"+u.ID, u.Inline, x)
-}
-
-// getUserPolicy answers GetUserPolicy.
-func (s *Server) getUserPolicy(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	name, e := policyNameParam(req)
-	if e != nil {
-		return e
-	}
-	p, ok := findInline(u.Inline, name)
-	if !ok {
-		return errorf(404, "NoSuchEntity", "The user policy with name %s cannot be found.", name)
-	}
-	x.elem("UserName", u.Name)
-	x.elem("PolicyName", p.Name)
-	x.elem("PolicyDocument", policyText(p.Document))
-	return nil
-}
-
-// putUserPolicy answers PutUserPolicy: the user's inline policies together
-// may hold UserPolicySizeQuota characters, white space not counted.
-func (s *Server) putUserPolicy(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	name, e := policyNameParam(req)
-	if e != nil {
-		return e
-	}
-	doc, e := documentParam(req, "PolicyDocument", false)
-	if e != nil {
-		return e
-	}
-	if quota := s.quotas["UserPolicySizeQuota"]; inlineSize(u.Inline, name)+policySize(doc) > quota {
-		return limitExceeded("Maximum policy size of %d bytes exceeded for user %s", quota, u.Name)
-	}
-	u.Inline = putInline(u.Inline, name, doc)
-	u.changed()
-	return nil
-}
-
-// deleteUserPolicy answers DeleteUserPolicy.
-func (s *Server) deleteUserPolicy(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	name, e := policyNameParam(req)
-	if e != nil {
-		return e
-	}
-	list, ok := deleteInline(u.Inline, name)
-	if !ok {
-		return errorf(404, "NoSuchEntity", "The user policy with name %s cannot be found.", name)
-	}
-	u.Inline = list
-	u.changed()
-	return nil
-}
-
-// listAttachedUserPolicies answers ListAttachedUserPolicies.
-func (s *Server) listAttachedUserPolicies(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	return s.attachedPage(req, "attacheduser,"+u.ID, u.Attached, x)
-}
-
-// attachUserPolicy answers AttachUserPolicy: the policy must exist, and a
-// user holds at most AttachedPoliciesPerUserQuota.
-func (s *Server) attachUserPolicy(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	arn, e := policyArnParam(acct, req)
-	if e != nil {
-		return e
-	}
-	list, e := attach(u.Attached, arn, s.quotas["AttachedPoliciesPerUserQuota"], "User")
-	if e != nil {
-		return e
-	}
-	u.Attached = list
-	u.changed()
-	return nil
-}
-
-// detachUserPolicy answers DetachUserPolicy.
-func (s *Server) detachUserPolicy(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	arn, e := textParam(req, "PolicyArn", 20, 2048)
-	if e != nil {
-		return e
-	}
-	list, e := detach(u.Attached, arn)
-	if e != nil {
-		return e
-	}
-	u.Attached = list
-	u.changed()
-	return nil
-}
-
-// putUserPermissionsBoundary answers PutUserPermissionsBoundary.
-func (s *Server) putUserPermissionsBoundary(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	arn, e := boundaryParam(acct, req, true)
-	if e != nil {
-		return e
-	}
-	u.Boundary = arn
-	u.changed()
-	return nil
-}
-
-// deleteUserPermissionsBoundary answers DeleteUserPermissionsBoundary.
-func (s *Server) deleteUserPermissionsBoundary(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	u.Boundary = ""
-	u.changed()
-	return nil
-}
-
-// tagUser answers TagUser.
-func (s *Server) tagUser(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	add, e := tagsParam(req)
-	if e != nil {
-		return e
-	}
-	if len(add) == 0 {
-		return validation("tags", "null", "Member must not be null")
-	}
-	tags, e := mergeTags(u.Tags, add, "User")
-	if e != nil {
-		return e
-	}
-	u.Tags = tags
-	u.changed()
-	return nil
-}
-
-// untagUser answers UntagUser.
-func (s *Server) untagUser(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	keys, e := tagKeysParam(req)
-	if e != nil {
-		return e
-	}
-	u.Tags = removeTags(u.Tags, keys)
-	u.changed()
-	return nil
-}
-
-// listUserTags answers ListUserTags.
-func (s *Server) listUserTags(acct *Account, req *request, x *xmlw) *apiError {
-	u, e := s.userParam(acct, req)
-	if e != nil {
-		return e
-	}
-	return s.tagsPage(req, "usertags,"+u.ID, u.Tags, x)
-}
-
 // Groups.
 
 // groupParam finds the group named by GroupName.
 func groupParam(acct *Account, req *request) (*Group, *apiError) {
-	name, e := nameParam(req, "GroupName", 128)
-	if e != nil {
-		return nil, e
-	}
-	g := findGroup(acct, name)
-	if g == nil {
-		return nil, errorf(404, "NoSuchEntity", "The group with name %s cannot be found.", name)
-	}
-	return g, nil
+	return namedParam(req, "GroupName", 128, acct.Groups, "group")
 }
 
 // createGroup answers CreateGroup.
 func (s *Server) createGroup(acct *Account, req *request, x *xmlw) *apiError {
-	name, e := nameParam(req, "GroupName", 128)
+	name, path, e := namePathParams(req, "GroupName", 128)
 	if e != nil {
 		return e
 	}
-	path, e := pathParam(req)
-	if e != nil {
-		return e
-	}
-	if findGroup(acct, name) != nil {
+	if findNamed(acct.Groups, name) != nil {
 		return alreadyExists("Group with name %s already exists.", name)
 	}
 	g := &Group{Name: name, Path: path, ID: s.newID("AGPA", acct), Created: s.created()}
-	acct.Groups = insertSorted(acct.Groups, g, func(g *Group) string { return g.Name })
-	x.open("Group")
-	x.group(acct, g)
-	x.close("Group")
+	acct.Groups = insertSorted(acct.Groups, g)
+	x.in("Group", func() { x.group(acct, g) })
 	return nil
 }
 
@@ -415,17 +207,8 @@ func (s *Server) getGroup(acct *Account, req *request, x *xmlw) *apiError {
 			members = append(members, u)
 		}
 	}
-	listing := "groupusers," + g.ID
-	start, end, e := s.window(req, listing, len(members))
-	if e != nil {
-		return e
-	}
-	x.open("Group")
-	x.group(acct, g)
-	x.close("Group")
-	x.list("Users", end-start, func(i int) { x.user(acct, members[start+i], false) })
-	x.more(listing, end, len(members))
-	return nil
+	x.in("Group", func() { x.group(acct, g) })
+	return page(s, req, x, "groupusers,"+g.ID, "Users", members, func(u *User) { x.user(acct, u, false) })
 }
 
 // listGroupsForUser answers ListGroupsForUser.
@@ -436,28 +219,26 @@ func (s *Server) listGroupsForUser(acct *Account, req *request, x *xmlw) *apiErr
 	}
 	var groups []*Group
 	for _, name := range u.Groups {
-		if g := findGroup(acct, name); g != nil {
+		if g := findNamed(acct.Groups, name); g != nil {
 			groups = append(groups, g)
 		}
 	}
-	listing := "groupsforuser," + u.ID
-	start, end, e := s.window(req, listing, len(groups))
-	if e != nil {
-		return e
+	return page(s, req, x, "groupsforuser,"+u.ID, "Groups", groups, func(g *Group) { x.group(acct, g) })
+}
+
+// groupUserParams finds the group named by GroupName and the user named
+// by UserName.
+func (s *Server) groupUserParams(acct *Account, req *request) (g *Group, u *User, e *apiError) {
+	if g, e = groupParam(acct, req); e == nil {
+		u, e = s.userParam(acct, req)
 	}
-	x.list("Groups", end-start, func(i int) { x.group(acct, groups[start+i]) })
-	x.more(listing, end, len(groups))
-	return nil
+	return g, u, e
 }
 
 // addUserToGroup answers AddUserToGroup: a no-op for a member; a user is
 // in at most GroupsPerUserQuota groups.
 func (s *Server) addUserToGroup(acct *Account, req *request, x *xmlw) *apiError {
-	g, e := groupParam(acct, req)
-	if e != nil {
-		return e
-	}
-	u, e := s.userParam(acct, req)
+	g, u, e := s.groupUserParams(acct, req)
 	if e != nil {
 		return e
 	}
@@ -474,11 +255,7 @@ func (s *Server) addUserToGroup(acct *Account, req *request, x *xmlw) *apiError 
 
 // removeUserFromGroup answers RemoveUserFromGroup.
 func (s *Server) removeUserFromGroup(acct *Account, req *request, x *xmlw) *apiError {
-	g, e := groupParam(acct, req)
-	if e != nil {
-		return e
-	}
-	u, e := s.userParam(acct, req)
+	g, u, e := s.groupUserParams(acct, req)
 	if e != nil {
 		return e
 	}

@@ -8,9 +8,9 @@ func (s *Server) listAccessKeys(acct *Account, req *request, x *xmlw) *apiError 
 		// identity, and iamsweep always names the user.
 		return errorf(400, "ValidationError", "fakeaws: ListAccessKeys needs UserName")
 	}
-	u := findUser(acct, name)
+	u := findNamed(acct.Users, name)
 	if u == nil {
-		return errorf(404, "NoSuchEntity", "The user with name %s cannot be found.", name)
+		return noSuch("user", name)
 	}
 	limit, e := maxItems(req, 100)
 	if e != nil {
@@ -46,16 +46,6 @@ func (s *Server) listAccessKeys(acct *Account, req *request, x *xmlw) *apiError 
 	return nil
 }
 
-// findUser finds a user by name, as IAM does: regardless of case.
-func findUser(acct *Account, name string) *User {
-	for _, u := range acct.Users {
-		if equalFold(u.Name, name) {
-			return u
-		}
-	}
-	return nil
-}
-
 func equalFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
@@ -82,21 +72,9 @@ func (s *Server) userDetail(acct *Account, u *User) []byte {
 	}
 	x := &xmlw{}
 	x.open("member")
-	x.elem("Path", u.Path)
-	x.elem("UserName", u.Name)
-	x.elem("UserId", u.ID)
-	x.elem("Arn", u.ARN(acct.ID))
-	x.time("CreateDate", u.Created)
+	x.user(acct, u, false)
 	x.inlinePolicies("UserPolicyList", u.Inline)
-	if len(u.Groups) == 0 {
-		x.empty("GroupList")
-	} else {
-		x.open("GroupList")
-		for _, g := range u.Groups {
-			x.elem("member", g)
-		}
-		x.close("GroupList")
-	}
+	x.list("GroupList", len(u.Groups), func(i int) { x.text(u.Groups[i]) })
 	x.attachedPolicies(u.Attached)
 	x.boundary(u.Boundary)
 	x.tags(u.Tags)
