@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -15,7 +16,9 @@ func Explain(s iamsweep.Step, err error) string {
 	what := s.String()
 	var next string
 	switch {
-	case s.Op == iamsweep.OpDeleteServiceLinkedRole && code == "":
+	case s.Op == iamsweep.OpDeleteServiceLinkedRole && errors.Is(err, context.DeadlineExceeded):
+		next = "IAM's deletion task had not ended when iamsweep stopped waiting for it, and may still end: run apply again later"
+	case s.Op == iamsweep.OpDeleteServiceLinkedRole && code == "" && errors.Is(err, iamsweep.ErrDeleteConflict):
 		next = "the service that owns the role still uses it (the resources are named above): stop using them, or leave the role to its service"
 	case errors.Is(err, iamsweep.ErrAccessDenied):
 		next = "the credentials may not call iam:" + string(s.Op) + " on it: grant the policy in policies/iamsweep-remediate.json; if they have it, a service control policy or a permissions boundary denies it (AWS Control Tower protects its roles this way)"

@@ -315,6 +315,9 @@ func (w *work) finish(st Status, detail string) {
 
 func (w *work) run() {
 	a := w.action
+	// The backup an earlier, interrupted apply took, for the outcomes
+	// that end before backup() runs.
+	w.out.BackupID = w.js.backupID
 	// Read the principal as it is now.
 	if err := w.read(); err != nil {
 		if !errors.Is(err, iamsweep.ErrNotFound) {
@@ -328,9 +331,11 @@ func (w *work) run() {
 		w.finish(StatusSkipped, "the "+a.Principal+" no longer exists")
 		return
 	}
-	// The same principal the plan judged, not one recreated since?
+	// The same principal the plan judged, not one recreated since? Also
+	// when resuming: an interrupted apply may have deleted the principal
+	// and someone created another of that name.
 	id := w.currentID()
-	if !w.js.mutated && a.Finding.PrincipalID != "" && id != a.Finding.PrincipalID {
+	if a.Finding.PrincipalID != "" && id != a.Finding.PrincipalID {
 		w.finish(StatusSkipped, fmt.Sprintf("the %s was deleted and recreated since the scan (unique ID %s, the plan judged %s): scan again", a.Principal, id, a.Finding.PrincipalID))
 		return
 	}
@@ -356,6 +361,15 @@ func (w *work) run() {
 			w.finish(StatusSkipped, msg)
 		}
 		return
+	}
+	// Nothing to do (a principal quarantined already, a key already
+	// inactive): no backup either.
+	if !w.js.mutated {
+		if steps, notes, err := w.steps(iamsweep.Backup{Role: w.role, User: w.user}); err == nil && len(steps) == 0 {
+			w.out.Notes = append(w.out.Notes, notes...)
+			w.complete("nothing to change: it is already in the planned state")
+			return
+		}
 	}
 	// Back up before the first change.
 	backup, err := w.backup()
@@ -585,9 +599,18 @@ func (w *work) journalBackup(id string) error {
 
 func (w *work) steps(b iamsweep.Backup) ([]iamsweep.Step, []string, error) {
 	a := w.action
-	q := Quarantine{At: w.s.Now(), By: w.s.Caller, Reason: quarantineReason(a)}
+	q := Quarantine{At: w.s.Now(), By: w.s.Caller, Reason: quarantineReason(w.plan.ID, a)}
 	switch a.Kind {
 	case iamsweep.ActionQuarantine:
+		if w.js.mutated {
+			var before []string
+			if b.Role != nil {
+				before = b.Role.AttachedPolicies
+			} else if b.User != nil {
+				before = b.User.AttachedPolicies
+			}
+			q.DenyAllOurs = !slices.Contains(before, DenyAllARN(a.ARN))
+		}
 		if w.role != nil {
 			st, notes := QuarantineRoleSteps(*w.role, q)
 			return st, notes, nil
@@ -641,12 +664,14 @@ func (w *work) profiles(ps []iamsweep.InstanceProfileState) (map[string]iamsweep
 	return out, nil
 }
 
-func quarantineReason(a iamsweep.Action) string {
-	r := string(a.Finding.Rule)
+func quarantineReason(planID string, a iamsweep.Action) string {
+	r := "unused rule=" + string(a.Finding.Rule)
 	if a.Finding.DaysUnused != nil {
-		r += fmt.Sprintf(" %d days", *a.Finding.DaysUnused)
+		r += fmt.Sprintf(" days-unused=%d", *a.Finding.DaysUnused)
+	} else if !a.Finding.Created.IsZero() {
+		r += " created=" + a.Finding.Created.UTC().Format("2006-01-02")
 	}
-	return "unused " + r + " plan " + a.ID
+	return r + " plan=" + planID + " action=" + a.ID
 }
 
 // RoleFromState is the role as the verdict rules see it.

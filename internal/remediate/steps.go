@@ -81,6 +81,10 @@ type Quarantine struct {
 	By string
 	// Reason is why, in words (sanitized to what a tag value may hold).
 	Reason string
+	// DenyAllOurs is true when an AWSDenyAll the principal holds was
+	// attached by an interrupted apply of this quarantine (its backup,
+	// taken before, did not hold it): release must then detach it.
+	DenyAllOurs bool
 }
 
 // quarantineTags returns the tags of a quarantine; how is "inline" or
@@ -163,7 +167,16 @@ func QuarantineUserSteps(s iamsweep.UserState, q Quarantine) ([]iamsweep.Step, [
 
 func quarantineSteps(p policies, ops principalOps, q Quarantine) ([]iamsweep.Step, []string) {
 	denyAll := DenyAllARN(p.arn)
-	if hasInline(p.inline, QuarantinePolicyName) || (hasTag(p.tags, TagQuarantinePolicy) && slices.Contains(p.attached, denyAll)) {
+	tagged := hasTag(p.tags, TagQuarantinePolicy)
+	if hasInline(p.inline, QuarantinePolicyName) {
+		// An interrupted quarantine may have added the policy and not
+		// the tags: add them, if they fit.
+		if tags := q.tags("inline"); !tagged && len(p.tags)+len(tags) <= MaxTags {
+			return []iamsweep.Step{{Op: ops.tag, Name: p.name, Tags: tags}}, []string{"already quarantined by the inline policy; adding its tags"}
+		}
+		return nil, []string{"already quarantined"}
+	}
+	if tagged && slices.Contains(p.attached, denyAll) {
 		return nil, []string{"already quarantined"}
 	}
 	var notes []string
@@ -177,6 +190,10 @@ func quarantineSteps(p policies, ops principalOps, q Quarantine) ([]iamsweep.Ste
 	switch {
 	case size <= ops.sizeLimit:
 		steps = append(steps, iamsweep.Step{Op: ops.putPolicy, Name: p.name, Target: QuarantinePolicyName, Document: doc})
+	case slices.Contains(p.attached, denyAll) && q.DenyAllOurs:
+		// An interrupted quarantine attached it: only the tags remain.
+		how = "AWSDenyAll"
+		notes = append(notes, "AWSDenyAll was attached by an interrupted apply; adding its tags")
 	case slices.Contains(p.attached, denyAll):
 		// Someone attached AWSDenyAll already: it denies everything; only
 		// the tags remain to add, and release must not detach it.

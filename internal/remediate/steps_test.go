@@ -272,6 +272,31 @@ func TestQuarantineSteps_limits(t *testing.T) {
 			t.Errorf("steps = %q notes = %q, want the policy alone and a note", ops(steps), notes)
 		}
 	})
+	t.Run("resumed after the policy, before the tags", func(t *testing.T) {
+		r := fullRole()
+		r.InlinePolicies = append(r.InlinePolicies, iamsweep.NamedDocument{Name: QuarantinePolicyName, Document: QuarantineDocument(t0)})
+		steps, _ := QuarantineRoleSteps(r, q)
+		if len(steps) != 1 || steps[0].Op != iamsweep.OpTagRole {
+			t.Fatalf("steps = %q, want only TagRole", ops(steps))
+		}
+		if v, _ := tagValue(steps[0].Tags, TagQuarantinePolicy); v != "inline" {
+			t.Errorf("policy tag = %q, want inline", v)
+		}
+	})
+	t.Run("resumed after AWSDenyAll, before the tags", func(t *testing.T) {
+		r := fullRole()
+		r.InlinePolicies = []iamsweep.NamedDocument{{Name: "big", Document: big}}
+		r.AttachedPolicies = append(r.AttachedPolicies, denyAll)
+		resumed := q
+		resumed.DenyAllOurs = true
+		steps, _ := QuarantineRoleSteps(r, resumed)
+		if len(steps) != 1 || steps[0].Op != iamsweep.OpTagRole {
+			t.Fatalf("steps = %q, want only TagRole", ops(steps))
+		}
+		if v, _ := tagValue(steps[0].Tags, TagQuarantinePolicy); v != "AWSDenyAll" {
+			t.Errorf("policy tag = %q, want AWSDenyAll (release detaches it)", v)
+		}
+	})
 	t.Run("partition", func(t *testing.T) {
 		if got := DenyAllARN("arn:aws-cn:iam::111122223333:role/x"); got != "arn:aws-cn:iam::aws:policy/AWSDenyAll" {
 			t.Errorf("DenyAllARN = %s", got)
