@@ -326,10 +326,25 @@ func fakeMutations(e *env) int {
 // one the backup holds).
 func TestService_Apply_resumeAfterRecreated(t *testing.T) {
 	t.Parallel()
+	for _, withID := range []bool{true, false} {
+		t.Run(fmt.Sprintf("finding with unique ID %t", withID), func(t *testing.T) {
+			t.Parallel()
+			resumeAfterRecreated(t, withID)
+		})
+	}
+}
+
+// resumeAfterRecreated runs TestService_Apply_resumeAfterRecreated with a
+// finding that carries the unique ID or not (the backup then has it).
+func resumeAfterRecreated(t *testing.T, withID bool) {
 	ctx := t.Context()
 	e := newEnv(t, crashAccount(t))
 	before := e.role(t, crashRole)
-	p := makePlan("p-crash", deletePolicy, roleFinding(before))
+	f := roleFinding(before)
+	if !withID {
+		f.PrincipalID = ""
+	}
+	p := makePlan("p-crash", deletePolicy, f)
 	log := &callLog{}
 	dying := &dyingStore{Store: e.store}
 	first := &spy{Mutator: e.m, log: log, crashAt: crashCases[0].calls, onCrash: dying.die}

@@ -339,6 +339,14 @@ func (w *work) run() {
 		w.finish(StatusSkipped, fmt.Sprintf("the %s was deleted and recreated since the scan (unique ID %s, the plan judged %s): scan again", a.Principal, id, a.Finding.PrincipalID))
 		return
 	}
+	if a.Finding.PrincipalID == "" && w.js.backupID != "" {
+		// A finding without the unique ID (a scan of a credential report
+		// alone): the backup of the interrupted apply has it.
+		if b, err := w.s.Store.LoadBackup(w.ctx, w.js.backupID); err == nil && principalIDOf(b) != "" && principalIDOf(b) != id {
+			w.finish(StatusSkipped, fmt.Sprintf("the %s was deleted and recreated since an earlier apply began this action (unique ID %s, backed up %s)", a.Principal, id, principalIDOf(b)))
+			return
+		}
+	}
 	// Guardrails on what IAM says now (tags change).
 	if why := Guardrail(a, w.currentTags(), w.s.Policy); why != "" {
 		w.finish(StatusRefused, why)
@@ -557,6 +565,17 @@ func (w *work) credentialGone() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// principalIDOf returns the unique ID of the principal a backup holds.
+func principalIDOf(b iamsweep.Backup) string {
+	switch {
+	case b.Role != nil:
+		return b.Role.ID
+	case b.User != nil:
+		return b.User.ID
+	}
+	return ""
 }
 
 // BackupID is the ID of the backup an action takes: derived from the plan
