@@ -241,8 +241,11 @@ func gaadPagination(body []byte) (gaadPage, error) {
 		return page, fmt.Errorf("%w: not a GetAccountAuthorizationDetailsResponse document", errXMLSyntax)
 	}
 	field := func(name string) (string, bool, error) {
+		// The pagination fields follow the lists, at the end of a
+		// megabyte of XML, and a name in angle brackets can only be an
+		// element (text escapes "<"): search from the end.
 		open := []byte("<" + name + ">")
-		i := bytes.Index(body, open)
+		i := bytes.LastIndex(body, open)
 		if i < 0 {
 			return "", false, nil
 		}
