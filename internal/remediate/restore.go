@@ -292,7 +292,7 @@ func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(i
 	default:
 		current = &r
 	}
-	profiles, err := s.readProfiles(ctx, m, b.InstanceProfiles)
+	profiles, err := readProfiles(ctx, m, b.InstanceProfiles)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(i
 	if Quarantined(after.InlinePolicies, after.Tags) {
 		res.Notes = append(res.Notes, "the role was quarantined when it was backed up, and is again: iamsweep release "+b.ARN+" lifts it")
 	}
-	afterProfiles, err := s.readProfiles(ctx, m, b.InstanceProfiles)
+	afterProfiles, err := readProfiles(ctx, m, b.InstanceProfiles)
 	if err != nil {
 		return err
 	}
@@ -328,7 +328,9 @@ func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(i
 	return nil
 }
 
-func (s *Service) readProfiles(ctx context.Context, m iamsweep.Mutator, ps []iamsweep.InstanceProfileState) (map[string]iamsweep.InstanceProfileState, error) {
+// readProfiles reads the current state of instance profiles; absent ones
+// are left out of the map.
+func readProfiles(ctx context.Context, m iamsweep.Mutator, ps []iamsweep.InstanceProfileState) (map[string]iamsweep.InstanceProfileState, error) {
 	out := map[string]iamsweep.InstanceProfileState{}
 	for _, p := range ps {
 		got, err := m.ReadInstanceProfile(ctx, p.Name)

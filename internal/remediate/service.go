@@ -641,7 +641,7 @@ func (w *work) steps(b iamsweep.Backup) ([]iamsweep.Step, []string, error) {
 			if b.Role == nil {
 				return nil, nil, fmt.Errorf("backup %s holds no role", b.ID)
 			}
-			profiles, err := w.profiles(b.Role.InstanceProfiles)
+			profiles, err := readProfiles(w.ctx, w.m, b.Role.InstanceProfiles)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -664,23 +664,6 @@ func (w *work) steps(b iamsweep.Backup) ([]iamsweep.Step, []string, error) {
 		return []iamsweep.Step{{Op: iamsweep.OpDeleteLoginProfile, Name: a.Name}}, nil, nil
 	}
 	return nil, nil, fmt.Errorf("unknown action %q", a.Kind)
-}
-
-// profiles reads the current state of instance profiles; absent ones are
-// left out of the map.
-func (w *work) profiles(ps []iamsweep.InstanceProfileState) (map[string]iamsweep.InstanceProfileState, error) {
-	out := map[string]iamsweep.InstanceProfileState{}
-	for _, p := range ps {
-		got, err := w.m.ReadInstanceProfile(w.ctx, p.Name)
-		switch {
-		case errors.Is(err, iamsweep.ErrNotFound):
-		case err != nil:
-			return nil, fmt.Errorf("read instance profile %s: %w", p.Name, err)
-		default:
-			out[p.Name] = got
-		}
-	}
-	return out, nil
 }
 
 func quarantineReason(planID string, a iamsweep.Action) string {
