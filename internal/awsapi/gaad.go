@@ -498,23 +498,31 @@ func decodeInline(arn string, inline []encodedPolicy, doc policyDecoder) []iamsw
 // attachedPolicies reads an AttachedManagedPolicies list.
 func (r *elemReader) attachedPolicies() ([]iamsweep.AttachedPolicy, error) {
 	var out []iamsweep.AttachedPolicy
-	err := r.members(func() error {
-		var p iamsweep.AttachedPolicy
+	err := r.textPairs("PolicyName", "PolicyArn", func(name, arn string) {
+		out = append(out, iamsweep.AttachedPolicy{Name: name, ARN: arn})
+	})
+	return out, err
+}
+
+// textPairs reads a list of members of two text fields, first and second
+// (others are skipped), and passes each member's two values to add.
+func (r *elemReader) textPairs(first, second string, add func(a, b string)) error {
+	return r.members(func() error {
+		var a, b string
 		err := r.fields(func(field []byte) (err error) {
 			switch string(field) {
-			case "PolicyName":
-				p.Name, err = r.text()
-			case "PolicyArn":
-				p.ARN, err = r.text()
+			case first:
+				a, err = r.text()
+			case second:
+				b, err = r.text()
 			default:
 				err = r.skip()
 			}
 			return err
 		})
-		out = append(out, p)
+		add(a, b)
 		return err
 	})
-	return out, err
 }
 
 // boundary reads a PermissionsBoundary and returns its policy ARN.
@@ -546,21 +554,8 @@ func (r *elemReader) fields(fn func(name []byte) error) error {
 
 func (r *elemReader) tags() ([]iamsweep.Tag, error) {
 	var out []iamsweep.Tag
-	err := r.members(func() error {
-		var t iamsweep.Tag
-		err := r.fields(func(field []byte) (err error) {
-			switch string(field) {
-			case "Key":
-				t.Key, err = r.text()
-			case "Value":
-				t.Value, err = r.text()
-			default:
-				err = r.skip()
-			}
-			return err
-		})
-		out = append(out, t)
-		return err
+	err := r.textPairs("Key", "Value", func(k, v string) {
+		out = append(out, iamsweep.Tag{Key: k, Value: v})
 	})
 	return out, err
 }
