@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -432,7 +433,7 @@ func DefaultRemediationPolicy() RemediationPolicy {
 // Validate checks that each action fits its kind of finding.
 func (p RemediationPolicy) Validate() error {
 	check := func(field string, got ActionKind, allowed ...ActionKind) error {
-		if got == "" || containsKind(allowed, got) {
+		if got == "" || slices.Contains(allowed, got) {
 			return nil
 		}
 		names := make([]string, len(allowed))
@@ -465,13 +466,4 @@ func (p RemediationPolicy) Validate() error {
 // or until a restore: the actions the deletion limits count.
 func Deleting(k ActionKind) bool {
 	return k == ActionDelete || k == ActionDeleteKey || k == ActionDeletePassword
-}
-
-func containsKind(ks []ActionKind, k ActionKind) bool {
-	for _, x := range ks {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
