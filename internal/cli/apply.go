@@ -82,26 +82,21 @@ type remediationEnv struct {
 	log   *slog.Logger
 }
 
-func openRemediation(ctx context.Context, d deps, cfg config.Config, unusedDays int) (*remediationEnv, error) {
+// openRemediation connects the remediation service to AWS and to the state
+// database st (at path), which the caller keeps and closes.
+func openRemediation(ctx context.Context, d deps, cfg config.Config, st *store.Store, path string, unusedDays int) (*remediationEnv, error) {
 	log := newLogger(d.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
-	st, path, err := openState(ctx, cfg, d)
-	if err != nil {
-		return nil, err
-	}
 	awsCfg, err := loadAWSConfig(ctx, cfg, d.retry)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	org := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{Role: cfg.AssumeRole, ExternalID: cfg.ExternalID})
 	caller, err := org.CallerARN(ctx)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	allow, err := detect.NewAllowlist(cfg.Allow)
 	if err != nil {
-		st.Close()
 		return nil, usageError{err}
 	}
 	svc := &remediate.Service{
@@ -164,22 +159,20 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 		}
 	}
 	// The state first: without it nothing may change.
-	st, _, err := openState(ctx, cfg, d)
+	st, path, err := openState(ctx, cfg, d)
 	if err != nil {
 		return err
 	}
+	defer st.Close()
 	if file == "" {
 		plan, err = st.LatestPlan(ctx)
 		if errors.Is(err, iamsweep.ErrNotFound) {
-			st.Close()
 			return usageError{errors.New("the state database holds no plan: run iamsweep plan first, or give a plan file")}
 		}
 		if err != nil {
-			st.Close()
 			return err
 		}
 	}
-	st.Close()
 	runnable := 0
 	for _, a := range plan.Actions {
 		if a.Refused == "" {
@@ -195,11 +188,10 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 			return err
 		}
 	}
-	env, err := openRemediation(ctx, d, cfg, plan.UnusedDays)
+	env, err := openRemediation(ctx, d, cfg, st, path, plan.UnusedDays)
 	if err != nil {
 		return err
 	}
-	defer env.store.Close()
 	if cfg.Output != "json" {
 		env.svc.Events = func(e remediate.Event) { fmt.Fprintf(d.io.ErrOut, "%s: %s\n", e.ActionID, e.Message) }
 	}

@@ -49,7 +49,16 @@ func confirmedChange(ctx context.Context, d deps, cfg config.Config, arn, questi
 			return nil, err
 		}
 	}
-	return openRemediation(ctx, d, cfg, cfg.UnusedDays)
+	st, path, err := openState(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	env, err := openRemediation(ctx, d, cfg, st, path, cfg.UnusedDays)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return env, nil
 }
 
 func newReleaseCmd(d deps) *cobra.Command {
