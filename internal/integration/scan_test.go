@@ -181,24 +181,6 @@ func seedAccount(t *testing.T, env *awsEnv) account {
 	return a
 }
 
-// record is one finding of the JSON output, with the field names the README
-// documents.
-type record struct {
-	Type           string  `json:"type"`
-	AccountID      string  `json:"account_id"`
-	ARN            string  `json:"arn"`
-	PrincipalID    string  `json:"principal_id"`
-	Name           string  `json:"name"`
-	Path           string  `json:"path"`
-	Verdict        string  `json:"verdict"`
-	Rule           string  `json:"rule"`
-	Reason         string  `json:"reason"`
-	Created        *string `json:"created"`
-	LastUsed       *string `json:"last_used"`
-	LastUsedRegion *string `json:"last_used_region"`
-	DaysUnused     *int    `json:"days_unused"`
-}
-
 type document struct {
 	SchemaVersion int    `json:"schema_version"`
 	AsOf          string `json:"as_of"`
@@ -206,17 +188,17 @@ type document struct {
 	Summary       struct {
 		Evaluated, Unused, Used, Exempt int
 	} `json:"summary"`
-	Findings []record         `json:"findings"`
+	Findings []finding        `json:"findings"`
 	Errors   []map[string]any `json:"errors"`
 }
 
 // want returns the finding each role must get, by ARN: the rules of the
 // README's "Verdicts", applied to roles 200 days old.
-func (a account) want(includeManaged bool) map[string]record {
-	out := map[string]record{}
+func (a account) want(includeManaged bool) map[string]finding {
+	out := map[string]finding{}
 	for _, r := range a.Roles {
 		pathName := r.path() + r.Spec.Name
-		rec := record{
+		rec := finding{
 			Type: string(iamsweep.TypeUnusedIAMRole), AccountID: motoAccount, ARN: r.ARN, PrincipalID: r.ID,
 			Name: r.Spec.Name, Path: r.path(), Created: stamp(r.Created),
 			Verdict: "unused", Rule: "no-recorded-use", Reason: "no recorded use since it was created 200 days ago",
@@ -388,7 +370,7 @@ func TestScan_moto(t *testing.T) {
 				}
 
 				want := acct.want(tt.includeManaged)
-				got := map[string]record{}
+				got := map[string]finding{}
 				verdicts := map[string]int{}
 				for _, f := range doc.Findings {
 					if f.Type != string(iamsweep.TypeUnusedIAMRole) {
