@@ -241,11 +241,10 @@ func gaadPagination(body []byte) (gaadPage, error) {
 		return page, fmt.Errorf("%w: not a GetAccountAuthorizationDetailsResponse document", errXMLSyntax)
 	}
 	field := func(name string) (string, bool, error) {
-		// The pagination fields follow the lists, at the end of a
-		// megabyte of XML, and a name in angle brackets can only be an
-		// element (text escapes "<"): search from the end.
+		// A name in angle brackets can only be an element (text escapes
+		// "<"), so the first match is the field.
 		open := []byte("<" + name + ">")
-		i := bytes.LastIndex(body, open)
+		i := findTag(body, open)
 		if i < 0 {
 			return "", false, nil
 		}
@@ -260,6 +259,22 @@ func gaadPagination(body []byte) (gaadPage, error) {
 	page.truncated = v == "true"
 	page.marker, _, err = field("Marker")
 	return page, err
+}
+
+// findTag returns the offset of tag in body, or -1. IAM writes IsTruncated
+// before the lists and Marker after them, at either end of a megabyte of
+// XML, so the ends are searched first; a search of the whole body (about
+// 2 ms backwards) would delay the request for the next page by as much.
+func findTag(body, tag []byte) int {
+	const window = 4096
+	if i := bytes.Index(body[:min(len(body), window)], tag); i >= 0 {
+		return i
+	}
+	tail := max(0, len(body)-window)
+	if i := bytes.Index(body[tail:], tag); i >= 0 {
+		return tail + i
+	}
+	return bytes.Index(body, tag)
 }
 
 // scanGAAD reads a GetAccountAuthorizationDetails response document. It

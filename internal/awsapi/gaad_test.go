@@ -689,3 +689,27 @@ func TestAccountOf(t *testing.T) {
 		}
 	}
 }
+
+// TestFindTag pins the search of gaadPagination wherever the tag sits: in
+// the first or last 4 KB it looks at first, between them, or nowhere.
+func TestFindTag(t *testing.T) {
+	pad := strings.Repeat("x", 10000)
+	tag := []byte("<Marker>")
+	for _, tc := range []struct {
+		name, body string
+		want       int
+	}{
+		{"head", "<Marker>" + pad, 0},
+		{"tail", pad + "<Marker>", 10000},
+		{"middle", pad + "<Marker>" + pad, 10000},
+		{"across the head window", pad[:4090] + "<Marker>" + pad, 4090},
+		{"across the tail window", pad + "<Marker>" + pad[:4090], 10000},
+		{"short", "ab<Marker>", 2},
+		{"absent", pad, -1},
+		{"empty", "", -1},
+	} {
+		if got := findTag([]byte(tc.body), tag); got != tc.want {
+			t.Errorf("%s: findTag = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
