@@ -184,6 +184,9 @@ func (c *Client) listGAAD(ctx context.Context, what string, entity iamtypes.Enti
 				case <-ctx.Done():
 					return ctx.Err()
 				}
+				if err := pause(ctx, requestHandoff); err != nil {
+					return err
+				}
 			}
 			got, err := scanGAADWith(f.body, paced, c.document)
 			// Every string of the principals is a copy, so the buffer is
@@ -203,6 +206,31 @@ func (c *Client) listGAAD(ctx context.Context, what string, entity iamtypes.Enti
 		return nil
 	})
 	return g.Wait()
+}
+
+// requestHandoff is how long decoding waits after the request for the next
+// page is written. With the endpoint on the same machine (moto, LocalStack,
+// the fake of the tests and the sandbox), a decoder that takes a CPU at
+// once delays the endpoint's reading of that request, and with it the
+// whole round trip: the Go scheduler finds the endpoint's connection ready
+// only at its next poll of the network, which a goroutine that stays
+// runnable postpones by up to a few milliseconds. Parking for a moment lets
+// it poll. Against a remote endpoint the wait costs nothing: a page takes
+// about 5 ms to decode and a round trip tens of milliseconds, so decoding
+// still ends long before the next page arrives. (BenchmarkRoles10k: 1.20 x
+// the bound without the wait, 1.09 x with it.)
+const requestHandoff = time.Millisecond
+
+// pause waits for d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // callbackError carries an error returned by the caller's function through
