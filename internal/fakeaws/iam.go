@@ -79,6 +79,7 @@ var iamActions = map[string]queryAction{
 
 	// Credentials (users.go, credentials.go, mfa.go).
 	"ListAccessKeys":                  (*Server).listAccessKeys,
+	"ListAccountAliases":              (*Server).listAccountAliases,
 	"CreateAccessKey":                 (*Server).createAccessKey,
 	"UpdateAccessKey":                 accessKeys.update,
 	"DeleteAccessKey":                 accessKeys.delete,

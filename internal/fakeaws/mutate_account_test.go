@@ -3,6 +3,7 @@ package fakeaws_test
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"regexp"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamsweep/iamsweep/internal/fakeaws"
@@ -341,5 +343,29 @@ func TestServer_GetAccountSummary(t *testing.T) {
 	}
 	if _, err := fakeaws.NewServer(fakeaws.WithQuota("NoSuchQuota", 1)); err == nil {
 		t.Error("unknown quota accepted")
+	}
+}
+
+func TestServer_ListAccountAliases(t *testing.T) {
+	for _, tc := range []struct {
+		alias string
+		want  []string
+	}{
+		{"", []string{}},
+		{"example-prod", []string{"example-prod"}},
+	} {
+		acct := mutableAccount()
+		acct.Alias = tc.alias
+		srv := fakeaws.New(t, fakeaws.WithAccounts(acct))
+		c := iamClient(srv, keyA)
+		out := must[*iam.ListAccountAliasesOutput](t)(c.ListAccountAliases(t.Context(), &iam.ListAccountAliasesInput{}))
+		if diff := cmp.Diff(tc.want, out.AccountAliases); diff != "" || out.IsTruncated || out.Marker != nil {
+			t.Errorf("alias %q: AccountAliases (-want +got):\n%s (IsTruncated %v, Marker %v)", tc.alias, diff, out.IsTruncated, out.Marker)
+		}
+		// MaxItems outside 1-1000 is IAM's ValidationError.
+		var apiErr smithy.APIError
+		if _, err := c.ListAccountAliases(t.Context(), &iam.ListAccountAliasesInput{MaxItems: aws.Int32(0)}); !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationError" {
+			t.Errorf("MaxItems 0: err = %v, want ValidationError", err)
+		}
 	}
 }

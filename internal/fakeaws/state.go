@@ -18,6 +18,9 @@ type Account struct {
 	// Created is when the account (its root user) was created; a fixed
 	// date in 2019 when zero.
 	Created time.Time
+	// Alias is the account's IAM alias (ListAccountAliases); "" for none.
+	// IAM allows at most one.
+	Alias string
 	// Roles are the account's roles.
 	Roles []*Role
 	// Users are the account's IAM users.

@@ -46,6 +46,25 @@ func (s *Server) listAccessKeys(acct *Account, req *request, x *xmlw) *apiError 
 	return nil
 }
 
+// listAccountAliases answers ListAccountAliases: the account's one alias,
+// or an empty list. MaxItems is checked as IAM checks it; a list of at
+// most one item never needs a Marker.
+func (s *Server) listAccountAliases(acct *Account, req *request, x *xmlw) *apiError {
+	if _, e := maxItems(req, 100); e != nil {
+		return e
+	}
+	if _, e := fromMarker(req, "aliases"); e != nil {
+		return e
+	}
+	var aliases []string
+	if acct.Alias != "" {
+		aliases = append(aliases, acct.Alias)
+	}
+	x.list("AccountAliases", len(aliases), func(i int) { x.text(aliases[i]) })
+	x.boolean("IsTruncated", false)
+	return nil
+}
+
 func equalFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
