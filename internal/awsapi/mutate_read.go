@@ -140,6 +140,23 @@ func (c *Client) ReadInstanceProfile(ctx context.Context, name string) (iamsweep
 	return ps, nil
 }
 
+// AccountAlias returns the account's IAM alias (ListAccountAliases), or ""
+// when it has none. An account has at most one; apply accepts it in place
+// of the account ID when a person confirms a deletion.
+func (c *Client) AccountAlias(ctx context.Context) (string, error) {
+	p := iam.NewListAccountAliasesPaginator(c.iam, &iam.ListAccountAliasesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("read the account alias (ListAccountAliases): %w", classify(err))
+		}
+		if len(out.AccountAliases) > 0 {
+			return out.AccountAliases[0], nil
+		}
+	}
+	return "", nil
+}
+
 // instanceProfileTags lists an instance profile's tags, sorted by key.
 func (c *Client) instanceProfileTags(ctx context.Context, name string) ([]iamsweep.Tag, error) {
 	var tags []iamsweep.Tag

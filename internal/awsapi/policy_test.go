@@ -117,8 +117,8 @@ func exerciseClient(t *testing.T, ctx context.Context, c *Client) []string {
 	var called []string
 	for i := 0; i < v.NumMethod(); i++ {
 		m, mt := v.Method(i), v.Type().Method(i)
-		if _, ok := mutator.MethodByName(mt.Name); ok {
-			continue
+		if _, ok := mutator.MethodByName(mt.Name); ok || slices.Contains(mutatorRoots, mt.Name) {
+			continue // the remediation's: TestRemediatePolicy_CoversEveryCall
 		}
 		ft := m.Type()
 		isScan := ft.NumIn() == 2 && ft.In(0) == ctxType && ft.In(1).Kind() == reflect.Func &&

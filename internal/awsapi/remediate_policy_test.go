@@ -29,9 +29,9 @@ var dependentActions = map[string]string{
 }
 
 // mutatorRoots are the functions whose calls the remediation makes: the
-// iamsweep.Mutator methods and the Org methods that open and name the
-// account for it.
-var mutatorRoots = []string{"ReadRole", "ReadUser", "ReadInstanceProfile", "Do", "Mutator", "CallerARN"}
+// iamsweep.Mutator methods, the Org methods that open and name the
+// account for it, and the alias a person may type to confirm a deletion.
+var mutatorRoots = []string{"ReadRole", "ReadUser", "ReadInstanceProfile", "Do", "Mutator", "CallerARN", "AccountAlias"}
 
 func readRemediatePolicy(t *testing.T) iamsweep.PolicyDocument {
 	t.Helper()

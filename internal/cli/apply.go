@@ -82,6 +82,32 @@ type remediationEnv struct {
 	log   *slog.Logger
 }
 
+// accountAlias returns a lookup of account aliases for the confirmation of
+// a deletion. An alias that cannot be read (no iam:ListAccountAliases, a
+// role that cannot be assumed) is logged and left out: the account ID is
+// always accepted.
+func (e *remediationEnv) accountAlias(ctx context.Context) func(string) string {
+	return func(accountID string) string {
+		m, err := e.svc.Open(ctx, accountID)
+		if err != nil {
+			e.log.Warn("cannot read the account alias: type the account ID", "account_id", accountID, "err", err)
+			return ""
+		}
+		a, ok := m.(interface {
+			AccountAlias(context.Context) (string, error)
+		})
+		if !ok {
+			return ""
+		}
+		name, err := a.AccountAlias(ctx)
+		if err != nil {
+			e.log.Warn("cannot read the account alias: type the account ID", "account_id", accountID, "err", err)
+			return ""
+		}
+		return name
+	}
+}
+
 // openRemediation connects the remediation service to AWS and to the state
 // database st (at path), which the caller keeps and closes.
 func openRemediation(ctx context.Context, d deps, cfg config.Config, st *store.Store, path string, unusedDays int) (*remediationEnv, error) {
@@ -183,14 +209,14 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 		_, err := fmt.Fprintf(d.io.Out, "Plan %s has no action to run.\n", plan.ID)
 		return err
 	}
-	if !yes {
-		if err := confirmPlan(d.io, plan); err != nil {
-			return err
-		}
-	}
 	env, err := openRemediation(ctx, d, cfg, st, path, plan.UnusedDays)
 	if err != nil {
 		return err
+	}
+	if !yes {
+		if err := confirmPlan(d.io, plan, env.accountAlias(ctx)); err != nil {
+			return err
+		}
 	}
 	if cfg.Output != "json" {
 		env.svc.Events = func(e remediate.Event) { fmt.Fprintf(d.io.ErrOut, "%s: %s\n", e.ActionID, e.Message) }
@@ -219,7 +245,10 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 
 // confirmPlan shows the plan on stderr and asks a person to confirm it:
 // for deletions, by typing each account's ID or name.
-func confirmPlan(ios IO, plan iamsweep.Plan) error {
+//
+// alias returns an account's IAM alias ("" for none or unknown): a person
+// may type it in place of the account ID.
+func confirmPlan(ios IO, plan iamsweep.Plan, alias func(accountID string) string) error {
 	if !ios.canPrompt() {
 		return usageError{errors.New("apply changes AWS and needs confirmation: run it on a terminal, or pass --yes")}
 	}
@@ -264,15 +293,21 @@ func confirmPlan(ios IO, plan iamsweep.Plan) error {
 				n++
 			}
 		}
+		accepted := []string{a.AccountID}
 		what := "account ID " + a.AccountID
+		if name := alias(a.AccountID); name != "" {
+			accepted = append(accepted, name)
+			what += " or its alias " + name
+		}
 		if a.AccountName != "" {
-			what += " (or its name " + a.AccountName + ")"
+			accepted = append(accepted, a.AccountName)
+			what += " or its name " + a.AccountName
 		}
 		answer, err := ask(fmt.Sprintf("\nThis deletes %d item(s) in account %s.\nType the %s to confirm: ", n, accountLabel(a), what))
 		if err != nil {
 			return err
 		}
-		if answer != a.AccountID && (a.AccountName == "" || answer != a.AccountName) {
+		if !slices.Contains(accepted, answer) {
 			return fmt.Errorf("apply canceled: %q is not account %s; nothing was changed", answer, a.AccountID)
 		}
 	}

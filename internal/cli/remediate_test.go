@@ -44,9 +44,16 @@ type session struct {
 }
 
 func newSession(t *testing.T) *session {
+	return newSessionWith(t, func(*fakeaws.Account) {})
+}
+
+// newSessionWith is newSession with the example account changed by edit.
+func newSessionWith(t *testing.T, edit func(*fakeaws.Account)) *session {
 	t.Helper()
 	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-	srv := fakeaws.New(t, fakeaws.WithAccounts(exampleAccount(t)), fakeaws.WithReportDelay(0))
+	acct := exampleAccount(t)
+	edit(acct)
+	srv := fakeaws.New(t, fakeaws.WithAccounts(acct), fakeaws.WithReportDelay(0))
 	return &session{t: t, srv: srv, state: filepath.Join(t.TempDir(), "state.db"), env: map[string]string{}}
 }
 
@@ -181,6 +188,30 @@ func TestRemediate_quarantineRelease(t *testing.T) {
 	r = s.run("", "history", arn)
 	if r.code != ExitOK || !strings.Contains(r.stdout, "unused") {
 		t.Errorf("history: exit %d, stdout %s", r.code, r.stdout)
+	}
+}
+
+// TestRemediate_confirmWithAlias: a deletion may be confirmed by typing the
+// account's IAM alias instead of its ID, and the question names both.
+func TestRemediate_confirmWithAlias(t *testing.T) {
+	s := newSessionWith(t, func(a *fakeaws.Account) { a.Alias = "example-prod" })
+	cfg := filepath.Join(t.TempDir(), "iamsweep.yaml")
+	if err := os.WriteFile(cfg, []byte("remediation:\n  roles: delete\n  max-deletions-per-account: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.run("", "scan", "--as-of", asOf, "--config", cfg); r.code != ExitUnused {
+		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if r := s.run("", "plan", "--config", cfg); r.code != ExitOK {
+		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	r := s.run("example-staging\n", "apply", "--config", cfg, "--as-of", asOf)
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "Type the account ID 111122223333 or its alias example-prod to confirm") || countMutations(s.srv) != 0 {
+		t.Fatalf("apply with another alias: exit %d, mutations %d, stderr %q", r.code, countMutations(s.srv), r.stderr)
+	}
+	r = s.run("example-prod\n", "apply", "--config", cfg, "--as-of", asOf)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "DeleteRole") {
+		t.Fatalf("apply confirmed with the alias: exit %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
 

@@ -584,6 +584,25 @@ func TestScan_moto(t *testing.T) {
 	})
 }
 
+// TestMoto_accountAlias: apply accepts the account's IAM alias in place of
+// its ID when a person confirms a deletion; the product's client must read
+// it as IAM lists it.
+func TestMoto_accountAlias(t *testing.T) {
+	env := newAWSEnv(t)
+	cfg := env.Config.Copy()
+	cfg.Retryer = awsapi.NewRetryer(awsapi.RetryOptions{NoBackoff: true})
+	client := awsapi.New(cfg, slog.New(slog.DiscardHandler))
+	if alias, err := client.AccountAlias(t.Context()); err != nil || alias != "" {
+		t.Fatalf("AccountAlias without one = %q, %v; want \"\"", alias, err)
+	}
+	if _, err := env.IAM.CreateAccountAlias(t.Context(), &iam.CreateAccountAliasInput{AccountAlias: aws.String("iamsweep-moto")}); err != nil {
+		t.Fatal(err)
+	}
+	if alias, err := client.AccountAlias(t.Context()); err != nil || alias != "iamsweep-moto" {
+		t.Errorf("AccountAlias = %q, %v; want iamsweep-moto", alias, err)
+	}
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
