@@ -24,7 +24,6 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
@@ -114,15 +113,16 @@ func seedAccount(t *testing.T, env *awsEnv) account {
 	p := seedPolicies(t, env.IAM)
 	specs := accountRoles(ordinaryRoles, p)
 	roles := make([]seededRole, len(specs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
+	// One call at a time: moto's IAM backend is not safe for concurrent
+	// writes (a CreateRole while AddRoleToInstanceProfile walks the roles
+	// fails with a 500 now and then).
+	var err error
 	for i, s := range specs {
-		g.Go(func() (err error) {
-			roles[i], err = seedRole(gctx, env.IAM, s)
-			return err
-		})
+		if roles[i], err = seedRole(ctx, env.IAM, s); err != nil {
+			break
+		}
 	}
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
 	var a account
