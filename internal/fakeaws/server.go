@@ -118,6 +118,14 @@ func WithCredentials(accessKeyID, accountID string) Option {
 	}
 }
 
+// SetLatency changes the latency of WithLatency for the calls that arrive
+// from now on.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	s.latency = d
+	s.mu.Unlock()
+}
+
 // WithLatency delays every response by d, as a network round trip and the
 // service's own work would.
 func WithLatency(d time.Duration) Option {
