@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,22 @@ func TestRemediate_quarantineRelease(t *testing.T) {
 	r = s.run("", "backups", arn)
 	if r.code != ExitOK || !strings.Contains(r.stdout, "b-p-20261123T120000Z-") {
 		t.Errorf("backups: exit %d, stdout %s", r.code, r.stdout)
+	}
+	// One backup in full: the document of docs/remediation.md.
+	if id := regexp.MustCompile(`b-p-20261123T120000Z-\S+`).FindString(r.stdout); id != "" {
+		r = s.run("", "backups", id)
+		var doc struct {
+			Format int    `json:"format"`
+			ARN    string `json:"arn"`
+			Role   struct {
+				TrustPolicy    string            `json:"trust_policy"`
+				InlinePolicies []json.RawMessage `json:"inline_policies"`
+			} `json:"role"`
+		}
+		if r.code != ExitOK || json.Unmarshal([]byte(r.stdout), &doc) != nil || doc.Format != 1 || doc.ARN != arn ||
+			!strings.Contains(doc.Role.TrustPolicy, "sts:AssumeRole") {
+			t.Errorf("backups %s: exit %d, stdout %s", id, r.code, r.stdout)
+		}
 	}
 	r = s.run("", "history", arn)
 	if r.code != ExitOK || !strings.Contains(r.stdout, "unused") {

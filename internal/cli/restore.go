@@ -18,6 +18,7 @@ import (
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/config"
 	"github.com/iamsweep/iamsweep/internal/remediate"
+	"github.com/iamsweep/iamsweep/internal/store"
 )
 
 // confirm asks a yes/no question on a terminal.
@@ -295,7 +296,7 @@ func runBackups(ctx context.Context, d deps, cfg config.Config, ref string) erro
 		if err != nil {
 			return err
 		}
-		return writeJSON(d.io.Out, b)
+		return writeJSON(d.io.Out, store.BackupDocument(b))
 	}
 	bs, err := st.Backups(ctx, ref)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/iamsweep/iamsweep"
 )
@@ -145,4 +146,39 @@ func readBackup(rows *sql.Rows) (iamsweep.Backup, error) {
 		return iamsweep.Backup{}, fmt.Errorf("backup %s: unknown principal %q", b.ID, b.Principal)
 	}
 	return b, nil
+}
+
+// backupDocV1 is a backup as a document for people and scripts: its
+// identity and the principal's state, with the field names the store
+// keeps it under.
+type backupDocV1 struct {
+	Format    int          `json:"format"`
+	ID        string       `json:"id"`
+	Created   time.Time    `json:"created"`
+	AccountID string       `json:"account_id"`
+	ARN       string       `json:"arn"`
+	Principal string       `json:"principal"`
+	PlanID    string       `json:"plan_id"`
+	ActionID  string       `json:"action_id"`
+	Role      *roleStateV1 `json:"role,omitempty"`
+	User      *userStateV1 `json:"user,omitempty"`
+}
+
+// BackupDocument returns b as the JSON document `iamsweep backups ID`
+// prints: format 1, the fields of the stored backup in snake_case, and
+// exactly one of "role" and "user".
+func BackupDocument(b iamsweep.Backup) any {
+	doc := backupDocV1{
+		Format: formatV1, ID: b.ID, Created: utc(b.Created), AccountID: b.AccountID, ARN: b.ARN,
+		Principal: b.Principal, PlanID: b.PlanID, ActionID: b.ActionID,
+	}
+	if b.Role != nil {
+		r := toRoleState(*b.Role)
+		doc.Role = &r
+	}
+	if b.User != nil {
+		u := toUserState(*b.User)
+		doc.User = &u
+	}
+	return doc
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,5 +198,54 @@ func TestStore_backupsAreNeverChangedOrDeleted(t *testing.T) {
 	}
 	if _, err := s.LoadBackup(ctx, "b1"); err != nil {
 		t.Errorf("LoadBackup after the attempts: %v", err)
+	}
+}
+
+// TestBackupDocument: the document `iamsweep backups ID` prints names its
+// fields in snake_case, holds exactly the principal it backs up, and
+// carries every restorable field (read back, it gives the backup again).
+func TestBackupDocument(t *testing.T) {
+	for _, b := range []iamsweep.Backup{roleBackup("b-role"), userBackup("b-user")} {
+		text, err := json.Marshal(BackupDocument(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(text, &top); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for k := range top {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		want := []string{"account_id", "action_id", "arn", "created", "format", "id", "plan_id", "principal", b.Principal}
+		slices.Sort(want)
+		if diff := cmp.Diff(want, keys); diff != "" {
+			t.Errorf("%s: top-level keys (-want +got):\n%s", b.ID, diff)
+		}
+		back := iamsweep.Backup{Principal: b.Principal}
+		switch b.Principal {
+		case "role":
+			var r roleStateV1
+			if err := decode(formatV1, string(top["role"]), &r); err != nil {
+				t.Fatalf("%s: %v", b.ID, err)
+			}
+			st := fromRoleState(r)
+			back.Role = &st
+		case "user":
+			var u userStateV1
+			if err := decode(formatV1, string(top["user"]), &u); err != nil {
+				t.Fatalf("%s: %v", b.ID, err)
+			}
+			st := fromUserState(u)
+			back.User = &st
+		}
+		if diff := cmp.Diff(iamsweep.Backup{Principal: b.Principal, Role: b.Role, User: b.User}, back); diff != "" {
+			t.Errorf("%s: the document's state (-backup +document):\n%s", b.ID, diff)
+		}
+		if !strings.Contains(string(text), `"format":1`) || strings.Contains(string(text), `"TrustPolicy"`) {
+			t.Errorf("%s: document %s", b.ID, text)
+		}
 	}
 }
