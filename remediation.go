@@ -205,7 +205,10 @@ type JournalEntry struct {
 	Step     string
 	Started  time.Time
 	Finished time.Time // zero while the step runs or when it never finished
-	// Outcome is "done", "failed", "skipped" or "" (not finished).
+	// Outcome is "done", "failed" (IAM refused the call), "unknown" (the
+	// call failed in a way that does not say whether IAM carried it out: a
+	// timeout, a lost connection, a deletion task still running), "skipped"
+	// or "" (not finished).
 	Outcome string
 	Detail  string
 }

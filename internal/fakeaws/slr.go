@@ -176,6 +176,30 @@ func (s *Server) newUUID(acct *Account) string {
 // GetServiceLinkedRoleDeletionStatus: IN_PROGRESS for the configured number
 // of calls, then SUCCEEDED (and the role is gone) or, for a role in use,
 // FAILED with the reason.
+// endTask ends a deletion task: FAILED when the service still uses the
+// role, else SUCCEEDED with the role removed.
+func endTask(acct *Account, t *slrTask) {
+	if t.fail != nil {
+		t.status = "FAILED"
+		return
+	}
+	t.status = "SUCCEEDED"
+	removeRole(acct, t.role)
+}
+
+// FinishServiceLinkedRoleDeletions ends every deletion task still in
+// progress, as IAM's tasks end by themselves whether or not anyone asks
+// for their status.
+func (s *Server) FinishServiceLinkedRoleDeletions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tasks {
+		if t.status == "" {
+			endTask(s.accounts[t.account], t)
+		}
+	}
+}
+
 func (s *Server) getServiceLinkedRoleDeletionStatus(acct *Account, req *request, x *xmlw) *apiError {
 	id, e := textParam(req, "DeletionTaskId", 1, 1000)
 	if e != nil {
@@ -194,12 +218,7 @@ func (s *Server) getServiceLinkedRoleDeletionStatus(acct *Account, req *request,
 			x.elem("Status", "IN_PROGRESS")
 			return nil
 		}
-		if t.fail != nil {
-			t.status = "FAILED"
-		} else {
-			t.status = "SUCCEEDED"
-			removeRole(acct, t.role)
-		}
+		endTask(acct, t)
 	}
 	x.elem("Status", t.status)
 	if t.status == "FAILED" {

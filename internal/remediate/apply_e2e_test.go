@@ -2,6 +2,7 @@ package remediate_test
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -822,5 +823,41 @@ func TestService_Apply_serviceLinkedRoleTimeout(t *testing.T) {
 	wantDetail(t, outs[0], remediate.StatusFailed, "had not ended after 20ms", "run apply again")
 	if strings.Contains(outs[0].Detail, "still uses it") {
 		t.Errorf("detail %q: the role is not known to be in use", outs[0].Detail)
+	}
+}
+
+// TestService_Apply_serviceLinkedRoleTimeoutThenGone: IAM's deletion task
+// ends after the wait gave up; the next apply finds the role gone and
+// reports the action applied (its own call did it), not skipped.
+func TestService_Apply_serviceLinkedRoleTimeoutThenGone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, &fakeaws.Account{ID: acct, Roles: []*fakeaws.Role{
+		{Name: "AWSServiceRoleForExample", Path: "/aws-service-role/example.amazonaws.com/", Created: old},
+	}}, fakeaws.WithServiceLinkedRoleDeletionPolls(1<<20))
+	slow := e.client(awsapi.Options{SLRPoll: time.Millisecond, SLRTimeout: 20 * time.Millisecond})
+	policy := deletePolicy
+	policy.AllowServiceLinked = true
+	plan := makePlan("p1", policy, roleFinding(e.role(t, "AWSServiceRoleForExample")))
+	outs, err := e.service("apply", policy, slow).Apply(t.Context(), plan)
+	if err != nil || len(outs) != 1 || outs[0].Status != remediate.StatusFailed {
+		t.Fatalf("Apply: %v\n%s", err, describe(outs))
+	}
+	// The task ends on its own: the test asks IAM until it has.
+	task := regexp.MustCompile(`deletion task (\S+) had not ended`).FindStringSubmatch(outs[0].Detail)
+	if task == nil {
+		t.Fatalf("detail %q names no deletion task", outs[0].Detail)
+	}
+	e.srv.FinishServiceLinkedRoleDeletions()
+	if _, err := e.m.ReadRole(t.Context(), "AWSServiceRoleForExample"); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Fatalf("the role is still there after its deletion task ended: %v", err)
+	}
+
+	outs, err = e.service("apply", policy).Apply(t.Context(), plan)
+	if err != nil || len(outs) != 1 {
+		t.Fatalf("second Apply: %v\n%s", err, describe(outs))
+	}
+	wantDetail(t, outs[0], remediate.StatusApplied, "is gone")
+	if got := e.mutations(); len(got) != 1 {
+		t.Errorf("mutations %v, want the one DeleteServiceLinkedRole", got)
 	}
 }

@@ -381,8 +381,9 @@ type call struct {
 	injected bool
 }
 
-// errInjected is the failure a spy injects.
-var errInjected = errors.New("injected failure (test)")
+// errInjected is the failure a spy injects: IAM refusing the call, which
+// tells that it did not run.
+var errInjected = &iamsweep.APIError{Code: "ValidationError", Message: "injected failure (test)", HTTPStatus: 400}
 
 // crash is what a spy panics with to simulate a process killed right
 // after an IAM call went through.

@@ -188,7 +188,8 @@ type journalState struct {
 	backupID  string
 	// mutated is true when an IAM step finished or may have run.
 	mutated bool
-	// interrupted names a step that began and never finished.
+	// interrupted names a step that began and never finished, or whose
+	// failure does not say whether it ran.
 	interrupted string
 	done        int
 }
@@ -202,7 +203,7 @@ func readJournal(entries []iamsweep.JournalEntry) journalState {
 		case e.Step == "backup" && e.Outcome == "done":
 			js.backupID = e.Detail
 		case e.Step == "backup" || e.Step == "complete" || e.Step == "check":
-		case e.Outcome == "":
+		case e.Outcome == "" || e.Outcome == "unknown":
 			js.mutated = true
 			js.interrupted = e.Step
 		case e.Outcome == "done":
@@ -445,6 +446,26 @@ func removal(op iamsweep.Op) bool {
 		strings.HasPrefix(s, "Untag") || op == iamsweep.OpDeactivateMFADevice
 }
 
+// mayHaveRun reports whether a failed call may still have been carried out
+// by IAM: a client error (HTTP 4xx) from AWS, or an outcome the adapter
+// learned from IAM (a deletion task that failed), says it was not; a
+// server error (5xx), a timeout, a canceled context or a lost connection
+// does not say. A later apply then treats the step as interrupted and
+// reads the principal to find out.
+func mayHaveRun(err error) bool {
+	var ae *iamsweep.APIError
+	if errors.As(err, &ae) && (ae.Code != "" || ae.HTTPStatus != 0) {
+		return ae.HTTPStatus >= 500
+	}
+	for _, known := range []error{iamsweep.ErrDeleteConflict, iamsweep.ErrAccessDenied, iamsweep.ErrNotFound,
+		iamsweep.ErrThrottled, iamsweep.ErrNoCredentials} {
+		if errors.Is(err, known) {
+			return false
+		}
+	}
+	return true
+}
+
 // do journals and runs one step, renewing the lease first.
 func (w *work) do(st iamsweep.Step) error {
 	ctx := w.ctx
@@ -463,6 +484,8 @@ func (w *work) do(st iamsweep.Step) error {
 	case errors.Is(callErr, iamsweep.ErrNotFound) && removal(st.Op):
 		detail = "already gone"
 		callErr = nil
+	case mayHaveRun(callErr):
+		outcome, detail = "unknown", callErr.Error()
 	default:
 		outcome, detail = "failed", callErr.Error()
 	}

@@ -32,14 +32,15 @@ func (s *Store) BeginStep(ctx context.Context, planID, actionID, step string, at
 	return id, nil
 }
 
-// FinishStep completes a journal entry with outcome "done", "failed" or
+// FinishStep completes a journal entry with outcome "done", "failed",
+// "unknown" (the call failed without telling whether IAM carried it out) or
 // "skipped". An entry is finished once: finishing it again is an error, and
 // so is an unknown ID (ErrNotFound).
 func (s *Store) FinishStep(ctx context.Context, id int64, outcome, detail string, at time.Time) error {
 	switch outcome {
-	case "done", "failed", "skipped":
+	case "done", "failed", "unknown", "skipped":
 	default:
-		return fmt.Errorf("finish journal entry %d: outcome %q is not done, failed or skipped", id, outcome)
+		return fmt.Errorf("finish journal entry %d: outcome %q is not done, failed, unknown or skipped", id, outcome)
 	}
 	if at.IsZero() {
 		return fmt.Errorf("finish journal entry %d: no finish time", id)

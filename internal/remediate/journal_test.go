@@ -1,0 +1,68 @@
+package remediate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+func TestMayHaveRun(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"IAM refused it", fmt.Errorf("DeleteRole: %w", &iamsweep.APIError{Code: "DeleteConflict", HTTPStatus: 409}), false},
+		{"a client error without a status", &iamsweep.APIError{Code: "NoSuchEntity"}, false},
+		{"IAM failed inside", &iamsweep.APIError{Code: "ServiceFailure", HTTPStatus: 500}, true},
+		{"an answer nobody could read", &iamsweep.APIError{HTTPStatus: 502}, true},
+		{"a deletion task that failed", fmt.Errorf("deletion task t failed: %w", iamsweep.ErrDeleteConflict), false},
+		{"access denied", iamsweep.ErrAccessDenied, false},
+		{"already gone", iamsweep.ErrNotFound, false},
+		{"throttled to the end", iamsweep.ErrThrottled, false},
+		{"no credentials", iamsweep.ErrNoCredentials, false},
+		{"a deletion task still running", fmt.Errorf("deletion task t had not ended after 1m: %w", context.DeadlineExceeded), true},
+		{"interrupted", context.Canceled, true},
+		{"the connection dropped", fmt.Errorf("send request: %w", io.ErrUnexpectedEOF), true},
+		{"an error without a kind", errors.New("something"), true},
+	}
+	for _, tt := range tests {
+		if got := mayHaveRun(tt.err); got != tt.want {
+			t.Errorf("%s: mayHaveRun(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestReadJournal(t *testing.T) {
+	entry := func(step, outcome, detail string) iamsweep.JournalEntry {
+		return iamsweep.JournalEntry{Step: step, Outcome: outcome, Detail: detail}
+	}
+	tests := []struct {
+		name    string
+		entries []iamsweep.JournalEntry
+		want    journalState
+	}{
+		{"nothing yet", nil, journalState{}},
+		{"backed up, nothing called", []iamsweep.JournalEntry{entry("check", "done", ""), entry("backup", "done", "b-1")},
+			journalState{backupID: "b-1"}},
+		{"a refused call changed nothing", []iamsweep.JournalEntry{entry("backup", "done", "b-1"), entry("DeleteRole r", "failed", "DeleteConflict")},
+			journalState{backupID: "b-1"}},
+		{"calls done", []iamsweep.JournalEntry{entry("DeleteRolePolicy r p", "done", ""), entry("DeleteRole r", "done", "")},
+			journalState{mutated: true, done: 2}},
+		{"killed during a call", []iamsweep.JournalEntry{entry("DeleteRolePolicy r p", "done", ""), entry("DeleteRole r", "", "")},
+			journalState{mutated: true, done: 1, interrupted: "DeleteRole r"}},
+		{"a call whose fate is unknown", []iamsweep.JournalEntry{entry("DeleteServiceLinkedRole r", "unknown", "timed out")},
+			journalState{mutated: true, interrupted: "DeleteServiceLinkedRole r"}},
+		{"completed", []iamsweep.JournalEntry{entry("DeleteRole r", "done", ""), entry("complete", "done", "")},
+			journalState{completed: true, mutated: true, done: 1}},
+	}
+	for _, tt := range tests {
+		if got := readJournal(tt.entries); got != tt.want {
+			t.Errorf("%s: readJournal = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
