@@ -296,25 +296,16 @@ func runBackups(ctx context.Context, d deps, cfg config.Config, ref string) erro
 		if err != nil {
 			return err
 		}
-		return writeJSON(d.io.Out, store.BackupDocument(b))
+		return writeJSON(d.io.Out, store.BackupDocument(b, true))
 	}
 	bs, err := st.Backups(ctx, ref)
 	if err != nil {
 		return err
 	}
 	if cfg.Output == "json" {
-		type row struct {
-			ID        string    `json:"id"`
-			Created   time.Time `json:"created"`
-			AccountID string    `json:"account_id"`
-			ARN       string    `json:"arn"`
-			Principal string    `json:"principal"`
-			PlanID    string    `json:"plan_id"`
-			ActionID  string    `json:"action_id"`
-		}
-		rows := []row{}
+		rows := []any{}
 		for _, b := range bs {
-			rows = append(rows, row{b.ID, b.Created.UTC(), b.AccountID, b.ARN, b.Principal, b.PlanID, b.ActionID})
+			rows = append(rows, store.BackupDocument(b, false))
 		}
 		return writeJSON(d.io.Out, rows)
 	}

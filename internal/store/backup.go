@@ -165,12 +165,16 @@ type backupDocV1 struct {
 }
 
 // BackupDocument returns b as the JSON document `iamsweep backups ID`
-// prints: format 1, the fields of the stored backup in snake_case, and
-// exactly one of "role" and "user".
-func BackupDocument(b iamsweep.Backup) any {
+// prints: format 1, the fields of the stored backup in snake_case and,
+// withState, exactly one of "role" and "user" (without, the row of a
+// listing).
+func BackupDocument(b iamsweep.Backup, withState bool) any {
 	doc := backupDocV1{
 		Format: formatV1, ID: b.ID, Created: utc(b.Created), AccountID: b.AccountID, ARN: b.ARN,
 		Principal: b.Principal, PlanID: b.PlanID, ActionID: b.ActionID,
+	}
+	if !withState {
+		return doc
 	}
 	if b.Role != nil {
 		r := toRoleState(*b.Role)

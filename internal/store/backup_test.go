@@ -206,7 +206,7 @@ func TestStore_backupsAreNeverChangedOrDeleted(t *testing.T) {
 // carries every restorable field (read back, it gives the backup again).
 func TestBackupDocument(t *testing.T) {
 	for _, b := range []iamsweep.Backup{roleBackup("b-role"), userBackup("b-user")} {
-		text, err := json.Marshal(BackupDocument(b))
+		text, err := json.Marshal(BackupDocument(b, true))
 		if err != nil {
 			t.Fatal(err)
 		}
