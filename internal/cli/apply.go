@@ -57,18 +57,13 @@ action failed or the kill switch stopped the apply; 2 usage error.`,
 		Example: `  iamsweep apply plan.json
   iamsweep apply --yes plan.json   # no question: for automation`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			statusOf(cmd.Context()).started = true
-			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-			if err != nil {
-				return err
-			}
+		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
 			file := ""
 			if len(args) == 1 {
 				file = args[0]
 			}
 			return runApply(cmd.Context(), d, cfg, file, yes)
-		},
+		}),
 	}
 	bindSettings(cmd, remediationSettings...)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")

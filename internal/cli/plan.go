@@ -43,14 +43,9 @@ with --out as a JSON file to review, keep or pass to apply.`,
   iamsweep plan --out plan.json
   iamsweep apply plan.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			statusOf(cmd.Context()).started = true
-			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-			if err != nil {
-				return err
-			}
+		RunE: withConfig(d, func(cmd *cobra.Command, _ []string, cfg config.Config) error {
 			return runPlan(cmd.Context(), d, cfg, out)
-		},
+		}),
 	}
 	bindSettings(cmd, "state", "allow-service-linked", "output", "log-level", "log-format")
 	cmd.Flags().StringVar(&out, "out", "", "also save the plan as JSON to this file (written atomically)")

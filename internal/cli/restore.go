@@ -73,14 +73,9 @@ else), and removes the iamsweep:quarantine* tags. Releasing a principal that
 is not quarantined changes nothing. Every call is journaled.`,
 		Example: `  iamsweep release arn:aws:iam::111122223333:role/app/ci-deployer`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			statusOf(cmd.Context()).started = true
-			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-			if err != nil {
-				return err
-			}
+		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
 			return runRelease(cmd.Context(), d, cfg, args[0], yes)
-		},
+		}),
 	}
 	bindSettings(cmd, remediationSettings...)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
@@ -133,14 +128,9 @@ differs from the backup.`,
   iamsweep restore arn:aws:iam::111122223333:role/app/ci-deployer
   iamsweep restore b-p-20261123T120000Z-a003 --reset-password`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			statusOf(cmd.Context()).started = true
-			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-			if err != nil {
-				return err
-			}
+		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
 			return runRestore(cmd.Context(), d, cfg, args[0], yes, resetPassword)
-		},
+		}),
 	}
 	bindSettings(cmd, remediationSettings...)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
@@ -265,18 +255,13 @@ func newBackupsCmd(d deps) *cobra.Command {
 those of one principal (ARN). Given a backup ID, it prints that backup in
 full as JSON. iamsweep never deletes a backup.`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			statusOf(cmd.Context()).started = true
-			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-			if err != nil {
-				return err
-			}
+		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
 			ref := ""
 			if len(args) == 1 {
 				ref = args[0]
 			}
 			return runBackups(cmd.Context(), d, cfg, ref)
-		},
+		}),
 	}
 	bindSettings(cmd, "state", "output", "log-level", "log-format")
 	return cmd
@@ -329,14 +314,9 @@ func newHistoryCmd(d deps) *cobra.Command {
 and access keys), oldest first, with when it was first seen unused in the
 current run of unused verdicts.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			statusOf(cmd.Context()).started = true
-			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-			if err != nil {
-				return err
-			}
+		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
 			return runHistory(cmd.Context(), d, cfg, args[0])
-		},
+		}),
 	}
 	bindSettings(cmd, "state", "output", "log-level", "log-format")
 	return cmd

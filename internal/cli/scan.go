@@ -65,18 +65,13 @@ Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
   # Exempt break-glass roles; fail a pipeline only on unused roles:
   iamsweep scan --allow '/breakglass-role|/security-*' --fail-on UnusedIAMRole`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			statusOf(cmd.Context()).started = true
-			cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-			if err != nil {
-				return err
-			}
+		RunE: withConfig(d, func(cmd *cobra.Command, _ []string, cfg config.Config) error {
 			opts.Config = cfg
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return runScan(cmd.Context(), opts)
-		},
+		}),
 	}
 	bindSettings(cmd, scanSettings()...)
 	return cmd

@@ -127,3 +127,16 @@ func resolveConfig(cmd *cobra.Command, getenv func(string) string, stdin io.Read
 	}
 	return cfg, cfg.Validate()
 }
+
+// withConfig makes a command's RunE: it marks the command started,
+// resolves its settings with resolveConfig and runs fn with them.
+func withConfig(d deps, fn func(cmd *cobra.Command, args []string, cfg config.Config) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		statusOf(cmd.Context()).started = true
+		cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, args, cfg)
+	}
+}
