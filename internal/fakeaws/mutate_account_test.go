@@ -369,3 +369,25 @@ func TestServer_ListAccountAliases(t *testing.T) {
 		}
 	}
 }
+
+// TestServer_ListAccessKeysPages: ListAccessKeys pages like every IAM list
+// call, also when WithMaxPageItems makes pages shorter than MaxItems.
+func TestServer_ListAccessKeysPages(t *testing.T) {
+	acct := mutableAccount()
+	acct.Users = []*fakeaws.User{{Name: "two-keys", AccessKeys: []*fakeaws.AccessKey{{ID: "AKIAAAAAAAAAAAAAAAA1"}, {ID: "AKIAAAAAAAAAAAAAAAA2", Inactive: true}}}}
+	srv := fakeaws.New(t, fakeaws.WithAccounts(acct), fakeaws.WithMaxPageItems(1))
+	c := iamClient(srv, keyA)
+	var ids []string
+	pages := 0
+	p := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: aws.String("two-keys")})
+	for p.HasMorePages() {
+		page := must[*iam.ListAccessKeysOutput](t)(p.NextPage(t.Context()))
+		pages++
+		for _, k := range page.AccessKeyMetadata {
+			ids = append(ids, aws.ToString(k.AccessKeyId)+" "+string(k.Status))
+		}
+	}
+	if diff := cmp.Diff([]string{"AKIAAAAAAAAAAAAAAAA1 Active", "AKIAAAAAAAAAAAAAAAA2 Inactive"}, ids); diff != "" || pages != 2 {
+		t.Errorf("%d pages; keys (-want +got):\n%s", pages, diff)
+	}
+}

@@ -12,22 +12,7 @@ func (s *Server) listAccessKeys(acct *Account, req *request, x *xmlw) *apiError 
 	if u == nil {
 		return noSuch("user", name)
 	}
-	limit, e := maxItems(req, 100)
-	if e != nil {
-		return e
-	}
-	listing := "keys," + u.Name
-	start, e := fromMarker(req, listing)
-	if e != nil {
-		return e
-	}
-	if start > len(u.AccessKeys) {
-		return errorf(400, "ValidationError", "Invalid Marker")
-	}
-	end := min(start+limit, len(u.AccessKeys))
-	x.open("AccessKeyMetadata")
-	for _, k := range u.AccessKeys[start:end] {
-		x.open("member")
+	return page(s, req, x, "keys,"+u.Name, "AccessKeyMetadata", u.AccessKeys, func(k *AccessKey) {
 		x.elem("UserName", u.Name)
 		x.elem("AccessKeyId", k.ID)
 		status := "Active"
@@ -36,33 +21,17 @@ func (s *Server) listAccessKeys(acct *Account, req *request, x *xmlw) *apiError 
 		}
 		x.elem("Status", status)
 		x.time("CreateDate", k.Created)
-		x.close("member")
-	}
-	x.close("AccessKeyMetadata")
-	x.boolean("IsTruncated", end < len(u.AccessKeys))
-	if end < len(u.AccessKeys) {
-		x.elem("Marker", marker(listing, end))
-	}
-	return nil
+	})
 }
 
 // listAccountAliases answers ListAccountAliases: the account's one alias,
-// or an empty list. MaxItems is checked as IAM checks it; a list of at
-// most one item never needs a Marker.
+// or an empty list.
 func (s *Server) listAccountAliases(acct *Account, req *request, x *xmlw) *apiError {
-	if _, e := maxItems(req, 100); e != nil {
-		return e
-	}
-	if _, e := fromMarker(req, "aliases"); e != nil {
-		return e
-	}
 	var aliases []string
 	if acct.Alias != "" {
 		aliases = append(aliases, acct.Alias)
 	}
-	x.list("AccountAliases", len(aliases), func(i int) { x.text(aliases[i]) })
-	x.boolean("IsTruncated", false)
-	return nil
+	return page(s, req, x, "aliases", "AccountAliases", aliases, func(a string) { x.text(a) })
 }
 
 func equalFold(a, b string) bool {
