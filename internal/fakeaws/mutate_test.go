@@ -610,6 +610,13 @@ func TestServer_PrincipalErrors(t *testing.T) {
 			wantCode: "InvalidInput", wantStatus: 400,
 		},
 		{
+			name: "detach something that is not a policy ARN",
+			call: func(ctx context.Context, c *iam.Client, p principalCalls) error {
+				return p.detach(ctx, c, "arn:aws:iam::"+accountA+":role/app")
+			},
+			wantCode: "InvalidInput", wantStatus: 400, wantMessage: "ARN arn:aws:iam::" + accountA + ":role/app is not valid.",
+		},
+		{
 			name:     "detach a policy that is not attached",
 			call:     func(ctx context.Context, c *iam.Client, p principalCalls) error { return p.detach(ctx, c, readOnly) },
 			wantCode: "NoSuchEntity", wantStatus: 404, wantMessage: "Policy " + readOnly + " was not found.",

@@ -48,9 +48,9 @@ func policyName(arn string) string {
 // account. notFound words the error ("Policy %s does not exist or is not
 // attachable.").
 func managedPolicyExists(acct *Account, arn, notFound string) *apiError {
-	a, err := iamsweep.ParseARN(arn)
-	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "policy/") {
-		return errorf(400, "InvalidInput", "ARN %s is not valid.", arn)
+	a, e := policyARN(arn)
+	if e != nil {
+		return e
 	}
 	if a.Partition == "aws" && a.AccountID == "aws" {
 		return nil
@@ -61,6 +61,16 @@ func managedPolicyExists(acct *Account, arn, notFound string) *apiError {
 		}
 	}
 	return errorf(404, "NoSuchEntity", notFound, arn)
+}
+
+// policyARN parses a managed policy ARN; anything else (a role's ARN, an
+// S3 ARN, no ARN at all) is IAM's InvalidInput "ARN ... is not valid.".
+func policyARN(arn string) (iamsweep.ARN, *apiError) {
+	a, err := iamsweep.ParseARN(arn)
+	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "policy/") {
+		return iamsweep.ARN{}, errorf(400, "InvalidInput", "ARN %s is not valid.", arn)
+	}
+	return a, nil
 }
 
 // policyArnParam returns the PolicyArn parameter, naming a policy that

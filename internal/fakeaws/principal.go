@@ -161,6 +161,9 @@ func (s *Server) detachPolicy(acct *Account, p *principal, req *request, x *xmlw
 	if e != nil {
 		return e
 	}
+	if _, e := policyARN(arn); e != nil {
+		return e
+	}
 	list, e := detach(*p.attached, arn)
 	if e != nil {
 		return e
