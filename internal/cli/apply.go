@@ -204,6 +204,9 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 		_, err := fmt.Fprintf(d.io.Out, "Plan %s has no action to run.\n", plan.ID)
 		return err
 	}
+	if !yes && !d.io.canPrompt() {
+		return errNeedsConfirmation
+	}
 	env, err := openRemediation(ctx, d, cfg, st, path, plan.UnusedDays)
 	if err != nil {
 		return err
@@ -238,14 +241,17 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 	return nil
 }
 
+// errNeedsConfirmation: apply without --yes where nobody can answer.
+var errNeedsConfirmation = usageError{errors.New("apply changes AWS and needs confirmation: run it on a terminal, or pass --yes")}
+
 // confirmPlan shows the plan on stderr and asks a person to confirm it:
-// for deletions, by typing each account's ID or name.
+// for deletions, by typing each account's ID, alias or name.
 //
 // alias returns an account's IAM alias ("" for none or unknown): a person
 // may type it in place of the account ID.
 func confirmPlan(ios IO, plan iamsweep.Plan, alias func(accountID string) string) error {
 	if !ios.canPrompt() {
-		return usageError{errors.New("apply changes AWS and needs confirmation: run it on a terminal, or pass --yes")}
+		return errNeedsConfirmation
 	}
 	if err := writePlan(ios.ErrOut, plan, 0, ""); err != nil {
 		return err

@@ -208,6 +208,23 @@ func TestRemediate_quarantineRelease(t *testing.T) {
 	}
 }
 
+// TestRemediate_applyNeedsConfirmation: without a terminal and without
+// --yes, apply refuses before it calls AWS at all.
+func TestRemediate_applyNeedsConfirmation(t *testing.T) {
+	s := newSession(t)
+	if r := s.run("", "scan", "--as-of", asOf); r.code != ExitUnused {
+		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if r := s.run("", "plan"); r.code != ExitOK {
+		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	before := len(s.srv.Calls())
+	r := s.run("", "apply", "--as-of", asOf)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "needs confirmation") || len(s.srv.Calls()) != before {
+		t.Errorf("apply without a terminal: exit %d, %d AWS calls, stderr %q", r.code, len(s.srv.Calls())-before, r.stderr)
+	}
+}
+
 // TestRemediate_confirmWithAlias: a deletion may be confirmed by typing the
 // account's IAM alias instead of its ID, and the question names both.
 func TestRemediate_confirmWithAlias(t *testing.T) {
