@@ -60,16 +60,16 @@ func killSession(t *testing.T) (*session, string) {
 
 // TestApply_killedAndRerun kills an apply process with SIGKILL after its
 // k-th mutating call reached IAM and before the answer came back (the call
-// went through; the process never learned it), for several k across the
-// deletion of three roles, and runs apply again. The rerun must say where
-// the killed run stood, finish the plan, make exactly the calls an
-// uninterrupted apply makes in all (none twice, none lost), and leave a
-// complete backup of every role, from which restore brings one back.
+// went through; the process never learned it: the fake holds the answer),
+// for every k of the deletion of three roles, and runs apply again. The
+// rerun must say where the killed run stood, finish the plan, make exactly
+// the calls an uninterrupted apply makes in all (none twice, none lost),
+// and leave one backup of every role; once, a third apply must find
+// nothing to do and restore must bring a role back from its backup.
 func TestApply_killedAndRerun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs apply in a child process")
 	}
-	const latency = 25 * time.Millisecond
 
 	// An uninterrupted apply, for the number of calls the plan takes.
 	control, cfg := killSession(t)
@@ -87,10 +87,11 @@ func TestApply_killedAndRerun(t *testing.T) {
 		t.Fatalf("the control apply deleted %v with %d calls; want 3 roles and a plan long enough to kill inside", deleted, want)
 	}
 
-	for _, k := range []int{1, 2, want / 2, want - 1} {
+	for k := 1; k < want; k++ {
 		t.Run(fmt.Sprintf("killed after call %d of %d", k, want), func(t *testing.T) {
 			s, cfg := killSession(t)
-			s.srv.SetLatency(latency)
+			// The fake carries out the k-th call and never answers it.
+			holding := s.srv.HoldResponsesAfter(k, mutatingCalls...)
 			var stderr bytes.Buffer
 			child := exec.Command(os.Args[0], "apply", "--yes", "--config", cfg, "--as-of", asOf,
 				"--state", s.state, "--endpoint-url", s.srv.URL)
@@ -99,25 +100,21 @@ func TestApply_killedAndRerun(t *testing.T) {
 			if err := child.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// The fake counts a call when it has carried it out, and answers
-			// latency later: kill in that window.
-			deadline := time.Now().Add(30 * time.Second)
-			for appliedMutations(s.srv) < k {
-				if time.Now().After(deadline) {
-					_ = child.Process.Kill()
-					t.Fatalf("the child made %d calls in 30 s; stderr:\n%s", appliedMutations(s.srv), stderr.String())
-				}
-				time.Sleep(200 * time.Microsecond)
+			select {
+			case <-holding:
+			case <-time.After(60 * time.Second):
+				_ = child.Process.Kill()
+				t.Fatalf("the child made %d calls in 60 s; stderr:\n%s", appliedMutations(s.srv), stderr.String())
 			}
 			if err := child.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			_ = child.Wait()
+			s.srv.StopHolding()
 			if got := appliedMutations(s.srv); got != k {
-				t.Fatalf("%d calls went through before the kill took effect, want %d: widen the latency", got, k)
+				t.Fatalf("%d calls went through before the kill, want %d", got, k)
 			}
 
-			s.srv.SetLatency(0)
 			r := s.run("", "apply", "--yes", "--config", cfg, "--as-of", asOf)
 			if r.code != ExitOK {
 				t.Fatalf("apply after the kill: exit %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
@@ -138,6 +135,9 @@ func TestApply_killedAndRerun(t *testing.T) {
 				if b.code != ExitOK || json.Unmarshal([]byte(b.stdout), &backups) != nil || len(backups) != 1 {
 					t.Errorf("backups %s: exit %d, want one backup; stdout %s", arn, b.code, b.stdout)
 				}
+			}
+			if k != want/2 {
+				return
 			}
 			// Nothing is left to do, and a role comes back from its backup.
 			again := s.run("", "apply", "--yes", "--config", cfg, "--as-of", asOf, "-o", "json")

@@ -70,6 +70,18 @@ type Server struct {
 	slrInUse []slrInUse
 	// tasks are the service-linked role deletion tasks, by ID.
 	tasks map[string]*slrTask
+	// hold is set by HoldResponsesAfter.
+	hold *holdState
+}
+
+// holdState counts the successful calls of some actions; once there are
+// after of them, responses are held.
+type holdState struct {
+	actions map[string]bool
+	after   int
+	seen    int
+	// holding is closed when the hold begins.
+	holding chan struct{}
 }
 
 // Call records one request the fake answered.
@@ -116,14 +128,6 @@ func WithCredentials(accessKeyID, accountID string) Option {
 		s.keys[accessKeyID] = accountID
 		return nil
 	}
-}
-
-// SetLatency changes the latency of WithLatency for the calls that arrive
-// from now on.
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	s.latency = d
-	s.mu.Unlock()
 }
 
 // WithLatency delays every response by d, as a network round trip and the
@@ -429,6 +433,10 @@ func parseForm(w http.ResponseWriter, req *request, body []byte, namespace strin
 // millisecond or more late, which would add to every call of a benchmark,
 // so the last stretch is waited out by yielding.
 func (s *Server) wait(req *request) {
+	if s.held() {
+		<-req.http.Context().Done()
+		return
+	}
 	s.mu.Lock()
 	latency := s.latency
 	s.mu.Unlock()
@@ -509,7 +517,51 @@ func (s *Server) record(req *request, e *apiError) {
 	}
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
+	if h := s.hold; h != nil && e == nil && h.actions[c.Action] {
+		if h.seen++; h.seen == h.after {
+			close(h.holding)
+		}
+	}
 	s.mu.Unlock()
+}
+
+// HoldResponsesAfter makes the fake stop answering once n calls of the
+// given actions have succeeded: that call and every call after it are
+// carried out, but their responses are held until the client goes away,
+// as happens to a client killed while it waits. It returns a channel
+// closed when the hold begins. StopHolding ends it.
+func (s *Server) HoldResponsesAfter(n int, actions ...string) <-chan struct{} {
+	h := &holdState{actions: map[string]bool{}, after: n, holding: make(chan struct{})}
+	for _, a := range actions {
+		h.actions[a] = true
+	}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	return h.holding
+}
+
+// StopHolding answers calls again; responses already held stay held
+// until their clients go away.
+func (s *Server) StopHolding() {
+	s.mu.Lock()
+	s.hold = nil
+	s.mu.Unlock()
+}
+
+// held reports whether responses are being held.
+func (s *Server) held() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold == nil {
+		return false
+	}
+	select {
+	case <-s.hold.holding:
+		return true
+	default:
+		return false
+	}
 }
 
 // bucket is a token bucket refilled at rate tokens per second.

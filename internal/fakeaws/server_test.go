@@ -1,6 +1,7 @@
 package fakeaws_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -1197,4 +1198,41 @@ func toDomain(t *testing.T, d types.RoleDetail) iamsweep.Role {
 		r.InstanceProfiles = append(r.InstanceProfiles, ip)
 	}
 	return r
+}
+
+// TestHoldResponsesAfter: the n-th matching call and those after it are
+// carried out and never answered while the hold lasts; other calls before
+// it are answered, and StopHolding answers again.
+func TestHoldResponsesAfter(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: "123456789012", Roles: []*fakeaws.Role{{Name: "a"}, {Name: "b"}}}))
+	c := iam.NewFromConfig(aws.Config{
+		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIAFAKE", "secret", ""),
+		BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), Retryer: func() aws.Retryer { return aws.NopRetryer{} },
+	})
+	holding := srv.HoldResponsesAfter(2, "TagRole")
+	tag := func(ctx context.Context, role string) error {
+		_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(role), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+		return err
+	}
+	if err := tag(t.Context(), "a"); err != nil {
+		t.Fatalf("first TagRole: %v", err)
+	}
+	select {
+	case <-holding:
+		t.Fatal("holding after one call, want after two")
+	default:
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if err := tag(ctx, "b"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second TagRole: %v, want no answer until the deadline", err)
+	}
+	<-holding
+	if got := srv.Account("123456789012").Roles[1].Tags; len(got) != 1 {
+		t.Errorf("role b tags %v: the held call must still be carried out", got)
+	}
+	srv.StopHolding()
+	if err := tag(t.Context(), "a"); err != nil {
+		t.Errorf("TagRole after StopHolding: %v", err)
+	}
 }
