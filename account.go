@@ -38,6 +38,14 @@ type Organization interface {
 	// administrator), ErrNotFound (no organization, or an unknown OU).
 	Accounts(ctx context.Context, ous []string) ([]Account, error)
 
+	// Describe returns what the organization says of the given accounts
+	// (name and status), in the order given; an account that is not in the
+	// organization comes back with its ID alone.
+	//
+	// Errors: ErrAccessDenied (not the management account or a delegated
+	// administrator), ErrNotFound (the caller is in no organization).
+	Describe(ctx context.Context, ids []string) ([]Account, error)
+
 	// Inventory opens an inventory in acct: with the caller's own
 	// credentials in the caller's account, else through the role assumed
 	// in acct. It checks that the role can be assumed before it returns.

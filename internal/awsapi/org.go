@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -12,7 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/iamsweep/iamsweep"
 )
@@ -142,6 +146,58 @@ func (o *Org) Accounts(ctx context.Context, ous []string) ([]iamsweep.Account, e
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// describeEach is how many accounts Describe asks about one at a time
+// (DescribeAccount, four at once); for more it lists the whole
+// organization instead (ListAccounts, 20 accounts a page).
+const describeEach = 20
+
+// Describe returns the name and status of each account (DescribeAccount,
+// or ListAccounts for long lists), in the order given. An account the
+// organization does not hold comes back with its ID alone.
+func (o *Org) Describe(ctx context.Context, ids []string) ([]iamsweep.Account, error) {
+	out := make([]iamsweep.Account, len(ids))
+	for i, id := range ids {
+		out[i] = iamsweep.Account{ID: id}
+	}
+	if len(ids) > describeEach {
+		all, err := o.Accounts(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]iamsweep.Account, len(all))
+		for _, a := range all {
+			byID[a.ID] = a
+		}
+		for i, id := range ids {
+			if a, ok := byID[id]; ok {
+				out[i] = a
+			}
+		}
+		return out, nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, id := range ids {
+		g.Go(func() error {
+			res, err := o.orgs.DescribeAccount(gctx, &organizations.DescribeAccountInput{AccountId: aws.String(id)})
+			var notFound *orgtypes.AccountNotFoundException
+			switch {
+			case errors.As(err, &notFound):
+				return nil
+			case err != nil:
+				return fmt.Errorf("describe account %s (DescribeAccount): %w", id, classify(err))
+			case res.Account != nil:
+				out[i] = iamsweep.Account{ID: id, Name: aws.ToString(res.Account.Name), Status: string(res.Account.Status)}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

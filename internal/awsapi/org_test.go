@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -78,6 +79,55 @@ func TestOrg_AccountsNotManagement(t *testing.T) {
 	_, err := NewOrg(cfg, quietLogger(), OrgOptions{}).Accounts(t.Context(), nil)
 	if !errors.Is(err, iamsweep.ErrAccessDenied) || iamsweep.ErrorCode(err) != "AccessDeniedException" {
 		t.Errorf("err = %v (code %q), want access denied", err, iamsweep.ErrorCode(err))
+	}
+}
+
+// TestOrg_Describe: the accounts of an explicit list, described in the
+// order given, with DescribeAccount for a short list and ListAccounts for
+// a long one; an account outside the organization keeps its ID alone.
+func TestOrg_Describe(t *testing.T) {
+	srv, org := sampleOrg(t)
+	ids := []string{fakeaws.SampleSuspended, fakeaws.SampleProdA, "999999999999"}
+	want := []iamsweep.Account{
+		{ID: fakeaws.SampleSuspended, Name: "closed-project", Status: "SUSPENDED"},
+		{ID: fakeaws.SampleProdA, Name: "prod-a", Status: "ACTIVE"},
+		{ID: "999999999999"},
+	}
+	srv.ResetCalls()
+	got, err := org.Describe(t.Context(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("short list (-want +got):\n%s", diff)
+	}
+	if n := srv.CallCount("DescribeAccount"); n != 3 || srv.CallCount("ListAccounts") != 0 {
+		t.Errorf("short list: %d DescribeAccount and %d ListAccounts calls, want 3 and 0", n, srv.CallCount("ListAccounts"))
+	}
+
+	// More than describeEach: one listing of the organization instead.
+	long := append([]string(nil), ids...)
+	for i := len(long); i <= describeEach; i++ {
+		long = append(long, fmt.Sprintf("9999999999%02d", i))
+	}
+	srv.ResetCalls()
+	got, err = org.Describe(t.Context(), long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got[:3]); diff != "" || len(got) != len(long) || got[len(got)-1] != (iamsweep.Account{ID: long[len(long)-1]}) {
+		t.Errorf("long list (-want +got):\n%s\n%+v", diff, got)
+	}
+	if srv.CallCount("DescribeAccount") != 0 || srv.CallCount("ListAccounts") == 0 {
+		t.Errorf("long list: %d DescribeAccount, %d ListAccounts calls", srv.CallCount("DescribeAccount"), srv.CallCount("ListAccounts"))
+	}
+
+	// A member account may not read the organization.
+	srv2, _ := sampleOrg(t, fakeaws.WithCredentials("AKIAMEMBERDEV0000001", fakeaws.SampleDev))
+	member := testConfig(srv2)
+	member.Credentials = credentials.NewStaticCredentialsProvider("AKIAMEMBERDEV0000001", "secret", "")
+	if _, err := NewOrg(member, quietLogger(), OrgOptions{}).Describe(t.Context(), ids); !errors.Is(err, iamsweep.ErrAccessDenied) {
+		t.Errorf("a member's Describe: err %v, want access denied", err)
 	}
 }
 
@@ -170,6 +220,9 @@ func TestOrgPolicy_CoversEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := org.Inventory(ctx, iamsweep.Account{ID: fakeaws.SampleProdA}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := org.Describe(ctx, []string{fakeaws.SampleProdA}); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := readPolicyFile("../../policies/iamsweep-org.json")

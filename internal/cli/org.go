@@ -38,7 +38,7 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	if _, err := org.Caller(ctx); err != nil {
 		return err
 	}
-	accounts, err := scope(ctx, cfg, org)
+	accounts, err := scope(ctx, cfg, org, log)
 	if err != nil {
 		return err
 	}
@@ -148,15 +148,27 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 
 // scope lists the accounts to scan, sorted by ID: the organization's, those
 // under OUs, or an explicit list, less the excluded ones.
-func scope(ctx context.Context, cfg config.Config, org iamsweep.Organization) ([]iamsweep.Account, error) {
+//
+// The accounts of an explicit list are described by the organization when
+// the caller may read it, for their names and statuses (so a suspended one
+// is skipped, as with --org); when it may not, they are scanned by ID.
+func scope(ctx context.Context, cfg config.Config, org iamsweep.Organization, log *slog.Logger) ([]iamsweep.Account, error) {
 	var accounts []iamsweep.Account
 	if cfg.Accounts != "" {
 		ids, err := accountList(cfg.Accounts, "--accounts")
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			accounts = append(accounts, iamsweep.Account{ID: id})
+		accounts, err = org.Describe(ctx, ids)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			log.Info("account names and statuses unknown: scanning the listed accounts by ID", "err", err)
+			accounts = accounts[:0]
+			for _, id := range ids {
+				accounts = append(accounts, iamsweep.Account{ID: id})
+			}
 		}
 	} else {
 		var err error

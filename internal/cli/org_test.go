@@ -174,6 +174,34 @@ func TestScan_orgScopes(t *testing.T) {
 			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 		}
 	})
+	t.Run("listed accounts get their names and statuses", func(t *testing.T) {
+		r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json",
+			"--accounts", fakeaws.SampleProdA+","+fakeaws.SampleSuspended)
+		doc := parseOrgDoc(t, r.stdout)
+		if r.code != ExitUnused || len(doc.Findings) == 0 {
+			t.Fatalf("exit %d, %d findings; stderr %q", r.code, len(doc.Findings), r.stderr)
+		}
+		for _, f := range doc.Findings {
+			if f.AccountID != fakeaws.SampleProdA || f.AccountName == nil || *f.AccountName != "prod-a" {
+				t.Errorf("finding %s in %s named %v, want prod-a", f.Name, f.AccountID, f.AccountName)
+			}
+		}
+		if len(doc.Skipped) != 1 || doc.Skipped[0].AccountID != fakeaws.SampleSuspended || doc.Skipped[0].Status != "SUSPENDED" {
+			t.Errorf("skipped = %+v, want the suspended account listed", doc.Skipped)
+		}
+	})
+	t.Run("a member account scans its list by ID", func(t *testing.T) {
+		srv := sampleOrgServer(t, fakeaws.WithCredentials("AKIAMEMBERDEV0000001", fakeaws.SampleDev))
+		isolateAWS(t, "AKIAMEMBERDEV0000001", "secret")
+		r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--as-of", asOf, "-o", "json", "--accounts", fakeaws.SampleDev)
+		doc := parseOrgDoc(t, r.stdout)
+		if r.code != ExitUnused || len(doc.Findings) == 0 || len(doc.Errors) != 0 {
+			t.Fatalf("exit %d, %d findings, errors %+v; stderr %q", r.code, len(doc.Findings), doc.Errors, r.stderr)
+		}
+		if f := doc.Findings[0]; f.AccountID != fakeaws.SampleDev || (f.AccountName != nil && *f.AccountName != "") {
+			t.Errorf("finding in %s named %v, want no name", f.AccountID, f.AccountName)
+		}
+	})
 	t.Run("a member account cannot list the organization", func(t *testing.T) {
 		srv := sampleOrgServer(t, fakeaws.WithCredentials("AKIAMEMBERDEV0000001", fakeaws.SampleDev))
 		isolateAWS(t, "AKIAMEMBERDEV0000001", "secret")

@@ -276,10 +276,10 @@ func project(f finding) orgFinding {
 
 // want returns the findings of an account 200 days after the seeding, by
 // finding key; named says whether the scan knows account names (from
-// Organizations; not with --accounts).
+// Organizations, which knows none for an account outside it).
 func (a *orgAccount) want(named bool) map[string]orgFinding {
 	var name *string
-	if named {
+	if named && a.Name != "" {
 		name = ptr(a.Name)
 	}
 	out := map[string]orgFinding{}
@@ -360,13 +360,14 @@ func TestScanOrg_moto(t *testing.T) {
 			named: true, orgCalls: []string{"ListAccountsForParent", "ListOrganizationalUnitsForParent"}, parents: []string{o.Prod}},
 		{name: "--ou of an OU with a closed account", args: []string{"--ou", o.Sandbox}, accounts: []*orgAccount{sandbox}, skipped: []*orgAccount{retired},
 			named: true, orgCalls: []string{"ListAccountsForParent", "ListOrganizationalUnitsForParent"}, parents: []string{o.Sandbox}},
-		{name: "--accounts", args: []string{"--accounts", dev.ID + "," + motoAccount}, accounts: []*orgAccount{mgmt, dev}},
+		{name: "--accounts", args: []string{"--accounts", dev.ID + "," + motoAccount}, accounts: []*orgAccount{mgmt, dev},
+			named: true, orgCalls: []string{"DescribeAccount"}},
 		// moto difference: AWS refuses AssumeRole into an account that does
 		// not exist (AccessDenied: the account fails at stage assume-role,
 		// exit 3); moto issues credentials for it and serves it as an empty
 		// account, which the product scans without findings.
 		{name: "--accounts with an account that does not exist", args: []string{"--accounts", motoAccount + ",999999999999"},
-			accounts: []*orgAccount{mgmt, {ID: "999999999999"}}},
+			accounts: []*orgAccount{mgmt, {ID: "999999999999"}}, named: true, orgCalls: []string{"DescribeAccount"}},
 	}
 	for _, sc := range scopes {
 		t.Run(sc.name, func(t *testing.T) {
@@ -527,7 +528,7 @@ func checkOrgDoc(t *testing.T, rec *recorder, doc scanDoc, sc orgScope, skip fun
 // permission.
 var orgActions = map[string]string{
 	"GetCallerIdentity": "sts", "AssumeRole": "sts",
-	"ListAccounts": "organizations", "ListAccountsForParent": "organizations", "ListOrganizationalUnitsForParent": "organizations",
+	"ListAccounts": "organizations", "ListAccountsForParent": "organizations", "ListOrganizationalUnitsForParent": "organizations", "DescribeAccount": "organizations",
 	"GetAccountAuthorizationDetails": "iam", "GenerateCredentialReport": "iam", "GetCredentialReport": "iam", "ListAccessKeys": "iam",
 }
 

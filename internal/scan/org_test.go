@@ -30,6 +30,7 @@ func (o *stubOrg) Caller(context.Context) (iamsweep.Account, error) {
 }
 
 func (o *stubOrg) Accounts(context.Context, []string) ([]iamsweep.Account, error) { return nil, nil }
+func (o *stubOrg) Describe(context.Context, []string) ([]iamsweep.Account, error) { return nil, nil }
 
 func (o *stubOrg) Inventory(ctx context.Context, acct iamsweep.Account) (iamsweep.Inventory, error) {
 	o.mu.Lock()
