@@ -232,7 +232,7 @@ func TestMoto_differences(t *testing.T) {
 	// (org_test.go).
 	tests = append(tests, reportDifferences(env)...)
 	tests = append(tests, orgDifferences(env)...)
-	// The remediation calls' (remediate_test.go).
+	// The remediation calls' (remediate_moto_gaps_test.go).
 	tests = append(tests, remediateDifferences(env)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
