@@ -62,7 +62,7 @@ func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m
 			return fmt.Errorf("%w (%s) before %q", ErrStopped, where, st.String())
 		}
 		if err := w.do(st); err != nil {
-			return errors.New(Explain(st, err))
+			return explained{msg: Explain(st, err), err: err}
 		}
 		done = append(done, st.String())
 		return nil
@@ -73,6 +73,16 @@ func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m
 	}
 	return done, err
 }
+
+// explained is a failed step's error in words (Explain), still wrapping the
+// error it explains so that callers can tell its kind.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e explained) Error() string { return e.msg }
+func (e explained) Unwrap() error { return e.err }
 
 // ReleaseResult says what a release did.
 type ReleaseResult struct {
@@ -298,10 +308,8 @@ func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(i
 	}
 	steps, notes := RestoreRoleSteps(b, current, profiles)
 	res.Notes = append(res.Notes, notes...)
-	for _, st := range steps {
-		if err := do(st); err != nil {
-			return err
-		}
+	if err := restoreSteps(do, steps, res); err != nil {
+		return err
 	}
 	after, err := m.ReadRole(ctx, b.Name)
 	if err != nil {
@@ -326,6 +334,50 @@ func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(i
 	}
 	res.Differences = CompareRoles(b, after)
 	return nil
+}
+
+// restoreSteps runs a restore's steps. A step that attaches a policy or a
+// group gone since the backup is noted and passed over, so the rest of the
+// principal still comes back, with less access than it had, never more;
+// any other failure stops the restore (a permissions boundary that cannot
+// be set among them: without it the principal could do more than before).
+func restoreSteps(do func(iamsweep.Step) error, steps []iamsweep.Step, res *RestoreResult) error {
+	for _, st := range steps {
+		err := do(st)
+		if err == nil {
+			continue
+		}
+		if why, ok := goneDependency(st, err); ok {
+			res.Notes = append(res.Notes, why)
+			continue
+		}
+		return err
+	}
+	return nil
+}
+
+// goneDependency reports whether a restore step failed because what it
+// attaches no longer exists: a customer managed policy or a group deleted
+// since the backup, or an AWS managed policy AWS has deprecated since
+// (deprecated policies stay on the principals that have them but cannot
+// be attached again). IAM names the missing policy or group in its
+// message, which tells this from the principal itself being gone.
+func goneDependency(st iamsweep.Step, err error) (string, bool) {
+	if !errors.Is(err, iamsweep.ErrNotFound) {
+		return "", false
+	}
+	msg := err.Error()
+	switch st.Op {
+	case iamsweep.OpAttachRolePolicy, iamsweep.OpAttachUserPolicy:
+		if strings.Contains(msg, st.Target) {
+			return fmt.Sprintf("managed policy %s was not attached: IAM says it does not exist or is not attachable (deleted since the backup, or an AWS managed policy AWS has deprecated); attach its replacement by hand", st.Target), true
+		}
+	case iamsweep.OpAddUserToGroup:
+		if strings.Contains(msg, "group with name "+st.Target) {
+			return fmt.Sprintf("the user was not added back to group %s: the group no longer exists", st.Target), true
+		}
+	}
+	return "", false
 }
 
 // readProfiles reads the current state of instance profiles; absent ones
@@ -359,10 +411,8 @@ func (s *Service) restoreUser(ctx context.Context, m iamsweep.Mutator, do func(i
 	}
 	steps, notes := RestoreUserSteps(b, current, opts.Password)
 	res.Notes = append(res.Notes, notes...)
-	for _, st := range steps {
-		if err := do(st); err != nil {
-			return err
-		}
+	if err := restoreSteps(do, steps, res); err != nil {
+		return err
 	}
 	after, err := m.ReadUser(ctx, b.Name)
 	if err != nil {

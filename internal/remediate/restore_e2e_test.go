@@ -2,6 +2,7 @@ package remediate_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -282,5 +283,61 @@ func coverage(t *testing.T, accounts []*fakeaws.Account) {
 	}
 	if len(missing) > 0 {
 		t.Fatalf("no generated principal has: %s", strings.Join(missing, ", "))
+	}
+}
+
+// TestService_Restore_goneDependencies: a managed policy and a group the
+// backup names that no longer exist (deleted since, or an AWS managed
+// policy AWS has deprecated) are noted and passed over; the rest of the
+// principal comes back, and the comparison lists what is missing.
+func TestService_Restore_goneDependencies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, &fakeaws.Account{ID: acct, Groups: []*fakeaws.Group{{Name: "developers"}}})
+	ctx := t.Context()
+	const readOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	gone := "arn:aws:iam::" + acct + ":policy/app/gone"
+	role := iamsweep.RoleState{
+		AccountID: acct, ARN: "arn:aws:iam::" + acct + ":role/app/restored", ID: "AROAOLDOLDOLDOLDOLD01", Name: "restored", Path: "/app/",
+		Created: old, MaxSessionDuration: 3600,
+		TrustPolicy:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+		AttachedPolicies: []string{gone, readOnly},
+	}
+	user := iamsweep.UserState{
+		AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/restored-user", ID: "AIDAOLDOLDOLDOLDOLD01", Name: "restored-user", Path: "/",
+		Created: old, Groups: []string{"developers", "disbanded"},
+	}
+	for _, b := range []iamsweep.Backup{
+		{ID: "b-role", Created: now, AccountID: acct, ARN: role.ARN, Principal: "role", Role: &role, PlanID: "p0", ActionID: "a001"},
+		{ID: "b-user", Created: now, AccountID: acct, ARN: user.ARN, Principal: "user", User: &user, PlanID: "p0", ActionID: "a002"},
+	} {
+		if err := e.store.SaveBackup(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := e.service("restore", deletePolicy)
+
+	res, err := svc.Restore(ctx, "b-role", remediate.RestoreOptions{})
+	if err != nil {
+		t.Fatalf("Restore role: %v", err)
+	}
+	if got := e.role(t, "restored"); !slices.Equal(got.AttachedPolicies, []string{readOnly}) {
+		t.Errorf("restored role's policies %v, want the one that exists", got.AttachedPolicies)
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "managed policy "+gone+" was not attached") {
+		t.Errorf("notes %q do not name the missing policy", res.Notes)
+	}
+	if len(res.Differences) != 1 || !strings.Contains(res.Differences[0], "attached policies") {
+		t.Errorf("differences %q, want the missing policy", res.Differences)
+	}
+
+	res, err = svc.Restore(ctx, "b-user", remediate.RestoreOptions{})
+	if err != nil {
+		t.Fatalf("Restore user: %v", err)
+	}
+	if got := e.user(t, "restored-user"); !slices.Equal(got.Groups, []string{"developers"}) {
+		t.Errorf("restored user's groups %v, want the one that exists", got.Groups)
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "not added back to group disbanded: the group no longer exists") {
+		t.Errorf("notes %q do not name the missing group", res.Notes)
 	}
 }
