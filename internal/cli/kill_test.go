@@ -49,12 +49,7 @@ func killSession(t *testing.T) (*session, string) {
 	if err := os.WriteFile(cfg, []byte(killConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if r := s.run("", "scan", "--as-of", asOf, "--config", cfg); r.code != ExitUnused {
-		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
-	}
-	if r := s.run("", "plan", "--config", cfg); r.code != ExitOK {
-		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
-	}
+	s.scanAndPlan("--config", cfg)
 	return s, cfg
 }
 

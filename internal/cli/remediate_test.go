@@ -77,6 +77,18 @@ func (s *session) run(stdin string, args ...string) result {
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
+// scanAndPlan records a scan of the session's account as of asOf and a plan
+// from it, with extra (a --config) given to both.
+func (s *session) scanAndPlan(extra ...string) {
+	s.t.Helper()
+	if r := s.run("", append([]string{"scan", "--as-of", asOf}, extra...)...); r.code != ExitUnused {
+		s.t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if r := s.run("", append([]string{"plan"}, extra...)...); r.code != ExitOK {
+		s.t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
+
 func takesEndpoint(cmd string) bool {
 	switch cmd {
 	case "scan", "apply", "release", "restore":
@@ -212,12 +224,7 @@ func TestRemediate_quarantineRelease(t *testing.T) {
 // --yes, apply refuses before it calls AWS at all.
 func TestRemediate_applyNeedsConfirmation(t *testing.T) {
 	s := newSession(t)
-	if r := s.run("", "scan", "--as-of", asOf); r.code != ExitUnused {
-		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
-	}
-	if r := s.run("", "plan"); r.code != ExitOK {
-		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
-	}
+	s.scanAndPlan()
 	before := len(s.srv.Calls())
 	r := s.run("", "apply", "--as-of", asOf)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "needs confirmation") || len(s.srv.Calls()) != before {
@@ -233,12 +240,7 @@ func TestRemediate_confirmWithAlias(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("remediation:\n  roles: delete\n  max-deletions-per-account: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if r := s.run("", "scan", "--as-of", asOf, "--config", cfg); r.code != ExitUnused {
-		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
-	}
-	if r := s.run("", "plan", "--config", cfg); r.code != ExitOK {
-		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
-	}
+	s.scanAndPlan("--config", cfg)
 	r := s.run("example-staging\n", "apply", "--config", cfg, "--as-of", asOf)
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "Type the account ID 111122223333 or its alias example-prod to confirm") || countMutations(s.srv) != 0 {
 		t.Fatalf("apply with another alias: exit %d, mutations %d, stderr %q", r.code, countMutations(s.srv), r.stderr)
@@ -305,12 +307,7 @@ func TestRemediate_deleteRestore(t *testing.T) {
 
 func TestRemediate_killSwitch(t *testing.T) {
 	s := newSession(t)
-	if r := s.run("", "scan", "--as-of", asOf); r.code != ExitUnused {
-		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
-	}
-	if r := s.run("", "plan"); r.code != ExitOK {
-		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
-	}
+	s.scanAndPlan()
 	s.env["IAMSWEEP_KILL_SWITCH"] = "1"
 	r := s.run("", "apply", "--yes", "--as-of", asOf)
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "kill switch") || countMutations(s.srv) != 0 {
