@@ -131,7 +131,11 @@ func TestService_Apply_recheck(t *testing.T) {
 // allowed are refused, and nothing changes.
 func TestService_Apply_guardrails(t *testing.T) {
 	t.Parallel()
-	slr := &fakeaws.Role{Name: "AWSServiceRoleForExample", Path: "/aws-service-role/example.amazonaws.com/", Created: old}
+	// Each case seeds its own role: the fake fills in what a seed lacks,
+	// and the cases run in parallel.
+	slr := func() *fakeaws.Role {
+		return &fakeaws.Role{Name: "AWSServiceRoleForExample", Path: "/aws-service-role/example.amazonaws.com/", Created: old}
+	}
 	stacked := idleRole("stacked")
 	stacked.Tags = append(stacked.Tags, fakeaws.Tag{Key: "aws:cloudformation:stack-name", Value: "web-prod"})
 	tests := []struct {
@@ -159,12 +163,12 @@ func TestService_Apply_guardrails(t *testing.T) {
 		},
 		{
 			name: "service-linked roles no longer allowed",
-			role: slr, plan: iamsweep.RemediationPolicy{Roles: iamsweep.ActionDelete, AllowServiceLinked: true, MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: -1},
+			role: slr(), plan: iamsweep.RemediationPolicy{Roles: iamsweep.ActionDelete, AllowServiceLinked: true, MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: -1},
 			want: "service-linked role: deleted only with --allow-service-linked",
 		},
 		{
 			name: "service-linked roles are never quarantined",
-			role: slr, plan: iamsweep.RemediationPolicy{Roles: iamsweep.ActionQuarantine},
+			role: slr(), plan: iamsweep.RemediationPolicy{Roles: iamsweep.ActionQuarantine},
 			policy:      func(p *iamsweep.RemediationPolicy) { p.AllowServiceLinked = true },
 			planRefuses: true,
 			want:        "service-linked role: only its service may change it",
