@@ -31,7 +31,10 @@
 //
 // It records every call, and injects latency, faults and throttling errors
 // (per call at a chosen rate, or above a per-account request rate) in each
-// protocol's own words, for benchmarks and fault tests.
+// protocol's own words, for benchmarks and fault tests. HoldResponsesAfter
+// carries a call out and never answers it, as a client killed while it
+// waits sees; seeds passed to WithAccounts are filled in place (IDs, paths,
+// dates), so parallel tests must not share them.
 //
 // Layer: test and dev only. Only _test.go files and cmd/fakeaws import it.
 // It is a sandbox, not a reference: the AWS API reference and the SDK
