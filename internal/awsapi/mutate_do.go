@@ -158,13 +158,14 @@ func (c *Client) do(ctx context.Context, s iamsweep.Step) error {
 		var out *iam.UploadSigningCertificateOutput
 		out, err = c.iam.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{UserName: name, CertificateBody: aws.String(s.Document)})
 		if err == nil && !s.Active {
-			if out.Certificate == nil {
-				return errors.New("IAM answered without the uploaded certificate, which was left Active")
+			var id *string
+			if out.Certificate != nil {
+				id = out.Certificate.CertificateId
 			}
-			id := out.Certificate.CertificateId
-			if _, err := c.iam.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{UserName: name, CertificateId: id, Status: iamtypes.StatusTypeInactive}); err != nil {
-				return fmt.Errorf("set the uploaded certificate %s Inactive (UpdateSigningCertificate; it is Active): %w", aws.ToString(id), classify(err))
-			}
+			return leaveInactive("certificate", "UpdateSigningCertificate", id, func() error {
+				_, err := c.iam.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{UserName: name, CertificateId: id, Status: iamtypes.StatusTypeInactive})
+				return err
+			})
 		}
 	case iamsweep.OpUpdateSigningCertificate:
 		_, err = c.iam.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{UserName: name, CertificateId: target, Status: status(s.Active)})
@@ -174,13 +175,14 @@ func (c *Client) do(ctx context.Context, s iamsweep.Step) error {
 		var out *iam.UploadSSHPublicKeyOutput
 		out, err = c.iam.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: name, SSHPublicKeyBody: aws.String(s.Document)})
 		if err == nil && !s.Active {
-			if out.SSHPublicKey == nil {
-				return errors.New("IAM answered without the uploaded SSH public key, which was left Active")
+			var id *string
+			if out.SSHPublicKey != nil {
+				id = out.SSHPublicKey.SSHPublicKeyId
 			}
-			id := out.SSHPublicKey.SSHPublicKeyId
-			if _, err := c.iam.UpdateSSHPublicKey(ctx, &iam.UpdateSSHPublicKeyInput{UserName: name, SSHPublicKeyId: id, Status: iamtypes.StatusTypeInactive}); err != nil {
-				return fmt.Errorf("set the uploaded SSH public key %s Inactive (UpdateSSHPublicKey; it is Active): %w", aws.ToString(id), classify(err))
-			}
+			return leaveInactive("SSH public key", "UpdateSSHPublicKey", id, func() error {
+				_, err := c.iam.UpdateSSHPublicKey(ctx, &iam.UpdateSSHPublicKeyInput{UserName: name, SSHPublicKeyId: id, Status: iamtypes.StatusTypeInactive})
+				return err
+			})
 		}
 	case iamsweep.OpUpdateSSHPublicKey:
 		_, err = c.iam.UpdateSSHPublicKey(ctx, &iam.UpdateSSHPublicKeyInput{UserName: name, SSHPublicKeyId: target, Status: status(s.Active)})
@@ -213,6 +215,19 @@ func (c *Client) do(ctx context.Context, s iamsweep.Step) error {
 		return fmt.Errorf("unknown operation %q", string(s.Op))
 	}
 	return err
+}
+
+// leaveInactive sets a credential just uploaded (a restore's signing
+// certificate or SSH public key, id as IAM answered it) Inactive, as it was
+// backed up, with deactivate; IAM uploads every credential Active.
+func leaveInactive(what, op string, id *string, deactivate func() error) error {
+	if id == nil {
+		return fmt.Errorf("IAM answered without the uploaded %s, which was left Active", what)
+	}
+	if err := deactivate(); err != nil {
+		return fmt.Errorf("set the uploaded %s %s Inactive (%s; it is Active): %w", what, aws.ToString(id), op, classify(err))
+	}
+	return nil
 }
 
 // deleteServiceLinkedRole starts the deletion of a service-linked role and
