@@ -21,8 +21,11 @@ var keyTrackingStart = time.Date(2015, 4, 22, 0, 0, 0, 0, time.UTC)
 // The user record is decided in this order: allowlist (exempt); created N
 // or fewer days ago (used, too new to judge); not in the credential report
 // (exempt: nothing to judge by); no active password or access key (unused,
-// "no credentials"); an active credential used within N days (used);
-// otherwise unused.
+// "no credentials"); an active credential used within N days (used); an
+// active credential never used and created (a password: set) N or fewer
+// days ago, or after Now (used, too new to judge, as its own record is);
+// otherwise unused. Inactive keys, and credentials whose creation is
+// unknown, do not make a user too new to judge.
 func User(u iamsweep.User, o Options) []iamsweep.Finding {
 	if u.Root {
 		out := make([]iamsweep.Finding, 0, len(u.AccessKeys))
@@ -81,10 +84,41 @@ func withUse(f iamsweep.Finding, use iamsweep.Usage, now time.Time) iamsweep.Fin
 	return f
 }
 
-// credentialUse is a use of one of a user's credentials.
+// credentialUse is one of a user's active credentials and its use.
 type credentialUse struct {
 	what string // "console password", "access key 2"
 	use  iamsweep.Usage
+	// set is when the credential was created (a password: set); zero when
+	// unknown.
+	set time.Time
+}
+
+// passwordSet is when u's password was set: its last change, else (never
+// changed) the user's creation; zero when neither is known.
+func passwordSet(u iamsweep.User) time.Time {
+	if set := u.Password.LastChanged; !set.IsZero() {
+		return set
+	}
+	return u.Created
+}
+
+// tooNew returns the newest of the credentials that are too new to judge:
+// never used, and created N or fewer whole days ago or after Now.
+func tooNew(creds []credentialUse, o Options) (credentialUse, bool) {
+	var newest credentialUse
+	found := false
+	for _, c := range creds {
+		if !c.use.IsZero() || c.set.IsZero() {
+			continue
+		}
+		if !c.set.After(o.Now) && WholeDays(c.set, o.Now) > o.UnusedDays {
+			continue
+		}
+		if !found || c.set.After(newest.set) {
+			newest, found = c, true
+		}
+	}
+	return newest, found
 }
 
 func userFinding(u iamsweep.User, o Options) iamsweep.Finding {
@@ -93,7 +127,7 @@ func userFinding(u iamsweep.User, o Options) iamsweep.Finding {
 
 	var active []credentialUse
 	if u.Password != nil {
-		active = append(active, credentialUse{"console password", iamsweep.Usage{Time: u.Password.LastUsed}})
+		active = append(active, credentialUse{"console password", iamsweep.Usage{Time: u.Password.LastUsed}, passwordSet(u)})
 	}
 	inactive := 0
 	for _, k := range u.AccessKeys {
@@ -101,7 +135,7 @@ func userFinding(u iamsweep.User, o Options) iamsweep.Finding {
 			inactive++
 			continue
 		}
-		active = append(active, credentialUse{fmt.Sprintf("access key %d", k.Slot), k.LastUsed})
+		active = append(active, credentialUse{fmt.Sprintf("access key %d", k.Slot), k.LastUsed, k.Created})
 	}
 	var latest credentialUse
 	for _, c := range active {
@@ -131,20 +165,37 @@ func userFinding(u iamsweep.User, o Options) iamsweep.Finding {
 		}
 		return decide(f, iamsweep.VerdictUnused, iamsweep.RuleNoCredentials, reason+certNote(u))
 	}
+	var lastUse string
+	if !latest.use.IsZero() {
+		if latest.use.Time.After(o.Now) {
+			return decide(f, iamsweep.VerdictUsed, iamsweep.RuleLastUsed,
+				fmt.Sprintf("%s last used %s, after the evaluation time %s", latest.what, stamp(latest.use.Time), stamp(o.Now)))
+		}
+		days := *f.DaysUnused
+		lastUse = fmt.Sprintf("%s last used %s%s", latest.what, ago(days), in(latest.use.Region))
+		if days <= o.UnusedDays {
+			return decide(f, iamsweep.VerdictUsed, iamsweep.RuleLastUsed, lastUse)
+		}
+	}
+	// A credential too new to judge makes its user too new to judge: the
+	// person was just issued it.
+	if c, ok := tooNew(active, o); ok {
+		verb := "created"
+		if c.what == "console password" {
+			verb = "set"
+		}
+		if c.set.After(o.Now) {
+			return decide(f, iamsweep.VerdictUsed, iamsweep.RuleGracePeriod,
+				fmt.Sprintf("%s %s %s, after the evaluation time %s: too new to judge", c.what, verb, stamp(c.set), stamp(o.Now)))
+		}
+		return decide(f, iamsweep.VerdictUsed, iamsweep.RuleGracePeriod,
+			fmt.Sprintf("%s %s %s: too new to judge", c.what, verb, ago(WholeDays(c.set, o.Now))))
+	}
 	if latest.use.IsZero() {
 		return decide(f, iamsweep.VerdictUnused, iamsweep.RuleNoRecordedUse,
 			"no recorded use of its "+credentialList(u)+certNote(u))
 	}
-	if latest.use.Time.After(o.Now) {
-		return decide(f, iamsweep.VerdictUsed, iamsweep.RuleLastUsed,
-			fmt.Sprintf("%s last used %s, after the evaluation time %s", latest.what, stamp(latest.use.Time), stamp(o.Now)))
-	}
-	days := *f.DaysUnused
-	reason := fmt.Sprintf("%s last used %s%s", latest.what, ago(days), in(latest.use.Region))
-	if days > o.UnusedDays {
-		return decide(f, iamsweep.VerdictUnused, iamsweep.RuleLastUsed, "no credential used within the threshold; "+reason+certNote(u))
-	}
-	return decide(f, iamsweep.VerdictUsed, iamsweep.RuleLastUsed, reason)
+	return decide(f, iamsweep.VerdictUnused, iamsweep.RuleLastUsed, "no credential used within the threshold; "+lastUse+certNote(u))
 }
 
 // credentialList names a user's active credentials: "console password and
@@ -183,10 +234,7 @@ func plural(n int, noun string) string {
 func passwordFinding(u iamsweep.User, o Options) iamsweep.Finding {
 	p := u.Password
 	f := base(u, iamsweep.TypeUnusedIAMUserPassword)
-	set := p.LastChanged
-	if set.IsZero() {
-		set = u.Created
-	}
+	set := passwordSet(u)
 	f.Created = set
 	f = withUse(f, iamsweep.Usage{Time: p.LastUsed}, o.Now)
 	if p.LastUsed.IsZero() {

@@ -192,3 +192,106 @@ func TestUser_boundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestUser_newCredential covers issue 9's wrong verdict: a user created long
+// ago whose newest credential is too new to judge is itself too new to
+// judge, as its credential's own record is.
+func TestUser_newCredential(t *testing.T) {
+	const n = 90
+	oldKey := iamsweep.AccessKey{Slot: 1, Active: true, Created: daysAgo(900)}
+	usedKey := func(slot, days int) iamsweep.AccessKey {
+		return iamsweep.AccessKey{Slot: slot, Active: true, Created: daysAgo(900), LastUsed: iamsweep.Usage{Time: daysAgo(days), Region: "us-east-1"}}
+	}
+	newKey := func(slot int, created time.Time) iamsweep.AccessKey {
+		return iamsweep.AccessKey{Slot: slot, Active: true, Created: created}
+	}
+	future := userNow.Add(36 * time.Hour)
+	tests := []struct {
+		name     string
+		password *iamsweep.Password
+		keys     []iamsweep.AccessKey
+		want     string // the UnusedIAMUser record
+	}{
+		{"old unused key and a key created 15 days ago",
+			nil, []iamsweep.AccessKey{oldKey, newKey(2, daysAgo(15))},
+			"used grace-period: access key 2 created 15 days ago: too new to judge"},
+		{"key created exactly N days ago",
+			nil, []iamsweep.AccessKey{oldKey, newKey(2, daysAgo(n))},
+			"used grace-period: access key 2 created 90 days ago: too new to judge"},
+		{"key created N days and 23 hours ago",
+			nil, []iamsweep.AccessKey{oldKey, newKey(2, userNow.Add(-(n*24+23)*time.Hour))},
+			"used grace-period: access key 2 created 90 days ago: too new to judge"},
+		{"key created N+1 days ago",
+			nil, []iamsweep.AccessKey{oldKey, newKey(2, daysAgo(n+1))},
+			"unused no-recorded-use: no recorded use of its 2 access keys"},
+		{"key created less than a day ago",
+			nil, []iamsweep.AccessKey{newKey(1, userNow.Add(-time.Hour))},
+			"used grace-period: access key 1 created less than a day ago: too new to judge"},
+		{"key created after the evaluation time",
+			nil, []iamsweep.AccessKey{oldKey, newKey(2, future)},
+			"used grace-period: access key 2 created 2026-11-25T00:00:00Z, after the evaluation time 2026-11-23T12:00:00Z: too new to judge"},
+		{"new key beside a key last used past the threshold",
+			nil, []iamsweep.AccessKey{usedKey(1, 200), newKey(2, daysAgo(15))},
+			"used grace-period: access key 2 created 15 days ago: too new to judge"},
+		{"a use within the threshold decides before a new key",
+			nil, []iamsweep.AccessKey{usedKey(1, 5), newKey(2, daysAgo(15))},
+			"used last-used: access key 1 last used 5 days ago in us-east-1"},
+		{"inactive new key does not count",
+			nil, []iamsweep.AccessKey{oldKey, {Slot: 2, Active: false, Created: daysAgo(15)}},
+			"unused no-recorded-use: no recorded use of its 1 access key"},
+		{"only an inactive new key",
+			nil, []iamsweep.AccessKey{{Slot: 2, Active: false, Created: daysAgo(15)}},
+			"unused no-credentials: no active credentials (1 inactive access key)"},
+		{"new key with unknown creation date does not count",
+			nil, []iamsweep.AccessKey{oldKey, {Slot: 2, Active: true}},
+			"unused no-recorded-use: no recorded use of its 2 access keys"},
+		{"new key already used past the threshold does not count",
+			nil, []iamsweep.AccessKey{{Slot: 2, Active: true, Created: daysAgo(15), LastUsed: iamsweep.Usage{Time: daysAgo(100)}}},
+			"unused last-used: no credential used within the threshold; access key 2 last used 100 days ago"},
+		{"password set 15 days ago, never used",
+			&iamsweep.Password{LastChanged: daysAgo(15)}, []iamsweep.AccessKey{oldKey},
+			"used grace-period: console password set 15 days ago: too new to judge"},
+		{"password set exactly N days ago",
+			&iamsweep.Password{LastChanged: daysAgo(n)}, nil,
+			"used grace-period: console password set 90 days ago: too new to judge"},
+		{"password set N+1 days ago",
+			&iamsweep.Password{LastChanged: daysAgo(n + 1)}, nil,
+			"unused no-recorded-use: no recorded use of its console password"},
+		{"password set after the evaluation time",
+			&iamsweep.Password{LastChanged: future}, nil,
+			"used grace-period: console password set 2026-11-25T00:00:00Z, after the evaluation time 2026-11-23T12:00:00Z: too new to judge"},
+		{"password set recently but last used past the threshold",
+			&iamsweep.Password{LastChanged: daysAgo(15), LastUsed: daysAgo(200)}, nil,
+			"unused last-used: no credential used within the threshold; console password last used 200 days ago"},
+		{"password never changed takes the user's creation",
+			&iamsweep.Password{}, nil,
+			"unused no-recorded-use: no recorded use of its console password"},
+		{"the newest of two new credentials is named",
+			&iamsweep.Password{LastChanged: daysAgo(40)}, []iamsweep.AccessKey{newKey(1, daysAgo(30)), newKey(2, daysAgo(60))},
+			"used grace-period: access key 1 created 30 days ago: too new to judge"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := iamsweep.User{Name: "carol", ARN: "arn:aws:iam::111122223333:user/carol", Path: "/",
+				Created: daysAgo(1000), HasCredentials: true, Password: tt.password, AccessKeys: tt.keys}
+			fs := User(u, Options{Now: userNow, UnusedDays: n})
+			f := fs[0]
+			if f.Type != iamsweep.TypeUnusedIAMUser {
+				t.Fatalf("first record is %s", f.Type)
+			}
+			got := string(f.Verdict) + " " + string(f.Rule) + ": " + f.Reason
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("UnusedIAMUser mismatch (-want +got):\n%s", diff)
+			}
+			// A credential too new to judge makes its user used, and the
+			// user is too new to judge only through such a credential.
+			credGrace := false
+			for _, c := range fs[1:] {
+				credGrace = credGrace || c.Rule == iamsweep.RuleGracePeriod
+			}
+			if credGrace && f.Verdict != iamsweep.VerdictUsed || f.Rule == iamsweep.RuleGracePeriod && !credGrace {
+				t.Errorf("user and credential records disagree: %v", verdicts(fs))
+			}
+		})
+	}
+}
