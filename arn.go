@@ -27,18 +27,18 @@ func (a ARN) String() string {
 func ParseARN(s string) (ARN, error) {
 	parts := strings.SplitN(s, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" {
-		return ARN{}, fmt.Errorf("invalid ARN %q: want arn:partition:service:region:account-id:resource", s)
+		return ARN{}, fmt.Errorf("invalid ARN %s: want arn:partition:service:region:account-id:resource", Quote(s))
 	}
 	a := ARN{Partition: parts[1], Service: parts[2], Region: parts[3], AccountID: parts[4], Resource: parts[5]}
 	switch {
 	case a.Partition == "":
-		return ARN{}, fmt.Errorf("invalid ARN %q: empty partition", s)
+		return ARN{}, fmt.Errorf("invalid ARN %s: empty partition", Quote(s))
 	case a.Service == "":
-		return ARN{}, fmt.Errorf("invalid ARN %q: empty service", s)
+		return ARN{}, fmt.Errorf("invalid ARN %s: empty service", Quote(s))
 	case a.Resource == "":
-		return ARN{}, fmt.Errorf("invalid ARN %q: empty resource", s)
+		return ARN{}, fmt.Errorf("invalid ARN %s: empty resource", Quote(s))
 	case a.AccountID != "" && a.AccountID != "aws" && !IsAccountID(a.AccountID):
-		return ARN{}, fmt.Errorf("invalid ARN %q: account ID %q is not 12 digits", s, a.AccountID)
+		return ARN{}, fmt.Errorf("invalid ARN %s: account ID %s is not 12 digits", Quote(s), Quote(a.AccountID))
 	}
 	return a, nil
 }
@@ -62,13 +62,13 @@ func IsAccountID(s string) bool {
 // is not an IAM ARN of that type.
 func (a ARN) IAMResource(kind string) (path, name string, err error) {
 	if a.Service != "iam" || !strings.HasPrefix(a.Resource, kind+"/") {
-		return "", "", fmt.Errorf("%s is not an IAM %s ARN", a, kind)
+		return "", "", fmt.Errorf("%s is not an IAM %s ARN", Quote(a.String()), kind)
 	}
 	rest := a.Resource[len(kind):] // "/path/name"
 	i := strings.LastIndexByte(rest, '/')
 	path, name = rest[:i+1], rest[i+1:]
 	if name == "" {
-		return "", "", fmt.Errorf("%s has no %s name", a, kind)
+		return "", "", fmt.Errorf("%s has no %s name", Quote(a.String()), kind)
 	}
 	return path, name, nil
 }

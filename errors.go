@@ -3,7 +3,9 @@ package iamsweep
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Errors the adapters map AWS error codes to, so that services and entry
@@ -46,6 +48,10 @@ type InputError struct {
 
 // Error formats the error as "source:line: field: message" or
 // "source: byte N: field: message", omitting the parts that are unknown.
+// A field path longer than 160 bytes keeps its start and its end around
+// an ellipsis, and a message longer than 1,024 bytes is cut with an
+// ellipsis: a deeply nested or huge input never gives a huge error line.
+// (Parsers quote values with Quote, which bounds them far more tightly.)
 func (e *InputError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Source)
@@ -59,15 +65,75 @@ func (e *InputError) Error() string {
 		if b.Len() > 0 {
 			b.WriteString(": ")
 		}
-		b.WriteString(e.Field)
+		b.WriteString(middleOut(e.Field, maxFieldHead, maxFieldTail))
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")
 	}
 	if e.Err != nil {
-		b.WriteString(e.Err.Error())
+		msg := e.Err.Error()
+		if len(msg) > maxMessage {
+			msg = fmt.Sprintf("%s… (%d bytes in all)", msg[:runeStart(msg, maxMessage)], len(msg))
+		}
+		b.WriteString(msg)
 	}
 	return b.String()
+}
+
+// The bounds of what an InputError prints.
+const (
+	// maxFieldHead and maxFieldTail are the bytes of a long field path
+	// shown before and after the ellipsis.
+	maxFieldHead = 100
+	maxFieldTail = 60
+	// maxMessage is the most bytes of the message shown.
+	maxMessage = 1024
+	// maxQuoted is the most characters of a value Quote shows.
+	maxQuoted = 80
+)
+
+// middleOut returns s when it is at most head+tail bytes long, else its
+// first head and last tail bytes (on character boundaries) joined by an
+// ellipsis.
+func middleOut(s string, head, tail int) string {
+	if len(s) <= head+tail {
+		return s
+	}
+	end := runeStart(s, head)
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return s[:end] + "…" + s[start:]
+}
+
+// runeStart returns the largest index i <= n (and <= len(s)) at which a
+// character of s starts, so that s[:i] does not end in a partial one.
+func runeStart(s string, n int) int {
+	if n >= len(s) {
+		return len(s)
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
+
+// Quote returns s quoted for an error message, as %q quotes it, with at
+// most its first 80 characters: a longer value is cut with an ellipsis and
+// its length is added: "xxxx…" (1048576 bytes). Messages about bad
+// input quote values with it, so input is never echoed without bound.
+func Quote(s string) string {
+	n, i := 0, 0
+	for i < len(s) && n < maxQuoted {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	if i == len(s) {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:i]+"…") + " (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Unwrap returns the underlying error.

@@ -3,7 +3,10 @@ package iamsweep
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -148,5 +151,65 @@ func TestIsInputError(t *testing.T) {
 				t.Errorf("IsInputError(%v) = %v, want %v", tt.err, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestQuote(t *testing.T) {
+	long := strings.Repeat("x", 79)
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"empty", "", `""`},
+		{"short", "yesterday", `"yesterday"`},
+		{"escapes as %q does", "a\"b\n\x00", `"a\"b\n\x00"`},
+		{"exactly 80 characters", long + "y", `"` + long + `y"`},
+		{"81 characters", long + "yz", `"` + long + `y…" (81 bytes)`},
+		{"counts characters, not bytes", strings.Repeat("é", 80), `"` + strings.Repeat("é", 80) + `"`},
+		{"cuts between characters", strings.Repeat("é", 81), `"` + strings.Repeat("é", 80) + `…" (162 bytes)`},
+		{"invalid UTF-8", strings.Repeat("\xff", 100), `"` + strings.Repeat(`\xff`, 80) + `…" (100 bytes)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Quote(tt.in); got != tt.want {
+				t.Errorf("Quote() = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestQuote_huge checks that quoting a huge value costs what the excerpt
+// costs, not what the value does (issue 9: a 1 GB value gave a 1 GB error
+// line and 7.3 GB of memory).
+func TestQuote_huge(t *testing.T) {
+	s := strings.Repeat("x", 64<<20)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := Quote(s)
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; len(got) > 120 || alloc > 4096 {
+		t.Errorf("Quote of 64 MiB: %d bytes, %d bytes allocated; want a short excerpt and small allocations", len(got), alloc)
+	}
+}
+
+// TestInputError_bounds covers issue 9: 100,000 nested levels gave a
+// 20-30 KB path, and messages that echo input were unbounded.
+func TestInputError_bounds(t *testing.T) {
+	deep := strings.Repeat("Statement[0].", 2000) + "Key"
+	got := (&InputError{Source: "export.json", Offset: 7, Field: deep, Err: errors.New(strings.Repeat("m", 5000))}).Error()
+	want := "export.json: byte 7: " + deep[:100] + "…" + deep[len(deep)-60:] + ": " + strings.Repeat("m", 1024) + "… (5000 bytes in all)"
+	if got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	}
+	// Cuts fall between characters.
+	wide := strings.Repeat("日", 400)
+	got = (&InputError{Offset: -1, Field: wide, Err: errors.New(wide)}).Error()
+	if !utf8.ValidString(got) || len(got) > 100+60+3+2+1024+30 {
+		t.Errorf("Error() = %q: want valid UTF-8 within the bounds", got)
+	}
+	// Short ones are left as they are.
+	if got := (&InputError{Offset: -1, Field: deep[:160], Err: errors.New("m")}).Error(); got != deep[:160]+": m" {
+		t.Errorf("Error() = %q, want the 160-byte field whole", got)
 	}
 }
