@@ -1,6 +1,9 @@
 package iamsweep
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Role is an IAM role as the scan sees it, with everything
 // GetAccountAuthorizationDetails returns for it. Policy documents are held
@@ -53,6 +56,13 @@ func JoinPathName(path, name string) string {
 		path += "/"
 	}
 	return path + name
+}
+
+// PrincipalKey identifies a principal the way IAM keeps principals unique:
+// by account, kind ("role", "user") and name, regardless of the name's case
+// and of the path. Two records with the same key describe one principal.
+func PrincipalKey(accountID, kind, name string) string {
+	return accountID + ":" + kind + "/" + strings.ToLower(name)
 }
 
 // Tag returns the value of the tag with the given key and whether it exists.

@@ -175,7 +175,7 @@ func TestReadRoles_Errors(t *testing.T) {
 			want: where{Offset: 19, Field: "RoleDetailList[0]"}, wantMsg: "is not an IAM role ARN"},
 		{name: "Arn without a name", in: roleList(`{"RoleName":"r","Arn":"arn:aws:iam::123456789012:role/a/"}`),
 			want: where{Offset: 19, Field: "RoleDetailList[0]"}, wantMsg: "has no role name"},
-		{name: "bad Arn in the third role, pretty-printed", in: "{\"RoleDetailList\": [\n  " + r + "},\n  " + r + "},\n  {\"RoleName\":\"x\",\"Arn\":\"x\"}\n]}",
+		{name: "bad Arn in the third role, pretty-printed", in: "{\"RoleDetailList\": [\n  " + r + "},\n  " + strings.ReplaceAll(r, `r"`, `s"`) + "},\n  {\"RoleName\":\"x\",\"Arn\":\"x\"}\n]}",
 			want: where{Offset: 145, Field: "RoleDetailList[2]"}, wantMsg: `invalid ARN "x"`},
 
 		// Bad policy documents.
@@ -258,7 +258,7 @@ func TestReadRoles_ErrorText(t *testing.T) {
 // TestReadRoles_ErrorAfterRoles checks that roles before the bad one are
 // delivered and counted.
 func TestReadRoles_ErrorAfterRoles(t *testing.T) {
-	in := roleList(minimalRole(""), minimalRole(""), minimalRole(`,"CreateDate":"x"`))
+	in := roleList(namedRole("a", ""), namedRole("b", ""), minimalRole(`,"CreateDate":"x"`))
 	roles, sum, err := read(t.Context(), in)
 	if !iamsweep.IsInputError(err) {
 		t.Fatalf("err = %v, want an InputError", err)
@@ -348,4 +348,51 @@ func (r *errAfter) Read(p []byte) (int, error) {
 	n := copy(p, r.data)
 	r.data = r.data[n:]
 	return n, nil
+}
+
+// TestRead_duplicates covers issue 9: a principal listed twice gave two
+// verdicts and two plan actions. Both positions are named: the decoder
+// gives byte offsets, not lines.
+func TestRead_duplicates(t *testing.T) {
+	user := func(name string) string {
+		return `{"UserName":"` + name + `","Arn":"arn:aws:iam::123456789012:user/` + name + `"}`
+	}
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"a role twice", roleList(namedRole("a", ""), namedRole("b", ""), namedRole("a", "")),
+			`export.json: byte 135: RoleDetailList[2]: role "arn:aws:iam::123456789012:role/a" is also RoleDetailList[0] (byte 19): an export holds each role once`},
+		{"a role name in another case and path",
+			roleList(namedRole("a", ""), `{"RoleName":"A","Arn":"arn:aws:iam::123456789012:role/x/A"}`),
+			`export.json: byte 77: RoleDetailList[1]: role "arn:aws:iam::123456789012:role/x/A" is also RoleDetailList[0] (byte 19), as "arn:aws:iam::123456789012:role/a" (IAM role names are unique regardless of case and path): an export holds each role once`},
+		{"a user twice", `{"UserDetailList":[` + user("u") + `,` + user("u") + `]}`,
+			`export.json: byte 77: UserDetailList[1]: user "arn:aws:iam::123456789012:user/u" is also UserDetailList[0] (byte 19): an export holds each user once`},
+		{"a user twice across two lists", `{"UserDetailList":[` + user("u") + `],"RoleDetailList":[],"UserDetailList":[` + user("u") + `]}`,
+			`export.json: byte 116: UserDetailList[0]: user "arn:aws:iam::123456789012:user/u" is also UserDetailList[0] (byte 19): an export holds each user once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Read(t.Context(), strings.NewReader(tt.in), "export.json", Handlers{
+				Role: func(iamsweep.Role) error { return nil },
+				User: func(iamsweep.User) error { return nil },
+			})
+			if !iamsweep.IsInputError(err) {
+				t.Fatalf("err = %v, want an *iamsweep.InputError", err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error text:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+	t.Run("a role and a user of one name", func(t *testing.T) {
+		in := `{"UserDetailList":[` + user("a") + `],"RoleDetailList":[` + namedRole("a", "") + `]}`
+		if _, err := Read(t.Context(), strings.NewReader(in), "export.json", Handlers{
+			Role: func(iamsweep.Role) error { return nil },
+			User: func(iamsweep.User) error { return nil },
+		}); err != nil {
+			t.Errorf("err = %v, want none", err)
+		}
+	})
 }

@@ -87,6 +87,7 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 		return fail(err)
 	}
 	found := false
+	seen := map[string]position{} // by iamsweep.PrincipalKey
 	for dec.PeekKind() != '}' {
 		nameTok, err := dec.ReadToken()
 		if err != nil {
@@ -102,7 +103,7 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 				}
 				continue
 			}
-			n, err := readList(ctx, dec, source, name, (*wireRole).role, h.Role)
+			n, err := readList(ctx, dec, source, name, (*wireRole).role, roleKey, seen, h.Role)
 			sum.Roles += n
 			if err != nil {
 				return sum, err
@@ -115,7 +116,7 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 				}
 				continue
 			}
-			n, err := readList(ctx, dec, source, name, (*wireUser).user, h.User)
+			n, err := readList(ctx, dec, source, name, (*wireUser).user, userKey, seen, h.User)
 			sum.Users += n
 			if err != nil {
 				return sum, err
@@ -173,9 +174,26 @@ func skipList(dec *jsontext.Decoder, source, list string) error {
 	return nil
 }
 
+// position is where an element of a list was read.
+type position struct {
+	field  string // "RoleDetailList[2]"
+	offset int64
+	arn    string
+}
+
+func roleKey(r iamsweep.Role) (kind, key, arn string) {
+	return "role", iamsweep.PrincipalKey(r.AccountID, "role", r.Name), r.ARN
+}
+
+func userKey(u iamsweep.User) (kind, key, arn string) {
+	return "user", iamsweep.PrincipalKey(u.AccountID, "user", u.Name), u.ARN
+}
+
 // readList decodes the elements of list one at a time into a wire type W,
-// converts each with conv and hands it to fn.
-func readList[W any, T any](ctx context.Context, dec *jsontext.Decoder, source, list string, conv func(*W) (T, error), fn func(T) error) (int, error) {
+// converts each with conv and hands it to fn. An element whose key (see
+// iamsweep.PrincipalKey) is in seen already is an error naming both.
+func readList[W any, T any](ctx context.Context, dec *jsontext.Decoder, source, list string,
+	conv func(*W) (T, error), key func(T) (kind, key, arn string), seen map[string]position, fn func(T) error) (int, error) {
 	switch k := dec.PeekKind(); {
 	case k == 'n':
 		_, err := dec.ReadToken()
@@ -201,10 +219,16 @@ func readList[W any, T any](ctx context.Context, dec *jsontext.Decoder, source, 
 		if err := json.UnmarshalDecode(dec, &w); err != nil {
 			return n, inputError(source, dec, err)
 		}
+		field := fmt.Sprintf("%s[%d]", list, n)
 		v, err := conv(&w)
 		if err != nil {
-			return n, &iamsweep.InputError{Source: source, Offset: start, Field: fmt.Sprintf("%s[%d]", list, n), Err: err}
+			return n, &iamsweep.InputError{Source: source, Offset: start, Field: field, Err: err}
 		}
+		kind, k, arn := key(v)
+		if first, ok := seen[k]; ok {
+			return n, &iamsweep.InputError{Source: source, Offset: start, Field: field, Err: duplicate(kind, arn, first)}
+		}
+		seen[k] = position{field: field, offset: start, arn: arn}
 		n++
 		if err := fn(v); err != nil {
 			return n, err
@@ -214,6 +238,17 @@ func readList[W any, T any](ctx context.Context, dec *jsontext.Decoder, source, 
 		return n, inputError(source, dec, err)
 	}
 	return n, nil
+}
+
+// duplicate says that arn repeats the principal first read at first: two
+// records would give two verdicts and two plan actions for one principal.
+func duplicate(kind, arn string, first position) error {
+	if arn == first.arn {
+		return fmt.Errorf("%s %s is also %s (byte %d): an export holds each %s once",
+			kind, iamsweep.Quote(arn), first.field, first.offset, kind)
+	}
+	return fmt.Errorf("%s %s is also %s (byte %d), as %s (IAM %s names are unique regardless of case and path): an export holds each %s once",
+		kind, iamsweep.Quote(arn), first.field, first.offset, iamsweep.Quote(first.arn), kind, kind)
 }
 
 // valueOffset returns the byte offset of the value dec.PeekKind has just

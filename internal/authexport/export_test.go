@@ -39,8 +39,11 @@ func read(ctx context.Context, in string) ([]iamsweep.Role, Summary, error) {
 
 // minimalRole is a role with only the members ReadRoles requires, plus
 // extra (which starts with a comma when not empty).
-func minimalRole(extra string) string {
-	return `{"RoleName":"r","Arn":"arn:aws:iam::123456789012:role/r"` + extra + `}`
+func minimalRole(extra string) string { return namedRole("r", extra) }
+
+// namedRole is minimalRole with another name.
+func namedRole(name, extra string) string {
+	return `{"RoleName":"` + name + `","Arn":"arn:aws:iam::123456789012:role/` + name + `"` + extra + `}`
 }
 
 func roleList(roles ...string) string {

@@ -62,6 +62,7 @@ func Parse(r io.Reader, source string) ([]iamsweep.User, error) {
 	width := len(header)
 
 	var users []iamsweep.User
+	seen := map[string]seenUser{} // by principalKey
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -91,9 +92,31 @@ func Parse(r io.Reader, source string) ([]iamsweep.User, error) {
 			}
 			return nil, &iamsweep.InputError{Source: source, Line: line, Offset: -1, Err: err}
 		}
+		key := iamsweep.PrincipalKey(u.AccountID, "user", u.Name)
+		if first, ok := seen[key]; ok {
+			return nil, &iamsweep.InputError{Source: source, Line: line, Offset: -1,
+				Err: duplicateUser(u.ARN, first)}
+		}
+		seen[key] = seenUser{line: line, arn: u.ARN}
 		users = append(users, u)
 	}
 	return users, nil
+}
+
+// seenUser is where a user's row was read.
+type seenUser struct {
+	line int
+	arn  string
+}
+
+// duplicateUser says that the row of arn repeats the user of an earlier
+// row: two rows would give two verdicts and two plan actions for one user.
+func duplicateUser(arn string, first seenUser) error {
+	if arn == first.arn {
+		return fmt.Errorf("user %s is also on line %d: a credential report has one row per user", iamsweep.Quote(arn), first.line)
+	}
+	return fmt.Errorf("user %s is also on line %d, as %s (IAM user names are unique regardless of case and path): a credential report has one row per user",
+		iamsweep.Quote(arn), first.line, iamsweep.Quote(first.arn))
 }
 
 type fieldError struct {

@@ -138,6 +138,47 @@ func TestParse_errors(t *testing.T) {
 	}
 }
 
+// TestParse_duplicateUser covers issue 9: two rows for one user gave two
+// sets of findings and duplicate plan actions.
+func TestParse_duplicateUser(t *testing.T) {
+	data, err := os.ReadFile("testdata/report.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	alice := lines[2]
+	tests := []struct {
+		name string
+		rows []string
+		want string
+	}{
+		{"the same row twice", []string{lines[1], alice, lines[3], alice},
+			`report.csv:5: user "arn:aws:iam::111122223333:user/alice" is also on line 3: a credential report has one row per user`},
+		{"the root row twice", []string{lines[1], alice, lines[1]},
+			`report.csv:4: user "arn:aws:iam::111122223333:root" is also on line 2: a credential report has one row per user`},
+		{"the same name in another case and path", []string{alice, strings.Replace(strings.Replace(alice, "alice,", "Alice,", 1), "user/alice", "user/dev/Alice", 1)},
+			`report.csv:3: user "arn:aws:iam::111122223333:user/dev/Alice" is also on line 2, as "arn:aws:iam::111122223333:user/alice" (IAM user names are unique regardless of case and path): a credential report has one row per user`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := lines[0] + "\n" + strings.Join(tt.rows, "\n") + "\n"
+			_, err := Parse(strings.NewReader(in), "report.csv")
+			if !iamsweep.IsInputError(err) {
+				t.Fatalf("err = %v, want an *iamsweep.InputError", err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error text:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+	t.Run("same name in another account", func(t *testing.T) {
+		other := strings.ReplaceAll(alice, "111122223333", "444455556666")
+		if _, err := Parse(strings.NewReader(lines[0]+"\n"+alice+"\n"+other+"\n"), "report.csv"); err != nil {
+			t.Errorf("err = %v, want none: the users are in different accounts", err)
+		}
+	})
+}
+
 func TestParse_headerOnly(t *testing.T) {
 	data, _ := os.ReadFile("testdata/report.csv")
 	header := strings.SplitN(string(data), "\n", 2)[0] + "\n"
