@@ -120,9 +120,9 @@ func runeStart(s string, n int) int {
 }
 
 // Quote returns s quoted for an error message, as %q quotes it, with at
-// most its first 80 characters: a longer value is cut with an ellipsis and
-// its length is added: "xxxx…" (1048576 bytes). Messages about bad
-// input quote values with it, so input is never echoed without bound.
+// most its first 80 characters: a longer value is cut with an ellipsis
+// ("xxxx…"). Messages about bad input quote values with it, so input is
+// never echoed without bound.
 func Quote(s string) string {
 	n, i := 0, 0
 	for i < len(s) && n < maxQuoted {
@@ -133,7 +133,7 @@ func Quote(s string) string {
 	if i == len(s) {
 		return strconv.Quote(s)
 	}
-	return strconv.Quote(s[:i]+"…") + " (" + strconv.Itoa(len(s)) + " bytes)"
+	return strconv.Quote(s[:i] + "…")
 }
 
 // Unwrap returns the underlying error.

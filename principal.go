@@ -59,10 +59,20 @@ func JoinPathName(path, name string) string {
 }
 
 // PrincipalKey identifies a principal the way IAM keeps principals unique:
-// by account, kind ("role", "user") and name, regardless of the name's case
-// and of the path. Two records with the same key describe one principal.
-func PrincipalKey(accountID, kind, name string) string {
-	return accountID + ":" + kind + "/" + strings.ToLower(name)
+// by account, kind and name, regardless of the name's case and of the
+// path. Two records with the same key describe one principal.
+type PrincipalKey struct {
+	AccountID string
+	// Kind is "role" or "user".
+	Kind string
+	// Name is the principal's name in lower case.
+	Name string
+}
+
+// NewPrincipalKey returns the key of the principal of the given account,
+// kind and name.
+func NewPrincipalKey(accountID, kind, name string) PrincipalKey {
+	return PrincipalKey{AccountID: accountID, Kind: kind, Name: strings.ToLower(name)}
 }
 
 // Tag returns the value of the tag with the given key and whether it exists.

@@ -363,14 +363,14 @@ func TestRead_duplicates(t *testing.T) {
 		want string
 	}{
 		{"a role twice", roleList(namedRole("a", ""), namedRole("b", ""), namedRole("a", "")),
-			`export.json: byte 135: RoleDetailList[2]: role "arn:aws:iam::123456789012:role/a" is also RoleDetailList[0] (byte 19): an export holds each role once`},
+			`export.json: byte 135: RoleDetailList[2]: role "arn:aws:iam::123456789012:role/a" is also RoleDetailList[0] (byte 19): an export lists each role once (IAM role names are unique regardless of case and path)`},
 		{"a role name in another case and path",
 			roleList(namedRole("a", ""), `{"RoleName":"A","Arn":"arn:aws:iam::123456789012:role/x/A"}`),
-			`export.json: byte 77: RoleDetailList[1]: role "arn:aws:iam::123456789012:role/x/A" is also RoleDetailList[0] (byte 19), as "arn:aws:iam::123456789012:role/a" (IAM role names are unique regardless of case and path): an export holds each role once`},
+			`export.json: byte 77: RoleDetailList[1]: role "arn:aws:iam::123456789012:role/x/A" is also RoleDetailList[0] (byte 19): an export lists each role once (IAM role names are unique regardless of case and path)`},
 		{"a user twice", `{"UserDetailList":[` + user("u") + `,` + user("u") + `]}`,
-			`export.json: byte 77: UserDetailList[1]: user "arn:aws:iam::123456789012:user/u" is also UserDetailList[0] (byte 19): an export holds each user once`},
+			`export.json: byte 77: UserDetailList[1]: user "arn:aws:iam::123456789012:user/u" is also UserDetailList[0] (byte 19): an export lists each user once (IAM user names are unique regardless of case and path)`},
 		{"a user twice across two lists", `{"UserDetailList":[` + user("u") + `],"RoleDetailList":[],"UserDetailList":[` + user("u") + `]}`,
-			`export.json: byte 116: UserDetailList[0]: user "arn:aws:iam::123456789012:user/u" is also UserDetailList[0] (byte 19): an export holds each user once`},
+			`export.json: byte 116: UserDetailList[0]: user "arn:aws:iam::123456789012:user/u" is also UserDetailList[0] (byte 19): an export lists each user once (IAM user names are unique regardless of case and path)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -71,14 +71,16 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 		return sum, &iamsweep.InputError{Source: source, Offset: 0,
 			Err: errors.New("file starts with a UTF-8 byte order mark (BOM), which JSON does not allow: save it as UTF-8 without a BOM")}
 	}
-	dec := jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true))
-	fail := func(err error) (Summary, error) { return sum, inputError(source, dec, err) }
+	lim := newLimiter(r)
+	dec := jsontext.NewDecoder(lim, jsontext.AllowDuplicateNames(true))
+	rd := &reader{dec: dec, lim: lim, source: source, opts: json.WithUnmarshalers(lim.unmarshalers())}
+	fail := func(err error) (Summary, error) { return sum, rd.inputError(err) }
 
 	if k := dec.PeekKind(); isValue(k) && k != '{' {
-		return sum, &iamsweep.InputError{Source: source, Offset: valueOffset(dec),
+		return sum, &iamsweep.InputError{Source: source, Offset: rd.valueOffset(),
 			Err: fmt.Errorf("want a JSON object (the output of aws iam get-account-authorization-details), got %s", kindName(k))}
 	}
-	start := valueOffset(dec)
+	start := rd.valueOffset()
 	if _, err := dec.ReadToken(); err != nil {
 		if errors.Is(err, io.EOF) {
 			return sum, &iamsweep.InputError{Source: source, Offset: -1,
@@ -87,7 +89,7 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 		return fail(err)
 	}
 	found := false
-	seen := map[string]position{} // by iamsweep.PrincipalKey
+	var seen seen
 	for dec.PeekKind() != '}' {
 		nameTok, err := dec.ReadToken()
 		if err != nil {
@@ -98,12 +100,12 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 		case "RoleDetailList":
 			found = true
 			if h.Role == nil {
-				if err := skipList(dec, source, name); err != nil {
+				if err := rd.skipList(name); err != nil {
 					return sum, err
 				}
 				continue
 			}
-			n, err := readList(ctx, dec, source, name, (*wireRole).role, roleKey, seen, h.Role)
+			n, err := readList(ctx, rd, name, (*wireRole).role, roleKey, &seen, h.Role)
 			sum.Roles += n
 			if err != nil {
 				return sum, err
@@ -111,28 +113,24 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 		case "UserDetailList":
 			found = true
 			if h.User == nil {
-				if err := skipList(dec, source, name); err != nil {
+				if err := rd.skipList(name); err != nil {
 					return sum, err
 				}
 				continue
 			}
-			n, err := readList(ctx, dec, source, name, (*wireUser).user, userKey, seen, h.User)
+			n, err := readList(ctx, rd, name, (*wireUser).user, userKey, &seen, h.User)
 			sum.Users += n
 			if err != nil {
 				return sum, err
 			}
 		case "GroupDetailList", "Policies":
 			found = true
-			if k := dec.PeekKind(); isValue(k) && k != '[' && k != 'n' {
-				return sum, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: name,
-					Err: fmt.Errorf("want a list, got %s", kindName(k))}
-			}
-			if err := dec.SkipValue(); err != nil {
-				return fail(err)
+			if err := rd.skipList(name); err != nil {
+				return sum, err
 			}
 		case "IsTruncated":
 			if k := dec.PeekKind(); isValue(k) && k != 't' && k != 'f' && k != 'n' {
-				return sum, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: name,
+				return sum, &iamsweep.InputError{Source: source, Offset: rd.valueOffset(), Field: name,
 					Err: fmt.Errorf("want true or false, got %s", kindName(k))}
 			}
 			tok, err := dec.ReadToken()
@@ -154,7 +152,7 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 		return sum, &iamsweep.InputError{Source: source, Offset: start,
 			Err: errors.New("not an authorization-details export: it has none of RoleDetailList, UserDetailList, GroupDetailList, Policies (want the output of aws iam get-account-authorization-details)")}
 	}
-	end := dec.InputOffset()
+	end := lim.offset(dec.InputOffset())
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return sum, &iamsweep.InputError{Source: source, Offset: end,
 			Err: errors.New("unexpected data after the JSON object: want exactly one object, as the AWS CLI prints it")}
@@ -162,48 +160,90 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 	return sum, nil
 }
 
+// reader is the state of one Read: the decoder, the limiter underneath
+// it, which converts its offsets into the input's, and the options that
+// decode a role or user.
+type reader struct {
+	dec    *jsontext.Decoder
+	lim    *limiter
+	source string
+	opts   json.Options
+}
+
 // skipList checks that the value of list is a list (or null) and skips it.
-func skipList(dec *jsontext.Decoder, source, list string) error {
-	if k := dec.PeekKind(); isValue(k) && k != '[' && k != 'n' {
-		return &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: list,
+func (rd *reader) skipList(list string) error {
+	if k := rd.dec.PeekKind(); isValue(k) && k != '[' && k != 'n' {
+		return &iamsweep.InputError{Source: rd.source, Offset: rd.valueOffset(), Field: list,
 			Err: fmt.Errorf("want a list, got %s", kindName(k))}
 	}
-	if err := dec.SkipValue(); err != nil {
-		return inputError(source, dec, err)
+	if err := rd.dec.SkipValue(); err != nil {
+		return rd.inputError(err)
 	}
 	return nil
 }
 
 // position is where an element of a list was read.
 type position struct {
-	field  string // "RoleDetailList[2]"
+	list   string
+	index  int
 	offset int64
-	arn    string
 }
 
-func roleKey(r iamsweep.Role) (kind, key, arn string) {
-	return "role", iamsweep.PrincipalKey(r.AccountID, "role", r.Name), r.ARN
+func (p position) field() string { return fmt.Sprintf("%s[%d]", p.list, p.index) }
+
+// seen holds the principals read so far, by key, to find one listed twice.
+// It holds no more than it must: 50,000 roles are read in one pass.
+type seen struct {
+	at       map[iamsweep.PrincipalKey]position
+	accounts map[string]string // one copy of each account ID
 }
 
-func userKey(u iamsweep.User) (kind, key, arn string) {
-	return "user", iamsweep.PrincipalKey(u.AccountID, "user", u.Name), u.ARN
+// add records the principal read at p, or returns the error that it was
+// read before.
+func (s *seen) add(kind, accountID, name, arn string, p position) error {
+	if s.at == nil {
+		s.at = map[iamsweep.PrincipalKey]position{}
+		s.accounts = map[string]string{}
+	}
+	// An account ID is a slice of its ARN: keep a copy, not every ARN.
+	acct, ok := s.accounts[accountID]
+	if !ok {
+		acct = strings.Clone(accountID)
+		s.accounts[acct] = acct
+	}
+	key := iamsweep.NewPrincipalKey(acct, kind, name)
+	if first, ok := s.at[key]; ok {
+		return fmt.Errorf("%s %s is also %s (byte %d): an export lists each %s once (IAM %s names are unique regardless of case and path)",
+			kind, iamsweep.Quote(arn), first.field(), first.offset, kind, kind)
+	}
+	s.at[key] = p
+	return nil
+}
+
+func roleKey(r iamsweep.Role) (kind, accountID, name, arn string) {
+	return "role", r.AccountID, r.Name, r.ARN
+}
+
+func userKey(u iamsweep.User) (kind, accountID, name, arn string) {
+	return "user", u.AccountID, u.Name, u.ARN
 }
 
 // readList decodes the elements of list one at a time into a wire type W,
-// converts each with conv and hands it to fn. An element whose key (see
-// iamsweep.PrincipalKey) is in seen already is an error naming both.
-func readList[W any, T any](ctx context.Context, dec *jsontext.Decoder, source, list string,
-	conv func(*W) (T, error), key func(T) (kind, key, arn string), seen map[string]position, fn func(T) error) (int, error) {
+// converts each with conv and hands it to fn. An element that names a
+// principal read before (see key and seen) is an error naming both.
+func readList[W any, T any](ctx context.Context, rd *reader, list string,
+	conv func(*W) (T, error), key func(T) (kind, accountID, name, arn string), seen *seen, fn func(T) error) (int, error) {
+	dec := rd.dec
 	switch k := dec.PeekKind(); {
 	case k == 'n':
 		_, err := dec.ReadToken()
-		return 0, inputError(source, dec, err)
+		return 0, rd.inputError(err)
 	case isValue(k) && k != '[':
-		return 0, &iamsweep.InputError{Source: source, Offset: valueOffset(dec), Field: list,
+		return 0, &iamsweep.InputError{Source: rd.source, Offset: rd.valueOffset(), Field: list,
 			Err: fmt.Errorf("want a list, got %s", kindName(k))}
 	}
 	if _, err := dec.ReadToken(); err != nil {
-		return 0, inputError(source, dec, err)
+		return 0, rd.inputError(err)
 	}
 	n := 0
 	var w W
@@ -214,47 +254,46 @@ func readList[W any, T any](ctx context.Context, dec *jsontext.Decoder, source, 
 				return n, err
 			}
 		}
-		start := valueOffset(dec)
+		decoderStart := decoderOffset(dec)
+		at := position{list: list, index: n, offset: rd.lim.offset(decoderStart)}
 		w = zero
-		if err := json.UnmarshalDecode(dec, &w); err != nil {
-			return n, inputError(source, dec, err)
+		if err := json.UnmarshalDecode(dec, &w, rd.opts); err != nil {
+			return n, rd.inputError(err)
 		}
-		field := fmt.Sprintf("%s[%d]", list, n)
+		if _, ok := rd.lim.cutIn(decoderStart, dec.InputOffset()); ok {
+			// A cut value is an error where a field reads it, not where the
+			// decoder skipped it as a member iamsweep does not read.
+			if path, value, ok := longString(reflect.ValueOf(&w), at.field(), int(rd.lim.max)); ok {
+				return n, &iamsweep.InputError{Source: rd.source, Offset: at.offset, Field: path, Err: tooLong(0, value)}
+			}
+		}
 		v, err := conv(&w)
 		if err != nil {
-			return n, &iamsweep.InputError{Source: source, Offset: start, Field: field, Err: err}
+			return n, &iamsweep.InputError{Source: rd.source, Offset: at.offset, Field: at.field(), Err: err}
 		}
-		kind, k, arn := key(v)
-		if first, ok := seen[k]; ok {
-			return n, &iamsweep.InputError{Source: source, Offset: start, Field: field, Err: duplicate(kind, arn, first)}
+		kind, accountID, name, arn := key(v)
+		if err := seen.add(kind, accountID, name, arn, at); err != nil {
+			return n, &iamsweep.InputError{Source: rd.source, Offset: at.offset, Field: at.field(), Err: err}
 		}
-		seen[k] = position{field: field, offset: start, arn: arn}
 		n++
 		if err := fn(v); err != nil {
 			return n, err
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil {
-		return n, inputError(source, dec, err)
+		return n, rd.inputError(err)
 	}
 	return n, nil
 }
 
-// duplicate says that arn repeats the principal first read at first: two
-// records would give two verdicts and two plan actions for one principal.
-func duplicate(kind, arn string, first position) error {
-	if arn == first.arn {
-		return fmt.Errorf("%s %s is also %s (byte %d): an export holds each %s once",
-			kind, iamsweep.Quote(arn), first.field, first.offset, kind)
-	}
-	return fmt.Errorf("%s %s is also %s (byte %d), as %s (IAM %s names are unique regardless of case and path): an export holds each %s once",
-		kind, iamsweep.Quote(arn), first.field, first.offset, iamsweep.Quote(first.arn), kind, kind)
-}
+// valueOffset returns the input offset of the value the decoder's
+// PeekKind has just looked at.
+func (rd *reader) valueOffset() int64 { return rd.lim.offset(decoderOffset(rd.dec)) }
 
-// valueOffset returns the byte offset of the value dec.PeekKind has just
-// looked at. InputOffset stops right after the previous token, before the
-// whitespace and the ':' or ',' that lead to the value.
-func valueOffset(dec *jsontext.Decoder) int64 {
+// decoderOffset returns the decoder offset of the value dec.PeekKind has
+// just looked at. InputOffset stops right after the previous token, before
+// the whitespace and the ':' or ',' that lead to the value.
+func decoderOffset(dec *jsontext.Decoder) int64 {
 	rest := dec.UnreadBuffer()
 	return dec.InputOffset() + int64(len(rest)-len(bytes.TrimLeft(rest, " \t\r\n:,")))
 }
@@ -275,12 +314,12 @@ func isValue(k jsontext.Kind) bool {
 var utf8BOM = []byte("\xef\xbb\xbf")
 
 // inputError converts a decoding error into an *iamsweep.InputError with the
-// byte offset and a readable JSON path.
-func inputError(source string, dec *jsontext.Decoder, err error) error {
+// input offset and a readable JSON path.
+func (rd *reader) inputError(err error) error {
 	if err == nil {
 		return nil
 	}
-	ie := &iamsweep.InputError{Source: source, Offset: dec.InputOffset(), Err: err}
+	ie := &iamsweep.InputError{Source: rd.source, Offset: rd.dec.InputOffset(), Err: err}
 	var se *json.SemanticError
 	var syn *jsontext.SyntacticError
 	switch {
@@ -306,6 +345,7 @@ func inputError(source string, dec *jsontext.Decoder, err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		ie.Err = errors.New("invalid JSON: file ends before the JSON is complete (truncated?)")
 	}
+	ie.Offset = rd.lim.offset(ie.Offset) // the decoder's offsets are the limiter's output's
 	return ie
 }
 

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/iamsweep/iamsweep"
@@ -87,7 +90,7 @@ func (w *wireUser) user() (iamsweep.User, error) {
 		return iamsweep.User{}, errors.New("user has no UserName")
 	}
 	if w.Arn == "" {
-		return iamsweep.User{}, fmt.Errorf("user %s has no Arn", w.UserName)
+		return iamsweep.User{}, fmt.Errorf("user %s has no Arn", bounded(w.UserName))
 	}
 	arn, err := iamsweep.ParseARN(w.Arn)
 	if err != nil {
@@ -114,7 +117,7 @@ func (w *wireUser) user() (iamsweep.User, error) {
 	case u.Path == "":
 		u.Path = arnPath
 	case u.Path != arnPath:
-		return iamsweep.User{}, fmt.Errorf("field Path %q does not match the path of the Arn %s", u.Path, w.Arn)
+		return iamsweep.User{}, fmt.Errorf("field Path %s does not match the path of the Arn %s", iamsweep.Quote(u.Path), iamsweep.Quote(w.Arn))
 	}
 	if w.PermissionsBoundary != nil {
 		u.PermissionsBoundary = w.PermissionsBoundary.PermissionsBoundaryArn
@@ -153,7 +156,7 @@ func (w *wireRole) role() (iamsweep.Role, error) {
 		return iamsweep.Role{}, errors.New("role has no RoleName")
 	}
 	if w.Arn == "" {
-		return iamsweep.Role{}, fmt.Errorf("role %s has no Arn", w.RoleName)
+		return iamsweep.Role{}, fmt.Errorf("role %s has no Arn", bounded(w.RoleName))
 	}
 	arn, err := iamsweep.ParseARN(w.Arn)
 	if err != nil {
@@ -176,7 +179,7 @@ func (w *wireRole) role() (iamsweep.Role, error) {
 	case r.Path == "":
 		r.Path = arnPath
 	case r.Path != arnPath:
-		return iamsweep.Role{}, fmt.Errorf("field Path %q does not match the path of the Arn %s", r.Path, w.Arn)
+		return iamsweep.Role{}, fmt.Errorf("field Path %s does not match the path of the Arn %s", iamsweep.Quote(r.Path), iamsweep.Quote(w.Arn))
 	}
 	if w.RoleLastUsed != nil {
 		r.LastUsed = iamsweep.Usage{Time: w.RoleLastUsed.LastUsedDate.t, Region: w.RoleLastUsed.Region}
@@ -235,10 +238,58 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z0700",
 }
 
-func (v *timeValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+// unmarshalers decode the values of a role or user whose forms the JSON
+// decoder does not know: timestamps and policy documents. Each rejects a
+// value the limiter cut (longString does so for plain strings).
+func (l *limiter) unmarshalers() *json.Unmarshalers {
+	return json.JoinUnmarshalers(
+		json.UnmarshalFromFunc(l.unmarshalTime),
+		json.UnmarshalFromFunc(l.unmarshalPolicy),
+	)
+}
+
+// longString returns the path (after prefix, in JSON names) and the value
+// of the first string in v, a wire type, that is at least limit bytes
+// long: a value the limiter cut. Call it only when there is a cut in the
+// element decoded into v (see limiter.cutIn); it uses reflection.
+func longString(v reflect.Value, prefix string, limit int) (path, value string, ok bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return prefix, v.String(), v.Len() >= limit
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return longString(v.Elem(), prefix, limit)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if path, value, ok := longString(v.Index(i), fmt.Sprintf("%s[%d]", prefix, i), limit); ok {
+				return path, value, true
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "" {
+				continue
+			}
+			if path, value, ok := longString(v.Field(i), prefix+"."+name, limit); ok {
+				return path, value, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+func (l *limiter) unmarshalTime(dec *jsontext.Decoder, v *timeValue) error {
+	start := decoderOffset(dec)
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return err
+	}
+	if c, ok := l.cutAt(start); ok {
+		return tooLong(c.size, tok.String())
 	}
 	switch tok.Kind() {
 	case 'n':
@@ -247,7 +298,7 @@ func (v *timeValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	case '0':
 		f := tok.Float()
 		if math.IsInf(f, 0) || math.IsNaN(f) || f < 0 || f > 1e11 {
-			return fmt.Errorf("invalid timestamp %s: want epoch seconds", tok.String())
+			return fmt.Errorf("invalid timestamp %s: want epoch seconds", bounded(tok.String()))
 		}
 		sec, frac := math.Modf(f)
 		v.t = time.Unix(int64(sec), int64(frac*1e9)).UTC()
@@ -267,8 +318,11 @@ func (v *timeValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 // ParseTime parses a timestamp in any of the forms an export may hold (see
 // timeValue) and returns it in UTC. An empty string is the zero time.
 func ParseTime(s string) (time.Time, error) {
-	if s == "" {
+	switch {
+	case s == "":
 		return time.Time{}, nil
+	case len(s) > 64: // longer than any form, and not worth six parses
+		return time.Time{}, invalidTime(s)
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -279,14 +333,28 @@ func ParseTime(s string) (time.Time, error) {
 		whole, frac := math.Modf(sec)
 		return time.Unix(int64(whole), int64(frac*1e9)).UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("invalid timestamp %q: want ISO 8601 such as 2019-05-22T16:37:13Z", s)
+	return time.Time{}, invalidTime(s)
+}
+
+// bounded returns s as it is when it is at most 80 bytes long, else a
+// quoted excerpt (see iamsweep.Quote).
+func bounded(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return iamsweep.Quote(s)
+}
+
+func invalidTime(s string) error {
+	return fmt.Errorf("invalid timestamp %s: want ISO 8601 such as 2019-05-22T16:37:13Z", iamsweep.Quote(s))
 }
 
 // policyValue decodes a policy document as the CLI prints it (a JSON object)
 // or as an SDK returns it (a URL-encoded JSON string, decoded exactly once).
 type policyValue struct{ doc *iamsweep.PolicyDocument }
 
-func (v *policyValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (l *limiter) unmarshalPolicy(dec *jsontext.Decoder, v *policyValue) error {
+	start := decoderOffset(dec)
 	switch dec.PeekKind() {
 	case 'n':
 		_, err := dec.ReadToken()
@@ -297,12 +365,18 @@ func (v *policyValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		if err != nil {
 			return err
 		}
+		if c, ok := l.cutIn(start, dec.InputOffset()); ok {
+			return fmt.Errorf("policy document: %w", tooLong(c.size, ""))
+		}
 		v.doc = &doc
 		return nil
 	case '"':
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return err
+		}
+		if c, ok := l.cutAt(start); ok {
+			return tooLong(c.size, tok.String())
 		}
 		doc, err := policy.Decode(tok.String())
 		if err != nil {

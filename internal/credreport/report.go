@@ -62,7 +62,7 @@ func Parse(r io.Reader, source string) ([]iamsweep.User, error) {
 	width := len(header)
 
 	var users []iamsweep.User
-	seen := map[string]seenUser{} // by principalKey
+	seen := map[iamsweep.PrincipalKey]seenUser{}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -92,7 +92,7 @@ func Parse(r io.Reader, source string) ([]iamsweep.User, error) {
 			}
 			return nil, &iamsweep.InputError{Source: source, Line: line, Offset: -1, Err: err}
 		}
-		key := iamsweep.PrincipalKey(u.AccountID, "user", u.Name)
+		key := iamsweep.NewPrincipalKey(u.AccountID, "user", u.Name)
 		if first, ok := seen[key]; ok {
 			return nil, &iamsweep.InputError{Source: source, Line: line, Offset: -1,
 				Err: duplicateUser(u.ARN, first)}
