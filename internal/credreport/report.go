@@ -34,7 +34,7 @@ var required = []string{
 // Root set. source names the report in errors, which are
 // *iamsweep.InputError values naming the line and column.
 func Parse(r io.Reader, source string) ([]iamsweep.User, error) {
-	br := bufio.NewReader(r)
+	br := bufio.NewReader(&rowLimit{r: r, line: 1})
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}
@@ -150,7 +150,7 @@ func (r row) time(name string) (t time.Time, known bool, err error) {
 	}
 	t, err = time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, false, &fieldError{name, fmt.Errorf("invalid timestamp %q: want ISO 8601 such as 2016-02-10T15:58:34+00:00, N/A or no_information", v)}
+		return time.Time{}, false, &fieldError{name, fmt.Errorf("invalid timestamp %s: want ISO 8601 such as 2016-02-10T15:58:34+00:00, N/A or no_information", iamsweep.Quote(v))}
 	}
 	return t.UTC(), true, nil
 }
@@ -164,7 +164,7 @@ func (r row) bool(name string) (bool, error) {
 	case "false", "not_supported", "n/a", "":
 		return false, nil
 	}
-	return false, &fieldError{name, fmt.Errorf("invalid value %q: want true, false or not_supported", v)}
+	return false, &fieldError{name, fmt.Errorf("invalid value %s: want true, false or not_supported", iamsweep.Quote(v))}
 }
 
 // text returns a text column with the report's sentinels read as "".
@@ -253,8 +253,62 @@ func parseRow(rec []string, col map[string]int) (iamsweep.User, error) {
 // csvError converts an encoding/csv error into an InputError with its line.
 func csvError(source string, err error) error {
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
+	var long *rowTooLong
+	switch {
+	case errors.As(err, &long):
+		return &iamsweep.InputError{Source: source, Line: long.line, Offset: -1,
+			Err: fmt.Errorf("a row of more than %d bytes: no credential report row is this long", maxRow)}
+	case errors.As(err, &pe):
 		return &iamsweep.InputError{Source: source, Line: pe.Line, Offset: -1, Err: fmt.Errorf("invalid CSV: %w", pe.Err)}
 	}
 	return &iamsweep.InputError{Source: source, Offset: -1, Err: fmt.Errorf("read credential report: %w", err)}
+}
+
+// maxRow is the longest row Parse reads. A credential report row is a few
+// hundred bytes; reading a longer one whole would cost memory in
+// proportion (encoding/csv holds a row at a time).
+const maxRow = 1 << 20
+
+// rowLimit passes a CSV input on until a row (a line, with the lines a
+// quoted field spans) passes maxRow bytes, and then fails with
+// *rowTooLong.
+type rowLimit struct {
+	r      io.Reader
+	line   int   // the line being read, from 1
+	start  int   // the line the row being read started on
+	n      int64 // bytes of the row so far
+	quoted bool  // in a quoted field
+	err    error
+}
+
+// rowTooLong says that the row that starts on line is over maxRow bytes.
+type rowTooLong struct{ line int }
+
+func (e *rowTooLong) Error() string { return fmt.Sprintf("line %d: row over %d bytes", e.line, maxRow) }
+
+func (l *rowLimit) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if l.n == 0 {
+			l.start = l.line
+		}
+		l.n++
+		switch {
+		case c == '"':
+			l.quoted = !l.quoted // "" inside a quoted field toggles twice
+		case c == '\n':
+			l.line++
+			if !l.quoted {
+				l.n = 0
+			}
+		}
+		if l.n > maxRow {
+			l.err = &rowTooLong{line: l.start}
+			return i, l.err
+		}
+	}
+	return n, err
 }

@@ -3,7 +3,9 @@ package credreport
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +215,69 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParse_hugeValues covers issue 9: input was echoed into messages
+// without bound (a 1 MB timestamp gave a 1 MB error line), and a huge
+// value cost memory in proportion. A value is quoted by a short excerpt,
+// and a row over 1 MiB is refused before it is held.
+func TestParse_hugeValues(t *testing.T) {
+	data, err := os.ReadFile("testdata/report.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	header, bob := lines[0], lines[4]
+	big := strings.Repeat("1", 1_000_000)
+	tests := []struct {
+		name string
+		in   io.Reader
+		want string
+	}{
+		{"a 1 MB timestamp", strings.NewReader(header + "\n" + strings.Replace(bob, "2024-05-05T05:05:05+00:00", big, 1) + "\n"),
+			`report.csv:2: user_creation_time: invalid timestamp "` + strings.Repeat("1", 80) + `…": want ISO 8601 such as 2016-02-10T15:58:34+00:00, N/A or no_information`},
+		{"a 1 MB boolean", strings.NewReader(header + "\n" + strings.Replace(bob, ",true,", ","+big+",", 1) + "\n"),
+			`report.csv:2: password_enabled: invalid value "` + strings.Repeat("1", 80) + `…": want true, false or not_supported`},
+		{"a 1 MB ARN", strings.NewReader(header + "\n" + strings.Replace(bob, "arn:aws:iam::111122223333:user/bob", "arn:"+big, 1) + "\n"),
+			`report.csv:2: arn: invalid ARN "arn:` + strings.Repeat("1", 76) + `…": want arn:partition:service:region:account-id:resource`},
+		{"a huge value", io.MultiReader(strings.NewReader(header+"\n"+bob+"\n"+bob[:20]), &repeat{b: 'x', n: 64 << 20}, strings.NewReader(",x\n")),
+			`report.csv:3: a row of more than 1048576 bytes: no credential report row is this long`},
+		{"a huge quoted value over many lines", io.MultiReader(strings.NewReader(header+"\n\""), &repeat{b: '\n', n: 64 << 20}, strings.NewReader("\",x\n")),
+			`report.csv:2: a row of more than 1048576 bytes: no credential report row is this long`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Parse(tt.in, "report.csv")
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("Parse allocated %d MiB, want at most 16", alloc>>20)
+			}
+			if !iamsweep.IsInputError(err) {
+				t.Fatalf("err = %v, want an *iamsweep.InputError", err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error:\n got %.400s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// repeat reads n bytes b, made as they are read.
+type repeat struct {
+	b byte
+	n int64
+}
+
+func (r *repeat) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.n)]
+	for i := range p {
+		p[i] = r.b
+	}
+	r.n -= int64(len(p))
+	return len(p), nil
 }
