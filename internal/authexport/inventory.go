@@ -25,10 +25,13 @@ type Inventory struct {
 	// Report holds the users of a credential report (see
 	// credreport.Parse); nil when there is none.
 	Report []iamsweep.User
+	// ReportSource names the credential report in messages.
+	ReportSource string
 	// Log receives a warning when the export is truncated.
 	Log *slog.Logger
 
 	read  bool
+	sum   Summary
 	users []iamsweep.User
 }
 
@@ -84,6 +87,7 @@ func (inv *Inventory) readExport(ctx context.Context, roleFn func(iamsweep.Role)
 			return nil
 		},
 	})
+	inv.sum = sum
 	if err != nil {
 		return err
 	}
@@ -92,4 +96,20 @@ func (inv *Inventory) readExport(ctx context.Context, roleFn func(iamsweep.Role)
 			"source", inv.Source, "roles", sum.Roles, "users", sum.Users)
 	}
 	return nil
+}
+
+// Empty says which of the inputs held no principal at all, one sentence
+// for each: an export without roles or users (empty lists), a credential
+// report with a header and no rows (IAM's always has the root user's).
+// A scan of such input finds nothing unused because there is nothing to
+// judge, which the user must be told. Call it after Users.
+func (inv *Inventory) Empty() []string {
+	var out []string
+	if inv.read && inv.sum.Roles == 0 && inv.sum.Users == 0 {
+		out = append(out, inv.Source+": the export holds no roles and no users (RoleDetailList and UserDetailList are empty or missing)")
+	}
+	if inv.Report != nil && len(inv.Report) == 0 {
+		out = append(out, inv.ReportSource+": the credential report holds no users, only its header row")
+	}
+	return out
 }

@@ -174,3 +174,42 @@ func TestInventory_implementsInventory(t *testing.T) {
 		t.Errorf("Roles through the interface: %d roles, err %v; want 1, nil", n, err)
 	}
 }
+
+func TestInventory_Empty(t *testing.T) {
+	role := `{"RoleName":"a","Arn":"arn:aws:iam::123456789012:role/a"}`
+	root := []iamsweep.User{{Name: "<root_account>", Root: true, HasCredentials: true}}
+	noExport := "export.json: the export holds no roles and no users (RoleDetailList and UserDetailList are empty or missing)"
+	noReport := "report.csv: the credential report holds no users, only its header row"
+	tests := []struct {
+		name   string
+		export string // "" for none
+		report []iamsweep.User
+		want   []string
+	}{
+		{"empty lists", `{"RoleDetailList": [], "UserDetailList": []}`, nil, []string{noExport}},
+		{"only groups and policies", `{"GroupDetailList": [], "Policies": []}`, nil, []string{noExport}},
+		{"null lists", `{"RoleDetailList": null, "UserDetailList": null}`, nil, []string{noExport}},
+		{"a role", `{"RoleDetailList": [` + role + `]}`, nil, nil},
+		{"header-only report", "", []iamsweep.User{}, []string{noReport}},
+		{"both empty", `{"RoleDetailList": []}`, []iamsweep.User{}, []string{noExport, noReport}},
+		{"a report with the root user only", "", root, nil},
+		{"no input", "", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := &Inventory{Source: "export.json", Report: tt.report, ReportSource: "report.csv"}
+			if tt.export != "" {
+				inv.R = strings.NewReader(tt.export)
+			}
+			if err := inv.Roles(t.Context(), func(iamsweep.Role) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if err := inv.Users(t.Context(), func(iamsweep.User) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, inv.Empty()); diff != "" {
+				t.Errorf("Empty() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -112,6 +112,12 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 		return err
 	}
 	log.Info("scan finished", "principals", len(res.Findings), "unused", res.Counts().Unused, "duration", time.Since(start))
+	if e, ok := inv.(interface{ Empty() []string }); ok {
+		// Input with nothing in it is not an account with nothing unused.
+		for _, msg := range e.Empty() {
+			fmt.Fprintf(opts.IO.ErrOut, "iamsweep: warning: %s\n", msg)
+		}
+	}
 
 	out, err := openOutput(opts.IO.Out, cfg.Out)
 	if err != nil {
@@ -207,6 +213,7 @@ func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.Retr
 			done()
 			return nil, nil, iamsweep.NewInputError(cfg.CredentialReport, "", fmt.Errorf("open credential report: %w", unwrapPathError(err)))
 		}
+		inv.ReportSource = source
 		if inv.Report, err = credreport.Parse(r, source); err != nil {
 			done()
 			return nil, nil, err

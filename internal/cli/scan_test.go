@@ -228,6 +228,34 @@ func TestScan_truncatedExportWarns(t *testing.T) {
 	}
 }
 
+// TestScan_emptyInputWarns covers issue 9: input without principals said
+// only "No unused access found".
+func TestScan_emptyInputWarns(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "empty.json")
+	report := filepath.Join(dir, "header.csv")
+	data, err := os.ReadFile(exampleReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(data), "\n")
+	if err := os.WriteFile(export, []byte(`{"RoleDetailList": [], "UserDetailList": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(report, []byte(header+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", false, "scan", "--no-state", "--from-file", export, "--credential-report", report, "--as-of", asOf)
+	want := "iamsweep: warning: " + export + ": the export holds no roles and no users (RoleDetailList and UserDetailList are empty or missing)\n" +
+		"iamsweep: warning: " + report + ": the credential report holds no users, only its header row\n"
+	if r.code != ExitOK || r.stderr != want {
+		t.Errorf("exit %d, stderr %q; want exit 0 and\n%s", r.code, r.stderr, want)
+	}
+	if r := runCLI(t, nil, "", false, "scan", "--no-state", "--from-file", example, "--credential-report", exampleReport, "--as-of", asOf); strings.Contains(r.stderr, "warning") {
+		t.Errorf("the example export warns: %q", r.stderr)
+	}
+}
+
 func TestScan_exampleConfig(t *testing.T) {
 	r := runCLI(t, nil, "", false, "scan", "--config", "../../examples/iamsweep.yaml", "--from-file", example, "--credential-report", exampleReport, "--as-of", asOf)
 	if r.code != ExitUnused || r.stderr != "" || !strings.Contains(r.stdout, ": 15 unused, 17 used, 15 exempt") {
