@@ -1,6 +1,7 @@
 package iamsweep
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -30,7 +31,7 @@ type Counts struct {
 func (r ScanResult) Counts(types ...FindingType) Counts {
 	var c Counts
 	for _, f := range r.Findings {
-		if len(types) > 0 && !containsType(types, f.Type) {
+		if len(types) > 0 && !slices.Contains(types, f.Type) {
 			continue
 		}
 		c.Evaluated++
@@ -44,15 +45,6 @@ func (r ScanResult) Counts(types ...FindingType) Counts {
 		}
 	}
 	return c
-}
-
-func containsType(types []FindingType, t FindingType) bool {
-	for _, x := range types {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // SortFindings sorts findings into the stable order every report uses:

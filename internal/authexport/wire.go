@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -375,10 +376,18 @@ func (l *limiter) unmarshalPolicy(dec *jsontext.Decoder, v *policyValue) error {
 		if err != nil {
 			return err
 		}
+		text := tok.String()
 		if c, ok := l.cutAt(start); ok {
-			return tooLong(c.size, tok.String())
+			return tooLong(c.size, text)
 		}
-		doc, err := policy.Decode(tok.String())
+		// URL-encoded by IAM's API, exactly once; "+" stays "+" (path, not
+		// query, unescaping). A document the CLI decoded is JSON already.
+		if !strings.HasPrefix(strings.TrimLeft(text, " \t\r\n"), "{") {
+			if text, err = url.PathUnescape(text); err != nil {
+				return fmt.Errorf("URL-decode policy document: %w", err)
+			}
+		}
+		doc, err := policy.Parse([]byte(text))
 		if err != nil {
 			return err
 		}
