@@ -28,7 +28,7 @@ var (
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true}
 	entryPoints = map[string]bool{"internal/cli": true}
-	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true}
+	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true}
 )
 
 // Third-party libraries a package of each layer may import beyond the
@@ -161,11 +161,15 @@ func TestImportRules(t *testing.T) {
 			}
 		}
 	}
-	// The fake AWS endpoint is test and demo infrastructure.
+	// The fake AWS endpoint is test and demo infrastructure; the golden-file
+	// helper is for tests alone (its -update flag must not reach a binary).
 	for _, p := range pkgs {
 		for ip, file := range p.imports {
 			if ip == module+"/internal/fakeaws" && p.rel != "cmd/fakeaws" {
 				t.Errorf("%s imports the fake AWS endpoint outside a test", file)
+			}
+			if ip == module+"/internal/golden" {
+				t.Errorf("%s imports the golden-file helper outside a test", file)
 			}
 		}
 	}

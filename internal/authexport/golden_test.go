@@ -2,20 +2,15 @@ package authexport
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestReadRoles_golden decodes the example export the README demo runs on
 // and compares the key fields of every role with a golden file. Run
@@ -41,22 +36,7 @@ func TestReadRoles_golden(t *testing.T) {
 	}
 	got := renderRoles(sum, roles)
 
-	golden := filepath.Join("testdata", t.Name(), "example.golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("roles differ from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Check(t, "example", string(got))
 }
 
 // renderRoles writes the fields a scan decides on, one block per role in

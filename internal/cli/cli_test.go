@@ -3,19 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/iamsweep/iamsweep/internal/awsapi"
+	goldenfile "github.com/iamsweep/iamsweep/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // example is the export the README's first command scans.
 const example = "../../examples/account-export.json"
@@ -53,22 +47,7 @@ func runCLI(t *testing.T, env map[string]string, stdin string, tty bool, args ..
 // with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", strings.Split(t.Name(), "/")[0], name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	goldenfile.Check(t, name, got)
 }
 
 func TestMain_version(t *testing.T) {

@@ -1,18 +1,14 @@
 package credreport
 
 import (
-	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/iamsweep/iamsweep/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestParse_golden reads the example account's credential report and
 // compares a plain rendering of every user with a golden file.
@@ -43,20 +39,5 @@ func TestParse_golden(t *testing.T) {
 				k.Slot, k.Active, stamp(k.Created), stamp(k.LastUsed.Time), k.LastUsed.Region, k.LastUsedService)
 		}
 	}
-	path := filepath.Join("testdata", "TestParse_golden", "example.golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("mismatch (-want +got):\n%s", diff)
-	}
+	golden.Check(t, "example", b.String())
 }

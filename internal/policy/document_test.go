@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/golden"
 )
 
 type (
@@ -317,7 +317,8 @@ func TestParse_policyFile(t *testing.T) {
 }
 
 // TestParse_golden parses the inputs under testdata/TestParse_golden and
-// compares its printed form with the .golden file beside it.
+// compares its printed form with the .golden file beside it (-update
+// rewrites it).
 func TestParse_golden(t *testing.T) {
 	tests := []struct {
 		name string
@@ -362,10 +363,6 @@ func TestParse_golden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden, err := os.ReadFile("testdata/TestParse_golden/" + tt.name + ".golden")
-			if err != nil {
-				t.Fatal(err)
-			}
 			got, err := Parse(in)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -373,9 +370,7 @@ func TestParse_golden(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(string(bytes.TrimSpace(golden)), string(Marshal(got))); diff != "" {
-				t.Errorf("Marshal mismatch (-golden +got):\n%s", diff)
-			}
+			golden.Check(t, tt.name, string(Marshal(got))+"\n")
 		})
 	}
 }
