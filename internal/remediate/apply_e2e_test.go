@@ -2,6 +2,7 @@ package remediate_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -666,7 +667,7 @@ func TestService_Restore_password(t *testing.T) {
 		t.Fatalf("restore journal: %d entries, %v", len(entries), err)
 	}
 	for _, j := range entries {
-		if strings.Contains(j.Step+j.Detail, password) {
+		if strings.Contains(fmt.Sprintf("%+v", j), password) {
 			t.Errorf("journal entry %+v holds the password", j)
 		}
 	}

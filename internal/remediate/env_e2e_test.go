@@ -497,14 +497,14 @@ func (d *dyingStore) isDead() bool {
 	return d.dead
 }
 
-func (d *dyingStore) FinishStep(ctx context.Context, id int64, outcome, detail string, at time.Time) error {
+func (d *dyingStore) FinishStep(ctx context.Context, id int64, outcome iamsweep.StepOutcome, detail string, at time.Time) error {
 	if d.isDead() {
 		return errDead
 	}
 	return d.Store.FinishStep(ctx, id, outcome, detail, at)
 }
 
-func (d *dyingStore) BeginStep(ctx context.Context, planID, actionID, step string, at time.Time) (int64, error) {
+func (d *dyingStore) BeginStep(ctx context.Context, planID, actionID string, step iamsweep.JournalStep, at time.Time) (int64, error) {
 	if d.isDead() {
 		return 0, errDead
 	}

@@ -43,6 +43,9 @@ func ParseTarget(arn string) (Target, error) {
 
 // single runs one action outside a plan (a release or a restore): journaled
 // under its own plan ID, under a lease.
+//
+// fn returns the unique ID of the principal it left, recorded in the
+// journal's completion entry ("" for none).
 func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m iamsweep.Mutator, do func(iamsweep.Step) error) (string, error)) ([]string, error) {
 	if err := s.lease(ctx, "a001", t.ARN); err != nil {
 		if errors.Is(err, iamsweep.ErrLeased) {
@@ -67,9 +70,9 @@ func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m
 		done = append(done, st.String())
 		return nil
 	}
-	detail, err := fn(m, do)
+	principalID, err := fn(m, do)
 	if err == nil {
-		w.complete(detail)
+		w.completeWith(iamsweep.JournalStep{Kind: iamsweep.JournalComplete, PrincipalID: principalID}, "")
 	}
 	return done, err
 }
@@ -217,7 +220,7 @@ func (s *Service) Restore(ctx context.Context, ref string, opts RestoreOptions) 
 		default:
 			err = fmt.Errorf("backup %s holds neither a role nor a user", b.ID)
 		}
-		return uniqueIDPrefix + res.NewID, err
+		return res.NewID, err
 	})
 	return res, err
 }
@@ -239,10 +242,6 @@ func (s *Service) findBackup(ctx context.Context, ref string) (iamsweep.Backup, 
 	}
 	return b, err
 }
-
-// uniqueIDPrefix starts the detail of a completed restore's journal
-// entry, which records the unique ID of the principal it left.
-const uniqueIDPrefix = "unique-id="
 
 // ownership says which principals found under a backup's name a restore
 // may complete: one an unfinished restore of the backup may have created,
@@ -273,14 +272,14 @@ func (s *Service) restorePlanID(ctx context.Context, backupID string) (string, o
 		}
 		if readJournal(entries).completed {
 			for _, e := range entries {
-				if e.Step == "complete" && strings.HasPrefix(e.Detail, uniqueIDPrefix) {
-					o.ids = append(o.ids, strings.TrimPrefix(e.Detail, uniqueIDPrefix))
+				if e.Step.Kind == iamsweep.JournalComplete && e.Step.PrincipalID != "" {
+					o.ids = append(o.ids, e.Step.PrincipalID)
 				}
 			}
 			continue
 		}
 		for _, e := range entries {
-			if (strings.HasPrefix(e.Step, string(iamsweep.OpCreateRole)+" ") || strings.HasPrefix(e.Step, string(iamsweep.OpCreateUser)+" ")) && e.Outcome != "failed" {
+			if e.Step.Kind == iamsweep.JournalCall && (e.Step.Op == iamsweep.OpCreateRole || e.Step.Op == iamsweep.OpCreateUser) && e.Outcome != iamsweep.OutcomeFailed {
 				// Done, or interrupted: it may have run, and a principal
 				// found now is then this restore's.
 				o.created = true

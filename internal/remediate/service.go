@@ -198,15 +198,17 @@ func readJournal(entries []iamsweep.JournalEntry) journalState {
 	var js journalState
 	for _, e := range entries {
 		switch {
-		case e.Step == "complete" && e.Outcome == "done":
-			js.completed = true
-		case e.Step == "backup" && e.Outcome == "done":
-			js.backupID = e.Detail
-		case e.Step == "backup" || e.Step == "complete" || e.Step == "check":
-		case e.Outcome == "" || e.Outcome == "unknown":
+		case e.Step.Kind == iamsweep.JournalComplete:
+			js.completed = js.completed || e.Outcome == iamsweep.OutcomeDone
+		case e.Step.Kind == iamsweep.JournalBackup:
+			if e.Outcome == iamsweep.OutcomeDone {
+				js.backupID = e.Step.BackupID
+			}
+		case e.Step.Kind != iamsweep.JournalCall:
+		case e.Outcome == iamsweep.OutcomePending || e.Outcome == iamsweep.OutcomeUnknown:
 			js.mutated = true
-			js.interrupted = e.Step
-		case e.Outcome == "done":
+			js.interrupted = e.Step.String()
+		case e.Outcome == iamsweep.OutcomeDone:
 			js.mutated = true
 			js.done++
 		}
@@ -473,21 +475,21 @@ func (w *work) do(st iamsweep.Step) error {
 	if err := w.s.Store.AcquireLease(ctx, w.action.ARN, w.s.Owner, now, now.Add(w.s.leaseTTL())); err != nil {
 		return fmt.Errorf("renew the lease: %w", err)
 	}
-	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, st.String(), now)
+	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, iamsweep.CallStep(st), now)
 	if err != nil {
 		return fmt.Errorf("journal %q: %w", st.String(), err)
 	}
 	callErr := w.m.Do(ctx, st)
-	outcome, detail := "done", ""
+	outcome, detail := iamsweep.OutcomeDone, ""
 	switch {
 	case callErr == nil:
 	case errors.Is(callErr, iamsweep.ErrNotFound) && removal(st.Op):
 		detail = "already gone"
 		callErr = nil
 	case mayHaveRun(callErr):
-		outcome, detail = "unknown", callErr.Error()
+		outcome, detail = iamsweep.OutcomeUnknown, callErr.Error()
 	default:
-		outcome, detail = "failed", callErr.Error()
+		outcome, detail = iamsweep.OutcomeFailed, callErr.Error()
 	}
 	// Journal the outcome even when ctx was canceled during the call.
 	if err := w.s.Store.FinishStep(context.WithoutCancel(ctx), id, outcome, detail, w.s.Now()); err != nil && callErr == nil {
@@ -500,11 +502,16 @@ func (w *work) do(st iamsweep.Step) error {
 	return callErr
 }
 
+// complete journals the action completed, and finishes it with detail.
 func (w *work) complete(detail string) {
+	w.completeWith(iamsweep.JournalStep{Kind: iamsweep.JournalComplete}, detail)
+}
+
+func (w *work) completeWith(step iamsweep.JournalStep, detail string) {
 	ctx := context.WithoutCancel(w.ctx)
-	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, "complete", w.s.Now())
+	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, step, w.s.Now())
 	if err == nil {
-		err = w.s.Store.FinishStep(ctx, id, "done", detail, w.s.Now())
+		err = w.s.Store.FinishStep(ctx, id, iamsweep.OutcomeDone, detail, w.s.Now())
 	}
 	if err != nil {
 		w.finish(StatusFailed, "every call ran, but the journal could not record it: "+err.Error())
@@ -632,11 +639,11 @@ func (w *work) backup() (iamsweep.Backup, error) {
 
 func (w *work) journalBackup(id string) error {
 	ctx := w.ctx
-	jid, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, "backup", w.s.Now())
+	jid, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, iamsweep.JournalStep{Kind: iamsweep.JournalBackup, BackupID: id}, w.s.Now())
 	if err != nil {
 		return err
 	}
-	return w.s.Store.FinishStep(ctx, jid, "done", id, w.s.Now())
+	return w.s.Store.FinishStep(ctx, jid, iamsweep.OutcomeDone, "", w.s.Now())
 }
 
 func (w *work) steps(b iamsweep.Backup) ([]iamsweep.Step, []string, error) {
