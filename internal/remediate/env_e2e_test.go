@@ -242,18 +242,6 @@ func (e *env) mutations() []string {
 	return out
 }
 
-// noChange checks that the fake answered no mutating call since calls
-// were reset, and that the store holds no backup of arn.
-func (e *env) noChange(t testing.TB, arn string) {
-	t.Helper()
-	if m := e.mutations(); len(m) > 0 {
-		t.Errorf("mutating calls made: %v", m)
-	}
-	if bs, err := e.store.Backups(t.Context(), arn); err != nil || len(bs) > 0 {
-		t.Errorf("backups of %s: %d (%v), want none", arn, len(bs), err)
-	}
-}
-
 func (e *env) backups(t testing.TB, arn string) []iamsweep.Backup {
 	t.Helper()
 	bs, err := e.store.Backups(t.Context(), arn)
