@@ -212,7 +212,10 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 		return err
 	}
 	if !yes {
-		if err := confirmPlan(d.io, plan, env.accountAlias(ctx)); err != nil {
+		// Shown as the configuration now lets it run: refused where it
+		// would be, each action described by its kind.
+		shown := remediate.Bound(plan, env.svc.Policy)
+		if err := confirmPlan(d.io, shown, env.accountAlias(ctx)); err != nil {
 			return err
 		}
 	}

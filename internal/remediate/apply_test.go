@@ -166,6 +166,12 @@ func TestService_Apply_guardrails(t *testing.T) {
 		{name: "service-linked roles are never quarantined", role: slr, plan: iamsweep.RemediationPolicy{Roles: iamsweep.ActionQuarantine},
 			policy: func(p *iamsweep.RemediationPolicy) { p.AllowServiceLinked = true }, planRefuses: true,
 			want: "service-linked role: only its service may change it"},
+		{name: "the policy quarantines where the plan deletes", role: idle("idle"), plan: deletePolicy,
+			policy: func(p *iamsweep.RemediationPolicy) { p.Roles = iamsweep.ActionQuarantine },
+			want:   "delete does more than the remediation policy allows (remediation.roles: quarantine)"},
+		{name: "the policy acts on no role", role: idle("idle"), plan: quarantinePolicy,
+			policy: func(p *iamsweep.RemediationPolicy) { p.Roles = "" },
+			want:   "remediation.roles: none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

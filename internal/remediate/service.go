@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -231,7 +232,7 @@ func (s *Service) applyAction(ctx context.Context, p iamsweep.Plan, a iamsweep.A
 		o.Status, o.Detail = StatusRefused, a.Refused
 		return o
 	}
-	if why := Guardrail(a, a.Finding.Tags, s.Policy); why != "" {
+	if why := cmp.Or(Guardrail(a, a.Finding.Tags, s.Policy), PolicyAllows(a, s.Policy)); why != "" {
 		o.Status, o.Detail = StatusRefused, why
 		return o
 	}
