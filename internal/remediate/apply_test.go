@@ -354,6 +354,9 @@ func TestService_Apply_lease(t *testing.T) {
 		t.Fatalf("Apply: %v\n%s", err, describe(outs))
 	}
 	wantDetail(t, outs[0], remediate.StatusSkipped, "another apply is changing this principal", "host-b:4242")
+	if outs[0].HeldBy != "host-b:4242" {
+		t.Errorf("HeldBy %q, want host-b:4242", outs[0].HeldBy)
+	}
 	u.noChange(t)
 	if owner, _, err := u.store.Lease(ctx, before.ARN); err != nil || owner != "host-b:4242" {
 		t.Errorf("lease %q, %v: want host-b's untouched", owner, err)

@@ -50,6 +50,9 @@ type Outcome struct {
 	// Notes tell what the user should know (what a restore cannot bring
 	// back, a fallback taken).
 	Notes []string
+	// HeldBy names the apply that held the principal when this one was
+	// skipped for it (its lease owner); "" otherwise.
+	HeldBy string
 }
 
 // Event is a line of progress an apply reports as it goes.
@@ -255,6 +258,10 @@ func (s *Service) applyAction(ctx context.Context, p iamsweep.Plan, a iamsweep.A
 	if err := s.lease(ctx, a.ID, a.ARN); err != nil {
 		if errors.Is(err, iamsweep.ErrLeased) {
 			o.Status, o.Detail = StatusSkipped, "another apply is changing this principal right now ("+err.Error()+"): run apply again when it is done"
+			o.HeldBy = "another apply"
+			if holder, _, lerr := s.Store.Lease(ctx, a.ARN); lerr == nil {
+				o.HeldBy = holder
+			}
 			return o
 		}
 		return s.fail(o, "take the lease: "+err.Error())
