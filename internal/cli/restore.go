@@ -70,7 +70,9 @@ func newReleaseCmd(d deps) *cobra.Command {
 		Long: `Release undoes a quarantine: it deletes the iamsweep-quarantine inline policy,
 detaches AWSDenyAll when iamsweep attached it (never one attached by someone
 else), and removes the iamsweep:quarantine* tags. Releasing a principal that
-is not quarantined changes nothing. Every call is journaled.`,
+is not quarantined changes nothing. Every call is journaled.
+
+On a terminal it asks for confirmation; without one, pass --yes.`,
 		Example: `  iamsweep release arn:aws:iam::111122223333:role/app/ci-deployer`,
 		Args:    cobra.ExactArgs(1),
 		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
@@ -123,7 +125,9 @@ password that must be changed at the next sign-in, and prints it once).
 
 Restore never overwrites a principal someone else created under the same
 name. It reads the principal back afterwards and lists any field that
-differs from the backup.`,
+differs from the backup.
+
+On a terminal it asks for confirmation; without one, pass --yes.`,
 		Example: `  iamsweep backups
   iamsweep restore arn:aws:iam::111122223333:role/app/ci-deployer
   iamsweep restore b-p-20261123T120000Z-a003 --reset-password`,

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
@@ -194,13 +195,18 @@ func Guardrail(a iamsweep.Action, tags []iamsweep.Tag, p iamsweep.RemediationPol
 		return "a root user's access key can be deleted only by the root user: sign in as root and delete it under Security credentials"
 	}
 	if (a.Kind == iamsweep.ActionDeactivateKey || a.Kind == iamsweep.ActionDeleteKey) && a.AccessKeyID == "" {
-		return "the access key's ID is unknown (the scan ran with --no-key-ids or offline from a credential report alone): scan again with the keys named"
+		return "the access key's ID is unknown: a scan from files (an export, a credential report) cannot name access keys, nor a live scan with --no-key-ids; plan from a live scan that names them"
 	}
 	if v, ok := tagValue(tags, "aws:cloudformation:stack-name"); ok {
 		return "owned by CloudFormation stack " + v + ": remove it from the stack's template instead (a change outside CloudFormation makes the stack drift and fail its next update)"
 	}
 	if a.Principal != "role" {
 		return ""
+	}
+	if strings.HasPrefix(a.Name, identityCenterPrefix) {
+		// Identity Center names its roles so, under its own path; one of
+		// that name elsewhere is refused all the same.
+		return identityCenterRefusal
 	}
 	if m, ok := detect.MatchManaged(a.Path, a.Name); ok {
 		switch {
@@ -210,13 +216,19 @@ func Guardrail(a iamsweep.Action, tags []iamsweep.Tag, p iamsweep.RemediationPol
 			return "service-linked role: deleted only with --allow-service-linked (or remediation allow-service-linked: true), through DeleteServiceLinkedRole, which fails while the service still uses it"
 		case m.Rule == iamsweep.RuleServiceLinked:
 		case m.Rule == iamsweep.RuleIdentityCenter:
-			return "IAM Identity Center role: remove the permission set's assignment in Identity Center instead, which deletes the role"
+			return identityCenterRefusal
 		default:
 			return m.Reason + ": never changed by iamsweep"
 		}
 	}
 	return ""
 }
+
+// identityCenterPrefix starts the names of the roles IAM Identity Center
+// provisions for permission sets.
+const identityCenterPrefix = "AWSReservedSSO_"
+
+const identityCenterRefusal = "IAM Identity Center role: remove the permission set's assignment in Identity Center instead, which deletes the role"
 
 // ApplyLimits refuses the deleting actions over the policy's limits, in
 // order: the first ones keep their place.

@@ -38,6 +38,9 @@ func TestGuardrail(t *testing.T) {
 		{name: "service-linked delete with flag", action: role("/aws-service-role/x.amazonaws.com/", "AWSServiceRoleForX", iamsweep.ActionDelete), policy: func(p *iamsweep.RemediationPolicy) { p.AllowServiceLinked = true }},
 		{name: "service-linked quarantine, even with flag", action: role("/aws-service-role/x.amazonaws.com/", "AWSServiceRoleForX", iamsweep.ActionQuarantine), policy: func(p *iamsweep.RemediationPolicy) { p.AllowServiceLinked = true }, want: "cannot be quarantined"},
 		{name: "Identity Center", action: role("/aws-reserved/sso.amazonaws.com/", "AWSReservedSSO_Admin_1234", iamsweep.ActionDelete), want: "permission set"},
+		{name: "Identity Center path, another name", action: role("/aws-reserved/sso.amazonaws.com/eu-west-1/", "custom", iamsweep.ActionQuarantine), want: "permission set"},
+		{name: "Identity Center name, another path", action: role("/", "AWSReservedSSO_Admin_5678", iamsweep.ActionDelete), want: "permission set"},
+		{name: "a user named like an Identity Center role is a user", action: newAction(finding(iamsweep.TypeUnusedIAMUser, "111122223333", "/", "AWSReservedSSO_x", iamsweep.VerdictUnused), iamsweep.ActionQuarantine)},
 		{name: "Control Tower", action: role("/", "aws-controltower-AdministratorExecutionRole", iamsweep.ActionQuarantine), want: "Control Tower"},
 		{name: "StackSets", action: role("/", "stacksets-exec-0123", iamsweep.ActionDelete), want: "StackSets"},
 		{name: "Organizations", action: role("/", "OrganizationAccountAccessRole", iamsweep.ActionDelete), want: "Organizations"},
@@ -45,7 +48,7 @@ func TestGuardrail(t *testing.T) {
 		{name: "CloudFormation stack on a user", action: newAction(finding(iamsweep.TypeUnusedIAMUser, "111122223333", "/", "bot", iamsweep.VerdictUnused), iamsweep.ActionQuarantine), tags: []iamsweep.Tag{{Key: "aws:cloudformation:stack-name", Value: "bots"}}, want: "stack bots"},
 		{name: "user named like a Control Tower role is a user", action: newAction(finding(iamsweep.TypeUnusedIAMUser, "111122223333", "/", "aws-controltower-x", iamsweep.VerdictUnused), iamsweep.ActionQuarantine)},
 		{name: "root key", action: newAction(iamsweep.Finding{Type: iamsweep.TypeRootAccessKey, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:root", AccessKeyID: "AKIA1"}, iamsweep.ActionDeleteKey), want: "root user"},
-		{name: "key without ID", action: newAction(finding(iamsweep.TypeUnusedIAMUserAccessKey, "111122223333", "/", "bob", iamsweep.VerdictUnused), iamsweep.ActionDeactivateKey), want: "--no-key-ids"},
+		{name: "key without ID", action: newAction(finding(iamsweep.TypeUnusedIAMUserAccessKey, "111122223333", "/", "bob", iamsweep.VerdictUnused), iamsweep.ActionDeactivateKey), want: "a scan from files (an export, a credential report) cannot name access keys, nor a live scan with --no-key-ids"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
