@@ -167,7 +167,7 @@ func runRestore(ctx context.Context, d deps, cfg config.Config, ref string, yes,
 		passwordSet = passwordSet || strings.HasPrefix(s, string(iamsweep.OpCreateLoginProfile))
 	}
 	if cfg.Output == "json" {
-		doc := map[string]any{"backup_id": res.Backup.ID, "arn": res.Backup.ARN, "unique_id": res.NewID,
+		doc := map[string]any{"backup_id": res.Backup.ID, "arn": res.Backup.ARN, "unique_id": res.NewID, "existed": res.Existed, "quarantined": res.Quarantined,
 			"calls": nonNil(res.Steps), "notes": nonNil(res.Notes), "differences": nonNil(res.Differences)}
 		if passwordSet {
 			doc["console_password"] = opts.Password
@@ -175,11 +175,19 @@ func runRestore(ctx context.Context, d deps, cfg config.Config, ref string, yes,
 		return writeJSON(d.io.Out, doc)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Restored %s from backup %s (taken %s).\n", res.Backup.ARN, res.Backup.ID, res.Backup.Created.UTC().Format(time.RFC3339))
+	taken := res.Backup.Created.UTC().Format(time.RFC3339)
+	switch {
+	case res.Existed && len(res.Steps) == 0:
+		// Never deleted (a quarantine took the backup): nothing to bring back.
+		fmt.Fprintf(&b, "%s exists, the principal backup %s (taken %s) was taken of: it was never deleted; nothing to restore.\n", res.Backup.ARN, res.Backup.ID, taken)
+	default:
+		fmt.Fprintf(&b, "Restored %s from backup %s (taken %s).\n", res.Backup.ARN, res.Backup.ID, taken)
+	}
 	fmt.Fprintf(&b, "  unique ID: %s\n", res.NewID)
-	if len(res.Steps) > 0 {
+	switch {
+	case len(res.Steps) > 0:
 		fmt.Fprintf(&b, "  calls: %s\n", strings.Join(res.Steps, "; "))
-	} else {
+	case !res.Existed:
 		b.WriteString("  nothing to do: it already matches its backup\n")
 	}
 	if passwordSet {

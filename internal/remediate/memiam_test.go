@@ -62,6 +62,7 @@ func (m *memIAM) addRole(r iamsweep.RoleState) iamsweep.RoleState {
 		have.Roles = append(have.Roles, r.Name)
 	}
 	r.InstanceProfiles = nil
+	slices.Sort(r.AttachedPolicies)
 	m.roles[r.Name] = &r
 	return m.roleState(&r)
 }
@@ -77,6 +78,7 @@ func (m *memIAM) addUser(u iamsweep.UserState) iamsweep.UserState {
 	if u.ID == "" {
 		u.ID = m.newID("AIDA")
 	}
+	slices.Sort(u.AttachedPolicies)
 	m.users[u.Name] = &u
 	return cloneUser(u)
 }

@@ -476,14 +476,56 @@ func mayHaveRun(err error) bool {
 	return true
 }
 
+// unknownOutcome is the error of a call whose outcome is unknown: it may
+// or may not have been carried out (journaled OutcomeUnknown).
+type unknownOutcome struct{ err error }
+
+func (u *unknownOutcome) Error() string { return u.err.Error() }
+func (u *unknownOutcome) Unwrap() error { return u.err }
+
+// outcomeUnknown reports whether err is that of a call whose outcome is
+// unknown.
+func outcomeUnknown(err error) bool {
+	var u *unknownOutcome
+	return errors.As(err, &u)
+}
+
+// lostAnswer reports whether IAM's error to a call is what a retry of it
+// meets when the first attempt went through and its answer was lost (the
+// SDK retries a call whose connection dropped): a create that finds what
+// it creates there, an upload that finds its key or certificate, a role
+// added to an instance profile that holds one. Only reading the principal
+// again tells whether the first attempt, or someone else, did it.
+func lostAnswer(op iamsweep.Op, err error) bool {
+	switch iamsweep.ErrorCode(err) {
+	case "EntityAlreadyExists":
+		return op == iamsweep.OpCreateRole || op == iamsweep.OpCreateUser || op == iamsweep.OpCreateInstanceProfile || op == iamsweep.OpCreateLoginProfile
+	case "DuplicateSSHPublicKey":
+		return op == iamsweep.OpUploadSSHPublicKey
+	case "DuplicateCertificate":
+		return op == iamsweep.OpUploadSigningCertificate
+	case "LimitExceeded":
+		return op == iamsweep.OpAddRoleToInstanceProfile
+	}
+	return false
+}
+
 // do journals and runs one step, renewing the lease first.
-func (w *work) do(st iamsweep.Step) error {
+func (w *work) do(st iamsweep.Step) error { return w.call(st, "") }
+
+// call journals and runs one step, renewing the lease first; principalID,
+// when not "", is journaled with it (the principal a restore removes its
+// marker from). A call whose outcome is unknown returns an
+// *unknownOutcome.
+func (w *work) call(st iamsweep.Step, principalID string) error {
 	ctx := w.ctx
 	now := w.s.Now()
 	if err := w.s.Store.AcquireLease(ctx, w.action.ARN, w.s.Owner, now, now.Add(w.s.leaseTTL())); err != nil {
 		return fmt.Errorf("renew the lease: %w", err)
 	}
-	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, iamsweep.CallStep(st), now)
+	js := iamsweep.CallStep(st)
+	js.PrincipalID = principalID
+	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, js, now)
 	if err != nil {
 		return fmt.Errorf("journal %q: %w", st.String(), err)
 	}
@@ -494,8 +536,9 @@ func (w *work) do(st iamsweep.Step) error {
 	case errors.Is(callErr, iamsweep.ErrNotFound) && removal(st.Op):
 		detail = "already gone"
 		callErr = nil
-	case mayHaveRun(callErr):
+	case lostAnswer(st.Op, callErr) || mayHaveRun(callErr):
 		outcome, detail = iamsweep.OutcomeUnknown, callErr.Error()
+		callErr = &unknownOutcome{err: callErr}
 	default:
 		outcome, detail = iamsweep.OutcomeFailed, callErr.Error()
 	}
