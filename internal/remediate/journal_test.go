@@ -71,3 +71,30 @@ func TestReadJournal(t *testing.T) {
 		}
 	}
 }
+
+func TestLostAnswer(t *testing.T) {
+	code := func(c string) error { return &iamsweep.APIError{Code: c, HTTPStatus: 409} }
+	tests := []struct {
+		op   iamsweep.Op
+		err  error
+		want bool
+	}{
+		{iamsweep.OpCreateRole, code("EntityAlreadyExists"), true},
+		{iamsweep.OpCreateUser, code("EntityAlreadyExists"), true},
+		{iamsweep.OpCreateInstanceProfile, code("EntityAlreadyExists"), true},
+		{iamsweep.OpCreateLoginProfile, code("EntityAlreadyExists"), true},
+		{iamsweep.OpUploadSSHPublicKey, code("DuplicateSSHPublicKey"), true},
+		{iamsweep.OpUploadSigningCertificate, code("DuplicateCertificate"), true},
+		{iamsweep.OpAddRoleToInstanceProfile, code("LimitExceeded"), true},
+		{iamsweep.OpPutRolePolicy, code("LimitExceeded"), false},
+		{iamsweep.OpAttachRolePolicy, code("LimitExceeded"), false},
+		{iamsweep.OpTagRole, code("EntityAlreadyExists"), false},
+		{iamsweep.OpCreateRole, code("MalformedPolicyDocument"), false},
+		{iamsweep.OpCreateRole, errors.New("no code"), false},
+	}
+	for _, tt := range tests {
+		if got := lostAnswer(tt.op, tt.err); got != tt.want {
+			t.Errorf("lostAnswer(%s, %v) = %v, want %v", tt.op, tt.err, got, tt.want)
+		}
+	}
+}
