@@ -179,7 +179,7 @@ func runRestore(ctx context.Context, d deps, cfg config.Config, ref string, yes,
 	switch {
 	case res.Existed && len(res.Steps) == 0:
 		// Never deleted (a quarantine took the backup): nothing to bring back.
-		fmt.Fprintf(&b, "%s exists, the principal backup %s (taken %s) was taken of: it was never deleted; nothing to restore.\n", res.Backup.ARN, res.Backup.ID, taken)
+		fmt.Fprintf(&b, "%s exists with the unique ID of its backup %s (taken %s): it was never deleted; nothing to restore.\n", res.Backup.ARN, res.Backup.ID, taken)
 	default:
 		fmt.Fprintf(&b, "Restored %s from backup %s (taken %s).\n", res.Backup.ARN, res.Backup.ID, taken)
 	}
