@@ -194,6 +194,75 @@ type Backup struct {
 	ActionID string
 }
 
+// JournalKind says what a journal entry records.
+type JournalKind string
+
+// The kinds of journal entries.
+const (
+	// JournalCall is one IAM call: JournalStep.Op on JournalStep.Subject.
+	JournalCall JournalKind = "call"
+	// JournalBackup records the backup taken before an action's first
+	// change: JournalStep.BackupID.
+	JournalBackup JournalKind = "backup"
+	// JournalComplete records that an action completed; for a restore,
+	// JournalStep.PrincipalID is the unique ID of the principal it left.
+	JournalComplete JournalKind = "complete"
+)
+
+// StepOutcome is how a journaled step ended.
+type StepOutcome string
+
+// The outcomes of a journaled step.
+const (
+	// OutcomePending: the step began and never finished (the process
+	// died during it).
+	OutcomePending StepOutcome = ""
+	// OutcomeDone: the step ran (a removal that found its work done
+	// counts).
+	OutcomeDone StepOutcome = "done"
+	// OutcomeFailed: IAM refused the call; it changed nothing.
+	OutcomeFailed StepOutcome = "failed"
+	// OutcomeUnknown: the call failed in a way that does not say whether
+	// IAM carried it out (a timeout, a lost connection, an HTTP 5xx, a
+	// deletion task still running, a retried create that finds its
+	// principal there).
+	OutcomeUnknown StepOutcome = "unknown"
+	// OutcomeSkipped: the step was not run.
+	OutcomeSkipped StepOutcome = "skipped"
+)
+
+// JournalStep is what a journal entry records, written before the step
+// runs. Which fields are set depends on Kind.
+type JournalStep struct {
+	Kind JournalKind
+	// Op and Subject name the call of a JournalCall entry: Subject is
+	// what Step.Subject says (a policy name or ARN, a profile, a key...).
+	Op      Op
+	Subject string
+	// BackupID names the backup of a JournalBackup entry.
+	BackupID string
+	// PrincipalID is, in the JournalComplete entry of a restore, the
+	// unique ID of the principal the restore left.
+	PrincipalID string
+}
+
+// CallStep is the journal step of IAM call s.
+func CallStep(s Step) JournalStep {
+	return JournalStep{Kind: JournalCall, Op: s.Op, Subject: s.Subject()}
+}
+
+// String describes the step in words: "DeleteRolePolicy s3-read",
+// "backup b-p1-a001", "complete".
+func (j JournalStep) String() string {
+	switch j.Kind {
+	case JournalCall:
+		return string(j.Op) + " " + j.Subject
+	case JournalBackup:
+		return "backup " + j.BackupID
+	}
+	return string(j.Kind)
+}
+
 // JournalEntry records one step of an action, written before the step
 // runs and completed after, so an interrupted apply can tell where it
 // stopped.
@@ -201,16 +270,13 @@ type JournalEntry struct {
 	ID       int64
 	PlanID   string
 	ActionID string
-	// Step names the step ("backup", "delete-inline-policy:s3-read").
-	Step     string
+	Step     JournalStep
 	Started  time.Time
 	Finished time.Time // zero while the step runs or when it never finished
-	// Outcome is "done", "failed" (IAM refused the call), "unknown" (the
-	// call failed in a way that does not say whether IAM carried it out: a
-	// timeout, a lost connection, a deletion task still running), "skipped"
-	// or "" (not finished).
-	Outcome string
-	Detail  string
+	Outcome  StepOutcome
+	// Detail says why in words: the error of a failed or unknown call,
+	// "already gone" for a removal that found its work done.
+	Detail string
 }
 
 // ErrLeased: another apply holds the principal.
@@ -242,9 +308,11 @@ type Store interface {
 	Backups(ctx context.Context, arn string) ([]Backup, error)
 
 	// BeginStep journals a step about to run and returns its entry ID.
-	BeginStep(ctx context.Context, planID, actionID, step string, at time.Time) (int64, error)
-	// FinishStep completes a journal entry.
-	FinishStep(ctx context.Context, id int64, outcome, detail string, at time.Time) error
+	BeginStep(ctx context.Context, planID, actionID string, step JournalStep, at time.Time) (int64, error)
+	// FinishStep completes a journal entry with an outcome other than
+	// OutcomePending; ErrNotFound when there is no such entry, an error
+	// when it was finished already.
+	FinishStep(ctx context.Context, id int64, outcome StepOutcome, detail string, at time.Time) error
 	// Journal returns an action's journal, oldest first.
 	Journal(ctx context.Context, planID, actionID string) ([]JournalEntry, error)
 
@@ -353,25 +421,30 @@ type Step struct {
 	PasswordResetRequired bool
 }
 
-// String describes the step for the journal and the output:
-// "DeleteRolePolicy s3-read", "DetachRolePolicy arn:aws:iam::aws:policy/...".
-func (s Step) String() string {
+// Subject names what the step acts on, for the journal and the output: the
+// target when there is one ("s3-read", "arn:aws:iam::aws:policy/..."),
+// else the tag keys, the instance profile or the principal.
+func (s Step) Subject() string {
 	switch {
 	case s.Target != "":
-		return string(s.Op) + " " + s.Target
+		return s.Target
 	case len(s.TagKeys) > 0:
-		return string(s.Op) + " " + strings.Join(s.TagKeys, ",")
+		return strings.Join(s.TagKeys, ",")
 	case len(s.Tags) > 0:
 		keys := make([]string, len(s.Tags))
 		for i, t := range s.Tags {
 			keys[i] = t.Key
 		}
-		return string(s.Op) + " " + strings.Join(keys, ",")
+		return strings.Join(keys, ",")
 	case s.Profile != nil:
-		return string(s.Op) + " " + s.Profile.Name
+		return s.Profile.Name
 	}
-	return string(s.Op) + " " + s.Name
+	return s.Name
 }
+
+// String describes the step: "DeleteRolePolicy s3-read",
+// "DetachRolePolicy arn:aws:iam::aws:policy/...".
+func (s Step) String() string { return string(s.Op) + " " + s.Subject() }
 
 // Mutator reads and changes the IAM principals of one account. Errors are
 // *APIError values wrapping ErrNotFound, ErrDeleteConflict and the other

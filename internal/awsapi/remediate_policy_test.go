@@ -26,6 +26,12 @@ var dependentActions = map[string]string{
 	// permission on the IAM role" (AddRoleToInstanceProfile, IAM API
 	// reference).
 	"iam:PassRole": "iam:AddRoleToInstanceProfile",
+	// Tags given to a create are authorized as the tagging action too:
+	// CreateRole and CreateUser with tags (a backup's, the restore
+	// marker) need iam:TagRole and iam:TagUser, which the remediation
+	// also calls; CreateInstanceProfile with a backed-up profile's tags
+	// needs iam:TagInstanceProfile, which it calls only so.
+	"iam:TagInstanceProfile": "iam:CreateInstanceProfile",
 }
 
 // mutatorRoots are the functions whose calls the remediation makes: the
@@ -320,6 +326,23 @@ func TestRemediatePolicy_CoversEveryOp(t *testing.T) {
 		}
 		if !cases[name] {
 			t.Errorf("Client.Do has no case for iamsweep.%s", name)
+		}
+	}
+}
+
+// TestRemediatePolicy_TagOnCreate: IAM authorizes the tags given to a
+// create as the tagging action as well (a CreateRole with tags by a caller
+// without iam:TagRole is denied), so every create the remediation makes
+// with tags needs its tagging action granted: CreateRole and CreateUser
+// carry the backup's tags and the restore marker, CreateInstanceProfile a
+// backed-up profile's tags.
+func TestRemediatePolicy_TagOnCreate(t *testing.T) {
+	doc := readRemediatePolicy(t)
+	for create, tag := range map[string]string{
+		"iam:CreateRole": "iam:TagRole", "iam:CreateUser": "iam:TagUser", "iam:CreateInstanceProfile": "iam:TagInstanceProfile",
+	} {
+		if !allows(doc, create) || !allows(doc, tag) {
+			t.Errorf("%s grants %s %t and %s %t: a create with tags needs both", remediatePolicyFile, create, allows(doc, create), tag, allows(doc, tag))
 		}
 	}
 }

@@ -53,7 +53,9 @@ an interrupted one is finished from the state IAM is in. The kill switch
 before its next step.
 
 Exit status: 0 every action applied, skipped or refused as shown; 1 an
-action failed or the kill switch stopped the apply; 2 usage error.`,
+action failed or the kill switch stopped the apply; 2 usage error; 3 some
+actions were not run because another apply holds their principals (run
+apply again when it is done).`,
 		Example: `  iamsweep apply plan.json
   iamsweep apply --yes plan.json   # no question: for automation`,
 		Args: cobra.MaximumNArgs(1),
@@ -212,7 +214,10 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 		return err
 	}
 	if !yes {
-		if err := confirmPlan(d.io, plan, env.accountAlias(ctx)); err != nil {
+		// Shown as the configuration now lets it run: refused where it
+		// would be, each action described by its kind.
+		shown := remediate.Bound(plan, env.svc.Policy)
+		if err := confirmPlan(d.io, shown, env.accountAlias(ctx)); err != nil {
 			return err
 		}
 	}
@@ -238,7 +243,25 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 	if failed > 0 {
 		return fmt.Errorf("%d of %d actions failed (see above); run apply again once fixed: it continues where it stopped", failed, len(outcomes))
 	}
-	return nil
+	return heldElsewhere(ctx, d.io.ErrOut, outcomes)
+}
+
+// heldElsewhere makes the exit status partial (3) when actions were
+// skipped because another apply holds their principals, and says which.
+func heldElsewhere(ctx context.Context, w io.Writer, outcomes []remediate.Outcome) error {
+	var held []string
+	for _, o := range outcomes {
+		if o.HeldBy != "" {
+			held = append(held, fmt.Sprintf("%s (%s %s, held by %s)", o.Action.ID, o.Action.Principal, o.Action.ARN, o.HeldBy))
+		}
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	statusOf(ctx).code = ExitPartial
+	_, err := fmt.Fprintf(w, "iamsweep: %d of %d actions not run: another apply holds their principals: %s; run apply again when it is done\n",
+		len(held), len(outcomes), strings.Join(held, "; "))
+	return err
 }
 
 // errNeedsConfirmation: apply without --yes where nobody can answer.

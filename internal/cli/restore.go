@@ -70,7 +70,9 @@ func newReleaseCmd(d deps) *cobra.Command {
 		Long: `Release undoes a quarantine: it deletes the iamsweep-quarantine inline policy,
 detaches AWSDenyAll when iamsweep attached it (never one attached by someone
 else), and removes the iamsweep:quarantine* tags. Releasing a principal that
-is not quarantined changes nothing. Every call is journaled.`,
+is not quarantined changes nothing. Every call is journaled.
+
+On a terminal it asks for confirmation; without one, pass --yes.`,
 		Example: `  iamsweep release arn:aws:iam::111122223333:role/app/ci-deployer`,
 		Args:    cobra.ExactArgs(1),
 		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
@@ -123,7 +125,9 @@ password that must be changed at the next sign-in, and prints it once).
 
 Restore never overwrites a principal someone else created under the same
 name. It reads the principal back afterwards and lists any field that
-differs from the backup.`,
+differs from the backup.
+
+On a terminal it asks for confirmation; without one, pass --yes.`,
 		Example: `  iamsweep backups
   iamsweep restore arn:aws:iam::111122223333:role/app/ci-deployer
   iamsweep restore b-p-20261123T120000Z-a003 --reset-password`,
@@ -163,7 +167,7 @@ func runRestore(ctx context.Context, d deps, cfg config.Config, ref string, yes,
 		passwordSet = passwordSet || strings.HasPrefix(s, string(iamsweep.OpCreateLoginProfile))
 	}
 	if cfg.Output == "json" {
-		doc := map[string]any{"backup_id": res.Backup.ID, "arn": res.Backup.ARN, "unique_id": res.NewID,
+		doc := map[string]any{"backup_id": res.Backup.ID, "arn": res.Backup.ARN, "unique_id": res.NewID, "existed": res.Existed, "quarantined": res.Quarantined,
 			"calls": nonNil(res.Steps), "notes": nonNil(res.Notes), "differences": nonNil(res.Differences)}
 		if passwordSet {
 			doc["console_password"] = opts.Password
@@ -171,11 +175,19 @@ func runRestore(ctx context.Context, d deps, cfg config.Config, ref string, yes,
 		return writeJSON(d.io.Out, doc)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Restored %s from backup %s (taken %s).\n", res.Backup.ARN, res.Backup.ID, res.Backup.Created.UTC().Format(time.RFC3339))
+	taken := res.Backup.Created.UTC().Format(time.RFC3339)
+	switch {
+	case res.Existed && len(res.Steps) == 0:
+		// Never deleted (a quarantine took the backup): nothing to bring back.
+		fmt.Fprintf(&b, "%s exists with the unique ID of its backup %s (taken %s): it was never deleted; nothing to restore.\n", res.Backup.ARN, res.Backup.ID, taken)
+	default:
+		fmt.Fprintf(&b, "Restored %s from backup %s (taken %s).\n", res.Backup.ARN, res.Backup.ID, taken)
+	}
 	fmt.Fprintf(&b, "  unique ID: %s\n", res.NewID)
-	if len(res.Steps) > 0 {
+	switch {
+	case len(res.Steps) > 0:
 		fmt.Fprintf(&b, "  calls: %s\n", strings.Join(res.Steps, "; "))
-	} else {
+	case !res.Existed:
 		b.WriteString("  nothing to do: it already matches its backup\n")
 	}
 	if passwordSet {

@@ -33,7 +33,8 @@
 // (per call at a chosen rate, or above a per-account request rate) in each
 // protocol's own words, for benchmarks and fault tests. HoldResponsesAfter
 // carries a call out and never answers it, as a client killed while it
-// waits sees; seeds passed to WithAccounts are filled in place (IDs, paths,
+// waits sees; DropResponse carries one out and closes its connection, so
+// the SDK retries it; seeds passed to WithAccounts are filled in place (IDs, paths,
 // dates), so parallel tests must not share them.
 //
 // Layer: test and dev only. Only _test.go files and cmd/fakeaws import it.

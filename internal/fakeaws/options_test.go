@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamsweep/iamsweep/internal/fakeaws"
@@ -401,5 +402,51 @@ func TestHoldResponsesAfter(t *testing.T) {
 	srv.StopHolding()
 	if err := tag(t.Context(), "a"); err != nil {
 		t.Errorf("TagRole after StopHolding: %v", err)
+	}
+}
+
+// TestDropResponse: the n-th matching call is carried out and its
+// connection closed without an answer; the SDK's retry then meets what
+// IAM says to a call made twice (EntityAlreadyExists for a create). The
+// calls before and after are answered.
+func TestDropResponse(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: "123456789012"}))
+	client := func(attempts int) *iam.Client {
+		return iam.NewFromConfig(aws.Config{
+			Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIAFAKE", "secret", ""),
+			BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(),
+			Retryer: func() aws.Retryer {
+				return retry.NewStandard(func(o *retry.StandardOptions) {
+					o.MaxAttempts = attempts
+					o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+				})
+			},
+		})
+	}
+	create := func(c *iam.Client, name string) error {
+		_, err := c.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(fakeaws.DefaultTrustPolicy)})
+		return err
+	}
+	dropped := srv.DropResponse(2, "CreateRole")
+	if err := create(client(1), "first"); err != nil {
+		t.Fatalf("first CreateRole: %v", err)
+	}
+	// Without retries the caller sees the connection drop.
+	if err := create(client(1), "second"); err == nil {
+		t.Fatal("second CreateRole answered, want the connection dropped")
+	}
+	<-dropped
+	if n := len(srv.Account("123456789012").Roles); n != 2 {
+		t.Fatalf("%d roles, want the dropped call carried out", n)
+	}
+	if err := create(client(1), "third"); err != nil {
+		t.Fatalf("third CreateRole: %v, want only the second dropped", err)
+	}
+
+	// With retries, the retry of a dropped create finds the role there.
+	srv.DropResponse(1, "CreateRole")
+	var ae smithy.APIError
+	if err := create(client(3), "fourth"); !errors.As(err, &ae) || ae.ErrorCode() != "EntityAlreadyExists" {
+		t.Fatalf("retried CreateRole: %v, want EntityAlreadyExists", err)
 	}
 }

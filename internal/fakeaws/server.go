@@ -72,6 +72,8 @@ type Server struct {
 	tasks map[string]*slrTask
 	// hold is set by HoldResponsesAfter.
 	hold *holdState
+	// drop is set by DropResponse.
+	drop *holdState
 }
 
 // holdState counts the successful calls of some actions; once there are
@@ -522,7 +524,34 @@ func (s *Server) record(req *request, e *apiError) {
 			close(h.holding)
 		}
 	}
+	dropped := false
+	if d := s.drop; d != nil && e == nil && d.actions[c.Action] {
+		if d.seen++; d.seen == d.after {
+			dropped = true
+			close(d.holding)
+		}
+	}
 	s.mu.Unlock()
+	if dropped {
+		// Carried out, never answered: net/http closes the connection.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// DropResponse makes the fake carry out the n-th successful call of the
+// given actions and close its connection without an answer, as a
+// connection dropped on the way back does; the SDK then retries the call,
+// and the retry gets the answer IAM gives to a call made twice. Only that
+// one call is dropped. It returns a channel closed when it is.
+func (s *Server) DropResponse(n int, actions ...string) <-chan struct{} {
+	d := &holdState{actions: map[string]bool{}, after: n, holding: make(chan struct{})}
+	for _, a := range actions {
+		d.actions[a] = true
+	}
+	s.mu.Lock()
+	s.drop = d
+	s.mu.Unlock()
+	return d.holding
 }
 
 // HoldResponsesAfter makes the fake stop answering once n calls of the

@@ -265,6 +265,7 @@ func TestRemediateDelete_moto(t *testing.T) {
 			e.Rec.watch(t)
 			d, calls := e.restore(t, r.ARN)
 			checkAnswered(t, e, calls)
+			checkRestoreMarker(t, calls, "CreateRole", "UntagRole")
 			orig := origRoles[r.ARN]
 			got, err := readRoleFull(ctx, e.IAM, r.Spec.Name)
 			if err != nil {
@@ -307,6 +308,7 @@ func TestRemediateDelete_moto(t *testing.T) {
 			}
 			d, calls := e.restore(t, u.ARN, extra...)
 			checkAnswered(t, e, calls)
+			checkRestoreMarker(t, calls, "CreateUser", "UntagUser")
 			orig := origUsers[u.ARN]
 			got, err := readUserFull(ctx, e.IAM, u.Spec.Name)
 			if err != nil {
@@ -361,6 +363,29 @@ func TestRemediateDelete_moto(t *testing.T) {
 			}
 			checkRestoreAgain(t, e, u.ARN)
 		})
+	}
+}
+
+// checkRestoreMarker checks that a restore's create carried its marker
+// tag, which moto accepted with the principal's own tags, and that its
+// last change removed it (the comparisons of the restored principal with
+// the original check that none is left).
+func checkRestoreMarker(t *testing.T, calls []exchange, create, untag string) {
+	t.Helper()
+	var changes []string
+	for _, c := range calls {
+		if !reads(c.action) {
+			changes = append(changes, describeCall(c))
+		}
+	}
+	if len(changes) == 0 {
+		t.Fatalf("restore made no change")
+	}
+	if !strings.HasPrefix(changes[0], create+" ") || !strings.Contains(changes[0], "Tag=iamsweep:restore") {
+		t.Errorf("restore's first change %q: want %s with the tag iamsweep:restore", changes[0], create)
+	}
+	if last := changes[len(changes)-1]; !strings.HasPrefix(last, untag+" ") || !strings.HasSuffix(last, "TagKeys=iamsweep:restore") {
+		t.Errorf("restore's last change %q: want %s of iamsweep:restore", last, untag)
 	}
 }
 

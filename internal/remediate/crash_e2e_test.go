@@ -192,11 +192,10 @@ func crashAt(t *testing.T, cc crashCase, ref []string, k int, crashes bool) {
 	var calls []iamsweep.JournalEntry
 	backupJournaled := false
 	for _, j := range entries {
-		switch j.Step {
-		case "backup":
-			backupJournaled = j.Outcome == "done" && j.Detail == remediate.BackupID(p.ID, "a001")
-		case "complete", "check":
-		default:
+		switch j.Step.Kind {
+		case iamsweep.JournalBackup:
+			backupJournaled = j.Outcome == iamsweep.OutcomeDone && j.Step.BackupID == remediate.BackupID(p.ID, "a001")
+		case iamsweep.JournalCall:
 			calls = append(calls, j)
 		}
 	}
@@ -205,21 +204,21 @@ func crashAt(t *testing.T, cc crashCase, ref []string, k int, crashes bool) {
 	}
 	var journaled []string
 	for _, j := range calls {
-		journaled = append(journaled, j.Step)
+		journaled = append(journaled, j.Step.String())
 	}
 	if diff := cmp.Diff(ref[:k], journaled); diff != "" {
 		t.Fatalf("journal of run 1 (-want +got):\n%s", diff)
 	}
 	for i, j := range calls[:k-1] {
-		if j.Outcome != "done" {
+		if j.Outcome != iamsweep.OutcomeDone {
 			t.Errorf("journal entry %d %q: outcome %q, want done", i+1, j.Step, j.Outcome)
 		}
 	}
 	last := calls[k-1]
 	switch {
-	case crashes && (last.Outcome != "" || !last.Finished.IsZero()):
+	case crashes && (last.Outcome != iamsweep.OutcomePending || !last.Finished.IsZero()):
 		t.Errorf("journal entry of the call run 1 died in: %+v, want it begun and never finished", last)
-	case !crashes && (last.Outcome != "failed" || !strings.Contains(last.Detail, errInjected.Error())):
+	case !crashes && (last.Outcome != iamsweep.OutcomeFailed || !strings.Contains(last.Detail, errInjected.Error())):
 		t.Errorf("journal entry of the failed call: %+v, want failed with the error", last)
 	}
 	if crashes {

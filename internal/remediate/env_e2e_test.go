@@ -242,18 +242,6 @@ func (e *env) mutations() []string {
 	return out
 }
 
-// noChange checks that the fake answered no mutating call since calls
-// were reset, and that the store holds no backup of arn.
-func (e *env) noChange(t testing.TB, arn string) {
-	t.Helper()
-	if m := e.mutations(); len(m) > 0 {
-		t.Errorf("mutating calls made: %v", m)
-	}
-	if bs, err := e.store.Backups(t.Context(), arn); err != nil || len(bs) > 0 {
-		t.Errorf("backups of %s: %d (%v), want none", arn, len(bs), err)
-	}
-}
-
 func (e *env) backups(t testing.TB, arn string) []iamsweep.Backup {
 	t.Helper()
 	bs, err := e.store.Backups(t.Context(), arn)
@@ -497,14 +485,14 @@ func (d *dyingStore) isDead() bool {
 	return d.dead
 }
 
-func (d *dyingStore) FinishStep(ctx context.Context, id int64, outcome, detail string, at time.Time) error {
+func (d *dyingStore) FinishStep(ctx context.Context, id int64, outcome iamsweep.StepOutcome, detail string, at time.Time) error {
 	if d.isDead() {
 		return errDead
 	}
 	return d.Store.FinishStep(ctx, id, outcome, detail, at)
 }
 
-func (d *dyingStore) BeginStep(ctx context.Context, planID, actionID, step string, at time.Time) (int64, error) {
+func (d *dyingStore) BeginStep(ctx context.Context, planID, actionID string, step iamsweep.JournalStep, at time.Time) (int64, error) {
 	if d.isDead() {
 		return 0, errDead
 	}

@@ -38,31 +38,63 @@ func TestMayHaveRun(t *testing.T) {
 }
 
 func TestReadJournal(t *testing.T) {
-	entry := func(step, outcome, detail string) iamsweep.JournalEntry {
-		return iamsweep.JournalEntry{Step: step, Outcome: outcome, Detail: detail}
+	call := func(op iamsweep.Op, subject string, outcome iamsweep.StepOutcome) iamsweep.JournalEntry {
+		return iamsweep.JournalEntry{Step: iamsweep.JournalStep{Kind: iamsweep.JournalCall, Op: op, Subject: subject}, Outcome: outcome}
 	}
+	backup := func(id string, outcome iamsweep.StepOutcome) iamsweep.JournalEntry {
+		return iamsweep.JournalEntry{Step: iamsweep.JournalStep{Kind: iamsweep.JournalBackup, BackupID: id}, Outcome: outcome}
+	}
+	complete := iamsweep.JournalEntry{Step: iamsweep.JournalStep{Kind: iamsweep.JournalComplete}, Outcome: iamsweep.OutcomeDone}
 	tests := []struct {
 		name    string
 		entries []iamsweep.JournalEntry
 		want    journalState
 	}{
 		{"nothing yet", nil, journalState{}},
-		{"backed up, nothing called", []iamsweep.JournalEntry{entry("check", "done", ""), entry("backup", "done", "b-1")},
+		{"backed up, nothing called", []iamsweep.JournalEntry{backup("b-1", iamsweep.OutcomeDone)},
 			journalState{backupID: "b-1"}},
-		{"a refused call changed nothing", []iamsweep.JournalEntry{entry("backup", "done", "b-1"), entry("DeleteRole r", "failed", "DeleteConflict")},
+		{"a backup that was not saved", []iamsweep.JournalEntry{backup("b-1", iamsweep.OutcomePending)}, journalState{}},
+		{"a refused call changed nothing", []iamsweep.JournalEntry{backup("b-1", iamsweep.OutcomeDone), call(iamsweep.OpDeleteRole, "r", iamsweep.OutcomeFailed)},
 			journalState{backupID: "b-1"}},
-		{"calls done", []iamsweep.JournalEntry{entry("DeleteRolePolicy r p", "done", ""), entry("DeleteRole r", "done", "")},
+		{"calls done", []iamsweep.JournalEntry{call(iamsweep.OpDeleteRolePolicy, "p", iamsweep.OutcomeDone), call(iamsweep.OpDeleteRole, "r", iamsweep.OutcomeDone)},
 			journalState{mutated: true, done: 2}},
-		{"killed during a call", []iamsweep.JournalEntry{entry("DeleteRolePolicy r p", "done", ""), entry("DeleteRole r", "", "")},
+		{"killed during a call", []iamsweep.JournalEntry{call(iamsweep.OpDeleteRolePolicy, "p", iamsweep.OutcomeDone), call(iamsweep.OpDeleteRole, "r", iamsweep.OutcomePending)},
 			journalState{mutated: true, done: 1, interrupted: "DeleteRole r"}},
-		{"a call whose fate is unknown", []iamsweep.JournalEntry{entry("DeleteServiceLinkedRole r", "unknown", "timed out")},
+		{"a call whose fate is unknown", []iamsweep.JournalEntry{call(iamsweep.OpDeleteServiceLinkedRole, "r", iamsweep.OutcomeUnknown)},
 			journalState{mutated: true, interrupted: "DeleteServiceLinkedRole r"}},
-		{"completed", []iamsweep.JournalEntry{entry("DeleteRole r", "done", ""), entry("complete", "done", "")},
+		{"completed", []iamsweep.JournalEntry{call(iamsweep.OpDeleteRole, "r", iamsweep.OutcomeDone), complete},
 			journalState{completed: true, mutated: true, done: 1}},
 	}
 	for _, tt := range tests {
 		if got := readJournal(tt.entries); got != tt.want {
 			t.Errorf("%s: readJournal = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestLostAnswer(t *testing.T) {
+	code := func(c string) error { return &iamsweep.APIError{Code: c, HTTPStatus: 409} }
+	tests := []struct {
+		op   iamsweep.Op
+		err  error
+		want bool
+	}{
+		{iamsweep.OpCreateRole, code("EntityAlreadyExists"), true},
+		{iamsweep.OpCreateUser, code("EntityAlreadyExists"), true},
+		{iamsweep.OpCreateInstanceProfile, code("EntityAlreadyExists"), true},
+		{iamsweep.OpCreateLoginProfile, code("EntityAlreadyExists"), true},
+		{iamsweep.OpUploadSSHPublicKey, code("DuplicateSSHPublicKey"), true},
+		{iamsweep.OpUploadSigningCertificate, code("DuplicateCertificate"), true},
+		{iamsweep.OpAddRoleToInstanceProfile, code("LimitExceeded"), true},
+		{iamsweep.OpPutRolePolicy, code("LimitExceeded"), false},
+		{iamsweep.OpAttachRolePolicy, code("LimitExceeded"), false},
+		{iamsweep.OpTagRole, code("EntityAlreadyExists"), false},
+		{iamsweep.OpCreateRole, code("MalformedPolicyDocument"), false},
+		{iamsweep.OpCreateRole, errors.New("no code"), false},
+	}
+	for _, tt := range tests {
+		if got := lostAnswer(tt.op, tt.err); got != tt.want {
+			t.Errorf("lostAnswer(%s, %v) = %v, want %v", tt.op, tt.err, got, tt.want)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package remediate
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
@@ -83,26 +85,100 @@ func newAction(f iamsweep.Finding, kind iamsweep.ActionKind) iamsweep.Action {
 	if f.Type == iamsweep.TypeUnusedIAMRole {
 		a.Principal = "role"
 	}
+	a.Notes, a.Irreversible = describeKind(a.Principal, kind)
+	return a
+}
+
+// describeKind returns what the reviewer of an action of kind on a role or
+// user should know, and whether what it removes cannot be brought back.
+func describeKind(principal string, kind iamsweep.ActionKind) (notes []string, irreversible bool) {
 	switch kind {
 	case iamsweep.ActionDelete:
-		if a.Principal == "role" {
-			a.Notes = append(a.Notes, "a deleted role can be restored from its backup, but with a new unique ID: resource policies and trust policies that named it must be granted again")
-		} else {
-			a.Notes = append(a.Notes, "a deleted user can be restored from its backup without its secrets: access keys, passwords and MFA devices are gone for good")
-			a.Irreversible = true
+		if principal == "role" {
+			return []string{"a deleted role can be restored from its backup, but with a new unique ID: resource policies and trust policies that named it must be granted again"}, false
 		}
+		return []string{"a deleted user can be restored from its backup without its secrets: access keys, passwords and MFA devices are gone for good"}, true
 	case iamsweep.ActionDeleteKey:
-		a.Irreversible = true
-		a.Notes = append(a.Notes, "a deleted access key cannot come back: its secret is gone")
+		return []string{"a deleted access key cannot come back: its secret is gone"}, true
 	case iamsweep.ActionDeletePassword:
-		a.Irreversible = true
-		a.Notes = append(a.Notes, "a console password cannot be disabled, only deleted: the user needs a new one to sign in again")
+		return []string{"a console password cannot be disabled, only deleted: the user needs a new one to sign in again"}, true
 	case iamsweep.ActionQuarantine:
-		a.Notes = append(a.Notes, "reversible with iamsweep release; a denied attempt still counts as use in IAM's last-used data")
+		return []string{"reversible with iamsweep release; a denied attempt still counts as use in IAM's last-used data"}, false
 	case iamsweep.ActionDeactivateKey:
-		a.Notes = append(a.Notes, "reversible: the key can be made active again")
+		return []string{"reversible: the key can be made active again"}, false
 	}
-	return a
+	return nil, false
+}
+
+// policySettings are, per finding type, the remediation setting that
+// chooses its action and the actions each value of it allows, mildest
+// first: a setting allows its own action and the milder ones for the same
+// finding, so that a plan made under a stricter policy still runs where
+// it does less.
+var policySettings = map[iamsweep.FindingType]struct {
+	name, noun string
+	get        func(iamsweep.RemediationPolicy) iamsweep.ActionKind
+	actions    []iamsweep.ActionKind
+}{
+	iamsweep.TypeUnusedIAMRole: {"roles", "roles", func(p iamsweep.RemediationPolicy) iamsweep.ActionKind { return p.Roles },
+		[]iamsweep.ActionKind{iamsweep.ActionQuarantine, iamsweep.ActionDelete}},
+	iamsweep.TypeUnusedIAMUser: {"users", "users", func(p iamsweep.RemediationPolicy) iamsweep.ActionKind { return p.Users },
+		[]iamsweep.ActionKind{iamsweep.ActionQuarantine, iamsweep.ActionDelete}},
+	iamsweep.TypeUnusedIAMUserAccessKey: {"access-keys", "access keys", func(p iamsweep.RemediationPolicy) iamsweep.ActionKind { return p.AccessKeys },
+		[]iamsweep.ActionKind{iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey}},
+	iamsweep.TypeUnusedIAMUserPassword: {"passwords", "console passwords", func(p iamsweep.RemediationPolicy) iamsweep.ActionKind { return p.Passwords },
+		[]iamsweep.ActionKind{iamsweep.ActionDeletePassword}},
+}
+
+// PolicyAllows returns why remediation policy p does not allow action a,
+// or "" when it does. The action must fit its finding (a role action for
+// a role, a key action for a key...) and do no more than the policy's
+// setting for that kind of finding: where remediation.roles says
+// quarantine, a delete is refused; where it says delete, a quarantine
+// still runs; where it says none, nothing does. A plan file edited by hand
+// gets no further than the configuration at apply time lets it.
+func PolicyAllows(a iamsweep.Action, p iamsweep.RemediationPolicy) string {
+	if a.Finding.Type == iamsweep.TypeRootAccessKey {
+		return "" // always refused by Guardrail
+	}
+	ps, ok := policySettings[a.Finding.Type]
+	if !ok {
+		return fmt.Sprintf("no remediation acts on a finding of type %s: the plan was edited; make a new plan with iamsweep plan", a.Finding.Type)
+	}
+	wantPrincipal := "user"
+	if a.Finding.Type == iamsweep.TypeUnusedIAMRole {
+		wantPrincipal = "role"
+	}
+	at := slices.Index(ps.actions, a.Kind)
+	if at < 0 || a.Principal != wantPrincipal {
+		return fmt.Sprintf("%s on a %s does not answer a finding of type %s: the plan was edited; make a new plan with iamsweep plan", a.Kind, a.Principal, a.Finding.Type)
+	}
+	set := ps.get(p)
+	setting := "remediation." + ps.name + ": " + string(cmp.Or(set, "none"))
+	if set == "" {
+		return fmt.Sprintf("the remediation policy acts on no unused %s (%s): %s is not run", ps.noun, setting, a.Kind)
+	}
+	if at > slices.Index(ps.actions, set) {
+		return fmt.Sprintf("%s does more than the remediation policy allows (%s): make a new plan with iamsweep plan, or change the setting", a.Kind, setting)
+	}
+	return ""
+}
+
+// Bound returns plan p as policy lets it run now, for a person to review
+// before apply: an action a guardrail or the policy refuses carries the
+// reason in Refused, and every action's notes and irreversibility are
+// those of its kind, whatever the plan file says. (The deletion limits
+// are applied by Apply as it goes, counting what earlier applies did.)
+func Bound(p iamsweep.Plan, policy iamsweep.RemediationPolicy) iamsweep.Plan {
+	p.Actions = slices.Clone(p.Actions)
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		a.Notes, a.Irreversible = describeKind(a.Principal, a.Kind)
+		if a.Refused == "" {
+			a.Refused = cmp.Or(Guardrail(*a, a.Finding.Tags, policy), PolicyAllows(*a, policy))
+		}
+	}
+	return p
 }
 
 // Guardrail returns why action a must not run, or "" when it may: the
@@ -119,13 +195,18 @@ func Guardrail(a iamsweep.Action, tags []iamsweep.Tag, p iamsweep.RemediationPol
 		return "a root user's access key can be deleted only by the root user: sign in as root and delete it under Security credentials"
 	}
 	if (a.Kind == iamsweep.ActionDeactivateKey || a.Kind == iamsweep.ActionDeleteKey) && a.AccessKeyID == "" {
-		return "the access key's ID is unknown (the scan ran with --no-key-ids or offline from a credential report alone): scan again with the keys named"
+		return "the access key's ID is unknown: a scan from files (an export, a credential report) cannot name access keys, nor a live scan with --no-key-ids; plan from a live scan that names them"
 	}
 	if v, ok := tagValue(tags, "aws:cloudformation:stack-name"); ok {
 		return "owned by CloudFormation stack " + v + ": remove it from the stack's template instead (a change outside CloudFormation makes the stack drift and fail its next update)"
 	}
 	if a.Principal != "role" {
 		return ""
+	}
+	if strings.HasPrefix(a.Name, identityCenterPrefix) {
+		// Identity Center names its roles so, under its own path; one of
+		// that name elsewhere is refused all the same.
+		return identityCenterRefusal
 	}
 	if m, ok := detect.MatchManaged(a.Path, a.Name); ok {
 		switch {
@@ -135,13 +216,19 @@ func Guardrail(a iamsweep.Action, tags []iamsweep.Tag, p iamsweep.RemediationPol
 			return "service-linked role: deleted only with --allow-service-linked (or remediation allow-service-linked: true), through DeleteServiceLinkedRole, which fails while the service still uses it"
 		case m.Rule == iamsweep.RuleServiceLinked:
 		case m.Rule == iamsweep.RuleIdentityCenter:
-			return "IAM Identity Center role: remove the permission set's assignment in Identity Center instead, which deletes the role"
+			return identityCenterRefusal
 		default:
 			return m.Reason + ": never changed by iamsweep"
 		}
 	}
 	return ""
 }
+
+// identityCenterPrefix starts the names of the roles IAM Identity Center
+// provisions for permission sets.
+const identityCenterPrefix = "AWSReservedSSO_"
+
+const identityCenterRefusal = "IAM Identity Center role: remove the permission set's assignment in Identity Center instead, which deletes the role"
 
 // ApplyLimits refuses the deleting actions over the policy's limits, in
 // order: the first ones keep their place.

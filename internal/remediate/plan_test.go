@@ -38,6 +38,9 @@ func TestGuardrail(t *testing.T) {
 		{name: "service-linked delete with flag", action: role("/aws-service-role/x.amazonaws.com/", "AWSServiceRoleForX", iamsweep.ActionDelete), policy: func(p *iamsweep.RemediationPolicy) { p.AllowServiceLinked = true }},
 		{name: "service-linked quarantine, even with flag", action: role("/aws-service-role/x.amazonaws.com/", "AWSServiceRoleForX", iamsweep.ActionQuarantine), policy: func(p *iamsweep.RemediationPolicy) { p.AllowServiceLinked = true }, want: "cannot be quarantined"},
 		{name: "Identity Center", action: role("/aws-reserved/sso.amazonaws.com/", "AWSReservedSSO_Admin_1234", iamsweep.ActionDelete), want: "permission set"},
+		{name: "Identity Center path, another name", action: role("/aws-reserved/sso.amazonaws.com/eu-west-1/", "custom", iamsweep.ActionQuarantine), want: "permission set"},
+		{name: "Identity Center name, another path", action: role("/", "AWSReservedSSO_Admin_5678", iamsweep.ActionDelete), want: "permission set"},
+		{name: "a user named like an Identity Center role is a user", action: newAction(finding(iamsweep.TypeUnusedIAMUser, "111122223333", "/", "AWSReservedSSO_x", iamsweep.VerdictUnused), iamsweep.ActionQuarantine)},
 		{name: "Control Tower", action: role("/", "aws-controltower-AdministratorExecutionRole", iamsweep.ActionQuarantine), want: "Control Tower"},
 		{name: "StackSets", action: role("/", "stacksets-exec-0123", iamsweep.ActionDelete), want: "StackSets"},
 		{name: "Organizations", action: role("/", "OrganizationAccountAccessRole", iamsweep.ActionDelete), want: "Organizations"},
@@ -45,7 +48,7 @@ func TestGuardrail(t *testing.T) {
 		{name: "CloudFormation stack on a user", action: newAction(finding(iamsweep.TypeUnusedIAMUser, "111122223333", "/", "bot", iamsweep.VerdictUnused), iamsweep.ActionQuarantine), tags: []iamsweep.Tag{{Key: "aws:cloudformation:stack-name", Value: "bots"}}, want: "stack bots"},
 		{name: "user named like a Control Tower role is a user", action: newAction(finding(iamsweep.TypeUnusedIAMUser, "111122223333", "/", "aws-controltower-x", iamsweep.VerdictUnused), iamsweep.ActionQuarantine)},
 		{name: "root key", action: newAction(iamsweep.Finding{Type: iamsweep.TypeRootAccessKey, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:root", AccessKeyID: "AKIA1"}, iamsweep.ActionDeleteKey), want: "root user"},
-		{name: "key without ID", action: newAction(finding(iamsweep.TypeUnusedIAMUserAccessKey, "111122223333", "/", "bob", iamsweep.VerdictUnused), iamsweep.ActionDeactivateKey), want: "--no-key-ids"},
+		{name: "key without ID", action: newAction(finding(iamsweep.TypeUnusedIAMUserAccessKey, "111122223333", "/", "bob", iamsweep.VerdictUnused), iamsweep.ActionDeactivateKey), want: "a scan from files (an export, a credential report) cannot name access keys, nor a live scan with --no-key-ids"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,5 +163,89 @@ func TestPolicy_Validate(t *testing.T) {
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%s: Validate() = %v, want %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+func TestPolicyAllows(t *testing.T) {
+	const acct = "111122223333"
+	role := newAction(finding(iamsweep.TypeUnusedIAMRole, acct, "/", "r", iamsweep.VerdictUnused), iamsweep.ActionQuarantine)
+	user := newAction(finding(iamsweep.TypeUnusedIAMUser, acct, "/", "u", iamsweep.VerdictUnused), iamsweep.ActionQuarantine)
+	key := newAction(finding(iamsweep.TypeUnusedIAMUserAccessKey, acct, "/", "u", iamsweep.VerdictUnused), iamsweep.ActionDeactivateKey)
+	password := newAction(finding(iamsweep.TypeUnusedIAMUserPassword, acct, "/", "u", iamsweep.VerdictUnused), iamsweep.ActionDeletePassword)
+	root := newAction(iamsweep.Finding{Type: iamsweep.TypeRootAccessKey, AccountID: acct}, iamsweep.ActionDeleteKey)
+	as := func(a iamsweep.Action, kind iamsweep.ActionKind) iamsweep.Action {
+		a.Kind = kind
+		return a
+	}
+	def := iamsweep.DefaultRemediationPolicy()
+	deleting := iamsweep.RemediationPolicy{Roles: iamsweep.ActionDelete, Users: iamsweep.ActionDelete,
+		AccessKeys: iamsweep.ActionDeleteKey, Passwords: iamsweep.ActionDeletePassword}
+	tests := []struct {
+		name   string
+		action iamsweep.Action
+		policy iamsweep.RemediationPolicy
+		want   string // substring of the refusal; "" = allowed
+	}{
+		{"quarantine where the policy quarantines", role, def, ""},
+		{"delete where the policy quarantines", as(role, iamsweep.ActionDelete), def, "delete does more than the remediation policy allows (remediation.roles: quarantine)"},
+		{"quarantine where the policy deletes", role, deleting, ""},
+		{"delete where the policy deletes", as(role, iamsweep.ActionDelete), deleting, ""},
+		{"a role where the policy acts on none", role, iamsweep.RemediationPolicy{Users: iamsweep.ActionDelete}, "acts on no unused roles (remediation.roles: none)"},
+		{"a user delete where the policy quarantines", as(user, iamsweep.ActionDelete), def, "(remediation.users: quarantine)"},
+		{"delete-key where the policy deactivates", as(key, iamsweep.ActionDeleteKey), def, "(remediation.access-keys: deactivate-key)"},
+		{"deactivate-key where the policy deletes keys", key, deleting, ""},
+		{"a password where the policy leaves them", password, def, "acts on no unused console passwords (remediation.passwords: none)"},
+		{"a password where the policy deletes them", password, deleting, ""},
+		{"a key action on a role finding", as(role, iamsweep.ActionDeleteKey), deleting, "delete-key on a role does not answer a finding of type UnusedIAMRole"},
+		{"a role finding acted on as a user", func() iamsweep.Action { a := role; a.Principal = "user"; return a }(), deleting, "quarantine on a user does not answer"},
+		{"a root key, which Guardrail refuses", root, def, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := PolicyAllows(tt.action, tt.policy)
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("PolicyAllows = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBound: the plan shown before apply says what the configuration at
+// apply time lets run, and describes each action by its kind: a plan file
+// whose quarantine was edited into a delete is shown refused, without the
+// quarantine's "reversible" note.
+func TestBound(t *testing.T) {
+	policy := iamsweep.DefaultRemediationPolicy()
+	plan := MakePlan(PlanInput{ID: "p1", Scan: iamsweep.ScanResult{Findings: []iamsweep.Finding{
+		finding(iamsweep.TypeUnusedIAMRole, "111122223333", "/", "edited", iamsweep.VerdictUnused),
+		finding(iamsweep.TypeUnusedIAMRole, "111122223333", "/", "kept", iamsweep.VerdictUnused),
+	}}}, policy)
+	plan.Actions[0].Kind = iamsweep.ActionDelete // the notes still say "reversible"
+	allowing := policy
+	allowing.Roles = iamsweep.ActionDelete
+	for _, tt := range []struct {
+		name    string
+		policy  iamsweep.RemediationPolicy
+		refused string
+	}{
+		{"the policy quarantines", policy, "remediation.roles: quarantine"},
+		{"the policy deletes", allowing, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Bound(plan, tt.policy)
+			edited, kept := got.Actions[0], got.Actions[1]
+			if tt.refused == "" && edited.Refused != "" || !strings.Contains(edited.Refused, tt.refused) {
+				t.Errorf("edited action refused %q, want %q", edited.Refused, tt.refused)
+			}
+			if strings.Contains(strings.Join(edited.Notes, " "), "reversible") || !strings.Contains(strings.Join(edited.Notes, " "), "a deleted role") {
+				t.Errorf("edited action's notes %q: want those of a delete", edited.Notes)
+			}
+			if kept.Refused != "" || !cmp.Equal(kept, plan.Actions[1]) {
+				t.Errorf("the action as planned changed: %+v", kept)
+			}
+			if plan.Actions[0].Refused != "" || !strings.Contains(plan.Actions[0].Notes[0], "reversible") {
+				t.Errorf("Bound changed the plan it was given: %+v", plan.Actions[0])
+			}
+		})
 	}
 }

@@ -10,160 +10,6 @@ import (
 	"github.com/iamsweep/iamsweep"
 )
 
-// Target is a principal named by its ARN.
-type Target struct {
-	ARN       string
-	AccountID string
-	// Principal is "role" or "user".
-	Principal string
-	Name      string
-	Path      string
-}
-
-// ParseTarget reads a role or user ARN.
-func ParseTarget(arn string) (Target, error) {
-	a, err := iamsweep.ParseARN(arn)
-	if err != nil {
-		return Target{}, err
-	}
-	if a.Service != "iam" || !iamsweep.IsAccountID(a.AccountID) {
-		return Target{}, fmt.Errorf("%s is not the ARN of an IAM role or user", arn)
-	}
-	for _, kind := range []string{"role", "user"} {
-		if strings.HasPrefix(a.Resource, kind+"/") {
-			path, name, err := a.IAMResource(kind)
-			if err != nil {
-				return Target{}, err
-			}
-			return Target{ARN: arn, AccountID: a.AccountID, Principal: kind, Name: name, Path: path}, nil
-		}
-	}
-	return Target{}, fmt.Errorf("%s names neither a role nor a user", arn)
-}
-
-// single runs one action outside a plan (a release or a restore): journaled
-// under its own plan ID, under a lease.
-func (s *Service) single(ctx context.Context, planID string, t Target, fn func(m iamsweep.Mutator, do func(iamsweep.Step) error) (string, error)) ([]string, error) {
-	if err := s.lease(ctx, "a001", t.ARN); err != nil {
-		if errors.Is(err, iamsweep.ErrLeased) {
-			return nil, fmt.Errorf("%s: another apply is changing it right now; try again when it is done", t.ARN)
-		}
-		return nil, fmt.Errorf("take the lease on %s: %w", t.ARN, err)
-	}
-	defer func() { _ = s.Store.ReleaseLease(context.WithoutCancel(ctx), t.ARN, s.Owner) }()
-	m, err := s.Open(ctx, t.AccountID)
-	if err != nil {
-		return nil, fmt.Errorf("open account %s: %w", t.AccountID, err)
-	}
-	var done []string
-	w := &work{s: s, ctx: ctx, plan: iamsweep.Plan{ID: planID}, action: iamsweep.Action{ID: "a001", ARN: t.ARN}, m: m, out: &Outcome{}}
-	do := func(st iamsweep.Step) error {
-		if where, ok := s.killed(); ok {
-			return fmt.Errorf("%w (%s) before %q", ErrStopped, where, st.String())
-		}
-		if err := w.do(st); err != nil {
-			return explained{msg: Explain(st, err), err: err}
-		}
-		done = append(done, st.String())
-		return nil
-	}
-	detail, err := fn(m, do)
-	if err == nil {
-		w.complete(detail)
-	}
-	return done, err
-}
-
-// explained is a failed step's error in words (Explain), still wrapping the
-// error it explains so that callers can tell its kind.
-type explained struct {
-	msg string
-	err error
-}
-
-func (e explained) Error() string { return e.msg }
-func (e explained) Unwrap() error { return e.err }
-
-// ReleaseResult says what a release did.
-type ReleaseResult struct {
-	Target Target
-	// Steps are the IAM calls made; none when it was not quarantined.
-	Steps []string
-}
-
-// Release undoes the quarantine of the principal arn: it deletes the
-// iamsweep-quarantine policy, detaches AWSDenyAll when iamsweep attached
-// it, and removes the quarantine tags. Releasing what is not quarantined
-// changes nothing.
-func (s *Service) Release(ctx context.Context, arn string) (ReleaseResult, error) {
-	t, err := ParseTarget(arn)
-	if err != nil {
-		return ReleaseResult{}, err
-	}
-	if slices.Contains(s.Policy.ProtectedAccounts, t.AccountID) {
-		return ReleaseResult{}, fmt.Errorf("account %s is protected (remediation protected-accounts): iamsweep changes nothing in it", t.AccountID)
-	}
-	res := ReleaseResult{Target: t}
-	planID := "release-" + s.Now().UTC().Format("20060102T150405.000000000Z")
-	res.Steps, err = s.single(ctx, planID, t, func(m iamsweep.Mutator, do func(iamsweep.Step) error) (string, error) {
-		var steps []iamsweep.Step
-		switch t.Principal {
-		case "role":
-			r, err := m.ReadRole(ctx, t.Name)
-			if err != nil {
-				return "", fmt.Errorf("read role %s: %w", t.Name, err)
-			}
-			steps = ReleaseRoleSteps(r, s.denyAllAttachedByUs(ctx, t.ARN, r.AttachedPolicies, r.Tags))
-		default:
-			u, err := m.ReadUser(ctx, t.Name)
-			if err != nil {
-				return "", fmt.Errorf("read user %s: %w", t.Name, err)
-			}
-			steps = ReleaseUserSteps(u, s.denyAllAttachedByUs(ctx, t.ARN, u.AttachedPolicies, u.Tags))
-		}
-		for _, st := range steps {
-			if err := do(st); err != nil {
-				return "", err
-			}
-		}
-		return "", nil
-	})
-	return res, err
-}
-
-// denyAllAttachedByUs reports whether iamsweep attached the AWSDenyAll a
-// principal holds when no tag says so (its tags were full): the backup
-// taken before its quarantine did not hold it.
-func (s *Service) denyAllAttachedByUs(ctx context.Context, arn string, attached []string, tags []iamsweep.Tag) bool {
-	denyAll := DenyAllARN(arn)
-	if !slices.Contains(attached, denyAll) || hasTag(tags, TagQuarantinePolicy) {
-		return false
-	}
-	backups, err := s.Store.Backups(ctx, arn)
-	if err != nil {
-		return false
-	}
-	for _, b := range backups { // newest first
-		p, err := s.Store.LoadPlan(ctx, b.PlanID)
-		if err != nil {
-			continue
-		}
-		for _, a := range p.Actions {
-			if a.ID != b.ActionID || a.Kind != iamsweep.ActionQuarantine {
-				continue
-			}
-			var before []string
-			if b.Role != nil {
-				before = b.Role.AttachedPolicies
-			} else if b.User != nil {
-				before = b.User.AttachedPolicies
-			}
-			return !slices.Contains(before, denyAll)
-		}
-	}
-	return false
-}
-
 // RestoreOptions tune a restore.
 type RestoreOptions struct {
 	// Password, when set, is the new console password of a restored user
@@ -174,12 +20,21 @@ type RestoreOptions struct {
 // RestoreResult says what a restore did and what it could not do.
 type RestoreResult struct {
 	Backup iamsweep.Backup
-	// Steps are the IAM calls made.
+	// Steps are the IAM calls IAM carried out (a call whose answer was
+	// lost among them, once reading the principal again found it done).
 	Steps []string
 	// Notes name what could not come back and what to do about it.
 	Notes []string
 	// NewID is the principal's unique ID after the restore.
 	NewID string
+	// Existed is true when the principal existed, with the backup's unique
+	// ID, before the restore: it was never deleted (only quarantined, or a
+	// deletion stopped part way).
+	Existed bool
+	// Quarantined is true when the principal is quarantined by iamsweep
+	// and its backup was not: a restore does not lift a quarantine (release
+	// does), and the quarantine is not listed among the Differences.
+	Quarantined bool
 	// Differences are fields where the principal read back after the
 	// restore still differs from its backup; empty when it matches.
 	Differences []string
@@ -188,8 +43,16 @@ type RestoreResult struct {
 // Restore recreates a principal from a backup: ref is a backup ID, or an
 // ARN whose newest backup is used. A principal that still exists is only
 // completed (what the backup has and it lacks is added back) when it is
-// the same principal (same unique ID) or one this restore created;
-// iamsweep never restores over a principal someone else created.
+// the same principal (same unique ID) or one a restore of this backup
+// created; iamsweep never restores over a principal someone else created.
+//
+// A restore converges when an answer is lost: the principal it creates
+// carries the TagRestoreMarker of this restore from the CreateRole or
+// CreateUser call on, until its last call removes it, so a create whose
+// answer never arrived (and whose retry meets EntityAlreadyExists) is known
+// for its own; a call whose outcome is unknown is journaled so, and the
+// restore reads the principal again and goes on from what IAM holds, in
+// the same run (up to restoreRounds times) or the next.
 func (s *Service) Restore(ctx context.Context, ref string, opts RestoreOptions) (RestoreResult, error) {
 	b, err := s.findBackup(ctx, ref)
 	if err != nil {
@@ -207,17 +70,19 @@ func (s *Service) Restore(ctx context.Context, ref string, opts RestoreOptions) 
 	if err != nil {
 		return res, err
 	}
-	res.Steps, err = s.single(ctx, planID, t, func(m iamsweep.Mutator, do func(iamsweep.Step) error) (string, error) {
+	r := &restoring{s: s, ctx: ctx, ours: ours, marker: RestoreMarker(planID), res: &res}
+	res.Steps, err = s.single(ctx, planID, "restore", t, func(m iamsweep.Mutator, c *calls) (string, error) {
+		r.m, r.c = m, c
 		var err error
 		switch {
 		case b.Role != nil:
-			err = s.restoreRole(ctx, m, do, *b.Role, ours, &res)
+			err = r.role(*b.Role)
 		case b.User != nil:
-			err = s.restoreUser(ctx, m, do, *b.User, ours, opts, &res)
+			err = r.user(*b.User, opts)
 		default:
 			err = fmt.Errorf("backup %s holds neither a role nor a user", b.ID)
 		}
-		return uniqueIDPrefix + res.NewID, err
+		return res.NewID, err
 	})
 	return res, err
 }
@@ -240,23 +105,19 @@ func (s *Service) findBackup(ctx context.Context, ref string) (iamsweep.Backup, 
 	return b, err
 }
 
-// uniqueIDPrefix starts the detail of a completed restore's journal
-// entry, which records the unique ID of the principal it left.
-const uniqueIDPrefix = "unique-id="
-
 // ownership says which principals found under a backup's name a restore
-// may complete: one an unfinished restore of the backup may have created,
-// and those earlier restores of it left.
+// may complete, besides the backed-up one itself and one that carries the
+// restore's marker: those earlier restores of the backup left, and one an
+// unfinished restore removed its marker from.
 type ownership struct {
-	created bool
-	ids     []string
+	ids []string
+	// passwordLost is true when an unfinished restore set a console
+	// password and died before it could show it.
+	passwordLost bool
 }
 
-func (o ownership) owns(id string) bool { return o.created || slices.Contains(o.ids, id) }
-
 // restorePlanID returns the journal ID of the restore of a backup, reusing
-// an unfinished one, and which principals earlier restores of the backup
-// made.
+// an unfinished one, and which principals restores of the backup made.
 func (s *Service) restorePlanID(ctx context.Context, backupID string) (string, ownership, error) {
 	var o ownership
 	for n := 1; ; n++ {
@@ -271,58 +132,185 @@ func (s *Service) restorePlanID(ctx context.Context, backupID string) (string, o
 		if len(entries) == 0 {
 			return id, o, nil
 		}
-		if readJournal(entries).completed {
-			for _, e := range entries {
-				if e.Step == "complete" && strings.HasPrefix(e.Detail, uniqueIDPrefix) {
-					o.ids = append(o.ids, strings.TrimPrefix(e.Detail, uniqueIDPrefix))
-				}
-			}
-			continue
-		}
+		completed := readJournal(entries).completed
 		for _, e := range entries {
-			if (strings.HasPrefix(e.Step, string(iamsweep.OpCreateRole)+" ") || strings.HasPrefix(e.Step, string(iamsweep.OpCreateUser)+" ")) && e.Outcome != "failed" {
-				// Done, or interrupted: it may have run, and a principal
-				// found now is then this restore's.
-				o.created = true
+			if !completed && e.Step.Kind == iamsweep.JournalCall && e.Step.Op == iamsweep.OpCreateLoginProfile && e.Outcome != iamsweep.OutcomeFailed {
+				o.passwordLost = true
+			}
+			switch {
+			case e.Step.PrincipalID == "":
+			case e.Step.Kind == iamsweep.JournalComplete && completed:
+				o.ids = append(o.ids, e.Step.PrincipalID)
+			case unmarks(e.Step) && e.Outcome != iamsweep.OutcomeFailed:
+				// Done, or it may have run: the principal then carries
+				// the marker no more, and is this restore's all the same.
+				o.ids = append(o.ids, e.Step.PrincipalID)
 			}
 		}
-		return id, o, nil
+		if !completed {
+			return id, o, nil
+		}
 	}
 }
 
-func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(iamsweep.Step) error, b iamsweep.RoleState, ours ownership, res *RestoreResult) error {
-	var current *iamsweep.RoleState
-	r, err := m.ReadRole(ctx, b.Name)
-	switch {
-	case errors.Is(err, iamsweep.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("read role %s: %w", b.Name, err)
-	case r.ID != b.ID && !ours.owns(r.ID):
-		return fmt.Errorf("role %s exists with unique ID %s, not the backed-up %s: someone created it since; iamsweep does not restore over it (delete or rename it first)", b.Name, r.ID, b.ID)
-	default:
-		current = &r
+// unmarks reports whether a journaled call removes a restore's marker.
+func unmarks(j iamsweep.JournalStep) bool {
+	return j.Kind == iamsweep.JournalCall && (j.Op == iamsweep.OpUntagRole || j.Op == iamsweep.OpUntagUser) && j.Subject == TagRestoreMarker
+}
+
+// restoreRounds bounds how often one restore reads the principal again
+// after a call whose outcome is unknown.
+const restoreRounds = 3
+
+// restoring is one restore under way.
+type restoring struct {
+	s      *Service
+	ctx    context.Context
+	m      iamsweep.Mutator
+	c      *calls
+	ours   ownership
+	marker iamsweep.Tag
+	res    *RestoreResult
+	// gone are the notes of what the backup names that IAM no longer has.
+	gone []string
+}
+
+// state is a principal as one round of a restore finds it, and the calls
+// that remain.
+type state struct {
+	exists bool
+	id     string
+	tags   []iamsweep.Tag
+	steps  []iamsweep.Step
+	notes  []string
+	// holds reports whether a call whose answer was lost shows in the
+	// principal (the steps no longer include it); nil when every call
+	// that is no longer needed was done.
+	holds func(iamsweep.Step) bool
+}
+
+// converge runs the rounds of a restore of the principal of unique ID
+// backedUp: read reads the principal and
+// computes the calls still missing; they run in order. A round ends early
+// after a create (the next reads the new principal's unique ID, with which
+// the marker's removal is journaled) and after a call whose outcome is
+// unknown (the next reads what IAM did). A call that attaches a policy or
+// a group gone since the backup is noted and passed over, so the rest of
+// the principal still comes back, with less access than it had, never
+// more; any other failure stops the restore (a permissions boundary that
+// cannot be set among them: without it the principal could do more than
+// before).
+func (r *restoring) converge(kind, name, backedUp string, read func() (state, error)) error {
+	var lost *iamsweep.Step
+	unknown := 0
+	for round := 1; ; round++ {
+		st, err := read()
+		if err != nil {
+			return err
+		}
+		if st.exists && st.id != backedUp && !slices.Contains(r.ours.ids, st.id) && !r.marked(st.tags) {
+			return fmt.Errorf("%s %s exists with unique ID %s, not the backed-up %s: someone created it since; iamsweep does not restore over it (delete or rename it first)", kind, name, st.id, backedUp)
+		}
+		if round == 1 && st.exists && st.id == backedUp {
+			r.res.Existed = true
+		}
+		if lost != nil && !slices.ContainsFunc(st.steps, sameStep(*lost)) && (st.holds == nil || st.holds(*lost)) {
+			r.c.carriedOut(*lost)
+		}
+		lost = nil
+		r.res.Notes = st.notes
+		again := false
+	calls:
+		for _, step := range st.steps {
+			principalID := ""
+			if unmarksStep(step) {
+				// Journaled with the unique ID, and known for this
+				// restore's once the marker may be gone.
+				principalID = st.id
+				r.ours.ids = append(r.ours.ids, st.id)
+			}
+			err := r.c.do(step, principalID)
+			switch {
+			case err == nil:
+				if step.Op == iamsweep.OpCreateRole || step.Op == iamsweep.OpCreateUser {
+					again = true
+					break calls
+				}
+			case outcomeUnknown(err):
+				if unknown++; unknown > restoreRounds {
+					return fmt.Errorf("%w (the answer was lost %d times in this run)", err, unknown)
+				}
+				lost, again = &step, true
+				break calls
+			default:
+				why, ok := goneDependency(step, err)
+				if !ok {
+					return err
+				}
+				if !slices.Contains(r.gone, why) {
+					r.gone = append(r.gone, why)
+				}
+			}
+		}
+		if !again {
+			r.res.Notes = append(r.res.Notes, r.gone...)
+			return nil
+		}
 	}
-	profiles, err := readProfiles(ctx, m, b.InstanceProfiles)
-	if err != nil {
+}
+
+// marked reports whether tags hold this restore's marker.
+func (r *restoring) marked(tags []iamsweep.Tag) bool {
+	v, ok := tagValue(tags, r.marker.Key)
+	return ok && v == r.marker.Value
+}
+
+// sameStep matches a step with the same call and arguments as st.
+func sameStep(st iamsweep.Step) func(iamsweep.Step) bool {
+	return func(o iamsweep.Step) bool {
+		return o.Op == st.Op && o.Name == st.Name && o.Target == st.Target && o.Document == st.Document && o.Active == st.Active
+	}
+}
+
+// unmarksStep reports whether a step removes a restore's marker.
+func unmarksStep(st iamsweep.Step) bool { return unmarks(iamsweep.CallStep(st)) }
+
+func (r *restoring) role(b iamsweep.RoleState) error {
+	read := func() (state, error) {
+		var current *iamsweep.RoleState
+		got, err := r.m.ReadRole(r.ctx, b.Name)
+		switch {
+		case errors.Is(err, iamsweep.ErrNotFound):
+		case err != nil:
+			return state{}, fmt.Errorf("read role %s: %w", b.Name, err)
+		default:
+			current = &got
+		}
+		profiles, err := readProfiles(r.ctx, r.m, b.InstanceProfiles)
+		if err != nil {
+			return state{}, err
+		}
+		steps, notes := RestoreRoleSteps(b, current, profiles, r.marker)
+		holds := func(st iamsweep.Step) bool {
+			// A profile the role was not added back to (it holds
+			// another) is not a lost answer that went through.
+			return st.Op != iamsweep.OpAddRoleToInstanceProfile || slices.Contains(profiles[st.Target].Roles, b.Name)
+		}
+		return state{exists: current != nil, id: got.ID, tags: got.Tags, steps: steps, notes: notes, holds: holds}, nil
+	}
+	if err := r.converge("role", b.Name, b.ID, read); err != nil {
 		return err
 	}
-	steps, notes := RestoreRoleSteps(b, current, profiles)
-	res.Notes = append(res.Notes, notes...)
-	if err := restoreSteps(do, steps, res); err != nil {
-		return err
-	}
-	after, err := m.ReadRole(ctx, b.Name)
+	after, err := r.m.ReadRole(r.ctx, b.Name)
 	if err != nil {
 		return fmt.Errorf("read role %s back: %w", b.Name, err)
 	}
-	res.NewID = after.ID
+	r.res.NewID = after.ID
 	if after.ID != b.ID {
-		res.Notes = append(res.Notes, fmt.Sprintf("the role has a new unique ID (%s; it was %s): trust and resource policies that named the old role now show %s and must name the role again", after.ID, b.ID, b.ID))
+		r.res.Notes = append(r.res.Notes, fmt.Sprintf("the role has a new unique ID (%s; it was %s): trust and resource policies that named the old role now show %s and must name the role again", after.ID, b.ID, b.ID))
 	}
-	if Quarantined(after.InlinePolicies, after.Tags) {
-		res.Notes = append(res.Notes, "the role was quarantined when it was backed up, and is again: iamsweep release "+b.ARN+" lifts it")
-	}
-	afterProfiles, err := readProfiles(ctx, m, b.InstanceProfiles)
+	r.quarantine(b.ARN, "role", Quarantined(b.InlinePolicies, b.Tags), &after.InlinePolicies, &after.AttachedPolicies, &after.Tags)
+	afterProfiles, err := readProfiles(r.ctx, r.m, b.InstanceProfiles)
 	if err != nil {
 		return err
 	}
@@ -332,28 +320,63 @@ func (s *Service) restoreRole(ctx context.Context, m iamsweep.Mutator, do func(i
 			after.InstanceProfiles = append(after.InstanceProfiles, ap)
 		}
 	}
-	res.Differences = CompareRoles(b, after)
+	r.res.Differences = CompareRoles(b, after)
 	return nil
 }
 
-// restoreSteps runs a restore's steps. A step that attaches a policy or a
-// group gone since the backup is noted and passed over, so the rest of the
-// principal still comes back, with less access than it had, never more;
-// any other failure stops the restore (a permissions boundary that cannot
-// be set among them: without it the principal could do more than before).
-func restoreSteps(do func(iamsweep.Step) error, steps []iamsweep.Step, res *RestoreResult) error {
-	for _, st := range steps {
-		err := do(st)
-		if err == nil {
-			continue
+func (r *restoring) user(b iamsweep.UserState, opts RestoreOptions) error {
+	read := func() (state, error) {
+		var current *iamsweep.UserState
+		got, err := r.m.ReadUser(r.ctx, b.Name)
+		switch {
+		case errors.Is(err, iamsweep.ErrNotFound):
+		case err != nil:
+			return state{}, fmt.Errorf("read user %s: %w", b.Name, err)
+		default:
+			current = &got
 		}
-		if why, ok := goneDependency(st, err); ok {
-			res.Notes = append(res.Notes, why)
-			continue
-		}
+		steps, notes := RestoreUserSteps(b, current, opts.Password, r.marker)
+		return state{exists: current != nil, id: got.ID, tags: got.Tags, steps: steps, notes: notes}, nil
+	}
+	if err := r.converge("user", b.Name, b.ID, read); err != nil {
 		return err
 	}
+	after, err := r.m.ReadUser(r.ctx, b.Name)
+	if err != nil {
+		return fmt.Errorf("read user %s back: %w", b.Name, err)
+	}
+	r.res.NewID = after.ID
+	if after.ID != b.ID {
+		r.res.Notes = append(r.res.Notes, fmt.Sprintf("the user has a new unique ID (%s; it was %s): resource policies that named the old user now show %s and must name the user again", after.ID, b.ID, b.ID))
+	}
+	if r.ours.passwordLost && after.LoginProfile != nil && !slices.ContainsFunc(r.c.made, func(s string) bool { return strings.HasPrefix(s, string(iamsweep.OpCreateLoginProfile)+" ") }) {
+		r.res.Notes = append(r.res.Notes, "an interrupted run of this restore set a console password and was shown to nobody: set a new one (aws iam update-login-profile --user-name "+b.Name+" --password-reset-required --password ...)")
+	}
+	r.quarantine(b.ARN, "user", Quarantined(b.InlinePolicies, b.Tags), &after.InlinePolicies, &after.AttachedPolicies, &after.Tags)
+	r.res.Differences = CompareUsers(b, after)
 	return nil
+}
+
+// quarantine notes a quarantine the principal read back is under, and
+// when its backup was not quarantined, takes the quarantine out of what
+// is compared with the backup: a restore does not lift a quarantine,
+// release does.
+func (r *restoring) quarantine(arn, kind string, backedUp bool, inline *[]iamsweep.NamedDocument, attached *[]string, tags *[]iamsweep.Tag) {
+	if !Quarantined(*inline, *tags) {
+		return
+	}
+	if backedUp {
+		r.res.Notes = append(r.res.Notes, "the "+kind+" was quarantined when it was backed up, and is again: iamsweep release "+arn+" lifts it")
+		return
+	}
+	r.res.Quarantined = true
+	r.res.Notes = append(r.res.Notes, "the "+kind+" is quarantined by iamsweep, as it was not when backed up: restore does not lift a quarantine; iamsweep release "+arn+" does")
+	how, _ := tagValue(*tags, TagQuarantinePolicy)
+	*inline = slices.DeleteFunc(slices.Clone(*inline), func(d iamsweep.NamedDocument) bool { return d.Name == QuarantinePolicyName })
+	if how == "AWSDenyAll" {
+		*attached = slices.DeleteFunc(slices.Clone(*attached), func(a string) bool { return a == DenyAllARN(arn) })
+	}
+	*tags = slices.DeleteFunc(slices.Clone(*tags), func(t iamsweep.Tag) bool { return strings.HasPrefix(t.Key, "iamsweep:quarantine") })
 }
 
 // goneDependency reports whether a restore step failed because what it
@@ -395,147 +418,4 @@ func readProfiles(ctx context.Context, m iamsweep.Mutator, ps []iamsweep.Instanc
 		}
 	}
 	return out, nil
-}
-
-func (s *Service) restoreUser(ctx context.Context, m iamsweep.Mutator, do func(iamsweep.Step) error, b iamsweep.UserState, ours ownership, opts RestoreOptions, res *RestoreResult) error {
-	var current *iamsweep.UserState
-	u, err := m.ReadUser(ctx, b.Name)
-	switch {
-	case errors.Is(err, iamsweep.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("read user %s: %w", b.Name, err)
-	case u.ID != b.ID && !ours.owns(u.ID):
-		return fmt.Errorf("user %s exists with unique ID %s, not the backed-up %s: someone created it since; iamsweep does not restore over it (delete or rename it first)", b.Name, u.ID, b.ID)
-	default:
-		current = &u
-	}
-	steps, notes := RestoreUserSteps(b, current, opts.Password)
-	res.Notes = append(res.Notes, notes...)
-	if err := restoreSteps(do, steps, res); err != nil {
-		return err
-	}
-	after, err := m.ReadUser(ctx, b.Name)
-	if err != nil {
-		return fmt.Errorf("read user %s back: %w", b.Name, err)
-	}
-	res.NewID = after.ID
-	if after.ID != b.ID {
-		res.Notes = append(res.Notes, fmt.Sprintf("the user has a new unique ID (%s; it was %s): resource policies that named the old user now show %s and must name the user again", after.ID, b.ID, b.ID))
-	}
-	if Quarantined(after.InlinePolicies, after.Tags) {
-		res.Notes = append(res.Notes, "the user was quarantined when it was backed up, and is again: iamsweep release "+b.ARN+" lifts it")
-	}
-	res.Differences = CompareUsers(b, after)
-	return nil
-}
-
-// CompareRoles lists the restorable fields where role got differs from
-// backup want: everything but the unique ID, creation time and last use.
-func CompareRoles(want, got iamsweep.RoleState) []string {
-	var d diffs
-	d.str("path", want.Path, got.Path)
-	d.str("description", want.Description, got.Description)
-	d.num("max session duration", want.MaxSessionDuration, got.MaxSessionDuration)
-	d.json("trust policy", want.TrustPolicy, got.TrustPolicy)
-	d.str("permissions boundary", want.PermissionsBoundary, got.PermissionsBoundary)
-	d.tags(want.Tags, got.Tags)
-	d.docs(want.InlinePolicies, got.InlinePolicies)
-	d.set("attached policies", want.AttachedPolicies, got.AttachedPolicies)
-	var wp, gp []string
-	for _, p := range want.InstanceProfiles {
-		wp = append(wp, p.Path+p.Name+" "+tagString(p.Tags))
-	}
-	for _, p := range got.InstanceProfiles {
-		gp = append(gp, p.Path+p.Name+" "+tagString(p.Tags))
-	}
-	d.set("instance profiles", wp, gp)
-	return d.out
-}
-
-// CompareUsers lists the restorable fields where user got differs from
-// backup want: path, boundary, tags, policies, groups, SSH keys and
-// signing certificates (secrets cannot be restored and are not compared).
-func CompareUsers(want, got iamsweep.UserState) []string {
-	var d diffs
-	d.str("path", want.Path, got.Path)
-	d.str("permissions boundary", want.PermissionsBoundary, got.PermissionsBoundary)
-	d.tags(want.Tags, got.Tags)
-	d.docs(want.InlinePolicies, got.InlinePolicies)
-	d.set("attached policies", want.AttachedPolicies, got.AttachedPolicies)
-	d.set("groups", want.Groups, got.Groups)
-	var ws, gs []string
-	for _, k := range want.SSHPublicKeys {
-		ws = append(ws, strings.TrimSpace(k.Body)+fmt.Sprintf(" active=%t", k.Active))
-	}
-	for _, k := range got.SSHPublicKeys {
-		gs = append(gs, strings.TrimSpace(k.Body)+fmt.Sprintf(" active=%t", k.Active))
-	}
-	d.set("SSH public keys", ws, gs)
-	var wc, gc []string
-	for _, c := range want.SigningCertificates {
-		wc = append(wc, strings.TrimSpace(c.Body)+fmt.Sprintf(" active=%t", c.Active))
-	}
-	for _, c := range got.SigningCertificates {
-		gc = append(gc, strings.TrimSpace(c.Body)+fmt.Sprintf(" active=%t", c.Active))
-	}
-	d.set("signing certificates", wc, gc)
-	return d.out
-}
-
-type diffs struct{ out []string }
-
-func (d *diffs) str(field, want, got string) {
-	if want != got {
-		d.out = append(d.out, fmt.Sprintf("%s: backup %q, now %q", field, want, got))
-	}
-}
-
-func (d *diffs) num(field string, want, got int) {
-	if want != got {
-		d.out = append(d.out, fmt.Sprintf("%s: backup %d, now %d", field, want, got))
-	}
-}
-
-func (d *diffs) json(field, want, got string) {
-	if !SameJSON(want, got) {
-		d.out = append(d.out, fmt.Sprintf("%s: backup %s, now %s", field, want, got))
-	}
-}
-
-func (d *diffs) tags(want, got []iamsweep.Tag) {
-	d.set("tags", tagStrings(want), tagStrings(got))
-}
-
-func (d *diffs) docs(want, got []iamsweep.NamedDocument) {
-	var w, g []string
-	for _, p := range want {
-		w = append(w, p.Name+"="+CompactJSON(p.Document))
-	}
-	for _, p := range got {
-		g = append(g, p.Name+"="+CompactJSON(p.Document))
-	}
-	d.set("inline policies", w, g)
-}
-
-func (d *diffs) set(field string, want, got []string) {
-	w, g := slices.Clone(want), slices.Clone(got)
-	slices.Sort(w)
-	slices.Sort(g)
-	if !slices.Equal(w, g) {
-		d.out = append(d.out, fmt.Sprintf("%s: backup %q, now %q", field, w, g))
-	}
-}
-
-func tagStrings(tags []iamsweep.Tag) []string {
-	out := make([]string, len(tags))
-	for i, t := range tags {
-		out[i] = t.Key + "=" + t.Value
-	}
-	return out
-}
-
-func tagString(tags []iamsweep.Tag) string {
-	s := tagStrings(tags)
-	slices.Sort(s)
-	return strings.Join(s, ",")
 }

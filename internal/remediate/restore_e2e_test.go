@@ -341,3 +341,93 @@ func TestService_Restore_goneDependencies(t *testing.T) {
 		t.Errorf("notes %q do not name the missing group", res.Notes)
 	}
 }
+
+// TestService_Restore_droppedAnswer drops, in turn, the connection of each
+// IAM call a restore makes once IAM carried it out, over the wire: the
+// SDK retries the call and gets IAM's answer to a call made twice
+// (EntityAlreadyExists, DuplicateSSHPublicKey, DuplicateCertificate,
+// LimitExceeded for a role already in its instance profile). The same run
+// must finish the restore of a role with instance profiles and of a user
+// with groups, an SSH key and certificates, as an undisturbed one does.
+// (restore_test.go loses every answer in more ways over the in-memory
+// seams; this checks the SDK and IAM's answers.)
+func TestService_Restore_droppedAnswer(t *testing.T) {
+	t.Parallel()
+	for _, cc := range crashCases {
+		t.Run(cc.name, func(t *testing.T) {
+			t.Parallel()
+			// An undisturbed restore: its mutating calls.
+			e, arn, want := deletedForRestore(t, cc)
+			e.srv.ResetCalls()
+			if _, err := e.service("restore", deletePolicy).Restore(t.Context(), arn, restoreOpts); err != nil {
+				t.Fatal(err)
+			}
+			calls := e.mutations()
+			actions := map[string]bool{}
+			for _, c := range calls {
+				actions[c] = true
+			}
+			var set []string
+			for a := range actions {
+				set = append(set, a)
+			}
+			for k := 1; k <= len(calls); k++ {
+				t.Run(fmt.Sprintf("call %d %s", k, calls[k-1]), func(t *testing.T) {
+					t.Parallel()
+					e, arn, _ := deletedForRestore(t, cc)
+					dropped := e.srv.DropResponse(k, set...)
+					res, err := e.service("restore", deletePolicy).Restore(t.Context(), arn, restoreOpts)
+					select {
+					case <-dropped:
+					default:
+						t.Fatalf("call %d was not dropped", k)
+					}
+					if err != nil {
+						t.Fatalf("Restore: %v", err)
+					}
+					if len(res.Differences) > 0 {
+						t.Errorf("differences %q", res.Differences)
+					}
+					if diff := cmp.Diff(want, restorable(t, e, cc), equateEmpty); diff != "" {
+						t.Errorf("restored (-undisturbed +got):\n%s", diff)
+					}
+				})
+			}
+		})
+	}
+}
+
+// restoreOpts gives a restored user a new console password.
+var restoreOpts = remediate.RestoreOptions{Password: "Dr0pped-Answer!pass"}
+
+// deletedForRestore deletes the principal of cc from a new crash account,
+// and returns the environment, its ARN and its restorable state before.
+func deletedForRestore(t *testing.T, cc crashCase) (*env, string, any) {
+	t.Helper()
+	e := newEnv(t, crashAccount(t))
+	state := cc.read(t, e)
+	want := restorable(t, e, cc)
+	outs, err := e.service("apply", deletePolicy).Apply(t.Context(), cc.plan(state))
+	if err != nil || len(outs) != 1 || outs[0].Status != remediate.StatusApplied {
+		t.Fatalf("delete: %v\n%s", err, describe(outs))
+	}
+	return e, cc.arn(state), want
+}
+
+// restorable is the restorable part of the principal of cc as it is now,
+// a restored password's reset flag aside.
+func restorable(t *testing.T, e *env, cc crashCase) any {
+	t.Helper()
+	switch s := cc.read(t, e).(type) {
+	case iamsweep.RoleState:
+		return restorableRole(s)
+	case iamsweep.UserState:
+		u := restorableUser(s)
+		if u.LoginProfile != nil {
+			u.LoginProfile.PasswordResetRequired = false
+		}
+		return u
+	}
+	t.Fatal("unknown principal")
+	return nil
+}

@@ -1,12 +1,12 @@
 package remediate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
@@ -49,6 +49,9 @@ type Outcome struct {
 	// Notes tell what the user should know (what a restore cannot bring
 	// back, a fallback taken).
 	Notes []string
+	// HeldBy names the apply that held the principal when this one was
+	// skipped for it (its lease owner); "" otherwise.
+	HeldBy string
 }
 
 // Event is a line of progress an apply reports as it goes.
@@ -182,38 +185,6 @@ func (s *Service) Apply(ctx context.Context, p iamsweep.Plan) ([]Outcome, error)
 	return outcomes, nil
 }
 
-// journalState is what an action's journal says about earlier applies.
-type journalState struct {
-	completed bool
-	backupID  string
-	// mutated is true when an IAM step finished or may have run.
-	mutated bool
-	// interrupted names a step that began and never finished, or whose
-	// failure does not say whether it ran.
-	interrupted string
-	done        int
-}
-
-func readJournal(entries []iamsweep.JournalEntry) journalState {
-	var js journalState
-	for _, e := range entries {
-		switch {
-		case e.Step == "complete" && e.Outcome == "done":
-			js.completed = true
-		case e.Step == "backup" && e.Outcome == "done":
-			js.backupID = e.Detail
-		case e.Step == "backup" || e.Step == "complete" || e.Step == "check":
-		case e.Outcome == "" || e.Outcome == "unknown":
-			js.mutated = true
-			js.interrupted = e.Step
-		case e.Outcome == "done":
-			js.mutated = true
-			js.done++
-		}
-	}
-	return js
-}
-
 func (s *Service) applyAction(ctx context.Context, p iamsweep.Plan, a iamsweep.Action, deletions int, perAccount map[string]int) Outcome {
 	o := Outcome{Action: a}
 	entries, err := s.Store.Journal(ctx, p.ID, a.ID)
@@ -229,7 +200,7 @@ func (s *Service) applyAction(ctx context.Context, p iamsweep.Plan, a iamsweep.A
 		o.Status, o.Detail = StatusRefused, a.Refused
 		return o
 	}
-	if why := Guardrail(a, a.Finding.Tags, s.Policy); why != "" {
+	if why := cmp.Or(Guardrail(a, a.Finding.Tags, s.Policy), PolicyAllows(a, s.Policy)); why != "" {
 		o.Status, o.Detail = StatusRefused, why
 		return o
 	}
@@ -252,6 +223,10 @@ func (s *Service) applyAction(ctx context.Context, p iamsweep.Plan, a iamsweep.A
 	if err := s.lease(ctx, a.ID, a.ARN); err != nil {
 		if errors.Is(err, iamsweep.ErrLeased) {
 			o.Status, o.Detail = StatusSkipped, "another apply is changing this principal right now ("+err.Error()+"): run apply again when it is done"
+			o.HeldBy = "another apply"
+			if holder, _, lerr := s.Store.Lease(ctx, a.ARN); lerr == nil {
+				o.HeldBy = holder
+			}
 			return o
 		}
 		return s.fail(o, "take the lease: "+err.Error())
@@ -438,56 +413,37 @@ func (w *work) isQuarantinePut(st iamsweep.Step) bool {
 	return (st.Op == iamsweep.OpPutRolePolicy || st.Op == iamsweep.OpPutUserPolicy) && st.Target == QuarantinePolicyName
 }
 
-// removal reports whether op removes something, so that NoSuchEntity
-// means its work is already done.
-func removal(op iamsweep.Op) bool {
-	s := string(op)
-	return strings.HasPrefix(s, "Delete") || strings.HasPrefix(s, "Detach") || strings.HasPrefix(s, "Remove") ||
-		strings.HasPrefix(s, "Untag") || op == iamsweep.OpDeactivateMFADevice
-}
-
-// mayHaveRun reports whether a failed call may still have been carried out
-// by IAM: a client error (HTTP 4xx) from AWS, or an outcome the adapter
-// learned from IAM (a deletion task that failed), says it was not; a
-// server error (5xx), a timeout, a canceled context or a lost connection
-// does not say. A later apply then treats the step as interrupted and
-// reads the principal to find out.
-func mayHaveRun(err error) bool {
-	var ae *iamsweep.APIError
-	if errors.As(err, &ae) && (ae.Code != "" || ae.HTTPStatus != 0) {
-		return ae.HTTPStatus >= 500
-	}
-	for _, known := range []error{iamsweep.ErrDeleteConflict, iamsweep.ErrAccessDenied, iamsweep.ErrNotFound,
-		iamsweep.ErrThrottled, iamsweep.ErrNoCredentials} {
-		if errors.Is(err, known) {
-			return false
-		}
-	}
-	return true
-}
-
 // do journals and runs one step, renewing the lease first.
-func (w *work) do(st iamsweep.Step) error {
+func (w *work) do(st iamsweep.Step) error { return w.call(st, "") }
+
+// call journals and runs one step, renewing the lease first; principalID,
+// when not "", is journaled with it (the principal a restore removes its
+// marker from). A call whose outcome is unknown returns an
+// *unknownOutcome.
+func (w *work) call(st iamsweep.Step, principalID string) error {
 	ctx := w.ctx
 	now := w.s.Now()
 	if err := w.s.Store.AcquireLease(ctx, w.action.ARN, w.s.Owner, now, now.Add(w.s.leaseTTL())); err != nil {
 		return fmt.Errorf("renew the lease: %w", err)
 	}
-	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, st.String(), now)
+	js := iamsweep.CallStep(st)
+	js.PrincipalID = principalID
+	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, js, now)
 	if err != nil {
 		return fmt.Errorf("journal %q: %w", st.String(), err)
 	}
 	callErr := w.m.Do(ctx, st)
-	outcome, detail := "done", ""
+	outcome, detail := iamsweep.OutcomeDone, ""
 	switch {
 	case callErr == nil:
 	case errors.Is(callErr, iamsweep.ErrNotFound) && removal(st.Op):
 		detail = "already gone"
 		callErr = nil
-	case mayHaveRun(callErr):
-		outcome, detail = "unknown", callErr.Error()
+	case lostAnswer(st.Op, callErr) || mayHaveRun(callErr):
+		outcome, detail = iamsweep.OutcomeUnknown, callErr.Error()
+		callErr = &unknownOutcome{err: callErr}
 	default:
-		outcome, detail = "failed", callErr.Error()
+		outcome, detail = iamsweep.OutcomeFailed, callErr.Error()
 	}
 	// Journal the outcome even when ctx was canceled during the call.
 	if err := w.s.Store.FinishStep(context.WithoutCancel(ctx), id, outcome, detail, w.s.Now()); err != nil && callErr == nil {
@@ -500,11 +456,16 @@ func (w *work) do(st iamsweep.Step) error {
 	return callErr
 }
 
+// complete journals the action completed, and finishes it with detail.
 func (w *work) complete(detail string) {
+	w.completeWith(iamsweep.JournalStep{Kind: iamsweep.JournalComplete}, detail)
+}
+
+func (w *work) completeWith(step iamsweep.JournalStep, detail string) {
 	ctx := context.WithoutCancel(w.ctx)
-	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, "complete", w.s.Now())
+	id, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, step, w.s.Now())
 	if err == nil {
-		err = w.s.Store.FinishStep(ctx, id, "done", detail, w.s.Now())
+		err = w.s.Store.FinishStep(ctx, id, iamsweep.OutcomeDone, detail, w.s.Now())
 	}
 	if err != nil {
 		w.finish(StatusFailed, "every call ran, but the journal could not record it: "+err.Error())
@@ -632,11 +593,11 @@ func (w *work) backup() (iamsweep.Backup, error) {
 
 func (w *work) journalBackup(id string) error {
 	ctx := w.ctx
-	jid, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, "backup", w.s.Now())
+	jid, err := w.s.Store.BeginStep(ctx, w.plan.ID, w.action.ID, iamsweep.JournalStep{Kind: iamsweep.JournalBackup, BackupID: id}, w.s.Now())
 	if err != nil {
 		return err
 	}
-	return w.s.Store.FinishStep(ctx, jid, "done", id, w.s.Now())
+	return w.s.Store.FinishStep(ctx, jid, iamsweep.OutcomeDone, "", w.s.Now())
 }
 
 func (w *work) steps(b iamsweep.Backup) ([]iamsweep.Step, []string, error) {

@@ -370,17 +370,74 @@ func DeleteUserSteps(current, backup iamsweep.UserState) []iamsweep.Step {
 	return append(steps, iamsweep.Step{Op: iamsweep.OpDeleteUser, Name: n})
 }
 
+// TagRestoreMarker is the tag a restore sets on the principal it creates,
+// in the CreateRole or CreateUser call itself, and removes with its last
+// call. Its value names the restore (its journal ID), so that the restore
+// knows the principal for its own when the answer to the create never
+// arrived: the SDK's retry then meets EntityAlreadyExists, and a rerun
+// finds a principal it has no record of creating.
+const TagRestoreMarker = "iamsweep:restore"
+
+// RestoreMarker is the marker tag of the restore journaled as restoreID.
+func RestoreMarker(restoreID string) iamsweep.Tag {
+	return iamsweep.Tag{Key: TagRestoreMarker, Value: TagValue(restoreID)}
+}
+
+// createTags are the tags of the principal a restore creates: the
+// backup's, and the marker when there is one. With the marker, a backup
+// at IAM's 50-tag quota leaves out its last tag, which the restore adds
+// once the marker is removed.
+func createTags(backup []iamsweep.Tag, marker iamsweep.Tag) []iamsweep.Tag {
+	tags := withoutKey(backup, TagRestoreMarker)
+	if marker.Key == "" {
+		return tags
+	}
+	if len(tags) >= MaxTags {
+		tags = tags[:MaxTags-1]
+	}
+	return append(tags, marker)
+}
+
+// restoreTags returns the tag calls of a restore: first those that add
+// the backup's tags the principal lacks; last, when it carries a restore
+// marker, the marker's removal and then the tags that had no room beside
+// it.
+func restoreTags(ops principalOps, name string, backup, have []iamsweep.Tag) (first, last []iamsweep.Step) {
+	missing := missingTags(withoutKey(backup, TagRestoreMarker), have)
+	later := []iamsweep.Tag(nil)
+	marked := hasTag(have, TagRestoreMarker)
+	if marked {
+		room := max(MaxTags-len(have), 0)
+		if len(missing) > room {
+			missing, later = missing[:room], missing[room:]
+		}
+	}
+	if len(missing) > 0 {
+		first = append(first, iamsweep.Step{Op: ops.tag, Name: name, Tags: missing})
+	}
+	if marked {
+		last = append(last, iamsweep.Step{Op: ops.untag, Name: name, TagKeys: []string{TagRestoreMarker}})
+	}
+	if len(later) > 0 {
+		last = append(last, iamsweep.Step{Op: ops.tag, Name: name, Tags: later})
+	}
+	return first, last
+}
+
 // RestoreRoleSteps returns the calls that bring a role back to its backup:
 // all of them when the role does not exist (current nil), else those that
 // are still missing (a rerun after an interruption). Instance profiles
 // that no longer exist are recreated with their path and tags.
-// profiles holds the current state of the backup's profiles.
-func RestoreRoleSteps(backup iamsweep.RoleState, current *iamsweep.RoleState, profiles map[string]iamsweep.InstanceProfileState) ([]iamsweep.Step, []string) {
+// profiles holds the current state of the backup's profiles. A role
+// created is tagged with marker (none when its Key is ""), and the marker
+// removed by the last call.
+func RestoreRoleSteps(backup iamsweep.RoleState, current *iamsweep.RoleState, profiles map[string]iamsweep.InstanceProfileState, marker iamsweep.Tag) ([]iamsweep.Step, []string) {
 	var steps []iamsweep.Step
 	var notes []string
 	var have iamsweep.RoleState
 	if current == nil {
 		b := backup
+		b.Tags = createTags(backup.Tags, marker)
 		steps = append(steps, iamsweep.Step{Op: iamsweep.OpCreateRole, Name: b.Name, Role: &b})
 		have = iamsweep.RoleState{Name: b.Name, Path: b.Path, PermissionsBoundary: b.PermissionsBoundary, Tags: b.Tags}
 	} else {
@@ -388,10 +445,9 @@ func RestoreRoleSteps(backup iamsweep.RoleState, current *iamsweep.RoleState, pr
 		if have.PermissionsBoundary != backup.PermissionsBoundary && backup.PermissionsBoundary != "" {
 			steps = append(steps, iamsweep.Step{Op: iamsweep.OpPutRolePermissionsBoundary, Name: backup.Name, Target: backup.PermissionsBoundary})
 		}
-		if missing := missingTags(backup.Tags, have.Tags); len(missing) > 0 {
-			steps = append(steps, iamsweep.Step{Op: iamsweep.OpTagRole, Name: backup.Name, Tags: missing})
-		}
 	}
+	tagFirst, tagLast := restoreTags(roleOps, backup.Name, backup.Tags, have.Tags)
+	steps = append(steps, tagFirst...)
 	for _, p := range backup.InlinePolicies {
 		if !sameInline(have.InlinePolicies, p) {
 			steps = append(steps, iamsweep.Step{Op: iamsweep.OpPutRolePolicy, Name: backup.Name, Target: p.Name, Document: p.Document})
@@ -418,7 +474,7 @@ func RestoreRoleSteps(backup iamsweep.RoleState, current *iamsweep.RoleState, pr
 			steps = append(steps, iamsweep.Step{Op: iamsweep.OpAddRoleToInstanceProfile, Name: backup.Name, Target: bp.Name})
 		}
 	}
-	return steps, notes
+	return append(steps, tagLast...), notes
 }
 
 // RestoreUserSteps returns the calls that bring a user back to its backup,
@@ -426,13 +482,14 @@ func RestoreRoleSteps(backup iamsweep.RoleState, current *iamsweep.RoleState, pr
 // keys, service-specific credentials and virtual MFA seeds are named in
 // the notes. With password, a console password is created that must be
 // changed at the next sign-in.
-func RestoreUserSteps(backup iamsweep.UserState, current *iamsweep.UserState, password string) ([]iamsweep.Step, []string) {
+func RestoreUserSteps(backup iamsweep.UserState, current *iamsweep.UserState, password string, marker iamsweep.Tag) ([]iamsweep.Step, []string) {
 	var steps []iamsweep.Step
 	var notes []string
 	var have iamsweep.UserState
 	n := backup.Name
 	if current == nil {
 		b := backup
+		b.Tags = createTags(backup.Tags, marker)
 		steps = append(steps, iamsweep.Step{Op: iamsweep.OpCreateUser, Name: n, User: &b})
 		have = iamsweep.UserState{Name: n, Path: b.Path, PermissionsBoundary: b.PermissionsBoundary, Tags: b.Tags}
 	} else {
@@ -440,10 +497,9 @@ func RestoreUserSteps(backup iamsweep.UserState, current *iamsweep.UserState, pa
 		if have.PermissionsBoundary != backup.PermissionsBoundary && backup.PermissionsBoundary != "" {
 			steps = append(steps, iamsweep.Step{Op: iamsweep.OpPutUserPermissionsBoundary, Name: n, Target: backup.PermissionsBoundary})
 		}
-		if missing := missingTags(backup.Tags, have.Tags); len(missing) > 0 {
-			steps = append(steps, iamsweep.Step{Op: iamsweep.OpTagUser, Name: n, Tags: missing})
-		}
 	}
+	tagFirst, tagLast := restoreTags(userOps, n, backup.Tags, have.Tags)
+	steps = append(steps, tagFirst...)
 	for _, p := range backup.InlinePolicies {
 		if !sameInline(have.InlinePolicies, p) {
 			steps = append(steps, iamsweep.Step{Op: iamsweep.OpPutUserPolicy, Name: n, Target: p.Name, Document: p.Document})
@@ -496,7 +552,7 @@ func RestoreUserSteps(backup iamsweep.UserState, current *iamsweep.UserState, pa
 	for _, c := range backup.ServiceCredentials {
 		notes = append(notes, "service-specific credential "+c.ID+" ("+c.ServiceName+") cannot come back: create a new one")
 	}
-	return steps, notes
+	return append(steps, tagLast...), notes
 }
 
 func keyIDs(keys []iamsweep.AccessKeyState) string {
@@ -565,6 +621,10 @@ func hasInline(ps []iamsweep.NamedDocument, name string) bool {
 		}
 	}
 	return false
+}
+
+func withoutKey(tags []iamsweep.Tag, key string) []iamsweep.Tag {
+	return slices.DeleteFunc(slices.Clone(tags), func(t iamsweep.Tag) bool { return t.Key == key })
 }
 
 func hasTag(tags []iamsweep.Tag, key string) bool {

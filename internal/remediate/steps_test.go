@@ -1,6 +1,8 @@
 package remediate
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -323,7 +325,7 @@ func TestRestoreRoleSteps(t *testing.T) {
 	b := fullRole()
 	steps, notes := RestoreRoleSteps(b, nil, map[string]iamsweep.InstanceProfileState{
 		"shared": {Name: "shared", Roles: []string{"other-role"}},
-	})
+	}, iamsweep.Tag{})
 	want := []string{
 		"CreateRole ci-deployer",
 		"PutRolePolicy s3-read",
@@ -347,7 +349,7 @@ func TestRestoreRoleSteps(t *testing.T) {
 	steps, _ = RestoreRoleSteps(b, &cur, map[string]iamsweep.InstanceProfileState{
 		"ci-deployer": {Name: "ci-deployer"},
 		"shared":      {Name: "shared", Roles: []string{"ci-deployer"}},
-	})
+	}, iamsweep.Tag{})
 	want = []string{"AttachRolePolicy arn:aws:iam::aws:policy/ReadOnlyAccess", "AddRoleToInstanceProfile ci-deployer"}
 	if diff := cmp.Diff(want, ops(steps)); diff != "" {
 		t.Errorf("rerun steps (-want +got):\n%s", diff)
@@ -356,7 +358,7 @@ func TestRestoreRoleSteps(t *testing.T) {
 
 func TestRestoreUserSteps(t *testing.T) {
 	b := fullUser()
-	steps, notes := RestoreUserSteps(b, nil, "")
+	steps, notes := RestoreUserSteps(b, nil, "", iamsweep.Tag{})
 	want := []string{
 		"CreateUser alice",
 		"PutUserPolicy p",
@@ -374,7 +376,7 @@ func TestRestoreUserSteps(t *testing.T) {
 			t.Errorf("notes do not mention %q:\n%s", must, joined)
 		}
 	}
-	steps, _ = RestoreUserSteps(b, nil, "N3w-Pass!word")
+	steps, _ = RestoreUserSteps(b, nil, "N3w-Pass!word", iamsweep.Tag{})
 	last := steps[len(steps)-1]
 	if last.Op != iamsweep.OpCreateLoginProfile || !last.PasswordResetRequired || last.Password != "N3w-Pass!word" {
 		t.Errorf("with a password: last step %+v, want CreateLoginProfile requiring a reset", last)
@@ -398,12 +400,65 @@ func TestRestoreUserSteps_inactiveUploadResumed(t *testing.T) {
 		InlinePolicies: b.InlinePolicies, AttachedPolicies: b.AttachedPolicies, Groups: b.Groups,
 		SSHPublicKeys:       []iamsweep.SSHPublicKeyState{{ID: "APKA9", Body: "ssh-rsa AAAA\n", Active: true}},
 		SigningCertificates: []iamsweep.SigningCertificateState{{ID: "CERT9", Body: "-----BEGIN CERTIFICATE-----", Active: true}}}
-	steps, _ := RestoreUserSteps(b, &cur, "")
+	steps, _ := RestoreUserSteps(b, &cur, "", iamsweep.Tag{})
 	want := []string{"UpdateSigningCertificate CERT9"}
 	if diff := cmp.Diff(want, ops(steps)); diff != "" {
 		t.Errorf("steps (-want +got):\n%s", diff)
 	}
 	if steps[0].Active {
 		t.Error("the certificate is set active; the backup has it inactive")
+	}
+}
+
+// TestRestoreSteps_marker: the principal a restore creates carries the
+// restore's marker from its create on; the last call removes it, and a
+// tag that had no room beside it (a backup at IAM's 50-tag quota) is
+// added after.
+func TestRestoreSteps_marker(t *testing.T) {
+	marker := RestoreMarker("restore-b-p1-a001")
+	if marker != (iamsweep.Tag{Key: "iamsweep:restore", Value: "restore-b-p1-a001"}) {
+		t.Fatalf("RestoreMarker = %+v", marker)
+	}
+	b := fullRole()
+	b.InstanceProfiles = nil
+	steps, _ := RestoreRoleSteps(b, nil, nil, marker)
+	want := []string{"CreateRole ci-deployer", "PutRolePolicy s3-read", "AttachRolePolicy arn:aws:iam::aws:policy/ReadOnlyAccess", "UntagRole iamsweep:restore"}
+	if diff := cmp.Diff(want, ops(steps)); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(append(slices.Clone(b.Tags), marker), steps[0].Role.Tags); diff != "" {
+		t.Errorf("CreateRole tags (-want +got):\n%s", diff)
+	}
+
+	// At the quota: the last tag waits for the marker's removal.
+	var full []iamsweep.Tag
+	for i := range MaxTags {
+		full = append(full, iamsweep.Tag{Key: fmt.Sprintf("k%02d", i), Value: "v"})
+	}
+	u := iamsweep.UserState{Name: "alice", Path: "/", Tags: full}
+	steps, _ = RestoreUserSteps(u, nil, "", marker)
+	if diff := cmp.Diff([]string{"CreateUser alice", "UntagUser iamsweep:restore", "TagUser k49"}, ops(steps)); diff != "" {
+		t.Errorf("steps of a user with 50 tags (-want +got):\n%s", diff)
+	}
+	if got := steps[0].User.Tags; len(got) != MaxTags || got[MaxTags-1] != marker {
+		t.Errorf("CreateUser tags %v: want 49 of the backup's and the marker", got)
+	}
+
+	// Rerun after the create: the rest, then the marker goes.
+	cur := iamsweep.UserState{Name: "alice", Path: "/", Tags: steps[0].User.Tags}
+	steps, _ = RestoreUserSteps(u, &cur, "", marker)
+	if diff := cmp.Diff([]string{"UntagUser iamsweep:restore", "TagUser k49"}, ops(steps)); diff != "" {
+		t.Errorf("rerun steps (-want +got):\n%s", diff)
+	}
+	// Rerun after the marker's removal: the last tag.
+	cur.Tags = full[:MaxTags-1]
+	steps, _ = RestoreUserSteps(u, &cur, "", marker)
+	if diff := cmp.Diff([]string{"TagUser k49"}, ops(steps)); diff != "" {
+		t.Errorf("steps after the marker's removal (-want +got):\n%s", diff)
+	}
+	// Without a marker (a principal that was never deleted), no tag call.
+	cur.Tags = full
+	if steps, _ := RestoreUserSteps(u, &cur, "", marker); len(steps) > 0 {
+		t.Errorf("steps for a complete user: %q", ops(steps))
 	}
 }

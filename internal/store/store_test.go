@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -63,7 +64,7 @@ func TestOpen_settings(t *testing.T) {
 func TestOpen_pathWithURICharacters(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a dir?#%", "state.db")
 	s := openAt(t, path)
-	if _, err := s.BeginStep(t.Context(), "p", "a", "x", t0); err != nil {
+	if _, err := s.BeginStep(t.Context(), "p", "a", deletePolicy, t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -109,6 +110,26 @@ func migrationsWith(t *testing.T, extra map[string]string) fs.FS {
 
 func clock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
+// known is the number of embedded migrations: the schema version of a new
+// database.
+func known(t *testing.T) int {
+	t.Helper()
+	sub, err := fs.Sub(embedded, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
+}
+
+// nextMigration names a migration file after the embedded ones.
+func nextMigration(t *testing.T, name string) string {
+	return fmt.Sprintf("%04d_%s.sql", known(t)+1, name)
+}
+
 func appliedMigrations(t *testing.T, s *Store) map[int]string {
 	t.Helper()
 	rows, err := s.db.QueryContext(t.Context(), `SELECT version, applied_at FROM schema_migrations`)
@@ -136,7 +157,7 @@ func appliedMigrations(t *testing.T, s *Store) map[int]string {
 func TestOpen_migrationsRunOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	ms := migrationsWith(t, map[string]string{
-		"0003_counter.sql": "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
+		nextMigration(t, "counter"): "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
 	})
 	for i, now := range []time.Time{t0, day(1), day(2)} {
 		s, err := open(t.Context(), path, ms, clock(now))
@@ -150,7 +171,10 @@ func TestOpen_migrationsRunOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("open #%d: counter has %d rows; a migration ran again", i+1, n)
 		}
-		want := map[int]string{1: "2026-11-23T10:30:00.123456789Z", 2: "2026-11-23T10:30:00.123456789Z", 3: "2026-11-23T10:30:00.123456789Z"}
+		want := map[int]string{}
+		for v := 1; v <= known(t)+1; v++ {
+			want[v] = "2026-11-23T10:30:00.123456789Z"
+		}
 		if diff := cmp.Diff(want, appliedMigrations(t, s)); diff != "" {
 			t.Errorf("open #%d: schema_migrations (-want +got):\n%s", i+1, diff)
 		}
@@ -175,14 +199,14 @@ func TestOpen_concurrentFirstOpens(t *testing.T) {
 		}
 		defer stores[i].Close()
 	}
-	if got := appliedMigrations(t, stores[0]); len(got) != 2 {
-		t.Errorf("schema_migrations = %v, want versions 1 and 2 once", got)
+	if got := appliedMigrations(t, stores[0]); len(got) != known(t) {
+		t.Errorf("schema_migrations = %v, want versions 1 to %d once", got, known(t))
 	}
 }
 
 func TestOpen_refusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	newer := migrationsWith(t, map[string]string{"0003_next.sql": "CREATE TABLE next (x INTEGER);"})
+	newer := migrationsWith(t, map[string]string{nextMigration(t, "next"): "CREATE TABLE next (x INTEGER);"})
 	s, err := open(t.Context(), path, newer, clock(t0))
 	if err != nil {
 		t.Fatal(err)
@@ -193,9 +217,9 @@ func TestOpen_refusesNewerSchema(t *testing.T) {
 	s, err = Open(t.Context(), path)
 	if err == nil {
 		s.Close()
-		t.Fatal("Open accepted a database of schema version 3; this code knows 2")
+		t.Fatalf("Open accepted a database of schema version %d; this code knows %d", known(t)+1, known(t))
 	}
-	for _, want := range []string{path, "schema version 3", "knows (2)"} {
+	for _, want := range []string{path, fmt.Sprintf("schema version %d", known(t)+1), fmt.Sprintf("knows (%d)", known(t))} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
@@ -204,19 +228,19 @@ func TestOpen_refusesNewerSchema(t *testing.T) {
 
 func TestOpen_failedMigrationRollsBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	openAt(t, path) // version 2
+	openAt(t, path) // the embedded migrations
 	bad := migrationsWith(t, map[string]string{
-		"0003_bad.sql": "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
+		nextMigration(t, "bad"): "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
 	})
 	if s, err := open(t.Context(), path, bad, clock(t0)); err == nil {
 		s.Close()
 		t.Fatal("open succeeded with a failing migration")
-	} else if !strings.Contains(err.Error(), "0003_bad.sql") {
+	} else if !strings.Contains(err.Error(), nextMigration(t, "bad")) {
 		t.Errorf("error %q does not name the migration", err)
 	}
 	s := openAt(t, path)
-	if got := appliedMigrations(t, s); len(got) != 2 {
-		t.Errorf("schema_migrations = %v, want only versions 1 and 2", got)
+	if got := appliedMigrations(t, s); len(got) != known(t) {
+		t.Errorf("schema_migrations = %v, want only versions 1 to %d", got, known(t))
 	}
 	var n int
 	if err := s.db.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil {
@@ -263,7 +287,7 @@ func TestStore_secondStoreReadsWhileFirstIsOpen(t *testing.T) {
 	if err := s1.SaveBackup(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	step, err := s1.BeginStep(ctx, "p1", "a001", "backup", t0)
+	step, err := s1.BeginStep(ctx, "p1", "a001", backupStep, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,14 +311,14 @@ func TestStore_secondStoreReadsWhileFirstIsOpen(t *testing.T) {
 		t.Errorf("Journal through the second store = %+v, want entry %d unfinished", j, step)
 	}
 	// And the other way round.
-	if err := s2.FinishStep(ctx, step, "done", "", t0.Add(time.Second)); err != nil {
+	if err := s2.FinishStep(ctx, step, iamsweep.OutcomeDone, "", t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	j, err = s1.Journal(ctx, "p1", "a001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(j) != 1 || j[0].Outcome != "done" {
+	if len(j) != 1 || j[0].Outcome != iamsweep.OutcomeDone {
 		t.Errorf("Journal through the first store = %+v, want the entry done", j)
 	}
 }
@@ -329,8 +353,8 @@ func TestStore_journalSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []iamsweep.JournalEntry{
-		{ID: 1, PlanID: "p1", ActionID: "a001", Step: "backup", Started: t0, Finished: t0.Add(time.Second), Outcome: "done", Detail: "b1"},
-		{ID: 2, PlanID: "p1", ActionID: "a001", Step: "delete-inline-policy:s3-read", Started: t0.Add(2 * time.Second)},
+		{ID: 1, PlanID: "p1", ActionID: "a001", Step: backupStep, Started: t0, Finished: t0.Add(time.Second), Outcome: iamsweep.OutcomeDone},
+		{ID: 2, PlanID: "p1", ActionID: "a001", Step: deletePolicy, Started: t0.Add(2 * time.Second)},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("journal after the kill (-want +got):\n%s", diff)
@@ -349,14 +373,14 @@ func crashHelper(ctx context.Context, path string) {
 	if err != nil {
 		fail(err)
 	}
-	id, err := s.BeginStep(ctx, "p1", "a001", "backup", t0)
+	id, err := s.BeginStep(ctx, "p1", "a001", backupStep, t0)
 	if err != nil {
 		fail(err)
 	}
-	if err := s.FinishStep(ctx, id, "done", "b1", t0.Add(time.Second)); err != nil {
+	if err := s.FinishStep(ctx, id, iamsweep.OutcomeDone, "", t0.Add(time.Second)); err != nil {
 		fail(err)
 	}
-	if _, err := s.BeginStep(ctx, "p1", "a001", "delete-inline-policy:s3-read", t0.Add(2*time.Second)); err != nil {
+	if _, err := s.BeginStep(ctx, "p1", "a001", deletePolicy, t0.Add(2*time.Second)); err != nil {
 		fail(err)
 	}
 	p, err := os.FindProcess(os.Getpid())
