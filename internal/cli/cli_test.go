@@ -87,7 +87,7 @@ func TestMain_usageErrors(t *testing.T) {
 		{"unknown command", []string{"sweep"}, `unknown command "sweep"`},
 		{"unknown flag", []string{"scan", "--bogus"}, "unknown flag: --bogus"},
 		{"extra argument", []string{"scan", "extra"}, `unknown command "extra"`},
-		{"bad int flag", []string{"scan", "--unused-days", "ninety"}, `invalid argument "ninety" for "--unused-days"`},
+		{"bad int flag", []string{"scan", "--unused-days", "ninety"}, `--unused-days: want a whole number, got "ninety"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
