@@ -234,3 +234,61 @@ func TestScan_exampleConfig(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", r.code, r.stderr, r.stdout)
 	}
 }
+
+// TestScan_decimalNumbers: numbers are decimal from every source: a
+// leading zero is not octal, 0x is not hexadecimal, and a value that is not
+// a whole number gets iamsweep's message, not strconv's.
+func TestScan_decimalNumbers(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "iamsweep.yaml")
+	if err := os.WriteFile(cfg, []byte("unused-days: 030\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	days := func(t *testing.T, r result) float64 {
+		t.Helper()
+		var doc struct {
+			UnusedDays float64 `json:"unused_days"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("not JSON (%v): exit %d, stdout %q, stderr %q", err, r.code, r.stdout, r.stderr)
+		}
+		return doc.UnusedDays
+	}
+	scan := []string{"scan", "--from-file", example, "--as-of", asOf, "-o", "json"}
+	t.Run("leading zero", func(t *testing.T) {
+		for _, r := range []result{
+			runCLI(t, nil, "", false, append(scan, "--unused-days", "030")...),
+			runCLI(t, nil, "", false, append(scan, "--unused-days=030")...),
+			runCLI(t, map[string]string{"IAMSWEEP_UNUSED_DAYS": "030"}, "", false, scan...),
+			runCLI(t, nil, "", false, append(scan, "--config", cfg)...),
+			runCLI(t, nil, "", false, append(scan, "--concurrency", "010", "--unused-days", "30")...),
+		} {
+			if got := days(t, r); got != 30 {
+				t.Errorf("unused_days = %v, want 30 (decimal)", got)
+			}
+		}
+	})
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"hexadecimal flag", []string{"--unused-days", "0x10"}, nil, `iamsweep: --unused-days: want a whole number, got "0x10"`},
+		{"octal prefix flag", []string{"--unused-days", "0o30"}, nil, `iamsweep: --unused-days: want a whole number, got "0o30"`},
+		{"word flag", []string{"--unused-days", "abc"}, nil, `iamsweep: --unused-days: want a whole number, got "abc"`},
+		{"fraction flag", []string{"--unused-days", "90.5"}, nil, `iamsweep: --unused-days: want a whole number, got "90.5"`},
+		{"fraction concurrency", []string{"--org", "--concurrency", "1.5"}, nil, `iamsweep: --concurrency: want a whole number, got "1.5"`},
+		{"hexadecimal env", nil, map[string]string{"IAMSWEEP_UNUSED_DAYS": "0x10"}, `iamsweep: IAMSWEEP_UNUSED_DAYS: want a whole number, got "0x10"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.env, "", false, append(scan, tt.args...)...)
+			if r.code != ExitUsage || r.stdout != "" || r.stderr != tt.want+"\n" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+			if strings.Contains(r.stderr, "strconv") {
+				t.Errorf("stderr %q quotes strconv", r.stderr)
+			}
+		})
+	}
+}
