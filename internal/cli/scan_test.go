@@ -292,3 +292,43 @@ func TestScan_decimalNumbers(t *testing.T) {
 		})
 	}
 }
+
+// TestScan_asOfRange: --as-of takes a time from 2006-01-01 (AWS IAM's
+// start) to a year after now; anything else is refused, never taken as
+// "now" (the zero time) or overflowed into absurd idle periods.
+func TestScan_asOfRange(t *testing.T) {
+	tests := []struct {
+		asOf string
+		env  bool // IAMSWEEP_AS_OF rather than the flag
+		want string
+	}{
+		{asOf: "0001-01-01T00:00:00Z", want: "iamsweep: --as-of: want a time from 2006-01-01 (when AWS IAM started) to 2027-11-23 (a year from now), got 0001-01-01T00:00:00Z"},
+		{asOf: "9999-12-31T23:59:59Z", want: "iamsweep: --as-of: want a time from 2006-01-01 (when AWS IAM started) to 2027-11-23 (a year from now), got 9999-12-31T23:59:59Z"},
+		{asOf: "2005-12-31T23:59:59Z", want: "iamsweep: --as-of: want a time from 2006-01-01"},
+		{asOf: "2027-11-23T00:00:01Z", want: "iamsweep: --as-of: want a time from 2006-01-01"},
+		{asOf: "0001-01-01", env: true, want: "iamsweep: IAMSWEEP_AS_OF: as-of: want a time from 2006-01-01"},
+		{asOf: "2006-01-01"},
+		{asOf: "2027-11-23T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.asOf, func(t *testing.T) {
+			args := []string{"scan", "--from-file", example, "-o", "json"}
+			var env map[string]string
+			if tt.env {
+				env = map[string]string{"IAMSWEEP_AS_OF": tt.asOf}
+			} else {
+				args = append(args, "--as-of", tt.asOf)
+			}
+			r := runCLI(t, env, "", false, args...)
+			if tt.want == "" {
+				if r.code != ExitOK && r.code != ExitUnused {
+					t.Errorf("exit %d, stderr %q; want the scan to run", r.code, r.stderr)
+				}
+				return
+			}
+			if r.code != ExitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, tt.want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}

@@ -66,6 +66,7 @@ func resolveSettings(cmd *cobra.Command, cfg *config.Config, d deps) error {
 		},
 		Getenv: d.io.Getenv,
 		File:   file,
+		Now:    d.now(),
 	})
 }
 

@@ -127,6 +127,25 @@ func ParseTime(v string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("want an RFC 3339 time such as 2026-11-23T00:00:00Z, got %q", v)
 }
 
+// FirstAsOf is the earliest time as-of accepts: AWS IAM started in 2006, and
+// no use can be recorded before it.
+var FirstAsOf = time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ValidateAsOf checks that an as-of time given (by any source) lies between
+// FirstAsOf and a year after now: IAM records nothing before it started,
+// and a time far ahead only makes every principal look unused.
+func (c Config) ValidateAsOf(now time.Time) error {
+	if _, set := c.origins["as-of"]; !set {
+		return nil
+	}
+	last := now.AddDate(1, 0, 0)
+	if c.AsOf.Before(FirstAsOf) || c.AsOf.After(last) {
+		return c.Invalid("as-of", fmt.Errorf("want a time from %s (when AWS IAM started) to %s (a year from now), got %s",
+			FirstAsOf.Format("2006-01-02"), last.UTC().Format("2006-01-02"), c.AsOf.UTC().Format(time.RFC3339)))
+	}
+	return nil
+}
+
 // Invalid returns err as an *iamsweep.InputError naming the setting and
 // where its value came from: "--unused-days: ...", "IAMSWEEP_OUTPUT:
 // output: ...", "iamsweep.yaml:3: unused-days: ...", or "default: ...".
@@ -157,6 +176,7 @@ func (c *Config) setOrigin(name string, o Origin) {
 
 // Validate checks every setting and returns the first problem as an
 // *iamsweep.InputError naming the setting and where its value came from.
+// The as-of range depends on the clock: ValidateAsOf checks it.
 func (c Config) Validate() error {
 	bad := c.Invalid
 	if c.UnusedDays < 1 || c.UnusedDays > detect.TrackingPeriodDays {

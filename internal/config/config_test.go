@@ -277,6 +277,7 @@ func TestConfig_Resolve(t *testing.T) {
 				Flagged: func(name string) bool { _, ok := tt.flags[name]; return ok },
 				Getenv:  func(k string) string { return tt.env[k] },
 				File:    tt.file,
+				Now:     time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -294,6 +295,7 @@ func TestConfig_Resolve(t *testing.T) {
 }
 
 func TestConfig_Resolve_errors(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
 		flags map[string]string
@@ -307,6 +309,12 @@ func TestConfig_Resolve_errors(t *testing.T) {
 			want: `IAMSWEEP_UNUSED_DAYS: want a whole number, got "many"`},
 		{name: "validated after the sources", env: map[string]string{"IAMSWEEP_UNUSED_DAYS": "0"},
 			want: "IAMSWEEP_UNUSED_DAYS: unused-days: must be between 1 and 400"},
+		{name: "as-of before AWS IAM", flags: map[string]string{"as-of": "0001-01-01T00:00:00Z"},
+			want: "--as-of: want a time from 2006-01-01 (when AWS IAM started) to 2027-11-23 (a year from now), got 0001-01-01T00:00:00Z"},
+		{name: "as-of a day before AWS IAM", env: map[string]string{"IAMSWEEP_AS_OF": "2005-12-31T23:59:59Z"},
+			want: "IAMSWEEP_AS_OF: as-of: want a time from 2006-01-01"},
+		{name: "as-of far ahead", file: "as-of: 9999-12-31T23:59:59Z\n", want: "iamsweep.yaml:1: as-of: want a time from 2006-01-01"},
+		{name: "as-of just over a year ahead", flags: map[string]string{"as-of": "2027-11-23T00:00:01Z"}, want: "got 2027-11-23T00:00:01Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,11 +336,19 @@ func TestConfig_Resolve_errors(t *testing.T) {
 				Flagged: func(name string) bool { _, ok := tt.flags[name]; return ok },
 				Getenv:  func(k string) string { return tt.env[k] },
 				File:    f,
+				Now:     now,
 			})
 			if err == nil || !iamsweep.IsInputError(err) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Resolve = %v, want an input error containing %q", err, tt.want)
 			}
 		})
+	}
+	// The edges of the as-of range are accepted.
+	for _, asOf := range []string{"2006-01-01", "2027-11-23T00:00:00Z"} {
+		c := Default()
+		if err := c.Resolve(Sources{Getenv: func(k string) string { return map[string]string{"IAMSWEEP_AS_OF": asOf}[k] }, Now: now}); err != nil {
+			t.Errorf("as-of %s: %v", asOf, err)
+		}
 	}
 }
 

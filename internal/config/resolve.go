@@ -1,6 +1,8 @@
 package config
 
 import (
+	"time"
+
 	"github.com/iamsweep/iamsweep"
 )
 
@@ -13,6 +15,8 @@ type Sources struct {
 	Getenv func(string) string
 	// File is the config file, or nil for none.
 	File *File
+	// Now is the time an as-of setting is checked against (ValidateAsOf).
+	Now time.Time
 }
 
 // Resolve completes c, whose fields hold the defaults and the flags given
@@ -60,5 +64,8 @@ func (c *Config) Resolve(src Sources) error {
 			return err
 		}
 	}
-	return c.Validate()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return c.ValidateAsOf(src.Now)
 }

@@ -59,7 +59,7 @@ func (c *Config) Settings() []Setting {
 	r := &c.Remediation
 	return []Setting{
 		{Name: "unused-days", Value: intVar(&c.UnusedDays), Usage: "a principal unused for more than this many whole days is unused (1-400)"},
-		{Name: "as-of", Value: timeVar(&c.AsOf), Usage: "evaluate as if now were this RFC 3339 time (default: now)"},
+		{Name: "as-of", Value: timeVar(&c.AsOf), Usage: "evaluate as if now were this RFC 3339 time or date, from 2006-01-01 to a year from now (default: now)"},
 		{Name: "allow", Value: listVar(&c.Allow), Usage: "exempt principals whose path+name match this shell pattern; repeatable; \"a|b\" holds two"},
 		{Name: "include-managed", Value: boolVar(&c.IncludeManaged), Usage: "evaluate service-linked, Identity Center and organization roles like any other"},
 		{Name: "output", Short: "o", Value: stringVar(&c.Output), Usage: "output format: table, json or csv"},
