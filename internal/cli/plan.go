@@ -39,7 +39,8 @@ shows why; those a guardrail or a limit stops are listed as refused, with
 the reason. Nothing in AWS changes.
 
 The plan is saved in the state database (apply runs the latest one), and
-with --out as a JSON file to review, keep or pass to apply.`,
+with --out as a JSON file to review, keep or pass to apply (written as scan
+writes --out: see iamsweep scan --help).`,
 		Example: `  iamsweep scan
   iamsweep plan --out plan.json
   iamsweep apply plan.json`,

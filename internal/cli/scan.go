@@ -49,7 +49,12 @@ exempt, with a reason.
 Every flag can also be set in the YAML file given with --config (the key is
 the flag name) or in an environment variable (IAMSWEEP_ and the flag name in
 upper case, dashes as underscores). Flags win over the environment, which
-wins over the file.
+wins over the file. Numbers are decimal.
+
+--out writes a new or regular file atomically (a temporary file renamed
+into place, keeping an existing file's mode); through a symbolic link it
+replaces the link's target and keeps the link; a character device or a
+pipe (/dev/stdout, a FIFO) is written directly; a directory is refused.
 
 Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
 2 usage or input error; 4 unused access found; 130 interrupted.`,
