@@ -52,7 +52,8 @@ an interrupted one is finished from the state IAM is in. The kill switch
 before its next step.
 
 Exit status: 0 every action applied, skipped or refused as shown; 1 an
-action failed or the kill switch stopped the apply; 2 usage error.`,
+action failed or the kill switch stopped the apply; 2 usage or input error
+(a malformed plan file, or one edited since it was saved).`,
 		Example: `  iamsweep apply plan.json
   iamsweep apply --yes plan.json   # no question: for automation`,
 		Args: cobra.MaximumNArgs(1),

@@ -473,3 +473,32 @@ func TestRemediate_org(t *testing.T) {
 		t.Errorf("apply made %d AssumeRole calls for %d member accounts with actions", got, members)
 	}
 }
+
+// TestRemediate_editedPlanFile: a plan file edited in place (the same ID,
+// another action) is bad input, exit status 2, as the README says of
+// malformed plans, and changes nothing.
+func TestRemediate_editedPlanFile(t *testing.T) {
+	s := newSession(t)
+	if r := s.run("", "scan", "--as-of", asOf); r.code != ExitUnused {
+		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if r := s.run("", "plan", "--out", planFile); r.code != ExitOK {
+		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), `"kind": "quarantine"`, `"kind": "delete"`, 1)
+	if edited == string(data) {
+		t.Fatalf("no quarantine action to edit in:\n%s", data)
+	}
+	if err := os.WriteFile(planFile, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := s.run("", "apply", "--yes", "--as-of", asOf, planFile)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "differs from the plan of this ID in the store") || countMutations(s.srv) != 0 {
+		t.Errorf("apply of an edited plan: exit %d, stderr %q, %d mutations", r.code, r.stderr, countMutations(s.srv))
+	}
+}

@@ -125,6 +125,8 @@ func TestScan_badInput(t *testing.T) {
 		{"unused-days out of range", []string{"--from-file", example, "--unused-days", "0"}, nil, "--unused-days: must be between 1 and 400"},
 		{"bad output", []string{"--from-file", example, "-o", "xml"}, nil, `--output: want table, json or csv, got "xml"`},
 		{"bad fail-on", []string{"--from-file", example, "--fail-on", "UnusedThing"}, nil, `--fail-on: want any, none or finding types`},
+		{"fail-on none in a list", []string{"--from-file", example, "--fail-on", "none,UnusedIAMRole"}, nil,
+			`--fail-on: got "none" in a list: none cannot be combined with finding types; give it alone, or list only finding types`},
 		{"bad env", []string{"--from-file", example}, map[string]string{"IAMSWEEP_UNUSED_DAYS": "many"}, "IAMSWEEP_UNUSED_DAYS: want a whole number"},
 		{"bad config key", []string{"--from-file", example, "--config", badConfig}, nil, `config.yaml:1: unknown key "unused_days" (did you mean "unused-days"?)`},
 		{"missing config", []string{"--from-file", example, "--config", filepath.Join(dir, "none.yaml")}, nil, "none.yaml: open config file: no such file or directory"},
@@ -330,5 +332,25 @@ func TestScan_asOfRange(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestScan_configNotAFile: a --config that cannot be read is an input
+// error (exit 2) said once.
+func TestScan_configNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, env := range []bool{false, true} {
+		args := []string{"scan", "--from-file", example}
+		var vars map[string]string
+		if env {
+			vars = map[string]string{"IAMSWEEP_CONFIG": dir}
+		} else {
+			args = append(args, "--config", dir)
+		}
+		r := runCLI(t, vars, "", false, args...)
+		want := "iamsweep: " + dir + ": read config file: is a directory\n"
+		if r.code != ExitUsage || r.stdout != "" || r.stderr != want {
+			t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, want)
+		}
 	}
 }

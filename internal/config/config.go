@@ -314,6 +314,9 @@ func ParseFailOn(v string) (FailOn, error) {
 	}
 	var f FailOn
 	for _, part := range strings.Split(v, ",") {
+		if p := strings.TrimSpace(part); p == "any" || p == "none" {
+			return FailOn{}, fmt.Errorf("got %q in a list: %s cannot be combined with finding types; give it alone, or list only finding types", p, p)
+		}
 		t := iamsweep.FindingType(strings.TrimSpace(part))
 		known := false
 		for _, k := range KnownTypes {

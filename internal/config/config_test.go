@@ -592,6 +592,8 @@ func TestParseFailOn(t *testing.T) {
 		{in: " UnusedIAMRole ,UnusedIAMRole", want: FailOn{Types: []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMRole}}},
 		{in: "all", wantErr: `got "all"`},
 		{in: "any,none", wantErr: `got "any"`},
+		{in: "none,UnusedIAMRole", wantErr: `got "none" in a list: none cannot be combined with finding types`},
+		{in: "UnusedIAMRole, any", wantErr: `any cannot be combined`},
 		{in: "UnusedIAMRole,UnusedAccessKey", wantErr: `got "UnusedAccessKey"`},
 	}
 	for _, tt := range tests {
