@@ -71,6 +71,7 @@ action failed or the kill switch stopped the apply; 2 usage or input error
 		},
 	}
 	bindSettings(cmd, &opts.Config, remediationSettings...)
+	setUsage(cmd, "output", "output format: table or json")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }

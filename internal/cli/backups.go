@@ -48,6 +48,7 @@ full as JSON. iamsweep never deletes a backup.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, "state", "output", "log-level", "log-format")
+	setUsage(cmd, "output", "output format: table or json")
 	return cmd
 }
 

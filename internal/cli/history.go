@@ -27,8 +27,9 @@ func NewCmdHistory(d deps, runF func(context.Context, *HistoryOptions) error) *c
 		Use:   "history ARN",
 		Short: "Show a principal's verdicts over the recorded scans",
 		Long: `History shows every recorded scan's verdict on a principal (and its password
-and access keys), oldest first, with when it was first seen unused in the
-current run of unused verdicts.`,
+and access keys), oldest first, with the as-of time of the first scan that
+found it unused in the current run of unused verdicts (FIRST SEEN UNUSED;
+the last use itself is in the reason).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
@@ -42,6 +43,7 @@ current run of unused verdicts.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, "state", "output", "log-level", "log-format")
+	setUsage(cmd, "output", "output format: table or json")
 	return cmd
 }
 
@@ -94,7 +96,7 @@ func runHistory(ctx context.Context, opts *HistoryOptions) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCAN\tAS OF\tRECORD\tVERDICT\tUNUSED SINCE\tREASON")
+	fmt.Fprintln(tw, "SCAN\tAS OF\tRECORD\tVERDICT\tFIRST SEEN UNUSED\tREASON")
 	for _, h := range hs {
 		record := string(h.Finding.Type)
 		if h.Finding.AccessKeyID != "" {

@@ -56,6 +56,7 @@ writes --out: see iamsweep scan --help).`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, "state", "allow-service-linked", "output", "log-level", "log-format")
+	setUsage(cmd, "output", "output format: table or json")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan as JSON to this file (written atomically)")
 	return cmd
 }
@@ -160,11 +161,17 @@ func accountLabel(a iamsweep.Action) string {
 	return a.AccountID
 }
 
-// writePlan shows a plan for a person to review.
+// writePlan shows a plan for a person to review. scanID is the recorded
+// scan it was made from, 0 when unknown: a plan does not record its scan,
+// so apply, which reads a plan back, cannot say.
 func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Plan %s, from scan %d (as of %s, unused for more than %d days).\n",
-		p.ID, scanID, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)
+	from := ""
+	if scanID > 0 {
+		from = fmt.Sprintf(", from scan %d", scanID)
+	}
+	fmt.Fprintf(&b, "Plan %s%s (as of %s, unused for more than %d days).\n",
+		p.ID, from, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)
 	if len(p.Actions) == 0 {
 		b.WriteString("\nNo action: the scan found nothing the remediation policy acts on.\n")
 		_, err := io.WriteString(w, b.String())

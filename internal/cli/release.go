@@ -44,6 +44,7 @@ is not quarantined changes nothing. Every call is journaled.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, remediationSettings...)
+	setUsage(cmd, "output", "output format: table or json")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }

@@ -67,6 +67,7 @@ differs from the backup.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, remediationSettings...)
+	setUsage(cmd, "output", "output format: table or json")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&opts.ResetPassword, "reset-password", false, "give a restored user that had a console password a new one, to be changed at the next sign-in")
 	return cmd
