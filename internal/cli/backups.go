@@ -55,7 +55,7 @@ full as JSON. iamsweep never deletes a backup.`,
 // runBackups lists backups, or prints one.
 func runBackups(ctx context.Context, opts *BackupsOptions) error {
 	d, cfg, ref := opts.deps, opts.Config, opts.Ref
-	st, _, err := openState(ctx, cfg, d)
+	st, err := readState(ctx, cfg, d)
 	if err != nil {
 		return err
 	}

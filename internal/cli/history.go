@@ -53,7 +53,7 @@ func runHistory(ctx context.Context, opts *HistoryOptions) error {
 	if _, err := iamsweep.ParseARN(arn); err != nil {
 		return iamsweep.NewInputError("ARN", "", err)
 	}
-	st, _, err := openState(ctx, cfg, d)
+	st, err := readState(ctx, cfg, d)
 	if err != nil {
 		return err
 	}
