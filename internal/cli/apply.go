@@ -3,37 +3,36 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/iamsweep/iamsweep"
-	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/config"
-	"github.com/iamsweep/iamsweep/internal/detect"
+	"github.com/iamsweep/iamsweep/internal/planfile"
 	"github.com/iamsweep/iamsweep/internal/remediate"
-	"github.com/iamsweep/iamsweep/internal/store"
 )
 
-// remediationSettings are the settings of the commands that change AWS.
-var remediationSettings = []string{
-	"state", "allow-service-linked", "allow", "as-of", "profile", "region", "endpoint-url",
-	"assume-role", "external-id", "output", "log-level", "log-format",
+// ApplyOptions are the inputs of the apply command.
+type ApplyOptions struct {
+	deps
+	Config config.Config
+	// File is the plan file to run; "" runs the latest plan in the state
+	// database.
+	File string
+	// Yes skips the confirmation.
+	Yes bool
 }
 
-func newApplyCmd(d deps) *cobra.Command {
-	var yes bool
+// NewCmdApply returns the apply command.
+func NewCmdApply(d deps, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
+	opts := &ApplyOptions{deps: d, Config: config.Default()}
 	cmd := &cobra.Command{
 		Use:   "apply [PLAN.json]",
 		Short: "Run a plan: quarantine or delete, after a backup and a last re-check",
@@ -53,126 +52,37 @@ an interrupted one is finished from the state IAM is in. The kill switch
 before its next step.
 
 Exit status: 0 every action applied, skipped or refused as shown; 1 an
-action failed or the kill switch stopped the apply; 2 usage error; 3 some
-actions were not run because another apply holds their principals (run
-apply again when it is done).`,
+action failed or the kill switch stopped the apply; 2 usage or input error
+(a malformed plan file, or one edited since it was saved); 3 some actions
+were not run because another apply holds their principals (run apply again
+when it is done).`,
 		Example: `  iamsweep apply plan.json
   iamsweep apply --yes plan.json   # no question: for automation`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
-			file := ""
-			if len(args) == 1 {
-				file = args[0]
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
+				return err
 			}
-			return runApply(cmd.Context(), d, cfg, file, yes)
-		}),
+			if len(args) == 1 {
+				opts.File = args[0]
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runApply(cmd.Context(), opts)
+		},
 	}
-	bindSettings(cmd, remediationSettings...)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	bindSettings(cmd, &opts.Config, remediationSettings...)
+	setUsage(cmd, "output", "output format: table or json")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }
 
-// remediationEnv is what apply, release and restore share.
-type remediationEnv struct {
-	store *store.Store
-	svc   *remediate.Service
-	log   *slog.Logger
-}
-
-// accountAlias returns a lookup of account aliases for the confirmation of
-// a deletion. An alias that cannot be read (no iam:ListAccountAliases, a
-// role that cannot be assumed) is logged and left out: the account ID is
-// always accepted.
-func (e *remediationEnv) accountAlias(ctx context.Context) func(string) string {
-	return func(accountID string) string {
-		m, err := e.svc.Open(ctx, accountID)
-		if err != nil {
-			e.log.Warn("cannot read the account alias: type the account ID", "account_id", accountID, "err", err)
-			return ""
-		}
-		a, ok := m.(interface {
-			AccountAlias(context.Context) (string, error)
-		})
-		if !ok {
-			return ""
-		}
-		name, err := a.AccountAlias(ctx)
-		if err != nil {
-			e.log.Warn("cannot read the account alias: type the account ID", "account_id", accountID, "err", err)
-			return ""
-		}
-		return name
-	}
-}
-
-// openRemediation connects the remediation service to AWS and to the state
-// database st (at path), which the caller keeps and closes.
-func openRemediation(ctx context.Context, d deps, cfg config.Config, st *store.Store, path string, unusedDays int) (*remediationEnv, error) {
-	log := newLogger(d.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
-	awsCfg, err := loadAWSConfig(ctx, cfg, d.retry)
-	if err != nil {
-		return nil, err
-	}
-	org := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{Role: cfg.AssumeRole, ExternalID: cfg.ExternalID})
-	caller, err := org.CallerARN(ctx)
-	if err != nil {
-		return nil, err
-	}
-	allow, err := detect.NewAllowlist(cfg.Allow)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	svc := &remediate.Service{
-		Store:      st,
-		Open:       cachedMutators(org),
-		Now:        func() time.Time { return d.now().UTC() },
-		Policy:     remediationPolicy(cfg),
-		Detect:     detect.Options{UnusedDays: unusedDays, Allowlist: allow},
-		Caller:     caller,
-		Owner:      leaseOwner(),
-		OwnerGone:  ownerGone,
-		KillSwitch: killSwitch(cfg, d, path),
-		Log:        log,
-	}
-	if !cfg.AsOf.IsZero() {
-		// --as-of is the evaluation time of the re-checks; the journal and
-		// the backups keep the real time.
-		asOf := cfg.AsOf
-		svc.JudgeAt = func() time.Time { return asOf }
-	}
-	return &remediationEnv{store: st, svc: svc, log: log}, nil
-}
-
-// cachedMutators opens each account once: one AssumeRole per member
-// account per run, whose credentials the SDK renews as they near expiry.
-func cachedMutators(org *awsapi.Org) func(context.Context, string) (iamsweep.Mutator, error) {
-	var mu sync.Mutex
-	open := map[string]iamsweep.Mutator{}
-	return func(ctx context.Context, accountID string) (iamsweep.Mutator, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if m, ok := open[accountID]; ok {
-			return m, nil
-		}
-		m, err := org.Mutator(ctx, iamsweep.Account{ID: accountID})
-		if err != nil {
-			return nil, err
-		}
-		open[accountID] = m
-		return m, nil
-	}
-}
-
-func leaseOwner() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-}
-
-func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes bool) error {
+// runApply runs a plan (see NewCmdApply).
+func runApply(ctx context.Context, opts *ApplyOptions) error {
+	d, cfg, file, yes := opts.deps, opts.Config, opts.File, opts.Yes
 	if cfg.Output == "csv" {
-		return usageError{errors.New("--output: apply writes table or json")}
+		return cfg.Invalid("output", errors.New("apply writes table or json"))
 	}
 	var plan iamsweep.Plan
 	if file != "" {
@@ -243,12 +153,12 @@ func runApply(ctx context.Context, d deps, cfg config.Config, file string, yes b
 	if failed > 0 {
 		return fmt.Errorf("%d of %d actions failed (see above); run apply again once fixed: it continues where it stopped", failed, len(outcomes))
 	}
-	return heldElsewhere(ctx, d.io.ErrOut, outcomes)
+	return heldElsewhere(d.io.ErrOut, outcomes)
 }
 
 // heldElsewhere makes the exit status partial (3) when actions were
 // skipped because another apply holds their principals, and says which.
-func heldElsewhere(ctx context.Context, w io.Writer, outcomes []remediate.Outcome) error {
+func heldElsewhere(w io.Writer, outcomes []remediate.Outcome) error {
 	var held []string
 	for _, o := range outcomes {
 		if o.HeldBy != "" {
@@ -258,11 +168,16 @@ func heldElsewhere(ctx context.Context, w io.Writer, outcomes []remediate.Outcom
 	if len(held) == 0 {
 		return nil
 	}
-	statusOf(ctx).code = ExitPartial
-	_, err := fmt.Fprintf(w, "iamsweep: %d of %d actions not run: another apply holds their principals: %s; run apply again when it is done\n",
-		len(held), len(outcomes), strings.Join(held, "; "))
-	return err
+	if _, err := fmt.Fprintf(w, "iamsweep: %d of %d actions not run: another apply holds their principals: %s; run apply again when it is done\n",
+		len(held), len(outcomes), strings.Join(held, "; ")); err != nil {
+		return err
+	}
+	return errHeldElsewhere
 }
+
+// errHeldElsewhere: some actions were not run because another apply holds
+// their principals; heldElsewhere has said which.
+var errHeldElsewhere = &StatusError{Code: ExitPartial, Reason: "some actions are held by another apply"}
 
 // errNeedsConfirmation: apply without --yes where nobody can answer.
 var errNeedsConfirmation = usageError{errors.New("apply changes AWS and needs confirmation: run it on a terminal, or pass --yes")}
@@ -399,4 +314,14 @@ func writeOutcomes(w io.Writer, format string, plan iamsweep.Plan, outcomes []re
 	fmt.Fprintf(&b, "\nApply: %s.\n", strings.Join(parts, ", "))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// readPlanFile reads a plan file given to apply.
+func readPlanFile(path string) (iamsweep.Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return iamsweep.Plan{}, iamsweep.NewInputError(path, "", fmt.Errorf("open plan: %w", unwrapPathError(err)))
+	}
+	defer f.Close()
+	return planfile.Read(f, path)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestMain_usageErrors(t *testing.T) {
 		{"unknown command", []string{"sweep"}, `unknown command "sweep"`},
 		{"unknown flag", []string{"scan", "--bogus"}, "unknown flag: --bogus"},
 		{"extra argument", []string{"scan", "extra"}, `unknown command "extra"`},
-		{"bad int flag", []string{"scan", "--unused-days", "ninety"}, `invalid argument "ninety" for "--unused-days"`},
+		{"bad int flag", []string{"scan", "--unused-days", "ninety"}, `--unused-days: want a whole number, got "ninety"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,4 +97,45 @@ func TestMain_interrupted(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("stdout = %q, want nothing", out.String())
 	}
+}
+
+// TestMain_usageHint: only a mistake in the command line itself points to
+// --help; other errors, input errors included, are one line.
+func TestMain_usageHint(t *testing.T) {
+	const hint = "Run 'iamsweep --help' for usage.\n"
+	state := filepath.Join(t.TempDir(), "state.db")
+	tests := []struct {
+		name     string
+		args     []string
+		wantHint bool
+	}{
+		{"unknown command", []string{"sweep"}, true},
+		{"unknown flag", []string{"scan", "--bogus"}, true},
+		{"too many arguments", []string{"history", "a", "b"}, true},
+		{"flag without its value", []string{"scan", "--out"}, true},
+		{"nothing recorded yet", []string{"plan", "--state", state}, false},
+		{"no plan recorded", []string{"apply", "--yes", "--state", state}, false},
+		{"no such backup", []string{"backups", "b-nope", "--state", state}, false},
+		{"nobody to confirm", []string{"release", "arn:aws:iam::111122223333:role/x", "--state", state}, false},
+		{"bad setting value", []string{"scan", "--unused-days", "0"}, false},
+		{"missing export", []string{"scan", "--from-file", "nope.json"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, nil, "", false, tt.args...)
+			if r.code != ExitUsage || !strings.HasPrefix(r.stderr, "iamsweep: ") {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			if got := strings.HasSuffix(r.stderr, hint); got != tt.wantHint || strings.Count(r.stderr, "\n") != 1+btoi(tt.wantHint) {
+				t.Errorf("stderr %q: hint %t, want %t", r.stderr, got, tt.wantHint)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 )
 
 // IO is what a command reads and writes, and what it knows about the
@@ -25,16 +26,30 @@ type IO struct {
 }
 
 // SystemIO returns the process's standard streams and environment.
-func SystemIO() IO {
-	return IO{
-		In:        os.Stdin,
-		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
-		StdinTTY:  isatty.IsTerminal(os.Stdin.Fd()) || isatty.IsCygwinTerminal(os.Stdin.Fd()),
-		StdoutTTY: isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd()),
-		StderrTTY: isatty.IsTerminal(os.Stderr.Fd()) || isatty.IsCygwinTerminal(os.Stderr.Fd()),
-		Getenv:    os.Getenv,
+func SystemIO() IO { return fileIO(os.Stdin, os.Stdout, os.Stderr, os.Getenv) }
+
+// fileIO describes the given streams: which are terminals, and the width
+// of stdout's terminal, so that tables fit it.
+func fileIO(in, out, errOut *os.File, getenv func(string) string) IO {
+	ios := IO{
+		In:        in,
+		Out:       out,
+		ErrOut:    errOut,
+		StdinTTY:  isTerminal(in),
+		StdoutTTY: isTerminal(out),
+		StderrTTY: isTerminal(errOut),
+		Getenv:    getenv,
 	}
+	if ios.StdoutTTY {
+		if width, _, err := term.GetSize(int(out.Fd())); err == nil && width > 0 {
+			ios.TerminalWidth = width
+		}
+	}
+	return ios
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
 // colorEnabled follows the NO_COLOR convention (https://no-color.org).

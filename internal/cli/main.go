@@ -6,31 +6,19 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/iamsweep/iamsweep"
 
 	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/store"
 )
 
-// version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
-var version = ""
-
-// Version returns the version of this build: the one set at link time, else
-// the module version from the build info, else "devel".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
-
-// deps are what commands need from outside: streams and a clock.
+// deps are what commands need from outside: streams and a clock. Every
+// command's Options embed them.
 type deps struct {
 	io  IO
 	now func() time.Time
@@ -56,46 +44,30 @@ func run(ctx context.Context, args []string, d deps) int {
 		d.io.Getenv = func(string) string { return "" }
 	}
 	root := newRootCmd(d)
+	// Cobra's own errors (an unknown command, arguments a command does not
+	// take) come before any command starts.
+	started := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
 	root.SetArgs(args)
 	root.SetIn(d.io.In)
 	root.SetOut(d.io.Out)
 	root.SetErr(d.io.ErrOut)
-	st := &status{code: ExitOK}
-	err := root.ExecuteContext(context.WithValue(ctx, statusKey{}, st))
-	if err != nil {
-		if !st.started {
-			// Cobra failed before any command ran: an unknown command or
-			// flag, or arguments a command does not take.
-			err = usageError{err}
-		}
-		if ctx.Err() != nil {
-			err = fmt.Errorf("interrupted: %w", context.Canceled)
-		}
-		fmt.Fprintf(d.io.ErrOut, "iamsweep: %s\n", err)
-		if errors.As(err, new(usageError)) {
-			fmt.Fprintln(d.io.ErrOut, "Run 'iamsweep --help' for usage.")
-		}
+	err := root.ExecuteContext(ctx)
+	var se *StatusError
+	if err == nil || errors.As(err, &se) {
 		return exitStatus(err)
 	}
-	return st.code
-}
-
-type statusKey struct{}
-
-// status is shared between run and the command that runs.
-type status struct {
-	// started is set once a command's RunE begins.
-	started bool
-	// code is the exit status of a command that succeeded (4 when unused
-	// access was found).
-	code int
-}
-
-func statusOf(ctx context.Context) *status {
-	if st, ok := ctx.Value(statusKey{}).(*status); ok {
-		return st
+	if !started && !iamsweep.IsInputError(err) {
+		err = flagError{err}
 	}
-	return &status{}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("interrupted: %w", context.Canceled)
+	}
+	fmt.Fprintf(d.io.ErrOut, "iamsweep: %s\n", err)
+	if errors.As(err, new(flagError)) {
+		fmt.Fprintln(d.io.ErrOut, "Run 'iamsweep --help' for usage.")
+	}
+	return exitStatus(err)
 }
 
 func newRootCmd(d deps) *cobra.Command {
@@ -126,21 +98,28 @@ Exit status:
 		SilenceUsage:  true,
 		Version:       Version(),
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newScanCmd(d, nil), newPlanCmd(d), newApplyCmd(d), newReleaseCmd(d), newRestoreCmd(d),
-		newBackupsCmd(d), newHistoryCmd(d), newVersionCmd(d))
+	root.SetFlagErrorFunc(flagErrorFunc)
+	root.AddCommand(
+		NewCmdScan(d, nil),
+		NewCmdPlan(d, nil),
+		NewCmdApply(d, nil),
+		NewCmdRelease(d, nil),
+		NewCmdRestore(d, nil),
+		NewCmdBackups(d, nil),
+		NewCmdHistory(d, nil),
+		NewCmdVersion(d, nil),
+	)
 	return root
 }
 
-func newVersionCmd(d deps) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			statusOf(cmd.Context()).started = true
-			_, err := fmt.Fprintln(d.io.Out, "iamsweep", Version())
-			return err
-		},
+// flagErrorFunc classifies cobra's flag errors. A value a setting's parser
+// refuses is reported as the environment and the config file report theirs
+// ("--unused-days: want a whole number, got \"ninety\""); any other flag
+// error (an unknown flag, a missing value) is a mistake in the command line.
+func flagErrorFunc(_ *cobra.Command, err error) error {
+	var ive *pflag.InvalidValueError
+	if errors.As(err, &ive) {
+		return iamsweep.NewInputError("--"+ive.GetFlag().Name, "", ive.Unwrap())
 	}
+	return flagError{err}
 }

@@ -26,7 +26,7 @@ import (
 // reported and the others go on.
 func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Options, log *slog.Logger) error {
 	cfg := opts.Config
-	awsCfg, err := loadAWSConfig(ctx, cfg, opts.Retry)
+	awsCfg, err := loadAWSConfig(ctx, cfg, opts.retry)
 	if err != nil {
 		return err
 	}
@@ -55,11 +55,11 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	}
 	log.Info("scanning accounts", "accounts", len(active), "skipped", len(skipped), "concurrency", cfg.Concurrency)
 
-	out, err := openOutput(opts.IO.Out, cfg.Out)
+	out, err := openOutput(opts.io.Out, cfg.Out)
 	if err != nil {
 		return err
 	}
-	w := newWriter(cfg, opts.IO, out)
+	w := newWriter(cfg, opts.io, out)
 	if err := w.Begin(report.Meta{AsOf: detectOpts.Now, UnusedDays: detectOpts.UnusedDays}); err != nil {
 		out.Abort()
 		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
@@ -88,7 +88,7 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 		}()
 	}
 	var failed []iamsweep.AccountError
-	bar := newProgress(opts.IO, cfg.Quiet, opts.Now)
+	bar := newProgress(opts.io, cfg.Quiet, opts.now)
 	err = scan.Accounts(ctx, org, active, scan.OrgOptions{
 		Detect:      detectOpts,
 		Concurrency: cfg.Concurrency,
@@ -139,9 +139,9 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	}
 	switch {
 	case len(failed) > 0:
-		statusOf(ctx).code = ExitPartial
+		return errPartial
 	case unused:
-		statusOf(ctx).code = ExitUnused
+		return errUnusedFound
 	}
 	return nil
 }

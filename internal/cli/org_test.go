@@ -275,3 +275,16 @@ func TestScan_orgInterrupted(t *testing.T) {
 		t.Errorf("stderr = %q", errOut.String())
 	}
 }
+
+// TestScan_orgAllAccountsFail: when no account could be scanned, the table
+// does not claim that no unused access was found.
+func TestScan_orgAllAccountsFail(t *testing.T) {
+	srv := sampleOrgServer(t)
+	r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--as-of", asOf, "--accounts", fakeaws.SampleAudit)
+	if r.code != ExitPartial || !strings.Contains(r.stdout, "1 account could not be scanned") {
+		t.Fatalf("exit %d, stdout:\n%s\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "No unused access found") {
+		t.Errorf("the table says no unused access was found although nothing was scanned:\n%s", r.stdout)
+	}
+}

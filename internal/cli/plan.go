@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -18,15 +17,17 @@ import (
 	"github.com/iamsweep/iamsweep/internal/remediate"
 )
 
-// remediationPolicy is the configured policy with the flags that widen it.
-func remediationPolicy(cfg config.Config) iamsweep.RemediationPolicy {
-	p := cfg.Remediation
-	p.AllowServiceLinked = p.AllowServiceLinked || cfg.AllowServiceLinked
-	return p
+// PlanOptions are the inputs of the plan command.
+type PlanOptions struct {
+	deps
+	Config config.Config
+	// Out is a file to save the plan to as JSON too, "" for none.
+	Out string
 }
 
-func newPlanCmd(d deps) *cobra.Command {
-	var out string
+// NewCmdPlan returns the plan command.
+func NewCmdPlan(d deps, runF func(context.Context, *PlanOptions) error) *cobra.Command {
+	opts := &PlanOptions{deps: d, Config: config.Default()}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Decide what to do about the latest scan's unused access (changes nothing)",
@@ -38,25 +39,36 @@ shows why; those a guardrail or a limit stops are listed as refused, with
 the reason. Nothing in AWS changes.
 
 The plan is saved in the state database (apply runs the latest one), and
-with --out as a JSON file to review, keep or pass to apply.`,
+with --out as a JSON file to review, keep or pass to apply (written as scan
+writes --out: see iamsweep scan --help).`,
 		Example: `  iamsweep scan
   iamsweep plan --out plan.json
   iamsweep apply plan.json`,
 		Args: cobra.NoArgs,
-		RunE: withConfig(d, func(cmd *cobra.Command, _ []string, cfg config.Config) error {
-			return runPlan(cmd.Context(), d, cfg, out)
-		}),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runPlan(cmd.Context(), opts)
+		},
 	}
-	bindSettings(cmd, "state", "allow-service-linked", "output", "log-level", "log-format")
-	cmd.Flags().StringVar(&out, "out", "", "also save the plan as JSON to this file (written atomically)")
+	bindSettings(cmd, &opts.Config, "state", "allow-service-linked", "output", "log-level", "log-format")
+	setUsage(cmd, "output", "output format: table or json")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan as JSON to this file (written atomically)")
 	return cmd
 }
 
-func runPlan(ctx context.Context, d deps, cfg config.Config, out string) error {
+// runPlan makes a plan from the latest recorded scan, saves it in the state
+// database (and to opts.Out) and shows it.
+func runPlan(ctx context.Context, opts *PlanOptions) error {
+	cfg := opts.Config
 	if cfg.Output == "csv" {
-		return usageError{errors.New("--output: plan writes table or json")}
+		return cfg.Invalid("output", errors.New("plan writes table or json"))
 	}
-	st, _, err := openState(ctx, cfg, d)
+	st, _, err := openState(ctx, cfg, opts.deps)
 	if err != nil {
 		return err
 	}
@@ -69,20 +81,20 @@ func runPlan(ctx context.Context, d deps, cfg config.Config, out string) error {
 		return err
 	}
 	policy := remediationPolicy(cfg)
-	now := d.now().UTC()
+	now := opts.now().UTC()
 	id, err := freePlanID(ctx, st, now)
 	if err != nil {
 		return err
 	}
 	plan := remediate.MakePlan(remediate.PlanInput{ID: id, Created: now, Scan: res}, policy)
-	if out != "" {
-		o, err := openOutput(nil, out)
+	if opts.Out != "" {
+		o, err := openOutput(nil, opts.Out)
 		if err != nil {
 			return err
 		}
+		defer o.Abort()
 		if err := planfile.Write(o, plan); err != nil {
-			o.Abort()
-			return fmt.Errorf("write %s: %w", out, err)
+			return fmt.Errorf("write %s: %w", opts.Out, err)
 		}
 		if err := o.Commit(); err != nil {
 			return err
@@ -92,9 +104,9 @@ func runPlan(ctx context.Context, d deps, cfg config.Config, out string) error {
 		return err
 	}
 	if cfg.Output == "json" {
-		return planfile.Write(d.io.Out, plan)
+		return planfile.Write(opts.io.Out, plan)
 	}
-	return writePlan(d.io.Out, plan, scanID, out)
+	return writePlan(opts.io.Out, plan, scanID, opts.Out)
 }
 
 // freePlanID returns "p-<time>", with a suffix when a plan of that second
@@ -149,11 +161,17 @@ func accountLabel(a iamsweep.Action) string {
 	return a.AccountID
 }
 
-// writePlan shows a plan for a person to review.
+// writePlan shows a plan for a person to review. scanID is the recorded
+// scan it was made from, 0 when unknown: a plan does not record its scan,
+// so apply, which reads a plan back, cannot say.
 func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Plan %s, from scan %d (as of %s, unused for more than %d days).\n",
-		p.ID, scanID, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)
+	from := ""
+	if scanID > 0 {
+		from = fmt.Sprintf(", from scan %d", scanID)
+	}
+	fmt.Fprintf(&b, "Plan %s%s (as of %s, unused for more than %d days).\n",
+		p.ID, from, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)
 	if len(p.Actions) == 0 {
 		b.WriteString("\nNo action: the scan found nothing the remediation policy acts on.\n")
 		_, err := io.WriteString(w, b.String())
@@ -208,14 +226,4 @@ func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// readPlanFile reads a plan file given to apply.
-func readPlanFile(path string) (iamsweep.Plan, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return iamsweep.Plan{}, iamsweep.NewInputError(path, "", fmt.Errorf("open plan: %w", unwrapPathError(err)))
-	}
-	defer f.Close()
-	return planfile.Read(f, path)
 }

@@ -473,3 +473,85 @@ func TestRemediate_org(t *testing.T) {
 		t.Errorf("apply made %d AssumeRole calls for %d member accounts with actions", got, members)
 	}
 }
+
+// TestRemediate_editedPlanFile: a plan file edited in place (the same ID,
+// another action) is bad input, exit status 2, as the README says of
+// malformed plans, and changes nothing.
+func TestRemediate_editedPlanFile(t *testing.T) {
+	s := newSession(t)
+	if r := s.run("", "scan", "--as-of", asOf); r.code != ExitUnused {
+		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if r := s.run("", "plan", "--out", planFile); r.code != ExitOK {
+		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), `"kind": "quarantine"`, `"kind": "delete"`, 1)
+	if edited == string(data) {
+		t.Fatalf("no quarantine action to edit in:\n%s", data)
+	}
+	if err := os.WriteFile(planFile, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := s.run("", "apply", "--yes", "--as-of", asOf, planFile)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "differs from the plan of this ID in the store") || countMutations(s.srv) != 0 {
+		t.Errorf("apply of an edited plan: exit %d, stderr %q, %d mutations", r.code, r.stderr, countMutations(s.srv))
+	}
+}
+
+// TestRemediate_planAndApplyAgree: the plan apply shows for confirmation
+// does not contradict the plan command about the scan it came from.
+func TestRemediate_planAndApplyAgree(t *testing.T) {
+	s := newSession(t)
+	if r := s.run("", "scan", "--as-of", asOf); r.code != ExitUnused {
+		t.Fatalf("scan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	plan := s.run("", "plan")
+	if plan.code != ExitOK || !strings.Contains(plan.stdout, ", from scan 1 (as of 2026-11-23T00:00:00Z") {
+		t.Fatalf("plan: exit %d, stdout %s", plan.code, plan.stdout)
+	}
+	r := s.run("no\n", "apply", "--as-of", asOf)
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "Plan p-20261123T120000Z (as of 2026-11-23T00:00:00Z") ||
+		strings.Contains(r.stderr, "from scan") {
+		t.Errorf("apply: exit %d, stderr %s; want the plan shown without a scan number of its own", r.code, r.stderr)
+	}
+}
+
+// TestMain_helpListsOnlyAcceptedOutputs: the commands other than scan
+// write table or JSON, and their help says so.
+func TestMain_helpListsOnlyAcceptedOutputs(t *testing.T) {
+	for _, cmd := range []string{"plan", "apply", "release", "restore", "backups", "history"} {
+		r := runCLI(t, nil, "", false, cmd, "--help")
+		if r.code != ExitOK || !strings.Contains(r.stdout, "output format: table or json") || strings.Contains(r.stdout, "csv") {
+			t.Errorf("%s --help: exit %d, stdout:\n%s", cmd, r.code, r.stdout)
+		}
+	}
+	if r := runCLI(t, nil, "", false, "scan", "--help"); !strings.Contains(r.stdout, "output format: table, json or csv") {
+		t.Errorf("scan --help:\n%s", r.stdout)
+	}
+}
+
+// TestHistory_labels: the history table calls the as-of time of the first
+// unused verdict what it is, not the time since when the principal is
+// unused (that is its last use, in the reason).
+func TestHistory_labels(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.db")
+	for _, asOf := range []string{"2026-11-01T00:00:00Z", asOf} {
+		if r := runCLI(t, nil, "", false, "scan", "--from-file", example, "--as-of", asOf, "--state", state); r.code != ExitUnused {
+			t.Fatalf("scan: exit %d, stderr %q", r.code, r.stderr)
+		}
+	}
+	r := runCLI(t, nil, "", false, "history", "arn:aws:iam::111122223333:role/legacy/old-etl-role", "--state", state)
+	header, rest, _ := strings.Cut(r.stdout, "\n")
+	if r.code != ExitOK || !strings.Contains(header, "FIRST SEEN UNUSED") || strings.Contains(header, "UNUSED SINCE") {
+		t.Fatalf("history: exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+	// Both rows name the first scan's as-of time in that column.
+	if n := strings.Count(rest, "2026-11-01T00:00:00Z"); n != 3 {
+		t.Errorf("2026-11-01T00:00:00Z appears %d times, want 3 (as-of of scan 1, first seen unused twice):\n%s", n, r.stdout)
+	}
+}

@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,95 +14,24 @@ import (
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/config"
 	"github.com/iamsweep/iamsweep/internal/remediate"
-	"github.com/iamsweep/iamsweep/internal/store"
 )
 
-// confirm asks a yes/no question on a terminal.
-func confirm(ios IO, question string) error {
-	if !ios.canPrompt() {
-		return usageError{errors.New("this changes AWS and needs confirmation: run it on a terminal, or pass --yes")}
-	}
-	fmt.Fprint(ios.ErrOut, question+" Only 'yes' is accepted: ")
-	line, err := bufio.NewReader(ios.In).ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return fmt.Errorf("read the confirmation: %w", err)
-	}
-	if strings.TrimSpace(line) != "yes" {
-		return errors.New("canceled: nothing was changed")
-	}
-	return nil
+// RestoreOptions are the inputs of the restore command.
+type RestoreOptions struct {
+	deps
+	Config config.Config
+	// Ref is the ARN of a principal (its newest backup) or a backup ID.
+	Ref string
+	// Yes skips the confirmation.
+	Yes bool
+	// ResetPassword gives a restored user that had a console password a
+	// new one.
+	ResetPassword bool
 }
 
-// confirmedChange checks the ARN (when not ""), asks the question unless
-// yes, and opens what a change needs.
-func confirmedChange(ctx context.Context, d deps, cfg config.Config, arn, question string, yes bool) (*remediationEnv, error) {
-	if arn != "" {
-		if _, err := remediate.ParseTarget(arn); err != nil {
-			return nil, iamsweep.NewInputError("ARN", "", err)
-		}
-	}
-	if !yes {
-		if err := confirm(d.io, question); err != nil {
-			return nil, err
-		}
-	}
-	st, path, err := openState(ctx, cfg, d)
-	if err != nil {
-		return nil, err
-	}
-	env, err := openRemediation(ctx, d, cfg, st, path, cfg.UnusedDays)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	return env, nil
-}
-
-func newReleaseCmd(d deps) *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
-		Use:   "release ARN",
-		Short: "Lift iamsweep's quarantine of a role or user",
-		Long: `Release undoes a quarantine: it deletes the iamsweep-quarantine inline policy,
-detaches AWSDenyAll when iamsweep attached it (never one attached by someone
-else), and removes the iamsweep:quarantine* tags. Releasing a principal that
-is not quarantined changes nothing. Every call is journaled.
-
-On a terminal it asks for confirmation; without one, pass --yes.`,
-		Example: `  iamsweep release arn:aws:iam::111122223333:role/app/ci-deployer`,
-		Args:    cobra.ExactArgs(1),
-		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
-			return runRelease(cmd.Context(), d, cfg, args[0], yes)
-		}),
-	}
-	bindSettings(cmd, remediationSettings...)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	return cmd
-}
-
-func runRelease(ctx context.Context, d deps, cfg config.Config, arn string, yes bool) error {
-	env, err := confirmedChange(ctx, d, cfg, arn, "Release the quarantine of "+arn+"?", yes)
-	if err != nil {
-		return err
-	}
-	defer env.store.Close()
-	res, err := env.svc.Release(ctx, arn)
-	if err != nil {
-		return err
-	}
-	if cfg.Output == "json" {
-		return writeJSON(d.io.Out, map[string]any{"arn": arn, "calls": nonNil(res.Steps)})
-	}
-	if len(res.Steps) == 0 {
-		_, err = fmt.Fprintf(d.io.Out, "%s is not quarantined by iamsweep: nothing to release.\n", arn)
-		return err
-	}
-	_, err = fmt.Fprintf(d.io.Out, "Released %s.\n  calls: %s\n", arn, strings.Join(res.Steps, "; "))
-	return err
-}
-
-func newRestoreCmd(d deps) *cobra.Command {
-	var yes, resetPassword bool
+// NewCmdRestore returns the restore command.
+func NewCmdRestore(d deps, runF func(context.Context, *RestoreOptions) error) *cobra.Command {
+	opts := &RestoreOptions{deps: d, Config: config.Default()}
 	cmd := &cobra.Command{
 		Use:   "restore ARN|BACKUP-ID",
 		Short: "Recreate a role or user from its backup",
@@ -132,17 +57,27 @@ On a terminal it asks for confirmation; without one, pass --yes.`,
   iamsweep restore arn:aws:iam::111122223333:role/app/ci-deployer
   iamsweep restore b-p-20261123T120000Z-a003 --reset-password`,
 		Args: cobra.ExactArgs(1),
-		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
-			return runRestore(cmd.Context(), d, cfg, args[0], yes, resetPassword)
-		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
+				return err
+			}
+			opts.Ref = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRestore(cmd.Context(), opts)
+		},
 	}
-	bindSettings(cmd, remediationSettings...)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().BoolVar(&resetPassword, "reset-password", false, "give a restored user that had a console password a new one, to be changed at the next sign-in")
+	bindSettings(cmd, &opts.Config, remediationSettings...)
+	setUsage(cmd, "output", "output format: table or json")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&opts.ResetPassword, "reset-password", false, "give a restored user that had a console password a new one, to be changed at the next sign-in")
 	return cmd
 }
 
-func runRestore(ctx context.Context, d deps, cfg config.Config, ref string, yes, resetPassword bool) error {
+// runRestore recreates a principal from its backup.
+func runRestore(ctx context.Context, o *RestoreOptions) error {
+	d, cfg, ref, yes, resetPassword := o.deps, o.Config, o.Ref, o.Yes, o.ResetPassword
 	arn := ""
 	if strings.HasPrefix(ref, "arn:") {
 		arn = ref
@@ -244,150 +179,4 @@ func newPassword() (string, error) {
 		out[i], out[j] = out[j], out[i]
 	}
 	return string(out), nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func newBackupsCmd(d deps) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "backups [ARN|BACKUP-ID]",
-		Short: "List the backups iamsweep took before changing principals",
-		Long: `Backups lists the backups in the state database, newest first: all of them, or
-those of one principal (ARN). Given a backup ID, it prints that backup in
-full as JSON. iamsweep never deletes a backup.`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
-			ref := ""
-			if len(args) == 1 {
-				ref = args[0]
-			}
-			return runBackups(cmd.Context(), d, cfg, ref)
-		}),
-	}
-	bindSettings(cmd, "state", "output", "log-level", "log-format")
-	return cmd
-}
-
-func runBackups(ctx context.Context, d deps, cfg config.Config, ref string) error {
-	st, _, err := openState(ctx, cfg, d)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if ref != "" && !strings.HasPrefix(ref, "arn:") {
-		b, err := st.LoadBackup(ctx, ref)
-		if errors.Is(err, iamsweep.ErrNotFound) {
-			return usageError{fmt.Errorf("no backup %q in the state database", ref)}
-		}
-		if err != nil {
-			return err
-		}
-		return writeJSON(d.io.Out, store.BackupDocument(b, true))
-	}
-	bs, err := st.Backups(ctx, ref)
-	if err != nil {
-		return err
-	}
-	if cfg.Output == "json" {
-		rows := []any{}
-		for _, b := range bs {
-			rows = append(rows, store.BackupDocument(b, false))
-		}
-		return writeJSON(d.io.Out, rows)
-	}
-	if len(bs) == 0 {
-		_, err := fmt.Fprintln(d.io.Out, "No backups.")
-		return err
-	}
-	tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "BACKUP\tTAKEN\tPRINCIPAL\tBY")
-	for _, b := range bs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.ID, b.Created.UTC().Format(time.RFC3339), b.ARN, b.PlanID+" "+b.ActionID)
-	}
-	return tw.Flush()
-}
-
-func newHistoryCmd(d deps) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "history ARN",
-		Short: "Show a principal's verdicts over the recorded scans",
-		Long: `History shows every recorded scan's verdict on a principal (and its password
-and access keys), oldest first, with when it was first seen unused in the
-current run of unused verdicts.`,
-		Args: cobra.ExactArgs(1),
-		RunE: withConfig(d, func(cmd *cobra.Command, args []string, cfg config.Config) error {
-			return runHistory(cmd.Context(), d, cfg, args[0])
-		}),
-	}
-	bindSettings(cmd, "state", "output", "log-level", "log-format")
-	return cmd
-}
-
-func runHistory(ctx context.Context, d deps, cfg config.Config, arn string) error {
-	if _, err := iamsweep.ParseARN(arn); err != nil {
-		return iamsweep.NewInputError("ARN", "", err)
-	}
-	st, _, err := openState(ctx, cfg, d)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	hs, err := st.History(ctx, arn)
-	if err != nil {
-		return err
-	}
-	stamp := func(t time.Time) string {
-		if t.IsZero() {
-			return "-"
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	if cfg.Output == "json" {
-		type row struct {
-			ScanID      int64   `json:"scan_id"`
-			AsOf        string  `json:"as_of"`
-			Type        string  `json:"type"`
-			AccessKeyID string  `json:"access_key_id,omitempty"`
-			Verdict     string  `json:"verdict"`
-			Rule        string  `json:"rule"`
-			Reason      string  `json:"reason"`
-			FirstUnused *string `json:"first_unused"`
-		}
-		rows := []row{}
-		for _, h := range hs {
-			r := row{ScanID: h.ScanID, AsOf: stamp(h.AsOf), Type: string(h.Finding.Type), AccessKeyID: h.Finding.AccessKeyID,
-				Verdict: string(h.Finding.Verdict), Rule: string(h.Finding.Rule), Reason: h.Finding.Reason}
-			if !h.FirstUnused.IsZero() {
-				s := stamp(h.FirstUnused)
-				r.FirstUnused = &s
-			}
-			rows = append(rows, r)
-		}
-		return writeJSON(d.io.Out, rows)
-	}
-	if len(hs) == 0 {
-		_, err := fmt.Fprintf(d.io.Out, "No recorded scan holds %s.\n", arn)
-		return err
-	}
-	tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCAN\tAS OF\tRECORD\tVERDICT\tUNUSED SINCE\tREASON")
-	for _, h := range hs {
-		record := string(h.Finding.Type)
-		if h.Finding.AccessKeyID != "" {
-			record += " " + h.Finding.AccessKeyID
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ScanID, stamp(h.AsOf), record, h.Finding.Verdict, stamp(h.FirstUnused), h.Finding.Reason)
-	}
-	return tw.Flush()
 }

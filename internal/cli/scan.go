@@ -27,19 +27,16 @@ import (
 
 // ScanOptions are the inputs of the scan command.
 type ScanOptions struct {
-	IO  IO
-	Now func() time.Time
-	// Retry tunes the AWS retryer.
-	Retry awsapi.RetryOptions
-	// Config is the resolved configuration (defaults, file, environment,
-	// flags), already validated.
+	deps
+	// Config is the configuration: the defaults and the flags given until
+	// the command runs, then resolved (environment, file) and validated.
 	Config config.Config
-	// deps give the default state database path.
-	deps deps
 }
 
-func newScanCmd(d deps, runF func(context.Context, *ScanOptions) error) *cobra.Command {
-	opts := &ScanOptions{IO: d.io, Now: d.now, Retry: d.retry, deps: d}
+// NewCmdScan returns the scan command. runF, when not nil, runs in place of
+// runScan (tests check what the flags and settings resolve to).
+func NewCmdScan(d deps, runF func(context.Context, *ScanOptions) error) *cobra.Command {
+	opts := &ScanOptions{deps: d, Config: config.Default()}
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Find unused IAM roles, users, access keys and passwords",
@@ -52,7 +49,12 @@ exempt, with a reason.
 Every flag can also be set in the YAML file given with --config (the key is
 the flag name) or in an environment variable (IAMSWEEP_ and the flag name in
 upper case, dashes as underscores). Flags win over the environment, which
-wins over the file.
+wins over the file. Numbers are decimal.
+
+--out writes a new or regular file atomically (a temporary file renamed
+into place, keeping an existing file's mode); through a symbolic link it
+replaces the link's target and keeps the link; a character device or a
+pipe (/dev/stdout, a FIFO) is written directly; a directory is refused.
 
 Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
 2 usage or input error; 4 unused access found; 130 interrupted.`,
@@ -65,28 +67,33 @@ Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
   # Exempt break-glass roles; fail a pipeline only on unused roles:
   iamsweep scan --allow '/breakglass-role|/security-*' --fail-on UnusedIAMRole`,
 		Args: cobra.NoArgs,
-		RunE: withConfig(d, func(cmd *cobra.Command, _ []string, cfg config.Config) error {
-			opts.Config = cfg
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return runScan(cmd.Context(), opts)
-		}),
+		},
 	}
-	bindSettings(cmd, scanSettings()...)
+	bindSettings(cmd, &opts.Config, scanSettings()...)
 	return cmd
 }
 
+// runScan scans one account (live or from files), or several (runOrgScan),
+// writes the report and records the scan. It returns errUnusedFound when
+// unused access at or above --fail-on was found.
 func runScan(ctx context.Context, opts *ScanOptions) error {
 	cfg := opts.Config
-	log := newLogger(opts.IO.ErrOut, cfg.LogLevel, cfg.LogFormat)
+	log := newLogger(opts.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
 	now := cfg.AsOf
 	if now.IsZero() {
-		now = opts.Now().UTC()
+		now = opts.now().UTC()
 	}
 	allow, err := detect.NewAllowlist(cfg.Allow)
 	if err != nil {
-		return usageError{err} // Validate has checked it; kept for safety
+		return cfg.Invalid("allow", err) // Validate has checked it; kept for safety
 	}
 	detectOpts := detect.Options{
 		Now:            now,
@@ -97,11 +104,18 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	if cfg.MultiAccount() {
 		return runOrgScan(ctx, opts, detectOpts, log)
 	}
-	inv, done, err := inventory(ctx, cfg, opts.IO, opts.Retry, log)
+	inv, done, err := inventory(ctx, cfg, opts.io, opts.retry, log)
 	if err != nil {
 		return err
 	}
 	defer done()
+	// The output first: a path it cannot be written to is refused before
+	// the scan spends any AWS calls.
+	out, err := openOutput(opts.io.Out, cfg.Out)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
 
 	start := time.Now()
 	res, err := scan.Account(ctx, inv, detectOpts, log)
@@ -115,15 +129,11 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	if e, ok := inv.(interface{ Empty() []string }); ok {
 		// Input with nothing in it is not an account with nothing unused.
 		for _, msg := range e.Empty() {
-			fmt.Fprintf(opts.IO.ErrOut, "iamsweep: warning: %s\n", msg)
+			fmt.Fprintf(opts.io.ErrOut, "iamsweep: warning: %s\n", msg)
 		}
 	}
 
-	out, err := openOutput(opts.IO.Out, cfg.Out)
-	if err != nil {
-		return err
-	}
-	w := newWriter(cfg, opts.IO, out)
+	w := newWriter(cfg, opts.io, out)
 	err = w.Begin(report.Meta{AsOf: res.AsOf, UnusedDays: res.UnusedDays})
 	if err == nil {
 		err = w.Findings(res.Findings)
@@ -135,7 +145,6 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 		err = out.Commit()
 	}
 	if err != nil {
-		out.Abort()
 		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
 	}
 	if err := recordScan(ctx, opts, res, log); err != nil {
@@ -143,7 +152,7 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	}
 	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
 	if failOn.Fails(res) {
-		statusOf(ctx).code = ExitUnused
+		return errUnusedFound
 	}
 	return nil
 }
@@ -306,11 +315,15 @@ func httpClient(cfg config.Config) *awshttp.BuildableClient {
 	})
 }
 
-// scanSettings are the settings scan takes: all but those of remediation.
+// scanSettings are the settings scan takes: every one with a flag but
+// allow-service-linked, which only plan and apply use.
 func scanSettings() []string {
-	var names []string
-	for _, s := range config.Settings {
-		if s.Name != "allow-service-linked" {
+	var (
+		c     config.Config
+		names []string
+	)
+	for _, s := range c.Settings() {
+		if s.Section() == "" && s.Name != "allow-service-linked" {
 			names = append(names, s.Name)
 		}
 	}

@@ -125,6 +125,8 @@ func TestScan_badInput(t *testing.T) {
 		{"unused-days out of range", []string{"--from-file", example, "--unused-days", "0"}, nil, "--unused-days: must be between 1 and 400"},
 		{"bad output", []string{"--from-file", example, "-o", "xml"}, nil, `--output: want table, json or csv, got "xml"`},
 		{"bad fail-on", []string{"--from-file", example, "--fail-on", "UnusedThing"}, nil, `--fail-on: want any, none or finding types`},
+		{"fail-on none in a list", []string{"--from-file", example, "--fail-on", "none,UnusedIAMRole"}, nil,
+			`--fail-on: got "none" in a list: none cannot be combined with finding types; give it alone, or list only finding types`},
 		{"bad env", []string{"--from-file", example}, map[string]string{"IAMSWEEP_UNUSED_DAYS": "many"}, "IAMSWEEP_UNUSED_DAYS: want a whole number"},
 		{"bad config key", []string{"--from-file", example, "--config", badConfig}, nil, `config.yaml:1: unknown key "unused_days" (did you mean "unused-days"?)`},
 		{"missing config", []string{"--from-file", example, "--config", filepath.Join(dir, "none.yaml")}, nil, "none.yaml: open config file: no such file or directory"},
@@ -260,5 +262,123 @@ func TestScan_exampleConfig(t *testing.T) {
 	r := runCLI(t, nil, "", false, "scan", "--config", "../../examples/iamsweep.yaml", "--from-file", example, "--credential-report", exampleReport, "--as-of", asOf)
 	if r.code != ExitUnused || r.stderr != "" || !strings.Contains(r.stdout, ": 15 unused, 17 used, 15 exempt") {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", r.code, r.stderr, r.stdout)
+	}
+}
+
+// TestScan_decimalNumbers: numbers are decimal from every source: a
+// leading zero is not octal, 0x is not hexadecimal, and a value that is not
+// a whole number gets iamsweep's message, not strconv's.
+func TestScan_decimalNumbers(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "iamsweep.yaml")
+	if err := os.WriteFile(cfg, []byte("unused-days: 030\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	days := func(t *testing.T, r result) float64 {
+		t.Helper()
+		var doc struct {
+			UnusedDays float64 `json:"unused_days"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("not JSON (%v): exit %d, stdout %q, stderr %q", err, r.code, r.stdout, r.stderr)
+		}
+		return doc.UnusedDays
+	}
+	scan := []string{"scan", "--from-file", example, "--as-of", asOf, "-o", "json"}
+	t.Run("leading zero", func(t *testing.T) {
+		for _, r := range []result{
+			runCLI(t, nil, "", false, append(scan, "--unused-days", "030")...),
+			runCLI(t, nil, "", false, append(scan, "--unused-days=030")...),
+			runCLI(t, map[string]string{"IAMSWEEP_UNUSED_DAYS": "030"}, "", false, scan...),
+			runCLI(t, nil, "", false, append(scan, "--config", cfg)...),
+			runCLI(t, nil, "", false, append(scan, "--concurrency", "010", "--unused-days", "30")...),
+		} {
+			if got := days(t, r); got != 30 {
+				t.Errorf("unused_days = %v, want 30 (decimal)", got)
+			}
+		}
+	})
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"hexadecimal flag", []string{"--unused-days", "0x10"}, nil, `iamsweep: --unused-days: want a whole number, got "0x10"`},
+		{"octal prefix flag", []string{"--unused-days", "0o30"}, nil, `iamsweep: --unused-days: want a whole number, got "0o30"`},
+		{"word flag", []string{"--unused-days", "abc"}, nil, `iamsweep: --unused-days: want a whole number, got "abc"`},
+		{"fraction flag", []string{"--unused-days", "90.5"}, nil, `iamsweep: --unused-days: want a whole number, got "90.5"`},
+		{"fraction concurrency", []string{"--org", "--concurrency", "1.5"}, nil, `iamsweep: --concurrency: want a whole number, got "1.5"`},
+		{"hexadecimal env", nil, map[string]string{"IAMSWEEP_UNUSED_DAYS": "0x10"}, `iamsweep: IAMSWEEP_UNUSED_DAYS: want a whole number, got "0x10"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.env, "", false, append(scan, tt.args...)...)
+			if r.code != ExitUsage || r.stdout != "" || r.stderr != tt.want+"\n" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+			if strings.Contains(r.stderr, "strconv") {
+				t.Errorf("stderr %q quotes strconv", r.stderr)
+			}
+		})
+	}
+}
+
+// TestScan_asOfRange: --as-of takes a time from 2006-01-01 (AWS IAM's
+// start) to a year after now; anything else is refused, never taken as
+// "now" (the zero time) or overflowed into absurd idle periods.
+func TestScan_asOfRange(t *testing.T) {
+	tests := []struct {
+		asOf string
+		env  bool // IAMSWEEP_AS_OF rather than the flag
+		want string
+	}{
+		{asOf: "0001-01-01T00:00:00Z", want: "iamsweep: --as-of: want a time from 2006-01-01 (when AWS IAM started) to 2027-11-23 (a year from now), got 0001-01-01T00:00:00Z"},
+		{asOf: "9999-12-31T23:59:59Z", want: "iamsweep: --as-of: want a time from 2006-01-01 (when AWS IAM started) to 2027-11-23 (a year from now), got 9999-12-31T23:59:59Z"},
+		{asOf: "2005-12-31T23:59:59Z", want: "iamsweep: --as-of: want a time from 2006-01-01"},
+		{asOf: "2027-11-23T00:00:01Z", want: "iamsweep: --as-of: want a time from 2006-01-01"},
+		{asOf: "0001-01-01", env: true, want: "iamsweep: IAMSWEEP_AS_OF: as-of: want a time from 2006-01-01"},
+		{asOf: "2006-01-01"},
+		{asOf: "2027-11-23T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.asOf, func(t *testing.T) {
+			args := []string{"scan", "--from-file", example, "-o", "json"}
+			var env map[string]string
+			if tt.env {
+				env = map[string]string{"IAMSWEEP_AS_OF": tt.asOf}
+			} else {
+				args = append(args, "--as-of", tt.asOf)
+			}
+			r := runCLI(t, env, "", false, args...)
+			if tt.want == "" {
+				if r.code != ExitOK && r.code != ExitUnused {
+					t.Errorf("exit %d, stderr %q; want the scan to run", r.code, r.stderr)
+				}
+				return
+			}
+			if r.code != ExitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, tt.want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestScan_configNotAFile: a --config that cannot be read is an input
+// error (exit 2) said once.
+func TestScan_configNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, env := range []bool{false, true} {
+		args := []string{"scan", "--from-file", example}
+		var vars map[string]string
+		if env {
+			vars = map[string]string{"IAMSWEEP_CONFIG": dir}
+		} else {
+			args = append(args, "--config", dir)
+		}
+		r := runCLI(t, vars, "", false, args...)
+		want := "iamsweep: " + dir + ": read config file: is a directory\n"
+		if r.code != ExitUsage || r.stdout != "" || r.stderr != want {
+			t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, want)
+		}
 	}
 }

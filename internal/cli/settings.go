@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"slices"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -16,127 +17,71 @@ import (
 // configEnv names the environment variable that may point at a config file.
 const configEnv = "IAMSWEEP_CONFIG"
 
-// bindSettings declares a flag for every setting, or for the settings
-// named in only, with its default and its environment variable in the help.
-func bindSettings(cmd *cobra.Command, only ...string) {
-	def := config.Default()
+// bindSettings declares --config and a flag for each named setting, bound
+// to its field of cfg (which holds the defaults), with its environment
+// variable in the help. The settings are config's declarations: the flag
+// parser sets the field through the setting's own Value.
+func bindSettings(cmd *cobra.Command, cfg *config.Config, names ...string) {
 	fs := cmd.Flags()
 	fs.String("config", "", "read settings from this YAML file (env "+configEnv+")")
-	for _, s := range config.Settings {
-		if len(only) > 0 && !slices.Contains(only, s.Name) {
+	for _, s := range cfg.Settings() {
+		if !slices.Contains(names, s.Name) {
 			continue
 		}
-		usage := fmt.Sprintf("%s (env %s)", s.Usage, s.Env())
-		switch {
-		case s.Name == "output":
-			fs.StringP(s.Name, "o", def.Output, usage)
-		case s.Name == "quiet":
-			fs.BoolP(s.Name, "q", false, usage)
-		case s.Kind == "int":
-			fs.Int(s.Name, defaultInt(def, s.Name), usage)
-		case s.Kind == "bool":
-			fs.Bool(s.Name, false, usage)
-		case s.Kind == "list":
-			fs.StringArray(s.Name, nil, usage)
-		default:
-			fs.String(s.Name, defaultString(def, s.Name), usage)
+		f := fs.VarPF(s.Value, s.Name, s.Short, fmt.Sprintf("%s (env %s)", s.Usage, s.Env()))
+		if s.Value.Type() == "bool" {
+			f.NoOptDefVal = "true"
 		}
 	}
 }
 
-func defaultInt(c config.Config, name string) int {
-	switch name {
-	case "unused-days":
-		return c.UnusedDays
-	case "concurrency":
-		return c.Concurrency
-	}
-	return 0
+// setUsage replaces the usage text of a setting's flag on a command that
+// takes fewer values than the setting does elsewhere.
+func setUsage(cmd *cobra.Command, name, usage string) {
+	f := cmd.Flags().Lookup(name)
+	f.Usage = fmt.Sprintf("%s (env %s)", usage, config.Setting{Name: name}.Env())
 }
 
-func defaultString(c config.Config, name string) string {
-	switch name {
-	case "assume-role":
-		return c.AssumeRole
-	case "fail-on":
-		return c.FailOn
-	case "log-level":
-		return c.LogLevel
-	case "log-format":
-		return c.LogFormat
-	}
-	return ""
-}
-
-// resolveConfig builds the configuration: defaults, then the config file,
-// then environment variables, then the flags that were given. It validates
-// the result.
-func resolveConfig(cmd *cobra.Command, getenv func(string) string, stdin io.Reader) (config.Config, error) {
+// resolveSettings completes cfg, whose fields hold the defaults and the
+// flags given: settings without a flag come from their environment
+// variable, else from the config file (--config or IAMSWEEP_CONFIG). It
+// validates the result.
+func resolveSettings(cmd *cobra.Command, cfg *config.Config, d deps) error {
 	fs := cmd.Flags()
 	path, _ := fs.GetString("config")
 	if !fs.Changed("config") {
-		path = getenv(configEnv)
+		path = d.io.Getenv(configEnv)
 	}
-	cfg := config.Default()
+	var file *config.File
 	if path != "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return cfg, iamsweep.NewInputError(path, "", fmt.Errorf("open config file: %w", unwrapPathError(err)))
-		}
-		cfg, err = config.Parse(f, path)
-		f.Close()
-		if err != nil {
-			return cfg, err
-		}
-	}
-	for _, s := range config.Settings {
-		v := getenv(s.Env())
-		if v == "" {
-			continue
-		}
-		o := config.Origin{Source: s.Env()}
 		var err error
-		if s.Kind == "list" {
-			err = cfg.SetList(s.Name, []string{v}, o)
-		} else {
-			err = cfg.Set(s.Name, v, o)
-		}
-		if err != nil {
-			return cfg, iamsweep.NewInputError(s.Env(), "", err)
-		}
-	}
-	for _, s := range config.Settings {
-		if fs.Lookup(s.Name) == nil || !fs.Changed(s.Name) {
-			continue
-		}
-		o := config.Origin{Source: "--" + s.Name}
-		var err error
-		switch s.Kind {
-		case "list":
-			values, _ := fs.GetStringArray(s.Name)
-			err = cfg.SetList(s.Name, values, o)
-		case "int":
-			n, _ := fs.GetInt(s.Name)
-			err = cfg.Set(s.Name, strconv.Itoa(n), o)
-		default:
-			err = cfg.Set(s.Name, fs.Lookup(s.Name).Value.String(), o)
-		}
-		if err != nil {
-			return cfg, iamsweep.NewInputError("--"+s.Name, "", err)
-		}
-	}
-	return cfg, cfg.Validate()
-}
-
-// withConfig makes a command's RunE: it marks the command started,
-// resolves its settings with resolveConfig and runs fn with them.
-func withConfig(d deps, fn func(cmd *cobra.Command, args []string, cfg config.Config) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		statusOf(cmd.Context()).started = true
-		cfg, err := resolveConfig(cmd, d.io.Getenv, d.io.In)
-		if err != nil {
+		if file, err = readConfigFile(path); err != nil {
 			return err
 		}
-		return fn(cmd, args, cfg)
 	}
+	return cfg.Resolve(config.Sources{
+		Flagged: func(name string) bool {
+			f := fs.Lookup(name)
+			return f != nil && f.Changed
+		},
+		Getenv: d.io.Getenv,
+		File:   file,
+		Now:    d.now(),
+	})
+}
+
+// readConfigFile reads and decodes a config file. Any problem, from a
+// missing file or a directory to a bad value, is an *iamsweep.InputError
+// (exit status 2) naming the file.
+func readConfigFile(path string) (*config.File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		op := "read"
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			op, err = pe.Op, pe.Err
+		}
+		return nil, iamsweep.NewInputError(path, "", fmt.Errorf("%s config file: %w", op, err))
+	}
+	return config.Decode(bytes.NewReader(data), path)
 }

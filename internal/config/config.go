@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -114,193 +113,6 @@ func Default() Config {
 	}
 }
 
-// Setting describes one setting.
-type Setting struct {
-	// Name is the flag and YAML key ("unused-days").
-	Name string
-	// Kind is "int", "bool", "string", "time" or "list".
-	Kind  string
-	Usage string
-}
-
-// Env returns the environment variable of the setting
-// ("IAMSWEEP_UNUSED_DAYS").
-func (s Setting) Env() string {
-	return "IAMSWEEP_" + strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_"))
-}
-
-// Settings lists every setting, in the order help shows them.
-var Settings = []Setting{
-	{"unused-days", "int", "a principal unused for more than this many whole days is unused (1-400)"},
-	{"as-of", "time", "evaluate as if now were this RFC 3339 time (default: now)"},
-	{"allow", "list", "exempt principals whose path+name match this shell pattern; repeatable; \"a|b\" holds two"},
-	{"include-managed", "bool", "evaluate service-linked, Identity Center and organization roles like any other"},
-	{"output", "string", "output format: table, json or csv"},
-	{"out", "string", "write the output to this file (atomically) instead of stdout"},
-	{"all", "bool", "list every verdict in the table, not only unused ones"},
-	{"fail-on", "string", "exit 4 when unused findings exist: any, none, or a comma-separated list of finding types"},
-	{"from-file", "string", "scan this export of 'aws iam get-account-authorization-details' offline (- for stdin)"},
-	{"credential-report", "string", "scan this IAM credential report (CSV) offline, alone or beside --from-file"},
-	{"no-key-ids", "bool", "live scan: do not look up access key IDs (one ListAccessKeys call per user with an active key)"},
-	{"profile", "string", "AWS shared config profile to use"},
-	{"region", "string", "AWS Region for signing (IAM is global; default us-east-1)"},
-	{"endpoint-url", "string", "send AWS calls to this URL instead of the default endpoint"},
-	{"log-level", "string", "log level on stderr: debug, info, warn or error"},
-	{"log-format", "string", "log format on stderr: text or json"},
-	{"org", "bool", "scan every ACTIVE account of the caller's AWS Organization"},
-	{"ou", "list", "scan the accounts under this organizational unit (ou-...), recursively; repeatable"},
-	{"accounts", "string", "scan these accounts: comma-separated IDs, or @file with one per line"},
-	{"exclude-accounts", "string", "leave these accounts out (IDs or @file, as for --accounts)"},
-	{"assume-role", "string", "role to assume in member accounts: a name or an ARN template with {account}"},
-	{"external-id", "string", "external ID to pass when assuming the role"},
-	{"concurrency", "int", "accounts scanned at once (1-256)"},
-	{"quiet", "bool", "no progress display on stderr"},
-	{"state", "string", "path of iamsweep's state database (default: iamsweep/state.db in the user's data directory)"},
-	{"no-state", "bool", "do not record the scan in the state database"},
-	{"allow-service-linked", "bool", "let plan and apply delete service-linked roles (through DeleteServiceLinkedRole)"},
-}
-
-// Lookup returns the setting with the given name.
-func Lookup(name string) (Setting, bool) {
-	for _, s := range Settings {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return Setting{}, false
-}
-
-// Set parses value into the named setting and records where it came from.
-// For a list setting the value is appended; it may itself hold several
-// "|"-separated patterns.
-func (c *Config) Set(name, value string, o Origin) error {
-	s, ok := Lookup(name)
-	if !ok {
-		return fmt.Errorf("unknown setting %q", name)
-	}
-	// On error the setting keeps its value, like its origin.
-	switch s.Kind {
-	case "int":
-		n, err := strconv.Atoi(strings.TrimSpace(value))
-		if err != nil {
-			return fmt.Errorf("want a whole number, got %q", value)
-		}
-		c.setInt(name, n)
-	case "bool":
-		b, err := strconv.ParseBool(strings.TrimSpace(value))
-		if err != nil {
-			return fmt.Errorf("want true or false, got %q", value)
-		}
-		c.setBool(name, b)
-	case "time":
-		t, err := ParseTime(value)
-		if err != nil {
-			return err
-		}
-		c.AsOf = t
-	case "list":
-		*c.list(name) = append(*c.list(name), value)
-	default:
-		c.setString(name, value)
-	}
-	c.setOrigin(name, o)
-	return nil
-}
-
-// SetList replaces a list setting.
-func (c *Config) SetList(name string, values []string, o Origin) error {
-	if s, ok := Lookup(name); !ok || s.Kind != "list" {
-		return fmt.Errorf("%q is not a list setting", name)
-	}
-	*c.list(name) = append([]string(nil), values...)
-	c.setOrigin(name, o)
-	return nil
-}
-
-// list returns the field of a list setting.
-func (c *Config) list(name string) *[]string {
-	if name == "ou" {
-		return &c.OUs
-	}
-	return &c.Allow
-}
-
-func (c *Config) setOrigin(name string, o Origin) {
-	if c.origins == nil {
-		c.origins = map[string]Origin{}
-	}
-	c.origins[name] = o
-}
-
-// OriginOf returns where a setting came from; ok is false for defaults.
-func (c Config) OriginOf(name string) (Origin, bool) {
-	o, ok := c.origins[name]
-	return o, ok
-}
-
-func (c *Config) setInt(name string, n int) {
-	switch name {
-	case "unused-days":
-		c.UnusedDays = n
-	case "concurrency":
-		c.Concurrency = n
-	}
-}
-
-func (c *Config) setBool(name string, b bool) {
-	switch name {
-	case "include-managed":
-		c.IncludeManaged = b
-	case "all":
-		c.All = b
-	case "no-key-ids":
-		c.NoKeyIDs = b
-	case "org":
-		c.Org = b
-	case "quiet":
-		c.Quiet = b
-	case "no-state":
-		c.NoState = b
-	case "allow-service-linked":
-		c.AllowServiceLinked = b
-	}
-}
-
-func (c *Config) setString(name, v string) {
-	switch name {
-	case "output":
-		c.Output = v
-	case "out":
-		c.Out = v
-	case "fail-on":
-		c.FailOn = v
-	case "from-file":
-		c.FromFile = v
-	case "credential-report":
-		c.CredentialReport = v
-	case "accounts":
-		c.Accounts = v
-	case "exclude-accounts":
-		c.ExcludeAccounts = v
-	case "assume-role":
-		c.AssumeRole = v
-	case "external-id":
-		c.ExternalID = v
-	case "profile":
-		c.Profile = v
-	case "region":
-		c.Region = v
-	case "endpoint-url":
-		c.EndpointURL = v
-	case "log-level":
-		c.LogLevel = v
-	case "log-format":
-		c.LogFormat = v
-	case "state":
-		c.State = v
-	}
-}
-
 // ParseTime parses an --as-of value: RFC 3339, with or without fractional
 // seconds ("2026-11-23T00:00:00Z"), or a date alone ("2026-11-23", taken as
 // midnight UTC).
@@ -315,20 +127,58 @@ func ParseTime(v string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("want an RFC 3339 time such as 2026-11-23T00:00:00Z, got %q", v)
 }
 
+// FirstAsOf is the earliest time as-of accepts: AWS IAM started in 2006, and
+// no use can be recorded before it.
+var FirstAsOf = time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ValidateAsOf checks that an as-of time given (by any source) lies between
+// FirstAsOf and a year after now: IAM records nothing before it started,
+// and a time far ahead only makes every principal look unused.
+func (c Config) ValidateAsOf(now time.Time) error {
+	if _, set := c.origins["as-of"]; !set {
+		return nil
+	}
+	last := now.AddDate(1, 0, 0)
+	if c.AsOf.Before(FirstAsOf) || c.AsOf.After(last) {
+		return c.Invalid("as-of", fmt.Errorf("want a time from %s (when AWS IAM started) to %s (a year from now), got %s",
+			FirstAsOf.Format("2006-01-02"), last.UTC().Format("2006-01-02"), c.AsOf.UTC().Format(time.RFC3339)))
+	}
+	return nil
+}
+
+// Invalid returns err as an *iamsweep.InputError naming the setting and
+// where its value came from: "--unused-days: ...", "IAMSWEEP_OUTPUT:
+// output: ...", "iamsweep.yaml:3: unused-days: ...", or "default: ...".
+func (c Config) Invalid(name string, err error) error {
+	o, ok := c.origins[name]
+	if !ok {
+		o = Origin{Source: "default"}
+	}
+	ie := &iamsweep.InputError{Source: o.Source, Line: o.Line, Offset: -1, Err: err}
+	if !strings.HasPrefix(o.Source, "--") {
+		ie.Field = name
+	}
+	return ie
+}
+
+// OriginOf returns where a setting came from; ok is false for defaults.
+func (c Config) OriginOf(name string) (Origin, bool) {
+	o, ok := c.origins[name]
+	return o, ok
+}
+
+func (c *Config) setOrigin(name string, o Origin) {
+	if c.origins == nil {
+		c.origins = map[string]Origin{}
+	}
+	c.origins[name] = o
+}
+
 // Validate checks every setting and returns the first problem as an
 // *iamsweep.InputError naming the setting and where its value came from.
+// The as-of range depends on the clock: ValidateAsOf checks it.
 func (c Config) Validate() error {
-	bad := func(name string, err error) error {
-		o, ok := c.origins[name]
-		if !ok {
-			o = Origin{Source: "default"}
-		}
-		ie := &iamsweep.InputError{Source: o.Source, Line: o.Line, Offset: -1, Err: err}
-		if !strings.HasPrefix(o.Source, "--") {
-			ie.Field = name
-		}
-		return ie
-	}
+	bad := c.Invalid
 	if c.UnusedDays < 1 || c.UnusedDays > detect.TrackingPeriodDays {
 		return bad("unused-days", fmt.Errorf("must be between 1 and %d (IAM records use for %d days), got %d",
 			detect.TrackingPeriodDays, detect.TrackingPeriodDays, c.UnusedDays))
@@ -464,6 +314,9 @@ func ParseFailOn(v string) (FailOn, error) {
 	}
 	var f FailOn
 	for _, part := range strings.Split(v, ",") {
+		if p := strings.TrimSpace(part); p == "any" || p == "none" {
+			return FailOn{}, fmt.Errorf("got %q in a list: %s cannot be combined with finding types; give it alone, or list only finding types", p, p)
+		}
 		t := iamsweep.FindingType(strings.TrimSpace(part))
 		known := false
 		for _, k := range KnownTypes {

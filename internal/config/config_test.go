@@ -51,7 +51,7 @@ func TestDefault(t *testing.T) {
 	if err := got.Validate(); err != nil {
 		t.Errorf("Default().Validate() = %v, want nil", err)
 	}
-	for _, s := range Settings {
+	for _, s := range got.Settings() {
 		if _, ok := got.OriginOf(s.Name); ok {
 			t.Errorf("OriginOf(%q) reports an origin for a default", s.Name)
 		}
@@ -68,10 +68,12 @@ func TestSetting_Env(t *testing.T) {
 		{name: "allow", want: "IAMSWEEP_ALLOW"},
 		{name: "include-managed", want: "IAMSWEEP_INCLUDE_MANAGED"},
 		{name: "endpoint-url", want: "IAMSWEEP_ENDPOINT_URL"},
+		{name: "remediation.roles", want: ""}, // file only
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, ok := Lookup(tt.name)
+			var c Config
+			s, ok := c.Lookup(tt.name)
 			if !ok {
 				t.Fatalf("Lookup(%q) found nothing", tt.name)
 			}
@@ -82,17 +84,16 @@ func TestSetting_Env(t *testing.T) {
 	}
 }
 
-func TestSettings(t *testing.T) {
+func TestConfig_Settings(t *testing.T) {
+	var c Config
 	seen := map[string]bool{}
-	for _, s := range Settings {
+	for _, s := range c.Settings() {
 		if seen[s.Name] {
 			t.Errorf("setting %q listed twice", s.Name)
 		}
 		seen[s.Name] = true
-		switch s.Kind {
-		case "int", "bool", "string", "time", "list":
-		default:
-			t.Errorf("setting %q has unknown kind %q", s.Name, s.Kind)
+		if s.Value == nil {
+			t.Errorf("setting %q is bound to no field", s.Name)
 		}
 		if s.Usage == "" {
 			t.Errorf("setting %q has no usage text", s.Name)
@@ -101,13 +102,48 @@ func TestSettings(t *testing.T) {
 			t.Errorf("setting %q is not kebab-case", s.Name)
 		}
 	}
-	if _, ok := Lookup("unused_days"); ok {
+	if _, ok := c.Lookup("unused_days"); ok {
 		t.Error(`Lookup("unused_days") found a setting; names are kebab-case only`)
+	}
+	// Each setting is bound to its own field: setting one changes no other.
+	for _, s := range c.Settings() {
+		var a, b Config
+		as, _ := a.Lookup(s.Name)
+		if err := as.Value.Set(sample(as.Value)); err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		changed := 0
+		for _, other := range b.Settings() {
+			o, _ := a.Lookup(other.Name)
+			if o.Value.String() != other.Value.String() {
+				changed++
+			}
+		}
+		if changed != 1 {
+			t.Errorf("setting %s changes %d settings, want 1", s.Name, changed)
+		}
 	}
 }
 
-func TestConfig_Set(t *testing.T) {
-	o := Origin{Source: "IAMSWEEP_X"}
+// sample is a valid value for v that no zero field holds.
+func sample(v Value) string {
+	switch v.Type() {
+	case "int":
+		return "7"
+	case "bool":
+		return "true"
+	case "time":
+		return "2026-11-23"
+	case "action":
+		return string(v.(actionValue).allowed[0])
+	}
+	if _, ok := v.(accountsValue); ok {
+		return "111122223333"
+	}
+	return "x"
+}
+
+func TestValue_Set(t *testing.T) {
 	tests := []struct {
 		name    string
 		setting string
@@ -119,11 +155,16 @@ func TestConfig_Set(t *testing.T) {
 		{name: "int with spaces", setting: "unused-days", value: " 30\n", want: func(c *Config) { c.UnusedDays = 30 }},
 		{name: "int out of range is set, Validate rejects it", setting: "unused-days", value: "0", want: func(c *Config) { c.UnusedDays = 0 }},
 		{name: "negative int", setting: "unused-days", value: "-1", want: func(c *Config) { c.UnusedDays = -1 }},
+		{name: "int with a leading zero is decimal", setting: "unused-days", value: "030", want: func(c *Config) { c.UnusedDays = 30 }},
+		{name: "int with a plus sign", setting: "concurrency", value: "+8", want: func(c *Config) { c.Concurrency = 8 }},
 		{name: "int word", setting: "unused-days", value: "ninety", wantErr: `want a whole number, got "ninety"`},
 		{name: "int fraction", setting: "unused-days", value: "1.5", wantErr: `want a whole number, got "1.5"`},
 		{name: "int with unit", setting: "unused-days", value: "90d", wantErr: `want a whole number, got "90d"`},
 		{name: "int empty", setting: "unused-days", value: "", wantErr: `want a whole number, got ""`},
 		{name: "int too large", setting: "unused-days", value: "99999999999999999999", wantErr: "want a whole number"},
+		{name: "int hexadecimal", setting: "unused-days", value: "0x10", wantErr: `want a whole number, got "0x10"`},
+		{name: "int octal prefix", setting: "unused-days", value: "0o10", wantErr: `want a whole number, got "0o10"`},
+		{name: "int with underscores", setting: "unused-days", value: "1_0", wantErr: `want a whole number, got "1_0"`},
 
 		{name: "bool true", setting: "include-managed", value: "true", want: func(c *Config) { c.IncludeManaged = true }},
 		{name: "bool false", setting: "all", value: "false", want: func(c *Config) {}},
@@ -152,13 +193,22 @@ func TestConfig_Set(t *testing.T) {
 		{name: "string is not checked by Set", setting: "output", value: "yaml", want: func(c *Config) { c.Output = "yaml" }},
 		{name: "empty string", setting: "profile", value: "", want: func(c *Config) {}},
 
-		{name: "unknown setting", setting: "unused_days", value: "30", wantErr: `unknown setting "unused_days"`},
-		{name: "config is not a setting", setting: "config", value: "x.yaml", wantErr: `unknown setting "config"`},
+		{name: "action", setting: "remediation.roles", value: "delete", want: func(c *Config) { c.Remediation.Roles = iamsweep.ActionDelete }},
+		{name: "action none", setting: "remediation.users", value: "none", want: func(c *Config) { c.Remediation.Users = "" }},
+		{name: "action of another kind", setting: "remediation.roles", value: "delete-key", wantErr: `"delete-key" is not an action for it; want none, quarantine or delete`},
+		{name: "limit", setting: "remediation.max-deletions-per-run", value: "-1", want: func(c *Config) { c.Remediation.MaxDeletionsPerRun = -1 }},
+		{name: "limit below -1", setting: "remediation.max-deletions-per-run", value: "-2", wantErr: "-1 for no limit"},
+		{name: "account ID", setting: "remediation.protected-accounts", value: "012345678901", want: func(c *Config) { c.Remediation.ProtectedAccounts = []string{"012345678901"} }},
+		{name: "bad account ID", setting: "remediation.protected-accounts", value: "12345", wantErr: `"12345" is not a 12-digit account ID`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()
-			err := c.Set(tt.setting, tt.value, o)
+			s, ok := c.Lookup(tt.setting)
+			if !ok {
+				t.Fatalf("no setting %q", tt.setting)
+			}
+			err := s.Value.Set(tt.value)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Set(%q, %q) = %v, want error containing %q", tt.setting, tt.value, err, tt.wantErr)
@@ -174,7 +224,6 @@ func TestConfig_Set(t *testing.T) {
 			}
 			want := Default()
 			tt.want(&want)
-			want.setOrigin(tt.setting, o)
 			if diff := cmp.Diff(want, c, allFields); diff != "" {
 				t.Errorf("Set(%q, %q) mismatch (-want +got):\n%s", tt.setting, tt.value, diff)
 			}
@@ -182,102 +231,125 @@ func TestConfig_Set(t *testing.T) {
 	}
 }
 
-func TestConfig_Set_keepsValueOnError(t *testing.T) {
-	file := Origin{Source: "iamsweep.yaml", Line: 2}
-	c := Default()
-	for _, s := range []struct{ name, value string }{{"unused-days", "30"}, {"all", "true"}, {"as-of", "2026-11-23"}} {
-		if err := c.Set(s.name, s.value, file); err != nil {
-			t.Fatal(err)
-		}
+func TestConfig_Resolve(t *testing.T) {
+	file, err := Decode(strings.NewReader("unused-days: 10\nallow: [/file/*, /file2/*]\noutput: json\nremediation:\n  roles: delete\n"), "iamsweep.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	before := c
-	env := Origin{Source: "IAMSWEEP_X"}
-	for _, s := range []struct{ name, value string }{{"unused-days", "x"}, {"all", "x"}, {"as-of", "x"}} {
-		if err := c.Set(s.name, s.value, env); err == nil {
-			t.Fatalf("Set(%q, %q) succeeded", s.name, s.value)
-		}
-	}
-	if diff := cmp.Diff(before, c, allFields); diff != "" {
-		t.Errorf("failed Set calls changed the config (-want +got):\n%s", diff)
-	}
-}
-
-func TestConfig_Set_precedence(t *testing.T) {
-	// The entry points apply file, then environment, then flags; the last
-	// Set wins and its origin is the one errors name.
-	c := Default()
-	steps := []struct {
-		value  string
-		origin Origin
-	}{
-		{"10", Origin{Source: "iamsweep.yaml", Line: 3}},
-		{"20", Origin{Source: "IAMSWEEP_UNUSED_DAYS"}},
-		{"500", Origin{Source: "--unused-days"}},
-	}
-	for _, s := range steps {
-		if err := c.Set("unused-days", s.value, s.origin); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if c.UnusedDays != 500 {
-		t.Errorf("UnusedDays = %d, want 500", c.UnusedDays)
-	}
-	if o, ok := c.OriginOf("unused-days"); !ok || o != (Origin{Source: "--unused-days"}) {
-		t.Errorf("OriginOf = %+v, %t; want the flag", o, ok)
-	}
-	got, _ := whereOf(t, c.Validate())
-	if diff := cmp.Diff(where{Source: "--unused-days", Offset: -1}, got); diff != "" {
-		t.Errorf("Validate error location mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestConfig_SetList(t *testing.T) {
-	o := Origin{Source: "--allow"}
+	env := map[string]string{"IAMSWEEP_UNUSED_DAYS": "20", "IAMSWEEP_ALLOW": "/env/*", "IAMSWEEP_REGION": "eu-west-1"}
 	tests := []struct {
 		name    string
-		setting string
-		start   []string
-		values  []string
-		want    []string
-		wantErr string
+		flags   map[string]string // set as the flag parser would
+		env     map[string]string
+		file    *File
+		want    func(*Config)
+		origins map[string]Origin
 	}{
-		{name: "replaces", setting: "allow", start: []string{"/old"}, values: []string{"/a", "/b|/c"}, want: []string{"/a", "/b|/c"}},
-		{name: "empty list clears", setting: "allow", start: []string{"/old"}, values: []string{}, want: nil},
-		{name: "nil clears", setting: "allow", start: []string{"/old"}, values: nil, want: nil},
-		{name: "not a list", setting: "output", start: []string{"/old"}, values: []string{"json"}, want: []string{"/old"}, wantErr: `"output" is not a list setting`},
-		{name: "unknown", setting: "allowlist", start: []string{"/old"}, values: []string{"/a"}, want: []string{"/old"}, wantErr: `"allowlist" is not a list setting`},
+		{name: "defaults", want: func(*Config) {}},
+		{name: "file over default", file: file,
+			want: func(c *Config) {
+				c.UnusedDays, c.Allow, c.Output, c.Remediation.Roles = 10, []string{"/file/*", "/file2/*"}, "json", iamsweep.ActionDelete
+			},
+			origins: map[string]Origin{"unused-days": {"iamsweep.yaml", 1}, "allow": {"iamsweep.yaml", 2}, "output": {"iamsweep.yaml", 3}, "remediation.roles": {"iamsweep.yaml", 5}}},
+		{name: "environment over file", file: file, env: env,
+			want: func(c *Config) {
+				c.UnusedDays, c.Allow, c.Output, c.Region, c.Remediation.Roles = 20, []string{"/env/*"}, "json", "eu-west-1", iamsweep.ActionDelete
+			},
+			origins: map[string]Origin{"unused-days": {Source: "IAMSWEEP_UNUSED_DAYS"}, "allow": {Source: "IAMSWEEP_ALLOW"}, "region": {Source: "IAMSWEEP_REGION"},
+				"output": {"iamsweep.yaml", 3}, "remediation.roles": {"iamsweep.yaml", 5}}},
+		{name: "flag over environment and file", file: file, env: env, flags: map[string]string{"unused-days": "30", "allow": "/flag/*"},
+			want: func(c *Config) {
+				c.UnusedDays, c.Allow, c.Output, c.Region, c.Remediation.Roles = 30, []string{"/flag/*"}, "json", "eu-west-1", iamsweep.ActionDelete
+			},
+			origins: map[string]Origin{"unused-days": {Source: "--unused-days"}, "allow": {Source: "--allow"}, "region": {Source: "IAMSWEEP_REGION"},
+				"output": {"iamsweep.yaml", 3}, "remediation.roles": {"iamsweep.yaml", 5}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()
-			c.Allow = tt.start
-			err := c.SetList(tt.setting, tt.values, o)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("SetList = %v, want error containing %q", err, tt.wantErr)
+			for name, v := range tt.flags {
+				s, _ := c.Lookup(name)
+				if err := s.Value.Set(v); err != nil {
+					t.Fatal(err)
 				}
-			} else if err != nil {
+			}
+			err := c.Resolve(Sources{
+				Flagged: func(name string) bool { _, ok := tt.flags[name]; return ok },
+				Getenv:  func(k string) string { return tt.env[k] },
+				File:    tt.file,
+				Now:     time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+			})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, c.Allow); diff != "" {
-				t.Errorf("Allow mismatch (-want +got):\n%s", diff)
+			want := Default()
+			tt.want(&want)
+			for name, o := range tt.origins {
+				want.setOrigin(name, o)
 			}
-			if got, ok := c.OriginOf(tt.setting); ok != (tt.wantErr == "") || (ok && got != o) {
-				t.Errorf("OriginOf(%q) = %+v, %t", tt.setting, got, ok)
+			if diff := cmp.Diff(want, c, allFields); diff != "" {
+				t.Errorf("Resolve mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
-	t.Run("copies the values", func(t *testing.T) {
-		values := []string{"/a"}
+}
+
+func TestConfig_Resolve_errors(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		flags map[string]string
+		env   map[string]string
+		file  string
+		want  string
+	}{
+		{name: "bad env value", env: map[string]string{"IAMSWEEP_UNUSED_DAYS": "many"}, want: `IAMSWEEP_UNUSED_DAYS: want a whole number, got "many"`},
+		{name: "env is decimal", env: map[string]string{"IAMSWEEP_UNUSED_DAYS": "0x10"}, want: `IAMSWEEP_UNUSED_DAYS: want a whole number, got "0x10"`},
+		{name: "bad env value under a flag", flags: map[string]string{"unused-days": "30"}, env: map[string]string{"IAMSWEEP_UNUSED_DAYS": "many"},
+			want: `IAMSWEEP_UNUSED_DAYS: want a whole number, got "many"`},
+		{name: "validated after the sources", env: map[string]string{"IAMSWEEP_UNUSED_DAYS": "0"},
+			want: "IAMSWEEP_UNUSED_DAYS: unused-days: must be between 1 and 400"},
+		{name: "as-of before AWS IAM", flags: map[string]string{"as-of": "0001-01-01T00:00:00Z"},
+			want: "--as-of: want a time from 2006-01-01 (when AWS IAM started) to 2027-11-23 (a year from now), got 0001-01-01T00:00:00Z"},
+		{name: "as-of a day before AWS IAM", env: map[string]string{"IAMSWEEP_AS_OF": "2005-12-31T23:59:59Z"},
+			want: "IAMSWEEP_AS_OF: as-of: want a time from 2006-01-01"},
+		{name: "as-of far ahead", file: "as-of: 9999-12-31T23:59:59Z\n", want: "iamsweep.yaml:1: as-of: want a time from 2006-01-01"},
+		{name: "as-of just over a year ahead", flags: map[string]string{"as-of": "2027-11-23T00:00:01Z"}, want: "got 2027-11-23T00:00:01Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			for name, v := range tt.flags {
+				s, _ := c.Lookup(name)
+				if err := s.Value.Set(v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var f *File
+			if tt.file != "" {
+				var err error
+				if f, err = Decode(strings.NewReader(tt.file), "iamsweep.yaml"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := c.Resolve(Sources{
+				Flagged: func(name string) bool { _, ok := tt.flags[name]; return ok },
+				Getenv:  func(k string) string { return tt.env[k] },
+				File:    f,
+				Now:     now,
+			})
+			if err == nil || !iamsweep.IsInputError(err) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Resolve = %v, want an input error containing %q", err, tt.want)
+			}
+		})
+	}
+	// The edges of the as-of range are accepted.
+	for _, asOf := range []string{"2006-01-01", "2027-11-23T00:00:00Z"} {
 		c := Default()
-		if err := c.SetList("allow", values, o); err != nil {
-			t.Fatal(err)
+		if err := c.Resolve(Sources{Getenv: func(k string) string { return map[string]string{"IAMSWEEP_AS_OF": asOf}[k] }, Now: now}); err != nil {
+			t.Errorf("as-of %s: %v", asOf, err)
 		}
-		values[0] = "/changed"
-		if c.Allow[0] != "/a" {
-			t.Errorf("Allow shares the caller's slice: %q", c.Allow)
-		}
-	})
+	}
 }
 
 func TestParseTime(t *testing.T) {
@@ -323,12 +395,29 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
-// set is one Set or SetList call.
+// set is one setting's value from one source.
 type set struct {
 	name   string
 	value  string
-	list   []string // SetList when not nil
+	list   []string // a list's values when not nil
 	origin Origin
+}
+
+// apply sets s on c as a source would.
+func (s set) apply(t *testing.T, c *Config) {
+	t.Helper()
+	values := s.list
+	if values == nil {
+		values = []string{s.value}
+	}
+	st, ok := c.Lookup(s.name)
+	if !ok {
+		t.Fatalf("no setting %q", s.name)
+	}
+	if err := setValues(st.Value, values); err != nil {
+		t.Fatalf("set %q: %v", s.name, err)
+	}
+	c.setOrigin(s.name, s.origin)
 }
 
 func TestConfig_Validate(t *testing.T) {
@@ -434,15 +523,7 @@ func TestConfig_Validate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()
 			for _, s := range tt.sets {
-				var err error
-				if s.list != nil {
-					err = c.SetList(s.name, s.list, s.origin)
-				} else {
-					err = c.Set(s.name, s.value, s.origin)
-				}
-				if err != nil {
-					t.Fatalf("Set(%q): %v", s.name, err)
-				}
+				s.apply(t, &c)
 			}
 			err := c.Validate()
 			if tt.want == nil {
@@ -463,7 +544,7 @@ func TestConfig_Validate(t *testing.T) {
 }
 
 func TestConfig_Validate_defaultOrigin(t *testing.T) {
-	// A value set directly, not through Set, has no recorded origin.
+	// A value set directly, not through a source, has no recorded origin.
 	c := Default()
 	c.UnusedDays = 0
 	got, _ := whereOf(t, c.Validate())
@@ -488,9 +569,7 @@ func TestConfig_Validate_errorText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()
-			if err := c.Set(tt.set.name, tt.set.value, tt.set.origin); err != nil {
-				t.Fatal(err)
-			}
+			tt.set.apply(t, &c)
 			err := c.Validate()
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("Validate() = %v\nwant %s", err, tt.want)
@@ -513,6 +592,8 @@ func TestParseFailOn(t *testing.T) {
 		{in: " UnusedIAMRole ,UnusedIAMRole", want: FailOn{Types: []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMRole}}},
 		{in: "all", wantErr: `got "all"`},
 		{in: "any,none", wantErr: `got "any"`},
+		{in: "none,UnusedIAMRole", wantErr: `got "none" in a list: none cannot be combined with finding types`},
+		{in: "UnusedIAMRole, any", wantErr: `any cannot be combined`},
 		{in: "UnusedIAMRole,UnusedAccessKey", wantErr: `got "UnusedAccessKey"`},
 	}
 	for _, tt := range tests {

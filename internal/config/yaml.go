@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,127 +13,226 @@ import (
 	"github.com/iamsweep/iamsweep"
 )
 
-// Parse reads a YAML config file onto the defaults. Keys are the setting
-// names; an unknown key, a value of the wrong type or a second document is
-// an error naming the line. source names the file in errors. Parse does not
-// validate values: call Validate once flags and environment are applied.
-func Parse(r io.Reader, source string) (Config, error) {
-	c := Default()
+// File is a decoded config file: the values it gives, each with the line
+// it is on.
+type File struct {
+	source  string
+	entries []entry
+}
+
+// entry is one key of a file.
+type entry struct {
+	name   string   // the setting ("unused-days", "remediation.roles")
+	values []string // a scalar's text, or a list's items
+	line   int      // the value's line
+}
+
+// Decode reads a YAML config file strictly: keys are setting names, and an
+// unknown key, a key given twice, a value of the wrong type or a second
+// document is an *iamsweep.InputError naming the line (positions come from
+// the YAML node tree). source names the file in errors. Every value is
+// parsed, even one a flag will override, but values are not validated
+// against each other: Resolve does that once every source is applied.
+func Decode(r io.Reader, source string) (*File, error) {
+	f := &File{source: source}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return c, fmt.Errorf("read %s: %w", source, err)
+		return nil, &iamsweep.InputError{Source: source, Offset: -1, Err: fmt.Errorf("read config file: %w", err)}
 	}
 	var doc yaml.Node
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return c, nil // an empty file sets nothing
+			return f, nil // an empty file sets nothing
 		}
-		return c, yamlError(source, err)
+		return nil, yamlError(source, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return c, &iamsweep.InputError{Source: source, Line: extra.Line, Offset: -1,
+		return nil, &iamsweep.InputError{Source: source, Line: extra.Line, Offset: -1,
 			Err: errors.New("more than one YAML document; want one mapping of settings")}
 	}
 	if len(doc.Content) == 0 {
-		return c, nil
+		return f, nil
 	}
 	root := doc.Content[0]
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return c, nil // "---" alone, or only comments after it: sets nothing
+	if isNull(root) {
+		return f, nil // "---" alone, or only comments after it: sets nothing
 	}
 	if root.Kind != yaml.MappingNode {
-		return c, &iamsweep.InputError{Source: source, Line: root.Line, Offset: -1,
+		return nil, &iamsweep.InputError{Source: source, Line: root.Line, Offset: -1,
 			Err: errors.New("want a mapping of settings (key: value)")}
 	}
-	seen := map[string]int{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		at := func(err error) error {
-			return &iamsweep.InputError{Source: source, Line: v.Line, Offset: -1, Field: k.Value, Err: err}
-		}
-		if k.Value == "remediation" {
-			if line, dup := seen[k.Value]; dup {
-				return c, &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
-					Err: fmt.Errorf("key %q given twice (first on line %d)", k.Value, line)}
-			}
-			seen[k.Value] = k.Line
-			if err := c.parseRemediation(source, v); err != nil {
-				return c, err
-			}
+	// Each value is parsed into check as it is read, so that errors come
+	// in file order.
+	check := Default()
+	d := decoder{file: f, check: &check, seen: map[string]int{}}
+	if err := d.mapping(root, ""); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Parse reads a YAML config file (see Decode) onto the defaults. It does
+// not validate values: call Validate once flags and environment are
+// applied, or use Resolve.
+func Parse(r io.Reader, source string) (Config, error) {
+	c := Default()
+	f, err := Decode(r, source)
+	if err != nil {
+		return c, err
+	}
+	err = f.apply(&c, func(string) bool { return true })
+	return c, err
+}
+
+// apply sets the settings of the file that take says to take.
+func (f *File) apply(c *Config, take func(name string) bool) error {
+	for _, e := range f.entries {
+		if !take(e.name) {
 			continue
 		}
-		s, ok := Lookup(k.Value)
-		if !ok {
-			return c, &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
-				Err: fmt.Errorf("unknown key %q%s", k.Value, suggest(k.Value))}
+		s, _ := c.Lookup(e.name)
+		if err := setValues(s.Value, e.values); err != nil {
+			return &iamsweep.InputError{Source: f.source, Line: e.line, Offset: -1, Field: e.name, Err: err}
 		}
-		if line, dup := seen[k.Value]; dup {
-			return c, &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
+		c.setOrigin(e.name, Origin{Source: f.source, Line: e.line})
+	}
+	return nil
+}
+
+// setValues replaces v's value by values: one for a scalar, a list's items.
+func setValues(v Value, values []string) error {
+	reset(v)
+	_, isList := list(v)
+	for i, s := range values {
+		if err := v.Set(s); err != nil {
+			if isList {
+				return fmt.Errorf("item %d: %w", i+1, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// decoder walks a file's node tree.
+type decoder struct {
+	file  *File
+	check *Config
+	seen  map[string]int // setting or section name -> line
+}
+
+// mapping reads the keys of the top level (section "") or of a section.
+func (d *decoder) mapping(m *yaml.Node, section string) error {
+	source := d.file.source
+	prefix := ""
+	if section != "" {
+		prefix = section + "."
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		name := prefix + k.Value
+		if line, dup := d.seen[name]; dup {
+			if section != "" {
+				return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1, Field: name,
+					Err: fmt.Errorf("given twice (first on line %d)", line)}
+			}
+			return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
 				Err: fmt.Errorf("key %q given twice (first on line %d)", k.Value, line)}
 		}
-		seen[k.Value] = k.Line
-		o := Origin{Source: source, Line: v.Line}
-		if s.Kind == "list" {
-			values, err := stringList(v)
-			if err != nil {
-				return c, at(err)
-			}
-			if err := c.SetList(s.Name, values, o); err != nil {
-				return c, at(err)
+		if section == "" && isSection(k.Value) {
+			d.seen[name] = k.Line
+			if err := d.section(k.Value, v); err != nil {
+				return err
 			}
 			continue
 		}
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			return c, at(fmt.Errorf("want a single %s value", kindWord(s.Kind)))
-		}
-		if s.Kind == "string" && v.Tag != "!!str" {
-			return c, at(fmt.Errorf("want a string, got %s (quote it)", v.Value))
-		}
-		if err := c.Set(s.Name, v.Value, o); err != nil {
-			return c, at(err)
-		}
-	}
-	return c, nil
-}
-
-func stringList(v *yaml.Node) ([]string, error) {
-	switch v.Kind {
-	case yaml.ScalarNode:
-		if v.Tag == "!!null" {
-			return nil, nil
-		}
-		return []string{v.Value}, nil
-	case yaml.SequenceNode:
-		out := make([]string, 0, len(v.Content))
-		for i, item := range v.Content {
-			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
-				return nil, fmt.Errorf("item %d: want a string", i+1)
+		s, ok := d.check.Lookup(name)
+		if !ok || s.Section() != section {
+			if section != "" {
+				return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1, Field: section,
+					Err: fmt.Errorf("unknown key %q; want one of %s", k.Value, strings.Join(keys(section), ", "))}
 			}
-			out = append(out, item.Value)
+			return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
+				Err: fmt.Errorf("unknown key %q%s", k.Value, suggest(k.Value))}
 		}
-		return out, nil
-	default:
-		return nil, errors.New("want a string or a list of strings")
+		d.seen[name] = k.Line
+		values, err := nodeValues(s.Value, v)
+		if err == nil {
+			err = setValues(s.Value, values)
+		}
+		if err != nil {
+			return &iamsweep.InputError{Source: source, Line: v.Line, Offset: -1, Field: name, Err: err}
+		}
+		d.file.entries = append(d.file.entries, entry{name: name, values: values, line: v.Line})
 	}
+	return nil
 }
 
-func kindWord(kind string) string {
-	switch kind {
-	case "int":
-		return "whole number"
-	case "bool":
-		return "true/false"
-	case "time":
-		return "RFC 3339 time"
-	default:
-		return "string"
+// section reads a section's mapping; null sets nothing.
+func (d *decoder) section(name string, v *yaml.Node) error {
+	if isNull(v) {
+		return nil
 	}
+	if v.Kind != yaml.MappingNode {
+		return &iamsweep.InputError{Source: d.file.source, Line: v.Line, Offset: -1, Field: name,
+			Err: fmt.Errorf("want a mapping of %s settings (%s: ..., ...)", name, keys(name)[0])}
+	}
+	return d.mapping(v, name)
 }
 
-// yamlError converts a YAML syntax error, which carries "line N" in its
-// text, into an InputError.
+// nodeValues returns the text of a value node: one scalar, or for a list
+// setting a list of scalars (or one, or null for none).
+func nodeValues(val Value, v *yaml.Node) ([]string, error) {
+	if _, ok := list(val); ok {
+		switch {
+		case isNull(v):
+			return nil, nil
+		case v.Kind == yaml.ScalarNode:
+			return []string{v.Value}, nil
+		case v.Kind == yaml.SequenceNode:
+			out := make([]string, 0, len(v.Content))
+			for i, item := range v.Content {
+				if item.Kind != yaml.ScalarNode || isNull(item) {
+					return nil, fmt.Errorf("item %d: want a string", i+1)
+				}
+				out = append(out, item.Value)
+			}
+			return out, nil
+		default:
+			return nil, errors.New("want a string or a list of strings")
+		}
+	}
+	if v.Kind != yaml.ScalarNode || isNull(v) {
+		return nil, fmt.Errorf("want a single %s value", what(val))
+	}
+	if _, ok := val.(stringValue); ok && v.Tag != "!!str" {
+		return nil, fmt.Errorf("want a string, got %s (quote it)", v.Value)
+	}
+	return []string{v.Value}, nil
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// isSection reports whether name is a section of the file.
+func isSection(name string) bool { return len(keys(name)) > 0 }
+
+// keys lists the keys of a section, or the top-level ones for "".
+func keys(section string) []string {
+	var c Config
+	var out []string
+	for _, s := range c.Settings() {
+		if s.Section() == section {
+			out = append(out, strings.TrimPrefix(s.Name, section+"."))
+		}
+	}
+	return out
+}
+
+// yamlError converts a YAML syntax error into an InputError. yaml.v3 gives
+// syntax errors no node and no position but "line N" in their text, so
+// this is the one place that reads a line from an error's text.
 func yamlError(source string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
@@ -145,10 +245,7 @@ func yamlError(source string, err error) error {
 // suggest returns " (did you mean X?)" for a key close to a known one.
 func suggest(key string) string {
 	best, bestDist := "", 3
-	names := make([]string, 0, len(Settings))
-	for _, s := range Settings {
-		names = append(names, s.Name)
-	}
+	names := keys("")
 	sort.Strings(names)
 	for _, n := range names {
 		if d := distance(strings.ReplaceAll(key, "_", "-"), n); d < bestDist {

@@ -99,8 +99,14 @@ remediation:
 		"log-level": 18, "log-format": 19, "org": 20, "ou": 22, "accounts": 23, "exclude-accounts": 24, "assume-role": 25,
 		"external-id": 26, "concurrency": 27, "quiet": 28, "state": 29, "no-state": 30, "allow-service-linked": 31,
 	}
-	if len(lines) != len(Settings) {
-		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(Settings))
+	if n := len(keys("")); len(lines) != n {
+		t.Fatalf("test sets %d keys, there are %d settings", len(lines), n)
+	}
+	for i, key := range keys("remediation") {
+		lines["remediation."+key] = 33 + i
+	}
+	if len(lines) != len(got.Settings()) {
+		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(got.Settings()))
 	}
 	for name, line := range lines {
 		want.setOrigin(name, Origin{Source: "iamsweep.yaml", Line: line})

@@ -20,8 +20,10 @@ import (
 	"github.com/iamsweep/iamsweep/internal/cli"
 )
 
-// unusedFor is how long after the seeding the scans and applies judge.
-const unusedFor = 2 * 365 * 24 * time.Hour
+// unusedFor is how long after the seeding the scans and applies judge:
+// more than the 90 days of --unused-days, within the year ahead that
+// --as-of accepts.
+const unusedFor = 200 * 24 * time.Hour
 
 // quarantinePolicy is the inline policy a quarantine adds (docs/remediation.md).
 const quarantinePolicy = "iamsweep-quarantine"

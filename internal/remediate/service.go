@@ -134,13 +134,15 @@ func (s *Service) SavePlan(ctx context.Context, p iamsweep.Plan) error {
 	case err != nil:
 		return err
 	}
+	// A plan edited since it was saved is bad input (exit status 2), as a
+	// malformed plan file is.
 	if len(have.Actions) != len(p.Actions) {
-		return fmt.Errorf("plan %s: the store holds a different plan with this ID (%d actions, this one %d)", p.ID, len(have.Actions), len(p.Actions))
+		return iamsweep.NewInputError("plan "+p.ID, "", fmt.Errorf("the store holds a different plan with this ID (%d actions, this one %d)", len(have.Actions), len(p.Actions)))
 	}
 	for i := range have.Actions {
 		a, b := have.Actions[i], p.Actions[i]
 		if a.ID != b.ID || a.Kind != b.Kind || a.ARN != b.ARN || a.AccessKeyID != b.AccessKeyID {
-			return fmt.Errorf("plan %s: action %s differs from the plan of this ID in the store: make a new plan instead of editing one", p.ID, b.ID)
+			return iamsweep.NewInputError("plan "+p.ID, "", fmt.Errorf("action %s differs from the plan of this ID in the store: make a new plan instead of editing one", b.ID))
 		}
 	}
 	return nil

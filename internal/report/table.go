@@ -78,7 +78,8 @@ func (t *tableWriter) End(totals Totals) error {
 	if len(rows) > 0 {
 		renderRows(&b, header, rows, t.o, func(i int) iamsweep.Verdict { return verdicts[i] })
 		b.WriteString("\n")
-	} else if !t.o.All {
+	} else if !t.o.All && (len(totals.Errors) == 0 || t.tally.all.Evaluated > 0) {
+		// Not when every account failed: nothing was looked at.
 		b.WriteString("No unused access found.\n\n")
 	}
 	if len(totals.Errors) > 0 {

@@ -1,0 +1,294 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// Setting is one setting: its name, its usage text and the field of a
+// Config it is bound to. The name is the flag (--unused-days), the config
+// file's key (unused-days:) and, upper-cased with an IAMSWEEP_ prefix, the
+// environment variable (IAMSWEEP_UNUSED_DAYS). A name with a dot
+// ("remediation.roles") is a key inside a section of the file: it has no
+// flag and no environment variable.
+type Setting struct {
+	Name string
+	// Short is the one-letter flag, if any.
+	Short string
+	Usage string
+	// Value parses a value into the bound field. It satisfies pflag.Value,
+	// so the entry points bind it as the flag itself.
+	Value Value
+}
+
+// Value parses a setting's text into a typed field of a Config. It has the
+// method set of pflag.Value (this package does not import pflag).
+type Value interface {
+	String() string
+	Set(string) error
+	Type() string
+}
+
+// Env returns the setting's environment variable ("IAMSWEEP_UNUSED_DAYS"),
+// or "" for a key of a file section, which has none.
+func (s Setting) Env() string {
+	if s.Section() != "" {
+		return ""
+	}
+	return "IAMSWEEP_" + strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_"))
+}
+
+// Section returns the file section of the setting ("remediation"), or ""
+// for a setting with a flag, an environment variable and a top-level key.
+func (s Setting) Section() string {
+	section, _, ok := strings.Cut(s.Name, ".")
+	if !ok {
+		return ""
+	}
+	return section
+}
+
+// Settings returns every setting, bound to its field of c, in the order
+// help lists them. This is the one declaration of each setting; see the
+// package documentation for how to add one.
+func (c *Config) Settings() []Setting {
+	r := &c.Remediation
+	return []Setting{
+		{Name: "unused-days", Value: intVar(&c.UnusedDays), Usage: "a principal unused for more than this many whole days is unused (1-400)"},
+		{Name: "as-of", Value: timeVar(&c.AsOf), Usage: "evaluate as if now were this RFC 3339 time or date, from 2006-01-01 to a year from now (default: now)"},
+		{Name: "allow", Value: listVar(&c.Allow), Usage: "exempt principals whose path+name match this shell pattern; repeatable; \"a|b\" holds two"},
+		{Name: "include-managed", Value: boolVar(&c.IncludeManaged), Usage: "evaluate service-linked, Identity Center and organization roles like any other"},
+		{Name: "output", Short: "o", Value: stringVar(&c.Output), Usage: "output format: table, json or csv"},
+		{Name: "out", Value: stringVar(&c.Out), Usage: "write the output to this file (atomically) instead of stdout"},
+		{Name: "all", Value: boolVar(&c.All), Usage: "list every verdict in the table, not only unused ones"},
+		{Name: "fail-on", Value: stringVar(&c.FailOn), Usage: "exit 4 when unused findings exist: any, none, or a comma-separated list of finding types"},
+		{Name: "from-file", Value: stringVar(&c.FromFile), Usage: "scan this export of 'aws iam get-account-authorization-details' offline (- for stdin)"},
+		{Name: "credential-report", Value: stringVar(&c.CredentialReport), Usage: "scan this IAM credential report (CSV) offline, alone or beside --from-file"},
+		{Name: "no-key-ids", Value: boolVar(&c.NoKeyIDs), Usage: "live scan: do not look up access key IDs (one ListAccessKeys call per user with an active key)"},
+		{Name: "profile", Value: stringVar(&c.Profile), Usage: "AWS shared config profile to use"},
+		{Name: "region", Value: stringVar(&c.Region), Usage: "AWS Region for signing (IAM is global; default us-east-1)"},
+		{Name: "endpoint-url", Value: stringVar(&c.EndpointURL), Usage: "send AWS calls to this URL instead of the default endpoint"},
+		{Name: "log-level", Value: stringVar(&c.LogLevel), Usage: "log level on stderr: debug, info, warn or error"},
+		{Name: "log-format", Value: stringVar(&c.LogFormat), Usage: "log format on stderr: text or json"},
+		{Name: "org", Value: boolVar(&c.Org), Usage: "scan every ACTIVE account of the caller's AWS Organization"},
+		{Name: "ou", Value: listVar(&c.OUs), Usage: "scan the accounts under this organizational unit (ou-...), recursively; repeatable"},
+		{Name: "accounts", Value: stringVar(&c.Accounts), Usage: "scan these accounts: comma-separated IDs, or @file with one per line"},
+		{Name: "exclude-accounts", Value: stringVar(&c.ExcludeAccounts), Usage: "leave these accounts out (IDs or @file, as for --accounts)"},
+		{Name: "assume-role", Value: stringVar(&c.AssumeRole), Usage: "role to assume in member accounts: a name or an ARN template with {account}"},
+		{Name: "external-id", Value: stringVar(&c.ExternalID), Usage: "external ID to pass when assuming the role"},
+		{Name: "concurrency", Value: intVar(&c.Concurrency), Usage: "accounts scanned at once (1-256)"},
+		{Name: "quiet", Short: "q", Value: boolVar(&c.Quiet), Usage: "no progress display on stderr"},
+		{Name: "state", Value: stringVar(&c.State), Usage: "path of iamsweep's state database (default: iamsweep/state.db in the user's data directory)"},
+		{Name: "no-state", Value: boolVar(&c.NoState), Usage: "do not record the scan in the state database"},
+		{Name: "allow-service-linked", Value: boolVar(&c.AllowServiceLinked), Usage: "let plan and apply delete service-linked roles (through DeleteServiceLinkedRole)"},
+
+		{Name: "remediation.roles", Value: actionVar(&r.Roles, iamsweep.ActionQuarantine, iamsweep.ActionDelete),
+			Usage: "action for unused roles: none, quarantine or delete (default quarantine)"},
+		{Name: "remediation.users", Value: actionVar(&r.Users, iamsweep.ActionQuarantine, iamsweep.ActionDelete),
+			Usage: "action for unused users: none, quarantine or delete (default quarantine)"},
+		{Name: "remediation.access-keys", Value: actionVar(&r.AccessKeys, iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey),
+			Usage: "action for unused access keys: none, deactivate-key or delete-key (default deactivate-key)"},
+		{Name: "remediation.passwords", Value: actionVar(&r.Passwords, iamsweep.ActionDeletePassword),
+			Usage: "action for unused console passwords: none or delete-password (default none)"},
+		{Name: "remediation.max-deletions-per-run", Value: limitVar(&r.MaxDeletionsPerRun),
+			Usage: "at most this many deleting actions per plan and apply; -1 for no limit (default 25)"},
+		{Name: "remediation.max-deletions-per-account", Value: limitVar(&r.MaxDeletionsPerAccount),
+			Usage: "at most this many deleting actions per account; -1 for no limit (default 10)"},
+		{Name: "remediation.protected-accounts", Value: accountsVar(&r.ProtectedAccounts), Usage: "account IDs iamsweep never changes"},
+		{Name: "remediation.kill-switch-file", Value: stringVar(&c.KillSwitchFile),
+			Usage: "while this file exists, apply stops before its next step (default: STOP beside the state database)"},
+	}
+}
+
+// Lookup returns the setting with the given name, bound to its field of c.
+func (c *Config) Lookup(name string) (Setting, bool) {
+	for _, s := range c.Settings() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// The values below are the only parsers of setting text: flags, the
+// environment and the config file all go through their Set.
+
+// intValue is a whole number in decimal digits. Leading zeros do not make
+// it octal and 0x is not hexadecimal: "030" is 30, "0x10" is refused.
+type intValue struct{ p *int }
+
+func intVar(p *int) Value { return intValue{p} }
+
+func (v intValue) Set(s string) error {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, strconv.IntSize)
+	if err != nil {
+		return fmt.Errorf("want a whole number, got %q", s)
+	}
+	*v.p = int(n)
+	return nil
+}
+func (v intValue) String() string { return strconv.Itoa(*v.p) }
+func (v intValue) Type() string   { return "int" }
+
+// boolValue is true or false (or 1, 0, t, f and their upper cases, as
+// strconv.ParseBool reads them).
+type boolValue struct{ p *bool }
+
+func boolVar(p *bool) Value { return boolValue{p} }
+
+func (v boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", s)
+	}
+	*v.p = b
+	return nil
+}
+func (v boolValue) String() string { return strconv.FormatBool(*v.p) }
+func (v boolValue) Type() string   { return "bool" }
+
+// IsBoolFlag lets a flag of this value be given without "=true".
+func (v boolValue) IsBoolFlag() bool { return true }
+
+// stringValue is any text; Validate checks the values that have a form.
+type stringValue struct{ p *string }
+
+func stringVar(p *string) Value { return stringValue{p} }
+
+func (v stringValue) Set(s string) error { *v.p = s; return nil }
+func (v stringValue) String() string     { return *v.p }
+func (v stringValue) Type() string       { return "string" }
+
+// timeValue is an RFC 3339 time or a date (see ParseTime).
+type timeValue struct{ p *time.Time }
+
+func timeVar(p *time.Time) Value { return timeValue{p} }
+
+func (v timeValue) Set(s string) error {
+	t, err := ParseTime(s)
+	if err != nil {
+		return err
+	}
+	*v.p = t
+	return nil
+}
+
+func (v timeValue) String() string {
+	if v.p.IsZero() {
+		return ""
+	}
+	return v.p.Format(time.RFC3339Nano)
+}
+func (v timeValue) Type() string { return "time" }
+
+// listValue is a list of strings: each Set appends one. A flag repeats, a
+// file gives a YAML list (or one string), the environment one value.
+type listValue struct{ p *[]string }
+
+func listVar(p *[]string) Value { return listValue{p} }
+
+func (v listValue) Set(s string) error { *v.p = append(*v.p, s); return nil }
+func (v listValue) String() string     { return strings.Join(*v.p, ",") }
+func (v listValue) Type() string       { return "stringArray" }
+
+// limitValue is a number of deletions, or -1 for no limit.
+type limitValue struct{ intValue }
+
+func limitVar(p *int) Value { return limitValue{intValue{p}} }
+
+func (v limitValue) Set(s string) error {
+	var n int
+	if err := intVar(&n).Set(s); err != nil {
+		return err
+	}
+	if n < -1 {
+		return fmt.Errorf("want a number of deletions or -1 for no limit, got %d", n)
+	}
+	*v.p = n
+	return nil
+}
+
+// accountsValue is a list of 12-digit account IDs.
+type accountsValue struct{ listValue }
+
+func accountsVar(p *[]string) Value { return accountsValue{listValue{p}} }
+
+func (v accountsValue) Set(s string) error {
+	if !iamsweep.IsAccountID(s) {
+		return fmt.Errorf("%q is not a 12-digit account ID (quote IDs that start with 0)", s)
+	}
+	return v.listValue.Set(s)
+}
+
+// actionValue is a remediation action of one kind of finding, or "none".
+type actionValue struct {
+	p       *iamsweep.ActionKind
+	allowed []iamsweep.ActionKind
+}
+
+func actionVar(p *iamsweep.ActionKind, allowed ...iamsweep.ActionKind) Value {
+	return actionValue{p, allowed}
+}
+
+func (v actionValue) Set(s string) error {
+	if s == "none" {
+		*v.p = ""
+		return nil
+	}
+	for _, a := range v.allowed {
+		if iamsweep.ActionKind(s) == a {
+			*v.p = a
+			return nil
+		}
+	}
+	names := make([]string, len(v.allowed))
+	for i, a := range v.allowed {
+		names[i] = string(a)
+	}
+	return fmt.Errorf("%q is not an action for it; want none, %s", s, strings.Join(names, " or "))
+}
+
+func (v actionValue) String() string {
+	if *v.p == "" {
+		return "none"
+	}
+	return string(*v.p)
+}
+func (v actionValue) Type() string { return "action" }
+
+// what names the values v takes, for "want a single ... value" errors.
+func what(v Value) string {
+	switch v.(type) {
+	case intValue, limitValue:
+		return "whole number"
+	case boolValue:
+		return "true/false"
+	case timeValue:
+		return "RFC 3339 time"
+	default:
+		return "string"
+	}
+}
+
+// reset empties a list before the values of one source are set, so that
+// a source replaces the list rather than adding to another source's.
+func reset(v Value) {
+	if l, ok := list(v); ok {
+		*l.p = nil
+	}
+}
+
+// list returns v's list when it is one.
+func list(v Value) (listValue, bool) {
+	switch l := v.(type) {
+	case listValue:
+		return l, true
+	case accountsValue:
+		return l.listValue, true
+	}
+	return listValue{}, false
+}
