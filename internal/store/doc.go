@@ -1,6 +1,7 @@
 // Package store is iamsweep's state store: an SQLite database, through the
 // pure-Go driver modernc.org/sqlite (no cgo), that holds scans and their
-// findings (so a principal's history says since when it has been unused),
+// findings (so a principal's history says since when it has been unused;
+// the findings compressed in chunks, see findings.go),
 // saved plans, backups of principals taken before they were changed, the
 // journal of remediation steps, and the leases that keep two apply runs
 // off the same principal.

@@ -10,11 +10,19 @@ import (
 	"strings"
 )
 
-// migration is one schema change: migrations/NNNN_name.sql.
+// migration is one schema change: migrations/NNNN_name.sql, and for a
+// change of how data is stored, a Go step run after the SQL in the same
+// transaction.
 type migration struct {
 	version int
 	name    string
 	sql     string
+	step    func(ctx context.Context, tx *sql.Tx) error
+}
+
+// goSteps are the Go steps of migrations, by file name.
+var goSteps = map[string]func(ctx context.Context, tx *sql.Tx) error{
+	"0003_finding_chunks.sql": convertFindings,
 }
 
 // loadMigrations reads NNNN_name.sql files from fsys; their versions must
@@ -35,7 +43,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
-		out = append(out, migration{version: v, name: name, sql: string(body)})
+		out = append(out, migration{version: v, name: name, sql: string(body), step: goSteps[name]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i, m := range out {
@@ -110,6 +118,11 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return err
+	}
+	if m.step != nil {
+		if err := m.step(ctx, tx); err != nil {
+			return err
+		}
 	}
 	at, err := timeArg(s.now())
 	if err != nil {

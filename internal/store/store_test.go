@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -107,6 +108,31 @@ func migrationsWith(t *testing.T, extra map[string]string) fs.FS {
 	return m
 }
 
+// known is the number of embedded migrations: the schema version Open
+// brings a database to.
+func known(t *testing.T) int {
+	t.Helper()
+	ms, err := loadMigrations(migrationsWith(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
+}
+
+// next names a migration file of the version after the embedded ones.
+func next(t *testing.T, name string) string {
+	return fmt.Sprintf("%04d_%s.sql", known(t)+1, name)
+}
+
+// allVersions maps every version from 1 to n to at.
+func allVersions(n int, at string) map[int]string {
+	m := map[int]string{}
+	for v := 1; v <= n; v++ {
+		m[v] = at
+	}
+	return m
+}
+
 func clock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func appliedMigrations(t *testing.T, s *Store) map[int]string {
@@ -136,7 +162,7 @@ func appliedMigrations(t *testing.T, s *Store) map[int]string {
 func TestOpen_migrationsRunOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	ms := migrationsWith(t, map[string]string{
-		"0003_counter.sql": "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
+		next(t, "counter"): "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
 	})
 	for i, now := range []time.Time{t0, day(1), day(2)} {
 		s, err := open(t.Context(), path, ms, clock(now))
@@ -150,7 +176,7 @@ func TestOpen_migrationsRunOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("open #%d: counter has %d rows; a migration ran again", i+1, n)
 		}
-		want := map[int]string{1: "2026-11-23T10:30:00.123456789Z", 2: "2026-11-23T10:30:00.123456789Z", 3: "2026-11-23T10:30:00.123456789Z"}
+		want := allVersions(known(t)+1, "2026-11-23T10:30:00.123456789Z")
 		if diff := cmp.Diff(want, appliedMigrations(t, s)); diff != "" {
 			t.Errorf("open #%d: schema_migrations (-want +got):\n%s", i+1, diff)
 		}
@@ -175,14 +201,14 @@ func TestOpen_concurrentFirstOpens(t *testing.T) {
 		}
 		defer stores[i].Close()
 	}
-	if got := appliedMigrations(t, stores[0]); len(got) != 2 {
-		t.Errorf("schema_migrations = %v, want versions 1 and 2 once", got)
+	if got := appliedMigrations(t, stores[0]); len(got) != known(t) {
+		t.Errorf("schema_migrations = %v, want versions 1 to %d once", got, known(t))
 	}
 }
 
 func TestOpen_refusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	newer := migrationsWith(t, map[string]string{"0003_next.sql": "CREATE TABLE next (x INTEGER);"})
+	newer := migrationsWith(t, map[string]string{next(t, "next"): "CREATE TABLE next (x INTEGER);"})
 	s, err := open(t.Context(), path, newer, clock(t0))
 	if err != nil {
 		t.Fatal(err)
@@ -193,9 +219,9 @@ func TestOpen_refusesNewerSchema(t *testing.T) {
 	s, err = Open(t.Context(), path)
 	if err == nil {
 		s.Close()
-		t.Fatal("Open accepted a database of schema version 3; this code knows 2")
+		t.Fatalf("Open accepted a database of schema version %d; this code knows %d", known(t)+1, known(t))
 	}
-	for _, want := range []string{path, "schema version 3", "knows (2)"} {
+	for _, want := range []string{path, fmt.Sprintf("schema version %d", known(t)+1), fmt.Sprintf("knows (%d)", known(t))} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
@@ -204,19 +230,20 @@ func TestOpen_refusesNewerSchema(t *testing.T) {
 
 func TestOpen_failedMigrationRollsBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	openAt(t, path) // version 2
+	openAt(t, path) // the current version
+	badName := next(t, "bad")
 	bad := migrationsWith(t, map[string]string{
-		"0003_bad.sql": "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
+		badName: "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
 	})
 	if s, err := open(t.Context(), path, bad, clock(t0)); err == nil {
 		s.Close()
 		t.Fatal("open succeeded with a failing migration")
-	} else if !strings.Contains(err.Error(), "0003_bad.sql") {
+	} else if !strings.Contains(err.Error(), badName) {
 		t.Errorf("error %q does not name the migration", err)
 	}
 	s := openAt(t, path)
-	if got := appliedMigrations(t, s); len(got) != 2 {
-		t.Errorf("schema_migrations = %v, want only versions 1 and 2", got)
+	if got := appliedMigrations(t, s); len(got) != known(t) {
+		t.Errorf("schema_migrations = %v, want only versions 1 to %d", got, known(t))
 	}
 	var n int
 	if err := s.db.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil {
