@@ -75,6 +75,7 @@ func runPlan(ctx context.Context, d deps, cfg config.Config, out string) error {
 		return err
 	}
 	plan := remediate.MakePlan(remediate.PlanInput{ID: id, Created: now, Scan: res}, policy)
+	plan.ScanID = scanID
 	if out != "" {
 		o, err := openOutput(nil, out)
 		if err != nil {

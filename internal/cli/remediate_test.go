@@ -140,6 +140,10 @@ func TestRemediate_quarantineRelease(t *testing.T) {
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "nothing was changed") || countMutations(s.srv) != 0 {
 		t.Fatalf("apply answered y: exit %d, stderr %q", r.code, r.stderr)
 	}
+	// The plan shown is the plan file's, from the scan plan showed.
+	if !strings.Contains(r.stderr, "from scan 1 (") {
+		t.Errorf("apply shows the plan as from another scan than plan did:\n%s", r.stderr)
+	}
 	r = s.run("yes\n", "apply", planFile, "--as-of", asOf)
 	if r.code != ExitOK {
 		t.Fatalf("apply: exit %d, stdout %s stderr %s", r.code, r.stdout, r.stderr)

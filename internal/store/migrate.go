@@ -23,6 +23,7 @@ type migration struct {
 // goSteps are the Go steps of migrations, by file name.
 var goSteps = map[string]func(ctx context.Context, tx *sql.Tx) error{
 	"0003_finding_chunks.sql": convertFindings,
+	"0004_plan_files.sql":     convertPlans,
 }
 
 // loadMigrations reads NNNN_name.sql files from fsys; their versions must
