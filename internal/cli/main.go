@@ -114,6 +114,7 @@ A typical run:
   iamsweep apply plan.json      do it, after confirmation
   iamsweep release ARN          lift a quarantine
   iamsweep restore ARN          recreate a deleted role or user from its backup
+  iamsweep prune --keep-scans 30  delete old scans from the state database
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -128,7 +129,7 @@ Exit status:
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newScanCmd(d, nil), newPlanCmd(d), newApplyCmd(d), newReleaseCmd(d), newRestoreCmd(d),
-		newBackupsCmd(d), newHistoryCmd(d), newVersionCmd(d))
+		newBackupsCmd(d), newHistoryCmd(d), NewCmdPrune(d, nil), newVersionCmd(d))
 	return root
 }
 

@@ -162,6 +162,9 @@ func recordScan(ctx context.Context, opts *ScanOptions, res iamsweep.ScanResult,
 	if err == nil {
 		var id int64
 		id, err = st.RecordScan(ctx, res)
+		if err == nil {
+			pruneAfterScan(ctx, st, opts.Config.Retention, opts.Now(), log)
+		}
 		if cerr := st.Close(); err == nil {
 			err = cerr
 		}

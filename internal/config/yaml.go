@@ -52,13 +52,17 @@ func Parse(r io.Reader, source string) (Config, error) {
 		at := func(err error) error {
 			return &iamsweep.InputError{Source: source, Line: v.Line, Offset: -1, Field: k.Value, Err: err}
 		}
-		if k.Value == "remediation" {
+		if k.Value == "remediation" || k.Value == "retention" {
 			if line, dup := seen[k.Value]; dup {
 				return c, &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
 					Err: fmt.Errorf("key %q given twice (first on line %d)", k.Value, line)}
 			}
 			seen[k.Value] = k.Line
-			if err := c.parseRemediation(source, v); err != nil {
+			parse := c.parseRemediation
+			if k.Value == "retention" {
+				parse = c.parseRetention
+			}
+			if err := parse(source, v); err != nil {
 				return c, err
 			}
 			continue
