@@ -1,3 +1,5 @@
+//go:build unix
+
 package cli
 
 import (
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -23,9 +26,10 @@ const recordBound = 1.15
 // alternately, so that both see the same load of a shared machine. It
 // reports the median wall time of each, the ratio of the medians against
 // recordBound (the smallest and largest ratio of a pair beside it, for
-// the spread), and the bytes the state database grows by per recorded
-// finding. Wall time informs and does not gate: CI gates on the
-// deterministic figures of internal/store (TestRecordScan_size).
+// the spread), the same ratio of the CPU time the process used (steadier
+// on a machine others load), and the bytes the state database grows by
+// per recorded finding. Wall and CPU time inform and do not gate: CI gates
+// on the deterministic figures of internal/store (TestRecordScan_size).
 func BenchmarkScanRecording(b *testing.B) {
 	const roles = 50000
 	dir := b.TempDir()
@@ -35,13 +39,17 @@ func BenchmarkScanRecording(b *testing.B) {
 	}
 	state := filepath.Join(dir, "state.db")
 	base := []string{"scan", "--from-file", export, "--as-of", asOf, "-o", "json"}
+	var cpu time.Duration // of the last scan
 	scan := func(extra ...string) time.Duration {
 		ios := IO{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, Getenv: func(string) string { return "" }}
+		cpu0 := cpuTime(b)
 		start := time.Now()
 		if code := Main(context.Background(), append(slices.Clone(base), extra...), ios); code != ExitUnused {
 			b.Fatalf("scan %v: exit %d, want %d", extra, code, ExitUnused)
 		}
-		return time.Since(start)
+		wall := time.Since(start)
+		cpu = cpuTime(b) - cpu0
+		return wall
 	}
 
 	// The growth of the database per finding, on a database that holds
@@ -51,12 +59,14 @@ func BenchmarkScanRecording(b *testing.B) {
 	scan("--state", state)
 	perFinding := float64(dbSize(b, state)-before) / roles
 
-	var plain, recorded []time.Duration
+	var plain, recorded, plainCPU, recordedCPU []time.Duration
 	var ratios []float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p := scan("--no-state")
+		plainCPU = append(plainCPU, cpu)
 		r := scan("--state", state)
+		recordedCPU = append(recordedCPU, cpu)
 		plain, recorded = append(plain, p), append(recorded, r)
 		ratios = append(ratios, float64(r)/float64(p))
 	}
@@ -75,11 +85,21 @@ func BenchmarkScanRecording(b *testing.B) {
 	b.ReportMetric(slices.Min(ratios), "ratio-min")
 	b.ReportMetric(slices.Max(ratios), "ratio-max")
 	b.ReportMetric(recordBound, "ratio-bound")
+	b.ReportMetric(float64(median(recordedCPU))/float64(median(plainCPU)), "cpu-ratio")
 	b.ReportMetric(perFinding, "B/finding")
 	if ratio > recordBound {
 		b.Logf("recording added %.0f %% (bound %.0f %%); wall time on a shared machine informs, it does not gate",
 			100*(ratio-1), 100*(recordBound-1))
 	}
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // dbSize is the size of the state database and its write-ahead log.

@@ -117,8 +117,28 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
-	w := newWriter(cfg, opts.IO, out)
-	err = w.Begin(report.Meta{AsOf: res.AsOf, UnusedDays: res.UnusedDays})
+	// The scan is recorded while the report is written, on another core:
+	// both only read res.
+	recorded := make(chan error, 1)
+	go func() { recorded <- recordScan(ctx, opts, res, log) }()
+	if err := writeReport(cfg, opts.IO, out, res); err != nil {
+		<-recorded
+		return err
+	}
+	if err := <-recorded; err != nil {
+		return err
+	}
+	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
+	if failOn.Fails(res) {
+		statusOf(ctx).code = ExitUnused
+	}
+	return nil
+}
+
+// writeReport writes the report of a one-account scan to out.
+func writeReport(cfg config.Config, ios IO, out *output, res iamsweep.ScanResult) error {
+	w := newWriter(cfg, ios, out)
+	err := w.Begin(report.Meta{AsOf: res.AsOf, UnusedDays: res.UnusedDays})
 	if err == nil {
 		err = w.Findings(res.Findings)
 	}
@@ -131,13 +151,6 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		out.Abort()
 		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
-	}
-	if err := recordScan(ctx, opts, res, log); err != nil {
-		return err
-	}
-	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
-	if failOn.Fails(res) {
-		statusOf(ctx).code = ExitUnused
 	}
 	return nil
 }
