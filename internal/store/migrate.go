@@ -20,10 +20,11 @@ type migration struct {
 	step    func(ctx context.Context, tx *sql.Tx) error
 }
 
-// goSteps are the Go steps of migrations, by file name.
+// goSteps are the Go steps of migrations, by file name without its
+// number.
 var goSteps = map[string]func(ctx context.Context, tx *sql.Tx) error{
-	"0003_finding_chunks.sql": convertFindings,
-	"0004_plan_files.sql":     convertPlans,
+	"finding_chunks.sql": convertFindings,
+	"plan_files.sql":     convertPlans,
 }
 
 // loadMigrations reads NNNN_name.sql files from fsys; their versions must
@@ -35,7 +36,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	}
 	var out []migration
 	for _, name := range names {
-		prefix, _, ok := strings.Cut(name, "_")
+		prefix, rest, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(prefix)
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s: name is not NNNN_name.sql", name)
@@ -44,7 +45,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
-		out = append(out, migration{version: v, name: name, sql: string(body), step: goSteps[name]})
+		out = append(out, migration{version: v, name: name, sql: string(body), step: goSteps[rest]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i, m := range out {

@@ -8,10 +8,10 @@ import (
 	"github.com/iamsweep/iamsweep"
 )
 
-// convertFindings is the Go step of migration 0003: it copies the findings
-// table of schema 1 and 2 (a row per finding) into chunks, a scan's
-// findings in their recorded order, one scan at a time, then drops the
-// table.
+// convertFindings is the Go step of migration finding_chunks: it copies
+// the findings table of the schema before (a row per finding) into
+// chunks, a scan's findings in their recorded order, one scan at a time,
+// then drops the table.
 func convertFindings(ctx context.Context, tx *sql.Tx) error {
 	var scans []int64
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT scan_id FROM findings ORDER BY scan_id`)
@@ -60,8 +60,8 @@ func legacyFindings(ctx context.Context, tx *sql.Tx, scan int64) ([]iamsweep.Fin
 	return out, rows.Err()
 }
 
-// legacyFindingColumns are the columns of the findings table of schema 1
-// and 2 after scan_id and seq.
+// legacyFindingColumns are the columns of the findings table before
+// migration finding_chunks, after scan_id and seq.
 const legacyFindingColumns = `type, account_id, account_name, arn, principal_id, name, path, verdict, rule,
 	reason, created, last_used, last_used_region, days_unused, access_key_id, key_slot, tags`
 

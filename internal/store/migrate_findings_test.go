@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -11,18 +12,23 @@ import (
 	"github.com/iamsweep/iamsweep"
 )
 
-// migrationsUpTo returns the embedded migrations of versions 1 to v.
-func migrationsUpTo(t *testing.T, v int) fs.FS {
+// migrationsBefore returns the embedded migrations that come before the
+// one whose file name ends in suffix ("_plan_files.sql").
+func migrationsBefore(t *testing.T, suffix string) fs.FS {
 	t.Helper()
 	all, err := loadMigrations(migrationsWith(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := fstest.MapFS{}
-	for _, mg := range all[:v] {
+	for _, mg := range all {
+		if strings.HasSuffix(mg.name, suffix) {
+			return m
+		}
 		m[mg.name] = &fstest.MapFile{Data: []byte(mg.sql)}
 	}
-	return m
+	t.Fatalf("no migration named *%s", suffix)
+	return nil
 }
 
 // insertLegacyScan writes a scan as schema 2 stored it: a row per finding.
@@ -66,7 +72,7 @@ func insertLegacyScan(t *testing.T, s *Store, asOf string, complete bool, findin
 // chunks: the latest scan and every history read as they did.
 func TestOpen_migratesFindingsToChunks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	old, err := open(t.Context(), path, migrationsUpTo(t, 2), clock(t0))
+	old, err := open(t.Context(), path, migrationsBefore(t, "_finding_chunks.sql"), clock(t0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/iamsweep/iamsweep/internal/planfile"
 )
 
-// convertPlans is the Go step of migration 0004: it rewrites the plans of
-// format 1, the store's own JSON encoding of a plan, as plan files
-// (format 2). They name no scan: format 1 did not record it.
+// convertPlans is the Go step of migration plan_files: it rewrites the
+// plans of format 1, the store's own JSON encoding of a plan, as plan
+// files (format 2). They name no scan: format 1 did not record it.
 func convertPlans(ctx context.Context, tx *sql.Tx) error {
 	type row struct{ id, body string }
 	var old []row
@@ -47,8 +47,8 @@ func convertPlans(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// planV1 and the types below are plans as stored in format 1 (schema 1 to
-// 3), read only by convertPlans.
+// planV1 and the types below are plans as stored in format 1 (before
+// migration plan_files), read only by convertPlans.
 type planV1 struct {
 	ID         string     `json:"id"`
 	Created    time.Time  `json:"created,omitzero"`

@@ -18,7 +18,7 @@ func TestOpen_migratesPlansToPlanFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "state.db")
-	old, err := open(t.Context(), path, migrationsUpTo(t, 3), clock(t0))
+	old, err := open(t.Context(), path, migrationsBefore(t, "_plan_files.sql"), clock(t0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 // planFormat is the plans table's format of a body that is a plan file
 // (internal/planfile), compact; the file says its own version. Format 1,
-// the store's own encoding before, is rewritten by migration 0004.
+// the store's own encoding before, is rewritten by migration plan_files.
 const planFormat = 2
 
 // SavePlan stores a plan, as its plan file: what LoadPlan returns is what

@@ -1,4 +1,4 @@
--- 0003: findings stored compactly, in chunks (see findings.go). The rows of
+-- Findings stored compactly, in chunks (see findings.go). The rows of
 -- the findings table are copied into chunks, and the table dropped, by the
 -- Go step of this migration (convertFindings in migrate_findings.go), in
 -- the same transaction.
