@@ -131,8 +131,11 @@ func pruneRetention(opts *PruneOptions) (iamsweep.Retention, error) {
 func writePruned(w io.Writer, p store.Pruned, before, after int64) error {
 	if p.Scans == 0 && p.Plans == 0 {
 		msg := "Nothing to delete: every scan is kept.\n"
-		if p.KeptForPlans > 0 {
-			msg = fmt.Sprintf("Nothing to delete: %s kept because plans refer to them.\n", count(p.KeptForPlans, "scan"))
+		switch {
+		case p.KeptForPlans == 1:
+			msg = "Nothing to delete: the rules let 1 scan go, but a kept plan refers to it.\n"
+		case p.KeptForPlans > 1:
+			msg = fmt.Sprintf("Nothing to delete: the rules let %d scans go, but kept plans refer to them.\n", p.KeptForPlans)
 		}
 		_, err := io.WriteString(w, msg)
 		return err

@@ -97,6 +97,10 @@ func TestPrune_planKeepsItsScan(t *testing.T) {
 	if got := scansOf(t, state); !slices.Equal(got, []int64{1, 3}) {
 		t.Errorf("scans left %v, want the plan's (1) and the latest (3)", got)
 	}
+	r = runCLI(t, nil, "", false, "prune", "--state", state, "--older-than", "1h")
+	if want := "Nothing to delete: the rules let 1 scan go, but a kept plan refers to it.\n"; r.code != ExitOK || r.stdout != want {
+		t.Errorf("prune again: exit %d, stdout %q, want %q", r.code, r.stdout, want)
+	}
 }
 
 func TestPrune_usageErrors(t *testing.T) {
