@@ -67,18 +67,16 @@ type chunkEncoder struct {
 // is an error, as the rest of the store refuses it.
 func (e *chunkEncoder) encode(findings []iamsweep.Finding) (chunk, error) {
 	c := chunk{count: len(findings)}
+	if len(findings) > 0 {
+		c.minARN, c.maxARN = findings[0].ARN, findings[0].ARN
+	}
 	e.raw = e.raw[:0]
 	for _, f := range findings {
 		var err error
 		if e.raw, err = appendFinding(e.raw, f); err != nil {
 			return chunk{}, fmt.Errorf("finding %s: %w", f.ARN, err)
 		}
-		if c.minARN == "" || f.ARN < c.minARN {
-			c.minARN = f.ARN
-		}
-		if f.ARN > c.maxARN {
-			c.maxARN = f.ARN
-		}
+		c.minARN, c.maxARN = min(c.minARN, f.ARN), max(c.maxARN, f.ARN)
 	}
 	e.out.Reset()
 	if e.zw == nil {

@@ -42,6 +42,10 @@ func TestChunkEncoder_roundTrip(t *testing.T) {
 	if c.count != len(in) || c.minARN != "" || c.maxARN != "arn:aws:iam::111122223333:user/service/svc-backup" {
 		t.Errorf("chunk holds %d findings from %q to %q", c.count, c.minARN, c.maxARN)
 	}
+	// The range holds the smallest ARN wherever it is, the first too.
+	if c, err := enc.encode([]iamsweep.Finding{{ARN: ""}, {ARN: "b"}, {ARN: "a"}}); err != nil || c.minARN != "" || c.maxARN != "b" {
+		t.Errorf("chunk of ARNs \"\", b, a ranges from %q to %q (%v), want \"\" to b", c.minARN, c.maxARN, err)
+	}
 	var dec chunkDecoder
 	got, err := dec.decode(chunkFormat, c.body)
 	if err != nil {
