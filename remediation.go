@@ -58,7 +58,10 @@ type Action struct {
 // Plan is a reviewed list of actions, saved so that apply runs exactly
 // what was shown.
 type Plan struct {
-	ID      string
+	ID string
+	// ScanID is the state database's ID of the scan the plan was made
+	// from; 0 when unknown (a plan file written before plans named it).
+	ScanID  int64
 	Created time.Time
 	// AsOf and UnusedDays are those of the scan the plan was made from.
 	AsOf       time.Time

@@ -191,7 +191,7 @@ func confirmPlan(ios IO, plan iamsweep.Plan, alias func(accountID string) string
 	if !ios.canPrompt() {
 		return errNeedsConfirmation
 	}
-	if err := writePlan(ios.ErrOut, plan, 0, ""); err != nil {
+	if err := writePlan(ios.ErrOut, plan, ""); err != nil {
 		return err
 	}
 	var deleting []iamsweep.Action

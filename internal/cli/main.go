@@ -86,6 +86,7 @@ A typical run:
   iamsweep apply plan.json      do it, after confirmation
   iamsweep release ARN          lift a quarantine
   iamsweep restore ARN          recreate a deleted role or user from its backup
+  iamsweep prune --keep-scans 30  delete old scans from the state database
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -107,6 +108,7 @@ Exit status:
 		NewCmdRestore(d, nil),
 		NewCmdBackups(d, nil),
 		NewCmdHistory(d, nil),
+		NewCmdPrune(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root

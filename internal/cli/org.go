@@ -67,9 +67,12 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
 	unused := false
 	// The findings are recorded account by account, never held whole.
-	var rec *store.ScanRecorder
+	var (
+		st  *store.Store
+		rec *store.ScanRecorder
+	)
 	if recording(opts) {
-		st, _, err := openState(ctx, cfg, opts.deps)
+		st, _, err = openState(ctx, cfg, opts.deps)
 		if err != nil {
 			out.Abort()
 			return fmt.Errorf("open the state database to record the scan (--no-state skips recording): %w", err)
@@ -136,6 +139,7 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 		}
 		rec = nil
 		log.Info("scan recorded", "scan_id", id)
+		pruneAfterScan(ctx, st, cfg.Retention, opts.now(), log)
 	}
 	switch {
 	case len(failed) > 0:

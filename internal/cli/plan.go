@@ -87,6 +87,7 @@ func runPlan(ctx context.Context, opts *PlanOptions) error {
 		return err
 	}
 	plan := remediate.MakePlan(remediate.PlanInput{ID: id, Created: now, Scan: res}, policy)
+	plan.ScanID = scanID
 	if opts.Out != "" {
 		o, err := openOutput(nil, opts.Out)
 		if err != nil {
@@ -106,7 +107,7 @@ func runPlan(ctx context.Context, opts *PlanOptions) error {
 	if cfg.Output == "json" {
 		return planfile.Write(opts.io.Out, plan)
 	}
-	return writePlan(opts.io.Out, plan, scanID, opts.Out)
+	return writePlan(opts.io.Out, plan, opts.Out)
 }
 
 // freePlanID returns "p-<time>", with a suffix when a plan of that second
@@ -161,14 +162,13 @@ func accountLabel(a iamsweep.Action) string {
 	return a.AccountID
 }
 
-// writePlan shows a plan for a person to review. scanID is the recorded
-// scan it was made from, 0 when unknown: a plan does not record its scan,
-// so apply, which reads a plan back, cannot say.
-func writePlan(w io.Writer, p iamsweep.Plan, scanID int64, file string) error {
+// writePlan shows a plan for a person to review, with the recorded scan it
+// was made from when the plan names one (plans of older builds do not).
+func writePlan(w io.Writer, p iamsweep.Plan, file string) error {
 	var b strings.Builder
 	from := ""
-	if scanID > 0 {
-		from = fmt.Sprintf(", from scan %d", scanID)
+	if p.ScanID > 0 {
+		from = fmt.Sprintf(", from scan %d", p.ScanID)
 	}
 	fmt.Fprintf(&b, "Plan %s%s (as of %s, unused for more than %d days).\n",
 		p.ID, from, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)

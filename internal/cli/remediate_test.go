@@ -140,6 +140,10 @@ func TestRemediate_quarantineRelease(t *testing.T) {
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "nothing was changed") || countMutations(s.srv) != 0 {
 		t.Fatalf("apply answered y: exit %d, stderr %q", r.code, r.stderr)
 	}
+	// The plan shown is the plan file's, from the scan plan showed.
+	if !strings.Contains(r.stderr, "from scan 1 (") {
+		t.Errorf("apply shows the plan as from another scan than plan did:\n%s", r.stderr)
+	}
 	r = s.run("yes\n", "apply", planFile, "--as-of", asOf)
 	if r.code != ExitOK {
 		t.Fatalf("apply: exit %d, stdout %s stderr %s", r.code, r.stdout, r.stderr)
@@ -515,9 +519,8 @@ func TestRemediate_planAndApplyAgree(t *testing.T) {
 		t.Fatalf("plan: exit %d, stdout %s", plan.code, plan.stdout)
 	}
 	r := s.run("no\n", "apply", "--as-of", asOf)
-	if r.code != ExitFailure || !strings.Contains(r.stderr, "Plan p-20261123T120000Z (as of 2026-11-23T00:00:00Z") ||
-		strings.Contains(r.stderr, "from scan") {
-		t.Errorf("apply: exit %d, stderr %s; want the plan shown without a scan number of its own", r.code, r.stderr)
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "Plan p-20261123T120000Z, from scan 1 (as of 2026-11-23T00:00:00Z") {
+		t.Errorf("apply: exit %d, stderr %s; want the plan shown from the scan plan named", r.code, r.stderr)
 	}
 }
 

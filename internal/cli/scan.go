@@ -132,9 +132,28 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 			fmt.Fprintf(opts.io.ErrOut, "iamsweep: warning: %s\n", msg)
 		}
 	}
+	// The scan is recorded while the report is written, on another core:
+	// both only read res.
+	recorded := make(chan error, 1)
+	go func() { recorded <- recordScan(ctx, opts, res, log) }()
+	if err := writeReport(cfg, opts.io, out, res); err != nil {
+		<-recorded
+		return err
+	}
+	if err := <-recorded; err != nil {
+		return err
+	}
+	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
+	if failOn.Fails(res) {
+		return errUnusedFound
+	}
+	return nil
+}
 
-	w := newWriter(cfg, opts.io, out)
-	err = w.Begin(report.Meta{AsOf: res.AsOf, UnusedDays: res.UnusedDays})
+// writeReport writes the report of a one-account scan to out.
+func writeReport(cfg config.Config, ios IO, out *output, res iamsweep.ScanResult) error {
+	w := newWriter(cfg, ios, out)
+	err := w.Begin(report.Meta{AsOf: res.AsOf, UnusedDays: res.UnusedDays})
 	if err == nil {
 		err = w.Findings(res.Findings)
 	}
@@ -146,13 +165,6 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	}
 	if err != nil {
 		return fmt.Errorf("write the %s report: %w", cfg.Output, err)
-	}
-	if err := recordScan(ctx, opts, res, log); err != nil {
-		return err
-	}
-	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
-	if failOn.Fails(res) {
-		return errUnusedFound
 	}
 	return nil
 }
@@ -177,6 +189,9 @@ func recordScan(ctx context.Context, opts *ScanOptions, res iamsweep.ScanResult,
 	if err == nil {
 		var id int64
 		id, err = st.RecordScan(ctx, res)
+		if err == nil {
+			pruneAfterScan(ctx, st, opts.Config.Retention, opts.now(), log)
+		}
 		if cerr := st.Close(); err == nil {
 			err = cerr
 		}

@@ -86,6 +86,10 @@ type Config struct {
 	// steps (remediation kill-switch-file); "" means the default beside
 	// the state database.
 	KillSwitchFile string
+	// Retention is how much scan history the state database keeps (the
+	// config file's "retention" section), applied after every recorded
+	// scan; zero keeps everything.
+	Retention iamsweep.Retention
 
 	// origins records where each setting that is not a default came from.
 	origins map[string]Origin

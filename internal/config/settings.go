@@ -101,6 +101,11 @@ func (c *Config) Settings() []Setting {
 		{Name: "remediation.protected-accounts", Value: accountsVar(&r.ProtectedAccounts), Usage: "account IDs iamsweep never changes"},
 		{Name: "remediation.kill-switch-file", Value: stringVar(&c.KillSwitchFile),
 			Usage: "while this file exists, apply stops before its next step (default: STOP beside the state database)"},
+
+		{Name: "retention.keep-scans", Value: keepScansVar(&c.Retention.KeepScans),
+			Usage: "keep the N most recently recorded scans (1 or more)"},
+		{Name: "retention.older-than", Value: ageVar(&c.Retention.OlderThan),
+			Usage: "delete scans whose as-of time is older than this: 90d (days) or a Go duration such as 720h"},
 	}
 }
 

@@ -111,7 +111,7 @@ func (e *remediationEnv) scan(t *testing.T, extra ...string) {
 	checkLogs(t, res.stderr)
 }
 
-// planDoc is a plan file (iamsweep-plan/v1), the fields the tests read.
+// planDoc is a plan file (iamsweep-plan/v2), the fields the tests read.
 type planDoc struct {
 	Format  string `json:"format"`
 	ID      string `json:"id"`
@@ -158,7 +158,7 @@ func (e *remediationEnv) plan(t *testing.T, extra ...string) (string, planDoc) {
 	if err := json.Unmarshal([]byte(res.stdout), &p); err != nil {
 		t.Fatalf("plan -o json: %v\n%s", err, res.stdout)
 	}
-	if p.Format != "iamsweep-plan/v1" || p.ID == "" {
+	if p.Format != "iamsweep-plan/v2" || p.ID == "" {
 		t.Fatalf("plan: format %q, ID %q", p.Format, p.ID)
 	}
 	return file, p

@@ -252,13 +252,20 @@ type cliResult struct {
 }
 
 // runCLI runs iamsweep in process, as its main does, with no IAMSWEEP_
-// settings from the environment.
+// settings from the environment and the default state database in a
+// temporary directory (never the user's).
 func runCLI(t *testing.T, args ...string) cliResult {
 	t.Helper()
 	var out, errOut bytes.Buffer
+	dataHome := t.TempDir()
 	code := cli.Main(t.Context(), args, cli.IO{
 		In: strings.NewReader(""), Out: &out, ErrOut: &errOut,
-		Getenv: func(string) string { return "" },
+		Getenv: func(k string) string {
+			if k == "XDG_DATA_HOME" {
+				return dataHome
+			}
+			return ""
+		},
 	})
 	return cliResult{code: code, stdout: out.String(), stderr: errOut.String()}
 }

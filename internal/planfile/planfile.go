@@ -1,7 +1,12 @@
-// Package planfile reads and writes remediation plans as JSON files: what
-// "iamsweep plan --out" saves and "iamsweep apply FILE" runs. The format
-// is versioned; a file of another format, with unknown fields or invalid
-// values is refused with an error that names the field and where it is.
+// Package planfile is the one encoding of a remediation plan: the JSON
+// document "iamsweep plan --out" saves and "iamsweep apply FILE" runs, and
+// the form the state database keeps plans in. The format is versioned; a
+// document of another format, with unknown fields or invalid values is
+// refused with an error that names the field and where it is.
+//
+// A plan's findings carry the identity of their action (account, ARN,
+// name, path, access key), as the plans iamsweep makes do; a list that is
+// empty reads back as nil.
 package planfile
 
 import (
@@ -16,12 +21,17 @@ import (
 	"github.com/iamsweep/iamsweep"
 )
 
-// Format names the file format and its version.
-const Format = "iamsweep-plan/v1"
+// Format names the format written, and its version.
+const Format = "iamsweep-plan/v2"
+
+// FormatV1 is the format of iamsweep's first plan files, read still: the
+// same document without the scan ID.
+const FormatV1 = "iamsweep-plan/v1"
 
 type file struct {
 	Format     string    `json:"format"`
 	ID         string    `json:"id"`
+	ScanID     int64     `json:"scan_id,omitempty"`
 	Created    time.Time `json:"created"`
 	AsOf       time.Time `json:"as_of"`
 	UnusedDays int       `json:"unused_days"`
@@ -73,9 +83,24 @@ func fromOpt(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// Write writes p as an indented JSON document.
+// Write writes p as an indented JSON document, a plan file.
 func Write(w io.Writer, p iamsweep.Plan) error {
-	f := file{Format: Format, ID: p.ID, Created: p.Created.UTC(), AsOf: p.AsOf.UTC(), UnusedDays: p.UnusedDays, Actions: []action{}}
+	data, err := json.MarshalIndent(toFile(p), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+// Marshal returns p as a compact JSON document, as the state database
+// keeps it.
+func Marshal(p iamsweep.Plan) ([]byte, error) {
+	return json.Marshal(toFile(p))
+}
+
+func toFile(p iamsweep.Plan) file {
+	f := file{Format: Format, ID: p.ID, ScanID: p.ScanID, Created: p.Created.UTC(), AsOf: p.AsOf.UTC(), UnusedDays: p.UnusedDays, Actions: []action{}}
 	for _, a := range p.Actions {
 		fd := a.Finding
 		f.Actions = append(f.Actions, action{
@@ -89,21 +114,22 @@ func Write(w io.Writer, p iamsweep.Plan) error {
 			},
 		})
 	}
-	data, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(data, '\n'))
-	return err
+	return f
 }
 
 // Read reads a plan file; source names it in errors, which are
-// *iamsweep.InputError values.
+// *iamsweep.InputError values but for a failed read.
 func Read(r io.Reader, source string) (iamsweep.Plan, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return iamsweep.Plan{}, fmt.Errorf("read %s: %w", source, err)
 	}
+	return Parse(data, source)
+}
+
+// Parse reads a plan document of either format; source names it in
+// errors, which are *iamsweep.InputError values.
+func Parse(data []byte, source string) (iamsweep.Plan, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f file
@@ -116,13 +142,19 @@ func Read(r io.Reader, source string) (iamsweep.Plan, error) {
 	bad := func(field string, format string, args ...any) error {
 		return iamsweep.NewInputError(source, field, fmt.Errorf(format, args...))
 	}
-	if f.Format != Format {
+	switch {
+	case f.Format == FormatV1 && f.ScanID != 0:
+		return iamsweep.Plan{}, bad("scan_id", "not a field of %s; a plan with a scan ID is %s", FormatV1, Format)
+	case f.Format != Format && f.Format != FormatV1:
 		return iamsweep.Plan{}, bad("format", "want %q, got %q: not an iamsweep plan, or one from another version", Format, f.Format)
 	}
 	if f.ID == "" {
 		return iamsweep.Plan{}, bad("id", "missing")
 	}
-	p := iamsweep.Plan{ID: f.ID, Created: f.Created, AsOf: f.AsOf, UnusedDays: f.UnusedDays}
+	if f.ScanID < 0 {
+		return iamsweep.Plan{}, bad("scan_id", "want a scan ID (1 or more), got %d", f.ScanID)
+	}
+	p := iamsweep.Plan{ID: f.ID, ScanID: f.ScanID, Created: f.Created, AsOf: f.AsOf, UnusedDays: f.UnusedDays}
 	seen := map[string]bool{}
 	for i, a := range f.Actions {
 		at := fmt.Sprintf("actions[%d]", i)

@@ -3,6 +3,7 @@ package planfile
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func samplePlan() iamsweep.Plan {
 	days := 120
 	t0 := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	return iamsweep.Plan{
-		ID: "p-20261123T000000Z", Created: t0, AsOf: t0, UnusedDays: 90,
+		ID: "p-20261123T000000Z", ScanID: 7, Created: t0, AsOf: t0, UnusedDays: 90,
 		Actions: []iamsweep.Action{
 			{
 				ID: "a001", Kind: iamsweep.ActionQuarantine, Principal: "role", AccountID: "111122223333", AccountName: "prod",
@@ -53,6 +54,43 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+func TestMarshal_readsAsTheFile(t *testing.T) {
+	data, err := Marshal(samplePlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("\n")) {
+		t.Errorf("Marshal is not compact:\n%s", data)
+	}
+	got, err := Parse(data, "stored")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(samplePlan(), got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+// A plan file written by iamsweep before plans named their scan
+// (testdata/v1.json, written by that version's Write) reads as the same
+// plan, without a scan ID.
+func TestRead_formatV1(t *testing.T) {
+	f, err := os.Open("testdata/v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := Read(f, "v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := samplePlan()
+	want.ScanID = 0
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Read (-want +got):\n%s", diff)
+	}
+}
+
 func TestRead_errors(t *testing.T) {
 	var buf bytes.Buffer
 	if err := Write(&buf, samplePlan()); err != nil {
@@ -67,8 +105,10 @@ func TestRead_errors(t *testing.T) {
 		{"empty", "", 0, "", "empty or truncated"},
 		{"not JSON", "{\n  oops", 2, "", "invalid JSON"},
 		{"other format", strings.Replace(good, Format, "iamsweep-plan/v9", 1), 0, "format", "another version"},
+		{"scan ID in a v1 plan", strings.Replace(good, Format, FormatV1, 1), 0, "scan_id", "not a field of iamsweep-plan/v1"},
+		{"negative scan ID", strings.Replace(good, `"scan_id": 7`, `"scan_id": -7`, 1), 0, "scan_id", "want a scan ID"},
 		{"unknown field", strings.Replace(good, `"unused_days"`, `"unused_dayz"`, 1), 0, "", "unknown field"},
-		{"wrong type", strings.Replace(good, `"unused_days": 90`, `"unused_days": "90"`, 1), 6, "unused_days", "want a whole number, got a JSON string"},
+		{"wrong type", strings.Replace(good, `"unused_days": 90`, `"unused_days": "90"`, 1), 7, "unused_days", "want a whole number, got a JSON string"},
 		{"unknown action", strings.Replace(good, `"kind": "quarantine"`, `"kind": "nuke"`, 1), 0, "actions[0].kind", `unknown action "nuke"`},
 		{"key action on a role", strings.Replace(good, `"principal": "user"`, `"principal": "role"`, 1), 0, "actions[1].principal", "acts on a user"},
 		{"bad ARN", strings.Replace(good, `"arn": "arn:aws:iam::111122223333:role/app/ci"`, `"arn": "role/app/ci"`, 1), 0, "actions[0].arn", "invalid ARN"},

@@ -9,60 +9,18 @@ import (
 	"github.com/iamsweep/iamsweep"
 )
 
-// The JSON stored for plans and backups is written through the types
-// below, not the domain types: the stored format has its own names and a
-// version (the format column), so that renaming a domain field can never
-// make an old backup unreadable. A change that old code cannot read takes a
-// new format version, and decoding keeps reading every old version.
+// The JSON stored for backups is written through the types below, not the
+// domain types: the stored format has its own names and a version (the
+// format column), so that renaming a domain field can never make an old
+// backup unreadable. A change that old code cannot read takes a new format
+// version, and decoding keeps reading every old version. (Plans are kept
+// as plan files, internal/planfile; findings in chunks, findings.go.)
 //
 // Slices and pointers are written without omitempty so that nil and empty
 // round-trip exactly; zero times are left out and read back as zero.
 
-// formatV1 is the format version of plans and backups written now.
+// formatV1 is the format version of backups written now.
 const formatV1 = 1
-
-type planV1 struct {
-	ID         string     `json:"id"`
-	Created    time.Time  `json:"created,omitzero"`
-	AsOf       time.Time  `json:"as_of,omitzero"`
-	UnusedDays int        `json:"unused_days"`
-	Actions    []actionV1 `json:"actions"`
-}
-
-type actionV1 struct {
-	ID           string    `json:"id"`
-	Kind         string    `json:"kind"`
-	Principal    string    `json:"principal"`
-	AccountID    string    `json:"account_id"`
-	AccountName  string    `json:"account_name"`
-	ARN          string    `json:"arn"`
-	Name         string    `json:"name"`
-	Path         string    `json:"path"`
-	AccessKeyID  string    `json:"access_key_id"`
-	Finding      findingV1 `json:"finding"`
-	Refused      string    `json:"refused"`
-	Irreversible bool      `json:"irreversible"`
-	Notes        []string  `json:"notes"`
-}
-
-type findingV1 struct {
-	Type        string    `json:"type"`
-	AccountID   string    `json:"account_id"`
-	AccountName string    `json:"account_name"`
-	ARN         string    `json:"arn"`
-	PrincipalID string    `json:"principal_id"`
-	Name        string    `json:"name"`
-	Path        string    `json:"path"`
-	Verdict     string    `json:"verdict"`
-	Rule        string    `json:"rule"`
-	Reason      string    `json:"reason"`
-	Created     time.Time `json:"created,omitzero"`
-	LastUsed    usageV1   `json:"last_used"`
-	DaysUnused  *int      `json:"days_unused"`
-	AccessKeyID string    `json:"access_key_id"`
-	KeySlot     int       `json:"key_slot"`
-	Tags        []tagV1   `json:"tags"`
-}
 
 type usageV1 struct {
 	Time   time.Time `json:"time,omitzero"`
@@ -197,62 +155,6 @@ func toNamedDocument(d iamsweep.NamedDocument) namedDocumentV1 {
 }
 func fromNamedDocument(d namedDocumentV1) iamsweep.NamedDocument {
 	return iamsweep.NamedDocument{Name: d.Name, Document: d.Document}
-}
-
-func toFinding(f iamsweep.Finding) findingV1 {
-	return findingV1{
-		Type: string(f.Type), AccountID: f.AccountID, AccountName: f.AccountName, ARN: f.ARN,
-		PrincipalID: f.PrincipalID, Name: f.Name, Path: f.Path, Verdict: string(f.Verdict),
-		Rule: string(f.Rule), Reason: f.Reason, Created: utc(f.Created), LastUsed: toUsage(f.LastUsed),
-		DaysUnused: copyInt(f.DaysUnused), AccessKeyID: f.AccessKeyID, KeySlot: f.KeySlot,
-		Tags: mapSlice(f.Tags, toTag),
-	}
-}
-
-func fromFinding(f findingV1) iamsweep.Finding {
-	return iamsweep.Finding{
-		Type: iamsweep.FindingType(f.Type), AccountID: f.AccountID, AccountName: f.AccountName, ARN: f.ARN,
-		PrincipalID: f.PrincipalID, Name: f.Name, Path: f.Path, Verdict: iamsweep.Verdict(f.Verdict),
-		Rule: iamsweep.Rule(f.Rule), Reason: f.Reason, Created: f.Created, LastUsed: fromUsage(f.LastUsed),
-		DaysUnused: f.DaysUnused, AccessKeyID: f.AccessKeyID, KeySlot: f.KeySlot,
-		Tags: mapSlice(f.Tags, fromTag),
-	}
-}
-
-func copyInt(p *int) *int {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
-}
-
-func toPlan(p iamsweep.Plan) planV1 {
-	return planV1{
-		ID: p.ID, Created: utc(p.Created), AsOf: utc(p.AsOf), UnusedDays: p.UnusedDays,
-		Actions: mapSlice(p.Actions, func(a iamsweep.Action) actionV1 {
-			return actionV1{
-				ID: a.ID, Kind: string(a.Kind), Principal: a.Principal, AccountID: a.AccountID,
-				AccountName: a.AccountName, ARN: a.ARN, Name: a.Name, Path: a.Path,
-				AccessKeyID: a.AccessKeyID, Finding: toFinding(a.Finding), Refused: a.Refused,
-				Irreversible: a.Irreversible, Notes: a.Notes,
-			}
-		}),
-	}
-}
-
-func fromPlan(p planV1) iamsweep.Plan {
-	return iamsweep.Plan{
-		ID: p.ID, Created: p.Created, AsOf: p.AsOf, UnusedDays: p.UnusedDays,
-		Actions: mapSlice(p.Actions, func(a actionV1) iamsweep.Action {
-			return iamsweep.Action{
-				ID: a.ID, Kind: iamsweep.ActionKind(a.Kind), Principal: a.Principal, AccountID: a.AccountID,
-				AccountName: a.AccountName, ARN: a.ARN, Name: a.Name, Path: a.Path,
-				AccessKeyID: a.AccessKeyID, Finding: fromFinding(a.Finding), Refused: a.Refused,
-				Irreversible: a.Irreversible, Notes: a.Notes,
-			}
-		}),
-	}
 }
 
 func toRoleState(r iamsweep.RoleState) roleStateV1 {

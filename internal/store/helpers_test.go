@@ -68,7 +68,8 @@ func fullFinding() iamsweep.Finding {
 }
 
 // fullPlan returns a plan with every field set, in every action taken
-// together.
+// together, as iamsweep makes plans: each finding carries its action's
+// identity, and no list is empty but not nil.
 func fullPlan() iamsweep.Plan {
 	f := fullFinding()
 	role := iamsweep.Finding{
@@ -78,6 +79,7 @@ func fullPlan() iamsweep.Plan {
 	}
 	return iamsweep.Plan{
 		ID:         "p-20261123-1",
+		ScanID:     12,
 		Created:    t0.In(east),
 		AsOf:       day(-1),
 		UnusedDays: 90,
@@ -88,8 +90,10 @@ func fullPlan() iamsweep.Plan {
 				Finding: f, Refused: "the key is the user's only credential", Irreversible: true,
 				Notes: []string{"the secret cannot be restored", "deactivate first"},
 			},
-			{ID: "a002", Kind: iamsweep.ActionQuarantine, Principal: "role", ARN: role.ARN, Finding: role, Notes: []string{}},
-			{ID: "a003", Kind: iamsweep.ActionDelete, Principal: "role", ARN: role.ARN},
+			{ID: "a002", Kind: iamsweep.ActionQuarantine, Principal: "role", AccountID: role.AccountID, ARN: role.ARN,
+				Name: role.Name, Path: role.Path, Finding: role},
+			{ID: "a003", Kind: iamsweep.ActionDelete, Principal: "role", AccountID: role.AccountID, ARN: role.ARN,
+				Name: role.Name, Path: role.Path, Finding: role},
 		},
 	}
 }

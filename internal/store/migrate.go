@@ -10,11 +10,21 @@ import (
 	"strings"
 )
 
-// migration is one schema change: migrations/NNNN_name.sql.
+// migration is one schema change: migrations/NNNN_name.sql, and for a
+// change of how data is stored, a Go step run after the SQL in the same
+// transaction.
 type migration struct {
 	version int
 	name    string
 	sql     string
+	step    func(ctx context.Context, tx *sql.Tx) error
+}
+
+// goSteps are the Go steps of migrations, by file name without its
+// number.
+var goSteps = map[string]func(ctx context.Context, tx *sql.Tx) error{
+	"finding_chunks.sql": convertFindings,
+	"plan_files.sql":     convertPlans,
 }
 
 // loadMigrations reads NNNN_name.sql files from fsys; their versions must
@@ -26,7 +36,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	}
 	var out []migration
 	for _, name := range names {
-		prefix, _, ok := strings.Cut(name, "_")
+		prefix, rest, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(prefix)
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s: name is not NNNN_name.sql", name)
@@ -35,7 +45,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
-		out = append(out, migration{version: v, name: name, sql: string(body)})
+		out = append(out, migration{version: v, name: name, sql: string(body), step: goSteps[rest]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i, m := range out {
@@ -110,6 +120,11 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return err
+	}
+	if m.step != nil {
+		if err := m.step(ctx, tx); err != nil {
+			return err
+		}
 	}
 	at, err := timeArg(s.now())
 	if err != nil {

@@ -1,11 +1,16 @@
 package store
 
 import (
+	"bytes"
+	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/planfile"
 )
 
 func TestStore_SavePlan_roundTrip(t *testing.T) {
@@ -20,10 +25,59 @@ func TestStore_SavePlan_roundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// cmp.Diff tells nil Notes (a003) from empty Notes (a002) and a nil
-	// DaysUnused from a pointer to 0.
+	// cmp.Diff tells a nil DaysUnused from a pointer to 0.
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("LoadPlan (-want +got):\n%s", diff)
+	}
+	var scanID sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT scan_id FROM plans WHERE id = ?`, want.ID).Scan(&scanID); err != nil {
+		t.Fatal(err)
+	}
+	if scanID.Int64 != want.ScanID {
+		t.Errorf("plans.scan_id = %v, want %d", scanID, want.ScanID)
+	}
+}
+
+// The store keeps a plan as its plan file: apply runs the same plan from
+// the state database as from the file plan --out wrote.
+func TestStore_SavePlan_asItsPlanFile(t *testing.T) {
+	p := fullPlan()
+	p.Actions[1].Notes = []string{} // empty lists read back as nil
+	p.Actions[0].Finding.Tags = []iamsweep.Tag{}
+	p.ScanID = 0 // unknown
+	s, _ := openTest(t)
+	if err := s.SavePlan(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LoadPlan(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	if err := planfile.Write(&file, p); err != nil {
+		t.Fatal(err)
+	}
+	want, err := planfile.Read(&file, "plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LoadPlan differs from the plan file (-file +store):\n%s", diff)
+	}
+}
+
+// A plan its plan file could not hold (apply would refuse the file) is
+// not saved.
+func TestStore_SavePlan_refusesInvalidPlans(t *testing.T) {
+	p := fullPlan()
+	p.Actions[1].AccountID = "444455556666"
+	s, _ := openTest(t)
+	err := s.SavePlan(t.Context(), p)
+	if err == nil || !strings.Contains(err.Error(), "actions[1].account_id") {
+		t.Errorf("SavePlan of a plan whose account is not its ARN's: %v, want an error naming actions[1].account_id", err)
+	}
+	if _, err := s.LoadPlan(t.Context(), p.ID); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("LoadPlan after the refusal: %v, want ErrNotFound", err)
 	}
 }
 
@@ -37,7 +91,7 @@ func TestStore_SavePlan_emptyPlan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(p, got); diff != "" {
+		if diff := cmp.Diff(p, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("LoadPlan(%s) (-want +got):\n%s", p.ID, diff)
 		}
 	}

@@ -1,19 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
 )
-
-// findingColumns are the findings table's columns after scan_id and seq,
-// in the order scanFinding reads them.
-const findingColumns = `type, account_id, account_name, arn, principal_id, name, path, verdict, rule,
-	reason, created, last_used, last_used_region, days_unused, access_key_id, key_slot, tags`
 
 // RecordScan saves a scan's findings, in one transaction, and returns the
 // scan's ID. IDs increase in the order scans are recorded. A scan without an
@@ -39,7 +36,7 @@ func (s *Store) recordScan(ctx context.Context, res iamsweep.ScanResult) (int64,
 	if err != nil {
 		return 0, err
 	}
-	if err := insertFindings(ctx, tx, id, 0, res.Findings); err != nil {
+	if _, err := insertFindings(ctx, tx, id, 0, res.Findings); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -62,44 +59,41 @@ func (s *Store) insertScan(ctx context.Context, tx *sql.Tx, asOf time.Time, unus
 	return r.LastInsertId()
 }
 
-// insertFindings adds findings to scan id, numbered from seq.
-func insertFindings(ctx context.Context, tx *sql.Tx, id int64, seq int, findings []iamsweep.Finding) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (scan_id, seq, `+findingColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+// insertFindings adds findings to scan id as chunks, numbered from seq;
+// it returns the next chunk number.
+func insertFindings(ctx context.Context, tx *sql.Tx, id int64, seq int, findings []iamsweep.Finding) (int, error) {
+	if len(findings) == 0 {
+		return seq, nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO finding_chunks (scan_id, seq, count, min_arn, max_arn, format, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer stmt.Close()
-	for i, f := range findings {
-		ts, err := timeArgs(f.Created, f.LastUsed.Time)
+	var enc chunkEncoder
+	for len(findings) > 0 {
+		n := min(chunkSize, len(findings))
+		c, err := enc.encode(findings[:n])
 		if err != nil {
-			return fmt.Errorf("finding %s: %w", f.ARN, err)
+			return 0, err
 		}
-		var days, tags any
-		if f.DaysUnused != nil {
-			days = *f.DaysUnused
+		if _, err := stmt.ExecContext(ctx, id, seq, c.count, c.minARN, c.maxARN, chunkFormat, c.body); err != nil {
+			return 0, err
 		}
-		if f.Tags != nil {
-			if tags, err = encode(mapSlice(f.Tags, toTag)); err != nil {
-				return fmt.Errorf("finding %s: %w", f.ARN, err)
-			}
-		}
-		if _, err := stmt.ExecContext(ctx, id, seq+i,
-			string(f.Type), f.AccountID, f.AccountName, f.ARN, f.PrincipalID, f.Name, f.Path,
-			string(f.Verdict), string(f.Rule), f.Reason, ts[0], ts[1], f.LastUsed.Region, days,
-			f.AccessKeyID, f.KeySlot, tags); err != nil {
-			return fmt.Errorf("finding %s: %w", f.ARN, err)
-		}
+		findings = findings[n:]
+		seq++
 	}
-	return nil
+	return seq, nil
 }
 
 // ScanRecorder records a scan while it runs, a batch of findings at a
 // time, so that a scan of many accounts is never held in memory whole.
 // The scan is invisible to LatestScan and History until Finish.
 type ScanRecorder struct {
-	s    *Store
-	id   int64
+	s  *Store
+	id int64
+	// seq is the number of the next chunk.
 	seq  int
 	asOf time.Time
 }
@@ -131,13 +125,14 @@ func (r *ScanRecorder) Add(ctx context.Context, findings []iamsweep.Finding) err
 		return fmt.Errorf("record scan %d: %w", r.id, err)
 	}
 	defer rollback(tx)
-	if err := insertFindings(ctx, tx, r.id, r.seq, findings); err != nil {
+	seq, err := insertFindings(ctx, tx, r.id, r.seq, findings)
+	if err != nil {
 		return fmt.Errorf("record scan %d: %w", r.id, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record scan %d: %w", r.id, err)
 	}
-	r.seq += len(findings)
+	r.seq = seq
 	return nil
 }
 
@@ -156,7 +151,7 @@ func (r *ScanRecorder) Abort(ctx context.Context) error {
 		return fmt.Errorf("drop scan %d: %w", r.id, err)
 	}
 	defer rollback(tx)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE scan_id = ?`, r.id); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM finding_chunks WHERE scan_id = ?`, r.id); err != nil {
 		return fmt.Errorf("drop scan %d: %w", r.id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM scans WHERE id = ? AND complete = 0`, r.id); err != nil {
@@ -186,25 +181,50 @@ func (s *Store) LatestScan(ctx context.Context) (int64, iamsweep.ScanResult, err
 	if res.AsOf, err = parseTime(asOf); err != nil {
 		return 0, iamsweep.ScanResult{}, fmt.Errorf("latest scan %d: %w", id, err)
 	}
-	// A scan and its findings are written in one transaction, so the
+	// A scan and its findings are written in one transaction (or, for a
+	// scan recorded in batches, made visible after its last), so the
 	// findings of a scan that is visible are all there.
-	rows, err := s.db.QueryContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE scan_id = ? ORDER BY seq`, id)
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(count), 0) FROM finding_chunks WHERE scan_id = ?`, id).Scan(&n); err != nil {
+		return 0, iamsweep.ScanResult{}, fmt.Errorf("latest scan %d: %w", id, err)
+	}
+	if n > 0 {
+		res.Findings = make([]iamsweep.Finding, 0, n)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT format, body FROM finding_chunks WHERE scan_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return 0, iamsweep.ScanResult{}, fmt.Errorf("latest scan %d: %w", id, err)
 	}
 	defer rows.Close()
+	var dec chunkDecoder
 	for rows.Next() {
-		f, err := scanFinding(rows)
+		var (
+			format int
+			body   []byte
+		)
+		if err := rows.Scan(&format, &body); err != nil {
+			return 0, iamsweep.ScanResult{}, fmt.Errorf("latest scan %d: %w", id, err)
+		}
+		fs, err := dec.decode(format, body)
 		if err != nil {
 			return 0, iamsweep.ScanResult{}, fmt.Errorf("latest scan %d: %w", id, err)
 		}
-		res.Findings = append(res.Findings, f)
+		res.Findings = append(res.Findings, fs...)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, iamsweep.ScanResult{}, fmt.Errorf("latest scan %d: %w", id, err)
 	}
-	iamsweep.SortFindings(res.Findings)
+	// Recorded in that order already, unless a scan recorded in batches
+	// gave them in another.
+	if !slices.IsSortedFunc(res.Findings, compareFindings) {
+		iamsweep.SortFindings(res.Findings)
+	}
 	return id, res, nil
+}
+
+// compareFindings orders findings as iamsweep.SortFindings does.
+func compareFindings(a, b iamsweep.Finding) int {
+	return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Type, b.Type), cmp.Compare(a.ARN, b.ARN))
 }
 
 // History returns every finding recorded for arn (the role; or the user,
@@ -217,86 +237,77 @@ func (s *Store) LatestScan(ctx context.Context) (int64, iamsweep.ScanResult, err
 // unused verdicts that ends at the entry; any other verdict breaks the run,
 // and a scan that does not hold the record does not.
 func (s *Store) History(ctx context.Context, arn string) ([]iamsweep.HistoryEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.as_of, `+findingColumns+`
-		FROM findings f JOIN scans s ON s.id = f.scan_id
-		WHERE f.arn = ? AND s.complete = 1
-		ORDER BY s.as_of, s.id, f.type, f.key_slot, f.access_key_id, f.seq`, arn)
+	// The chunks that can hold arn, in scan order; a scan's chunks in the
+	// order of its findings.
+	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.as_of, c.format, c.body
+		FROM finding_chunks c JOIN scans s ON s.id = c.scan_id
+		WHERE c.min_arn <= ?1 AND c.max_arn >= ?1 AND s.complete = 1
+		ORDER BY s.as_of, s.id, c.seq`, arn)
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", arn, err)
 	}
 	defer rows.Close()
+	var (
+		out []iamsweep.HistoryEntry
+		dec chunkDecoder
+	)
+	for rows.Next() {
+		var (
+			id     int64
+			asOf   sql.NullString
+			format int
+			body   []byte
+		)
+		if err := rows.Scan(&id, &asOf, &format, &body); err != nil {
+			return nil, fmt.Errorf("history of %s: %w", arn, err)
+		}
+		at, err := parseTime(asOf)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: scan %d: %w", arn, id, err)
+		}
+		fs, err := dec.decode(format, body)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: scan %d: %w", arn, id, err)
+		}
+		for _, f := range fs {
+			if f.ARN == arn {
+				out = append(out, iamsweep.HistoryEntry{ScanID: id, AsOf: at, Finding: f})
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history of %s: %w", arn, err)
+	}
+	// Within a scan: by record type, key slot and access key ID, else in
+	// the scan's order. Scans are in order already.
+	slices.SortStableFunc(out, func(a, b iamsweep.HistoryEntry) int {
+		return cmp.Or(
+			a.AsOf.Compare(b.AsOf),
+			cmp.Compare(a.ScanID, b.ScanID),
+			cmp.Compare(a.Finding.Type, b.Finding.Type),
+			cmp.Compare(a.Finding.KeySlot, b.Finding.KeySlot),
+			cmp.Compare(a.Finding.AccessKeyID, b.Finding.AccessKeyID),
+		)
+	})
 	type record struct {
 		typ         iamsweep.FindingType
 		accessKeyID string
 		keySlot     int
 	}
 	runStart := map[record]time.Time{}
-	var out []iamsweep.HistoryEntry
-	for rows.Next() {
-		var (
-			e    iamsweep.HistoryEntry
-			asOf sql.NullString
-		)
-		f, err := scanFinding(rows, &e.ScanID, &asOf)
-		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", arn, err)
-		}
-		if e.AsOf, err = parseTime(asOf); err != nil {
-			return nil, fmt.Errorf("history of %s: scan %d: %w", arn, e.ScanID, err)
-		}
-		e.Finding = f
-		k := record{f.Type, f.AccessKeyID, f.KeySlot}
-		if f.Unused() {
-			start, ok := runStart[k]
-			if !ok {
-				start = e.AsOf
-				runStart[k] = start
-			}
-			e.FirstUnused = start
-		} else {
+	for i := range out {
+		e := &out[i]
+		k := record{e.Finding.Type, e.Finding.AccessKeyID, e.Finding.KeySlot}
+		if !e.Finding.Unused() {
 			delete(runStart, k)
+			continue
 		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("history of %s: %w", arn, err)
+		start, ok := runStart[k]
+		if !ok {
+			start = e.AsOf
+			runStart[k] = start
+		}
+		e.FirstUnused = start
 	}
 	return out, nil
-}
-
-// scanFinding reads a row holding head's columns and then findingColumns
-// (whose names no other table uses, so a join needs no qualifiers).
-func scanFinding(rows *sql.Rows, head ...any) (iamsweep.Finding, error) {
-	var (
-		f                       iamsweep.Finding
-		typ, verdict, rule      string
-		created, lastUsed, tags sql.NullString
-		days                    sql.NullInt64
-	)
-	dest := append(head, &typ, &f.AccountID, &f.AccountName, &f.ARN, &f.PrincipalID, &f.Name, &f.Path,
-		&verdict, &rule, &f.Reason, &created, &lastUsed, &f.LastUsed.Region, &days,
-		&f.AccessKeyID, &f.KeySlot, &tags)
-	if err := rows.Scan(dest...); err != nil {
-		return iamsweep.Finding{}, err
-	}
-	f.Type, f.Verdict, f.Rule = iamsweep.FindingType(typ), iamsweep.Verdict(verdict), iamsweep.Rule(rule)
-	var err error
-	if f.Created, err = parseTime(created); err != nil {
-		return iamsweep.Finding{}, fmt.Errorf("finding %s: %w", f.ARN, err)
-	}
-	if f.LastUsed.Time, err = parseTime(lastUsed); err != nil {
-		return iamsweep.Finding{}, fmt.Errorf("finding %s: %w", f.ARN, err)
-	}
-	if days.Valid {
-		d := int(days.Int64)
-		f.DaysUnused = &d
-	}
-	if tags.Valid {
-		var ts []tagV1
-		if err := decode(formatV1, tags.String, &ts); err != nil {
-			return iamsweep.Finding{}, fmt.Errorf("finding %s: tags: %w", f.ARN, err)
-		}
-		f.Tags = mapSlice(ts, fromTag)
-	}
-	return f, nil
 }

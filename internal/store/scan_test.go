@@ -286,8 +286,8 @@ func TestStore_ScanRecorder(t *testing.T) {
 		t.Errorf("LatestScan after an abort = %d, want %d", gotID, id)
 	}
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM findings WHERE scan_id > ?`, id).Scan(&n); err != nil || n != 0 {
-		t.Errorf("an aborted scan left %d findings (%v)", n, err)
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM finding_chunks WHERE scan_id > ?`, id).Scan(&n); err != nil || n != 0 {
+		t.Errorf("an aborted scan left %d chunks of findings (%v)", n, err)
 	}
 	if _, err := s.BeginScan(ctx, time.Time{}, 90); err == nil {
 		t.Error("BeginScan without an as-of time succeeded")

@@ -108,27 +108,32 @@ func migrationsWith(t *testing.T, extra map[string]string) fs.FS {
 	return m
 }
 
-func clock(t time.Time) func() time.Time { return func() time.Time { return t } }
-
-// known is the number of embedded migrations: the schema version of a new
-// database.
+// known is the number of embedded migrations: the schema version Open
+// brings a database to.
 func known(t *testing.T) int {
 	t.Helper()
-	sub, err := fs.Sub(embedded, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations(sub)
+	ms, err := loadMigrations(migrationsWith(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return len(ms)
 }
 
-// nextMigration names a migration file after the embedded ones.
-func nextMigration(t *testing.T, name string) string {
+// next names a migration file of the version after the embedded ones.
+func next(t *testing.T, name string) string {
 	return fmt.Sprintf("%04d_%s.sql", known(t)+1, name)
 }
+
+// allVersions maps every version from 1 to n to at.
+func allVersions(n int, at string) map[int]string {
+	m := map[int]string{}
+	for v := 1; v <= n; v++ {
+		m[v] = at
+	}
+	return m
+}
+
+func clock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func appliedMigrations(t *testing.T, s *Store) map[int]string {
 	t.Helper()
@@ -157,7 +162,7 @@ func appliedMigrations(t *testing.T, s *Store) map[int]string {
 func TestOpen_migrationsRunOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	ms := migrationsWith(t, map[string]string{
-		nextMigration(t, "counter"): "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
+		next(t, "counter"): "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);",
 	})
 	for i, now := range []time.Time{t0, day(1), day(2)} {
 		s, err := open(t.Context(), path, ms, clock(now))
@@ -171,10 +176,7 @@ func TestOpen_migrationsRunOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("open #%d: counter has %d rows; a migration ran again", i+1, n)
 		}
-		want := map[int]string{}
-		for v := 1; v <= known(t)+1; v++ {
-			want[v] = "2026-11-23T10:30:00.123456789Z"
-		}
+		want := allVersions(known(t)+1, "2026-11-23T10:30:00.123456789Z")
 		if diff := cmp.Diff(want, appliedMigrations(t, s)); diff != "" {
 			t.Errorf("open #%d: schema_migrations (-want +got):\n%s", i+1, diff)
 		}
@@ -206,7 +208,7 @@ func TestOpen_concurrentFirstOpens(t *testing.T) {
 
 func TestOpen_refusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	newer := migrationsWith(t, map[string]string{nextMigration(t, "next"): "CREATE TABLE next (x INTEGER);"})
+	newer := migrationsWith(t, map[string]string{next(t, "next"): "CREATE TABLE next (x INTEGER);"})
 	s, err := open(t.Context(), path, newer, clock(t0))
 	if err != nil {
 		t.Fatal(err)
@@ -228,14 +230,15 @@ func TestOpen_refusesNewerSchema(t *testing.T) {
 
 func TestOpen_failedMigrationRollsBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	openAt(t, path) // the embedded migrations
+	openAt(t, path) // the current version
+	badName := next(t, "bad")
 	bad := migrationsWith(t, map[string]string{
-		nextMigration(t, "bad"): "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
+		badName: "CREATE TABLE half (x INTEGER);\nINSERT INTO nosuch VALUES (1);",
 	})
 	if s, err := open(t.Context(), path, bad, clock(t0)); err == nil {
 		s.Close()
 		t.Fatal("open succeeded with a failing migration")
-	} else if !strings.Contains(err.Error(), nextMigration(t, "bad")) {
+	} else if !strings.Contains(err.Error(), badName) {
 		t.Errorf("error %q does not name the migration", err)
 	}
 	s := openAt(t, path)
