@@ -136,6 +136,10 @@ func sample(v Value) string {
 		return "2026-11-23"
 	case "action":
 		return string(v.(actionValue).allowed[0])
+	case "N":
+		return "7"
+	case "DURATION":
+		return "90d"
 	}
 	if _, ok := v.(accountsValue); ok {
 		return "111122223333"

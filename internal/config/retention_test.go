@@ -41,12 +41,12 @@ func TestParse_retentionErrors(t *testing.T) {
 		msg  string
 	}{
 		{"not a mapping", "retention: 30\n", where{"c.yaml", 1, -1, "retention"}, "want a mapping"},
-		{"unknown key", "retention:\n  keep: 3\n", where{"c.yaml", 2, -1, "retention"}, `unknown key "keep"; want keep-scans or older-than`},
+		{"unknown key", "retention:\n  keep: 3\n", where{"c.yaml", 2, -1, "retention"}, `unknown key "keep"; want one of keep-scans, older-than`},
 		{"snake case", "retention:\n  keep_scans: 3\n", where{"c.yaml", 2, -1, "retention"}, `unknown key "keep_scans"`},
 		{"zero scans", "retention:\n  keep-scans: 0\n", where{"c.yaml", 2, -1, "retention.keep-scans"}, "want 1 or more scans"},
 		{"hex scans", "retention:\n  keep-scans: 0x10\n", where{"c.yaml", 2, -1, "retention.keep-scans"}, "want a whole number"},
 		{"age without unit", "retention:\n  older-than: 90\n", where{"c.yaml", 2, -1, "retention.older-than"}, "want a duration such as 90d"},
-		{"list", "retention:\n  older-than: [90d]\n", where{"c.yaml", 2, -1, "retention.older-than"}, "want a single value"},
+		{"list", "retention:\n  older-than: [90d]\n", where{"c.yaml", 2, -1, "retention.older-than"}, "want a single string value"},
 		{"twice", "retention:\n  keep-scans: 3\n  keep-scans: 4\n", where{"c.yaml", 3, -1, "retention.keep-scans"}, "given twice (first on line 2)"},
 		{"section twice", "retention: {}\nretention: {}\n", where{"c.yaml", 2, -1, ""}, "given twice"},
 	}

@@ -53,6 +53,9 @@ remediation:
   max-deletions-per-account: 3
   protected-accounts: ["012345678901", "111122223333"]
   kill-switch-file: /run/iamsweep.stop
+retention:
+  keep-scans: 30
+  older-than: 180d
 `
 	got, err := Parse(strings.NewReader(in), "iamsweep.yaml")
 	if err != nil {
@@ -90,6 +93,7 @@ remediation:
 			MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: 3, ProtectedAccounts: []string{"012345678901", "111122223333"},
 		},
 		KillSwitchFile: "/run/iamsweep.stop",
+		Retention:      iamsweep.Retention{KeepScans: 30, OlderThan: 180 * 24 * time.Hour},
 	}
 	// Each origin is the line of the value; a block list starts on the
 	// line of its first item.
@@ -104,6 +108,9 @@ remediation:
 	}
 	for i, key := range keys("remediation") {
 		lines["remediation."+key] = 33 + i
+	}
+	for i, key := range keys("retention") {
+		lines["retention."+key] = 42 + i
 	}
 	if len(lines) != len(got.Settings()) {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(got.Settings()))
