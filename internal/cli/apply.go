@@ -247,7 +247,7 @@ func confirmPlan(ios IO, plan iamsweep.Plan, alias func(accountID string) string
 			return err
 		}
 		if !slices.Contains(accepted, answer) {
-			return fmt.Errorf("apply canceled: %q is not account %s; nothing was changed", answer, a.AccountID)
+			return fmt.Errorf("apply canceled: %s is not account %s; nothing was changed", iamsweep.Quote(answer), a.AccountID)
 		}
 	}
 	return nil

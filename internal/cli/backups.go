@@ -63,7 +63,7 @@ func runBackups(ctx context.Context, opts *BackupsOptions) error {
 	if ref != "" && !strings.HasPrefix(ref, "arn:") {
 		b, err := st.LoadBackup(ctx, ref)
 		if errors.Is(err, iamsweep.ErrNotFound) {
-			return usageError{fmt.Errorf("no backup %q in the state database", ref)}
+			return usageError{fmt.Errorf("no backup %s in the state database", iamsweep.Quote(ref))}
 		}
 		if err != nil {
 			return err

@@ -228,7 +228,7 @@ func accountList(value, flag string) ([]string, error) {
 		text, _, _ := strings.Cut(sc.Text(), "#")
 		for _, id := range strings.FieldsFunc(text, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' || c == '\r' }) {
 			if !iamsweep.IsAccountID(id) {
-				ie := &iamsweep.InputError{Source: source, Offset: -1, Err: fmt.Errorf("invalid account ID %q: want 12 digits", id)}
+				ie := &iamsweep.InputError{Source: source, Offset: -1, Err: fmt.Errorf("invalid account ID %s: want 12 digits", iamsweep.Quote(id))}
 				if source != flag {
 					ie.Line = line
 				}

@@ -278,7 +278,7 @@ func loadAWSConfig(ctx context.Context, cfg config.Config, retry awsapi.RetryOpt
 	if err != nil {
 		var missing awsconfig.SharedConfigProfileNotExistError
 		if errors.As(err, &missing) {
-			return aws.Config{}, usageError{fmt.Errorf("AWS profile %q not found in the shared config or credentials files", cfg.Profile)}
+			return aws.Config{}, usageError{fmt.Errorf("AWS profile %s not found in the shared config or credentials files", iamsweep.Quote(cfg.Profile))}
 		}
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}

@@ -128,7 +128,7 @@ func ParseTime(v string) (time.Time, error) {
 	if t, err := time.Parse("2006-01-02", v); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("want an RFC 3339 time such as 2026-11-23T00:00:00Z, got %q", v)
+	return time.Time{}, fmt.Errorf("want an RFC 3339 time such as 2026-11-23T00:00:00Z, got %s", iamsweep.Quote(v))
 }
 
 // FirstAsOf is the earliest time as-of accepts: AWS IAM started in 2006, and
@@ -195,21 +195,21 @@ func (c Config) Validate() error {
 		return bad("allow", err)
 	}
 	if !oneOf(c.Output, "table", "json", "csv") {
-		return bad("output", fmt.Errorf("want table, json or csv, got %q", c.Output))
+		return bad("output", fmt.Errorf("want table, json or csv, got %s", iamsweep.Quote(c.Output)))
 	}
 	if _, err := ParseFailOn(c.FailOn); err != nil {
 		return bad("fail-on", err)
 	}
 	if !oneOf(c.LogLevel, "debug", "info", "warn", "error") {
-		return bad("log-level", fmt.Errorf("want debug, info, warn or error, got %q", c.LogLevel))
+		return bad("log-level", fmt.Errorf("want debug, info, warn or error, got %s", iamsweep.Quote(c.LogLevel)))
 	}
 	if !oneOf(c.LogFormat, "text", "json") {
-		return bad("log-format", fmt.Errorf("want text or json, got %q", c.LogFormat))
+		return bad("log-format", fmt.Errorf("want text or json, got %s", iamsweep.Quote(c.LogFormat)))
 	}
 	if c.EndpointURL != "" {
 		u, err := url.Parse(c.EndpointURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return bad("endpoint-url", fmt.Errorf("want an http or https URL such as https://iam.amazonaws.com, got %q", c.EndpointURL))
+			return bad("endpoint-url", fmt.Errorf("want an http or https URL such as https://iam.amazonaws.com, got %s", iamsweep.Quote(c.EndpointURL)))
 		}
 	}
 	if c.Offline() && (c.Profile != "" || c.EndpointURL != "") {
@@ -224,7 +224,7 @@ func (c Config) Validate() error {
 	}
 	for i, ou := range c.OUs {
 		if !ouPattern.MatchString(ou) {
-			err := fmt.Errorf("invalid organizational unit or root ID %q: want ou-xxxx-yyyyyyyy or r-xxxx", ou)
+			err := fmt.Errorf("invalid organizational unit or root ID %s: want ou-xxxx-yyyyyyyy or r-xxxx", iamsweep.Quote(ou))
 			if len(c.OUs) > 1 {
 				err = fmt.Errorf("value %d: %w", i+1, err)
 			}
@@ -248,7 +248,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if !rolePattern.MatchString(c.AssumeRole) && !(strings.HasPrefix(c.AssumeRole, "arn:") && strings.Contains(c.AssumeRole, "{account}")) {
-		return bad("assume-role", fmt.Errorf("want a role name (with an optional path) or an ARN template with {account}, got %q", c.AssumeRole))
+		return bad("assume-role", fmt.Errorf("want a role name (with an optional path) or an ARN template with {account}, got %s", iamsweep.Quote(c.AssumeRole)))
 	}
 	if c.FromFile == "-" && c.CredentialReport == "-" {
 		return bad("credential-report", errors.New("standard input can hold only one file: it is given to from-file already"))
@@ -319,7 +319,7 @@ func ParseFailOn(v string) (FailOn, error) {
 	var f FailOn
 	for _, part := range strings.Split(v, ",") {
 		if p := strings.TrimSpace(part); p == "any" || p == "none" {
-			return FailOn{}, fmt.Errorf("got %q in a list: %s cannot be combined with finding types; give it alone, or list only finding types", p, p)
+			return FailOn{}, fmt.Errorf("got %s in a list: %s cannot be combined with finding types; give it alone, or list only finding types", iamsweep.Quote(p), p)
 		}
 		t := iamsweep.FindingType(strings.TrimSpace(part))
 		known := false
@@ -332,7 +332,7 @@ func ParseFailOn(v string) (FailOn, error) {
 				names[i] = string(k)
 			}
 			sort.Strings(names)
-			return FailOn{}, fmt.Errorf("want any, none or finding types (%s), got %q", strings.Join(names, ", "), part)
+			return FailOn{}, fmt.Errorf("want any, none or finding types (%s), got %s", strings.Join(names, ", "), iamsweep.Quote(part))
 		}
 		f.Types = append(f.Types, t)
 	}

@@ -660,3 +660,38 @@ func TestFailOn_Fails(t *testing.T) {
 		})
 	}
 }
+
+// TestValue_SetQuotesAnExcerpt: a huge value is quoted by a short excerpt
+// in its error, never whole (issue 9, item 8).
+func TestValue_SetQuotesAnExcerpt(t *testing.T) {
+	huge := "x" + strings.Repeat("9", 1<<20)
+	var c Config
+	for _, s := range c.Settings() {
+		err := s.Value.Set(huge)
+		if err == nil {
+			continue // a free-form string takes any value
+		}
+		if n := len(err.Error()); n > 300 {
+			t.Errorf("%s: error of %d bytes: %.120s...", s.Name, n, err)
+		}
+	}
+	for _, field := range []string{"output", "log-level", "assume-role", "fail-on"} {
+		d := Default()
+		switch field {
+		case "output":
+			d.Output = huge
+		case "log-level":
+			d.LogLevel = huge
+		case "assume-role":
+			d.AssumeRole = huge
+		case "fail-on":
+			d.FailOn = huge
+		}
+		err := d.Validate()
+		if err == nil {
+			t.Errorf("%s: Validate accepted a 1 MB value", field)
+		} else if n := len(err.Error()); n > 400 {
+			t.Errorf("%s: error of %d bytes: %.120s...", field, n, err)
+		}
+	}
+}

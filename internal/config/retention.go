@@ -5,20 +5,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iamsweep/iamsweep"
 )
 
 // ParseDuration reads a retention age: whole days ("90d") or a Go
 // duration ("720h", "36h30m"), more than zero. Numbers are decimal.
 func ParseDuration(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
-	bad := fmt.Errorf("want a duration such as 90d or 720h, got %q", v)
+	bad := fmt.Errorf("want a duration such as 90d or 720h, got %s", iamsweep.Quote(v))
 	if days, ok := strings.CutSuffix(v, "d"); ok {
 		if days == "" || strings.Trim(days, "0123456789") != "" {
 			return 0, bad
 		}
 		n, err := strconv.ParseInt(days, 10, 64)
 		if err != nil || n < 1 || n > int64(maxDuration/(24*time.Hour)) {
-			return 0, fmt.Errorf("want 1 to %d days, got %q", maxDuration/(24*time.Hour), v)
+			return 0, fmt.Errorf("want 1 to %d days, got %s", maxDuration/(24*time.Hour), iamsweep.Quote(v))
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
@@ -27,7 +29,7 @@ func ParseDuration(v string) (time.Duration, error) {
 		return 0, bad
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("want a duration more than zero, got %q", v)
+		return 0, fmt.Errorf("want a duration more than zero, got %s", iamsweep.Quote(v))
 	}
 	return d, nil
 }
@@ -40,7 +42,7 @@ func ParseKeepScans(v string) (int, error) {
 	v = strings.TrimSpace(v)
 	n, err := strconv.Atoi(v)
 	if err != nil || strings.Trim(v, "0123456789") != "" {
-		return 0, fmt.Errorf("want a whole number of scans, got %q", v)
+		return 0, fmt.Errorf("want a whole number of scans, got %s", iamsweep.Quote(v))
 	}
 	if n < 1 {
 		return 0, fmt.Errorf("want 1 or more scans (the latest scan is always kept), got %d", n)

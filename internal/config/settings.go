@@ -131,7 +131,7 @@ func intVar(p *int) Value { return intValue{p} }
 func (v intValue) Set(s string) error {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, strconv.IntSize)
 	if err != nil {
-		return fmt.Errorf("want a whole number, got %q", s)
+		return fmt.Errorf("want a whole number, got %s", iamsweep.Quote(s))
 	}
 	*v.p = int(n)
 	return nil
@@ -148,7 +148,7 @@ func boolVar(p *bool) Value { return boolValue{p} }
 func (v boolValue) Set(s string) error {
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	if err != nil {
-		return fmt.Errorf("want true or false, got %q", s)
+		return fmt.Errorf("want true or false, got %s", iamsweep.Quote(s))
 	}
 	*v.p = b
 	return nil
@@ -224,7 +224,7 @@ func accountsVar(p *[]string) Value { return accountsValue{listValue{p}} }
 
 func (v accountsValue) Set(s string) error {
 	if !iamsweep.IsAccountID(s) {
-		return fmt.Errorf("%q is not a 12-digit account ID (quote IDs that start with 0)", s)
+		return fmt.Errorf("%s is not a 12-digit account ID (quote IDs that start with 0)", iamsweep.Quote(s))
 	}
 	return v.listValue.Set(s)
 }
@@ -254,7 +254,7 @@ func (v actionValue) Set(s string) error {
 	for i, a := range v.allowed {
 		names[i] = string(a)
 	}
-	return fmt.Errorf("%q is not an action for it; want none, %s", s, strings.Join(names, " or "))
+	return fmt.Errorf("%s is not an action for it; want none, %s", iamsweep.Quote(s), strings.Join(names, " or "))
 }
 
 func (v actionValue) String() string {

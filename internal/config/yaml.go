@@ -139,7 +139,7 @@ func (d *decoder) mapping(m *yaml.Node, section string) error {
 					Err: fmt.Errorf("given twice (first on line %d)", line)}
 			}
 			return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
-				Err: fmt.Errorf("key %q given twice (first on line %d)", k.Value, line)}
+				Err: fmt.Errorf("key %s given twice (first on line %d)", iamsweep.Quote(k.Value), line)}
 		}
 		if section == "" && isSection(k.Value) {
 			d.seen[name] = k.Line
@@ -152,10 +152,10 @@ func (d *decoder) mapping(m *yaml.Node, section string) error {
 		if !ok || s.Section() != section {
 			if section != "" {
 				return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1, Field: section,
-					Err: fmt.Errorf("unknown key %q; want one of %s", k.Value, strings.Join(keys(section), ", "))}
+					Err: fmt.Errorf("unknown key %s; want one of %s", iamsweep.Quote(k.Value), strings.Join(keys(section), ", "))}
 			}
 			return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
-				Err: fmt.Errorf("unknown key %q%s", k.Value, suggest(k.Value))}
+				Err: fmt.Errorf("unknown key %s%s", iamsweep.Quote(k.Value), suggest(k.Value))}
 		}
 		d.seen[name] = k.Line
 		values, err := nodeValues(s.Value, v)

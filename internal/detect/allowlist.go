@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/iamsweep/iamsweep"
 )
 
 // Pattern is one compiled allowlist pattern: a Unix shell pattern matched
@@ -49,7 +51,7 @@ func CompilePattern(text string) (Pattern, error) {
 		case '[':
 			set, n, err := translateSet(text[i:])
 			if err != nil {
-				return Pattern{}, fmt.Errorf("invalid pattern %q: %w", text, err)
+				return Pattern{}, fmt.Errorf("invalid pattern %s: %w", iamsweep.Quote(text), err)
 			}
 			b.WriteString(set)
 			i += n
@@ -66,7 +68,7 @@ func CompilePattern(text string) (Pattern, error) {
 	b.WriteString(`)$`)
 	re, err := regexp.Compile(b.String())
 	if err != nil {
-		return Pattern{}, fmt.Errorf("invalid pattern %q: %w", text, err)
+		return Pattern{}, fmt.Errorf("invalid pattern %s: %w", iamsweep.Quote(text), err)
 	}
 	return Pattern{text: text, re: re}, nil
 }

@@ -146,7 +146,7 @@ func Parse(data []byte, source string) (iamsweep.Plan, error) {
 	case f.Format == FormatV1 && f.ScanID != 0:
 		return iamsweep.Plan{}, bad("scan_id", "not a field of %s; a plan with a scan ID is %s", FormatV1, Format)
 	case f.Format != Format && f.Format != FormatV1:
-		return iamsweep.Plan{}, bad("format", "want %q, got %q: not an iamsweep plan, or one from another version", Format, f.Format)
+		return iamsweep.Plan{}, bad("format", "want %q, got %s: not an iamsweep plan, or one from another version", Format, iamsweep.Quote(f.Format))
 	}
 	if f.ID == "" {
 		return iamsweep.Plan{}, bad("id", "missing")
@@ -159,28 +159,28 @@ func Parse(data []byte, source string) (iamsweep.Plan, error) {
 	for i, a := range f.Actions {
 		at := fmt.Sprintf("actions[%d]", i)
 		if a.ID == "" || seen[a.ID] {
-			return iamsweep.Plan{}, bad(at+".id", "missing or repeated action ID %q", a.ID)
+			return iamsweep.Plan{}, bad(at+".id", "missing or repeated action ID %s", iamsweep.Quote(a.ID))
 		}
 		seen[a.ID] = true
 		kind := iamsweep.ActionKind(a.Kind)
 		switch kind {
 		case iamsweep.ActionQuarantine, iamsweep.ActionDelete:
 			if a.Principal != "role" && a.Principal != "user" {
-				return iamsweep.Plan{}, bad(at+".principal", "want role or user, got %q", a.Principal)
+				return iamsweep.Plan{}, bad(at+".principal", "want role or user, got %s", iamsweep.Quote(a.Principal))
 			}
 		case iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey, iamsweep.ActionDeletePassword:
 			if a.Principal != "user" {
-				return iamsweep.Plan{}, bad(at+".principal", "a %s action acts on a user, got %q", a.Kind, a.Principal)
+				return iamsweep.Plan{}, bad(at+".principal", "a %s action acts on a user, got %s", a.Kind, iamsweep.Quote(a.Principal))
 			}
 		default:
-			return iamsweep.Plan{}, bad(at+".kind", "unknown action %q", a.Kind)
+			return iamsweep.Plan{}, bad(at+".kind", "unknown action %s", iamsweep.Quote(string(a.Kind)))
 		}
 		arn, err := iamsweep.ParseARN(a.ARN)
 		if err != nil {
 			return iamsweep.Plan{}, bad(at+".arn", "%v", err)
 		}
 		if arn.AccountID != a.AccountID {
-			return iamsweep.Plan{}, bad(at+".account_id", "%q is not the account of the ARN %s", a.AccountID, a.ARN)
+			return iamsweep.Plan{}, bad(at+".account_id", "%s is not the account of the ARN %s", iamsweep.Quote(a.AccountID), iamsweep.Quote(a.ARN))
 		}
 		if a.Finding.Type != string(iamsweep.TypeRootAccessKey) {
 			path, name, err := arn.IAMResource(a.Principal)
@@ -188,7 +188,7 @@ func Parse(data []byte, source string) (iamsweep.Plan, error) {
 				return iamsweep.Plan{}, bad(at+".arn", "%v", err)
 			}
 			if path != a.Path || name != a.Name {
-				return iamsweep.Plan{}, bad(at+".name", "path %q and name %q are not those of the ARN %s", a.Path, a.Name, a.ARN)
+				return iamsweep.Plan{}, bad(at+".name", "path %s and name %s are not those of the ARN %s", iamsweep.Quote(a.Path), iamsweep.Quote(a.Name), iamsweep.Quote(a.ARN))
 			}
 		}
 		fd := a.Finding

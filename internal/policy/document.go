@@ -74,7 +74,7 @@ func percentDecode(dst []byte, s []byte) ([]byte, error) {
 		}
 		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
 			end := min(i+3, len(s))
-			return dst, fmt.Errorf("invalid URL escape %q", s[i:end])
+			return dst, fmt.Errorf("invalid URL escape %s", iamsweep.Quote(string(s[i:end])))
 		}
 		dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
 		i += 2
@@ -338,7 +338,7 @@ func (r *reader) principals() (*iamsweep.Principals, error) {
 			return nil, err
 		}
 		if s != "*" {
-			return nil, r.fail(fmt.Errorf("a principal given as a string must be \"*\", got %q", s))
+			return nil, r.fail(fmt.Errorf("a principal given as a string must be \"*\", got %s", iamsweep.Quote(s)))
 		}
 		return &iamsweep.Principals{Wildcard: true}, nil
 	case '{':
