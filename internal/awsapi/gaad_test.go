@@ -226,12 +226,17 @@ func TestScanGAAD_ExampleExport(t *testing.T) {
 	}
 	defer f.Close()
 	var export []iamsweep.Role
-	a := &fakeaws.Account{ID: "111122223333"}
 	if _, err := authexport.ReadRoles(t.Context(), f, "account-export.json", func(r iamsweep.Role) error {
 		export = append(export, r)
-		a.Roles = append(a.Roles, fakeaws.RoleFrom(r))
 		return nil
 	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	a, err := fakeaws.AccountFromExport(t.Context(), f, "account-export.json")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(export) == 0 {

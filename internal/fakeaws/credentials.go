@@ -83,7 +83,6 @@ func (k *credentialKind[T]) update(s *Server, acct *Account, req *request, x *xm
 		return e
 	}
 	*k.inactive(c) = inactive
-	u.changed()
 	return nil
 }
 
@@ -99,7 +98,6 @@ func (k *credentialKind[T]) delete(s *Server, acct *Account, req *request, x *xm
 	}
 	list := k.list(u)
 	*list = slices.DeleteFunc(slices.Clone(*list), func(x T) bool { return x == c })
-	u.changed()
 	return nil
 }
 
@@ -115,7 +113,6 @@ func (s *Server) createAccessKey(acct *Account, req *request, x *xmlw) *apiError
 	}
 	k := &AccessKey{ID: s.newID("AKIA", acct)[:20], Created: s.created()}
 	u.AccessKeys = append(u.AccessKeys, k)
-	u.changed()
 	x.open("AccessKey")
 	x.elem("UserName", u.Name)
 	x.elem("AccessKeyId", k.ID)
@@ -206,7 +203,6 @@ func (s *Server) uploadSigningCertificate(acct *Account, req *request, x *xmlw) 
 	}
 	c := &SigningCertificate{ID: s.newID("", acct) + s.newID("", acct)[:11], Body: body, Uploaded: s.created()}
 	u.SigningCertificates = append(u.SigningCertificates, c)
-	u.changed()
 	x.in("Certificate", func() { x.certificate(u, c) })
 	return nil
 }

@@ -29,13 +29,21 @@
 // Every change shows in later reads, in GetAccountAuthorizationDetails and
 // in the next credential report; new IDs are the same on every run.
 //
-// It records every call, and injects latency, faults and throttling errors
-// (per call at a chosen rate, or above a per-account request rate) in each
-// protocol's own words, for benchmarks and fault tests. HoldResponsesAfter
+// It records every call, and injects latency (per call, and per page of
+// GetAccountAuthorizationDetails in proportion to its size), faults and
+// throttling errors (per call at a chosen rate, or above a per-account
+// request rate, a golang.org/x/time/rate bucket) in each protocol's own
+// words, for benchmarks and fault tests. HoldResponsesAfter
 // carries a call out and never answers it, as a client killed while it
 // waits sees; DropResponse carries one out and closes its connection, so
 // the SDK retries it; seeds passed to WithAccounts are filled in place (IDs, paths,
 // dates), so parallel tests must not share them.
+//
+// It reads what it is given (request parameters, policy documents, ARNs,
+// the export and credential report of AccountFromFiles) with the standard
+// library or its own minimal code, never with iamsweep's parsers, so that
+// a parser bug cannot pass on both sides; internal/archtest enforces that
+// it imports no iamsweep package.
 //
 // Layer: test and dev only. Only _test.go files and cmd/fakeaws import it.
 // It is a sandbox, not a reference: the AWS API reference and the SDK

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/iamsweep/iamsweep"
 )
 
 // Group is a fake IAM group. Its members are the users whose Groups name
@@ -235,22 +233,18 @@ func (a *Account) normalizeEntities() error {
 
 // customerPolicy splits the ARN of a customer managed policy of account
 // into its path and name; ok is false for any other ARN.
-func customerPolicy(account, arn string) (path, name string, ok bool) {
-	if arn == "" {
+func customerPolicy(account, s string) (path, name string, ok bool) {
+	a, ok := splitARN(s)
+	if !ok || a.partition != "aws" || a.account != account {
 		return "", "", false
 	}
-	a, err := iamsweep.ParseARN(arn)
-	if err != nil || a.Partition != "aws" || a.AccountID != account {
-		return "", "", false
-	}
-	path, name, err = a.IAMResource("policy")
-	return path, name, err == nil
+	return a.iamResource("policy")
 }
 
 // iamARN is the ARN of an IAM resource of account: its type ("role"),
 // path and name. A virtual MFA device's ("mfa") is its serial number.
 func iamARN(account, resource, path, name string) string {
-	return "arn:aws:iam::" + account + ":" + resource + iamsweep.JoinPathName(path, name)
+	return "arn:aws:iam::" + account + ":" + resource + pathName(path, name)
 }
 
 func (a *Account) findVirtualMFA(serial string) *virtualMFADevice {

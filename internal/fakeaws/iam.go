@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -223,19 +224,12 @@ func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *
 	pa, pb := segment(len(users)+len(groups)+len(roles), len(policies))
 	pageUsers, pageGroups, pageRoles, pagePolicies := users[ua:ub], groups[ga:gb], roles[ra:rb], policies[pa:pb]
 
-	size := 0
-	for _, u := range pageUsers {
-		size += len(s.userDetail(acct, u))
-	}
-	for _, r := range pageRoles {
-		size += len(s.roleDetail(acct, r))
-	}
-	x.b.Grow(size + 1024)
+	req.latency = s.fullPage * time.Duration(end-start) / 1000
 	x.boolean("IsTruncated", truncated)
 	if len(pageUsers) > 0 {
 		x.open("UserDetailList")
 		for _, u := range pageUsers {
-			x.rawBytes(s.userDetail(acct, u))
+			x.in("member", func() { x.userDetail(acct, u) })
 		}
 		x.close("UserDetailList")
 	} else {
@@ -245,7 +239,7 @@ func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *
 	if len(pageRoles) > 0 {
 		x.open("RoleDetailList")
 		for _, r := range pageRoles {
-			x.rawBytes(s.roleDetail(acct, r))
+			x.in("member", func() { x.roleDetail(acct, r) })
 		}
 		x.close("RoleDetailList")
 	} else {
@@ -258,13 +252,8 @@ func (s *Server) getAccountAuthorizationDetails(acct *Account, req *request, x *
 	return nil
 }
 
-// roleDetail renders a RoleDetail <member>, caching it on the role.
-func (s *Server) roleDetail(acct *Account, r *Role) []byte {
-	if r.xml != nil {
-		return r.xml
-	}
-	x := &xmlw{}
-	x.open("member")
+// roleDetail renders the members of a RoleDetail.
+func (x *xmlw) roleDetail(acct *Account, r *Role) {
 	x.roleBasics(acct, r)
 	x.list("InstanceProfileList", len(r.InstanceProfiles), func(i int) { x.instanceProfile(acct, &r.InstanceProfiles[i], r) })
 	x.inlinePolicies("RolePolicyList", r.Inline)
@@ -272,9 +261,6 @@ func (s *Server) roleDetail(acct *Account, r *Role) []byte {
 	x.boundary(r.Boundary)
 	x.tags(r.Tags)
 	x.roleLastUsed(r)
-	x.close("member")
-	r.xml = x.b.Bytes()
-	return r.xml
 }
 
 // inlinePolicies renders a RolePolicyList or UserPolicyList.

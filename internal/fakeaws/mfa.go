@@ -109,7 +109,6 @@ func (s *Server) enableMFADevice(acct *Account, req *request, x *xmlw) *apiError
 	}
 	u.MFADevices = append(slices.Clone(u.MFADevices), MFADevice{SerialNumber: serial, Enabled: now})
 	u.MFA = true
-	u.changed()
 	return nil
 }
 
@@ -136,7 +135,6 @@ func (s *Server) deactivateMFADevice(acct *Account, req *request, x *xmlw) *apiE
 	if d := acct.findVirtualMFA(serial); d != nil {
 		d.user, d.enabled = nil, time.Time{}
 	}
-	u.changed()
 	return nil
 }
 

@@ -313,6 +313,28 @@ func TestWithLatency(t *testing.T) {
 	}
 }
 
+func TestWithPageLatency(t *testing.T) {
+	const fullPage = 200 * time.Millisecond
+	srv := fakeaws.New(t,
+		fakeaws.WithAccounts(&fakeaws.Account{ID: accountA, Roles: numbered(500)}),
+		fakeaws.WithPageLatency(fullPage),
+	)
+	start := time.Now()
+	out, err := iamClient(srv, keyA).GetAccountAuthorizationDetails(t.Context(), roleInput(aws.Int32(1000), nil))
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.RoleDetailList) != 500 {
+		t.Fatalf("%d roles on the page, want 500", len(out.RoleDetailList))
+	}
+	// Half a page takes half the latency of a full one; only a lower
+	// bound, as a busy machine may take any time longer.
+	if took < fullPage/2 {
+		t.Errorf("a page of 500 took %v, want at least %v", took, fullPage/2)
+	}
+}
+
 func TestServer_Calls(t *testing.T) {
 	srv := fakeaws.New(t,
 		fakeaws.WithAccounts(&fakeaws.Account{ID: accountA, Roles: numbered(3)}, &fakeaws.Account{ID: accountB}),

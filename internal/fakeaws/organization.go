@@ -5,8 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/iamsweep/iamsweep"
 )
 
 // Organization is a fake AWS Organization: a root holding accounts and
@@ -106,7 +104,7 @@ var accountStatuses = map[string]bool{"ACTIVE": true, "SUSPENDED": true, "PENDIN
 
 // normalize fills in defaults, checks the organization and indexes it.
 func (o *Organization) normalize() (*orgIndex, error) {
-	if !iamsweep.IsAccountID(o.ManagementAccount) {
+	if !isAccountID(o.ManagementAccount) {
 		return nil, fmt.Errorf("fakeaws: organization: management account %q is not 12 digits", o.ManagementAccount)
 	}
 	if o.ID == "" {
@@ -140,7 +138,7 @@ func (idx *orgIndex) add(id, path string, accounts []OrgAccount, ous []*OU) erro
 	idx.parents[id] = p
 	for i := range accounts {
 		a := &accounts[i]
-		if !iamsweep.IsAccountID(a.ID) {
+		if !isAccountID(a.ID) {
 			return fmt.Errorf("fakeaws: organization: account ID %q under %s is not 12 digits", a.ID, id)
 		}
 		if idx.byID[a.ID] != nil {

@@ -6,9 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/iamsweep/iamsweep"
-	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
 // awsManagedPolicy is an AWS managed policy the fake knows the document
@@ -52,7 +49,7 @@ func managedPolicyExists(acct *Account, arn, notFound string) *apiError {
 	if e != nil {
 		return e
 	}
-	if a.Partition == "aws" && a.AccountID == "aws" {
+	if a.partition == "aws" && a.account == "aws" {
 		return nil
 	}
 	for _, p := range acct.Policies {
@@ -65,10 +62,10 @@ func managedPolicyExists(acct *Account, arn, notFound string) *apiError {
 
 // policyARN parses a managed policy ARN; anything else (a role's ARN, an
 // S3 ARN, no ARN at all) is IAM's InvalidInput "ARN ... is not valid.".
-func policyARN(arn string) (iamsweep.ARN, *apiError) {
-	a, err := iamsweep.ParseARN(arn)
-	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "policy/") {
-		return iamsweep.ARN{}, errorf(400, "InvalidInput", "ARN %s is not valid.", arn)
+func policyARN(s string) (arn, *apiError) {
+	a, ok := splitARN(s)
+	if !ok || a.service != "iam" || !strings.HasPrefix(a.resource, "policy/") {
+		return arn{}, errorf(400, "InvalidInput", "ARN %s is not valid.", s)
 	}
 	return a, nil
 }
@@ -118,19 +115,18 @@ func checkDocument(doc string, trust bool) *apiError {
 	if !json.Valid([]byte(doc)) {
 		return errorf(400, "MalformedPolicyDocument", "Syntax errors in policy.")
 	}
-	d, err := policy.Parse([]byte(doc))
-	if err != nil || len(d.Statements) == 0 {
+	sts, err := statements(doc)
+	if err != nil || len(sts) == 0 {
 		return errorf(400, "MalformedPolicyDocument", "Syntax errors in policy.")
 	}
-	for _, st := range d.Statements {
-		if st.Effect != "Allow" && st.Effect != "Deny" {
-			return errorf(400, "MalformedPolicyDocument", "Invalid effect: %s", st.Effect)
+	for _, st := range sts {
+		if st.effect != "Allow" && st.effect != "Deny" {
+			return errorf(400, "MalformedPolicyDocument", "Invalid effect: %s", st.effect)
 		}
-		hasPrincipal := st.Principal != nil || st.NotPrincipal != nil
-		if trust && !hasPrincipal {
+		if trust && !st.hasPrincipal {
 			return errorf(400, "MalformedPolicyDocument", "Missing required field Principal")
 		}
-		if !trust && hasPrincipal {
+		if !trust && st.hasPrincipal {
 			return errorf(400, "MalformedPolicyDocument", "Policy document should not specify a principal.")
 		}
 	}

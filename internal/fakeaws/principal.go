@@ -19,15 +19,14 @@ type principal struct {
 	attached *[]AttachedPolicy
 	boundary *string
 	tags     *[]Tag
-	changed  func() // forgets the cached detail
 }
 
 func (r *Role) principal() *principal {
-	return &principal{kind: "Role", name: r.Name, id: r.ID, inline: &r.Inline, attached: &r.Attached, boundary: &r.Boundary, tags: &r.Tags, changed: r.changed}
+	return &principal{kind: "Role", name: r.Name, id: r.ID, inline: &r.Inline, attached: &r.Attached, boundary: &r.Boundary, tags: &r.Tags}
 }
 
 func (u *User) principal() *principal {
-	return &principal{kind: "User", name: u.Name, id: u.ID, inline: &u.Inline, attached: &u.Attached, boundary: &u.Boundary, tags: &u.Tags, changed: u.changed}
+	return &principal{kind: "User", name: u.Name, id: u.ID, inline: &u.Inline, attached: &u.Attached, boundary: &u.Boundary, tags: &u.Tags}
 }
 
 // noun is the kind in messages and listings: "role".
@@ -117,7 +116,6 @@ func (s *Server) putInlinePolicy(acct *Account, p *principal, req *request, x *x
 		return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", quota, p.noun(), p.name)
 	}
 	*p.inline = putInline(*p.inline, name, doc)
-	p.changed()
 	return nil
 }
 
@@ -128,7 +126,6 @@ func (s *Server) deleteInlinePolicy(acct *Account, p *principal, req *request, x
 		return e
 	}
 	*p.inline = slices.Delete(slices.Clone(*p.inline), i, i+1)
-	p.changed()
 	return nil
 }
 
@@ -151,7 +148,6 @@ func (s *Server) attachPolicy(acct *Account, p *principal, req *request, x *xmlw
 		return e
 	}
 	*p.attached = list
-	p.changed()
 	return nil
 }
 
@@ -169,7 +165,6 @@ func (s *Server) detachPolicy(acct *Account, p *principal, req *request, x *xmlw
 		return e
 	}
 	*p.attached = list
-	p.changed()
 	return nil
 }
 
@@ -181,7 +176,6 @@ func (s *Server) putBoundary(acct *Account, p *principal, req *request, x *xmlw)
 		return e
 	}
 	*p.boundary = arn
-	p.changed()
 	return nil
 }
 
@@ -190,7 +184,6 @@ func (s *Server) putBoundary(acct *Account, p *principal, req *request, x *xmlw)
 // it is.
 func (s *Server) deleteBoundary(acct *Account, p *principal, req *request, x *xmlw) *apiError {
 	*p.boundary = ""
-	p.changed()
 	return nil
 }
 
@@ -203,7 +196,6 @@ func retag(change tagChange) principalAction {
 			return e
 		}
 		*p.tags = tags
-		p.changed()
 		return nil
 	}
 }

@@ -98,7 +98,6 @@ func (s *Server) addRoleToInstanceProfile(acct *Account, req *request, x *xmlw) 
 		return limitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
 	}
 	move(p, &acct.InstanceProfiles, &r.InstanceProfiles)
-	r.changed()
 	return nil
 }
 
@@ -112,7 +111,6 @@ func (s *Server) removeRoleFromInstanceProfile(acct *Account, req *request, x *x
 		return errorf(404, "NoSuchEntity", "The role with name %s cannot be found in instance profile %s.", r.Name, p.Name)
 	}
 	move(p, &r.InstanceProfiles, &acct.InstanceProfiles)
-	r.changed()
 	return nil
 }
 
@@ -134,7 +132,7 @@ func (s *Server) deleteInstanceProfile(acct *Account, req *request, x *xmlw) *ap
 // tags become what change makes of them.
 func retagProfile(change tagChange) queryAction {
 	return func(s *Server, acct *Account, req *request, x *xmlw) *apiError {
-		p, holder, e := profileParam(acct, req)
+		p, _, e := profileParam(acct, req)
 		if e != nil {
 			return e
 		}
@@ -143,9 +141,6 @@ func retagProfile(change tagChange) queryAction {
 			return e
 		}
 		p.Tags = tags
-		if holder != nil {
-			holder.changed()
-		}
 		return nil
 	}
 }

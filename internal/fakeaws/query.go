@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -31,9 +30,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, req *request, actions map[str
 		writeQueryError(w, namespace, e)
 		return
 	}
-	x := xmlPool.Get().(*xmlw)
-	x.b.Reset()
-	defer xmlPool.Put(x)
+	x := &xmlw{}
 	x.raw(`<` + req.action + `Response xmlns="` + namespace + `">`)
 	result := x.b.Len()
 	x.open(req.action + "Result")
@@ -93,10 +90,6 @@ func writeQueryError(w http.ResponseWriter, namespace string, e *apiError) {
 	w.WriteHeader(e.status)
 	_, _ = w.Write(x.b.Bytes())
 }
-
-// xmlPool recycles response buffers: a page of a large listing is a
-// megabyte, and the fake shares the process with the code under test.
-var xmlPool = sync.Pool{New: func() any { return &xmlw{} }}
 
 // xmlw builds an XML document.
 type xmlw struct{ b bytes.Buffer }

@@ -17,7 +17,6 @@ func (r *Role) isServiceLinked() bool {
 }
 
 // changed forgets the role's rendered RoleDetail.
-func (r *Role) changed() { r.xml = nil }
 
 // getRole answers GetRole.
 func (s *Server) getRole(acct *Account, req *request, x *xmlw) *apiError {
@@ -166,7 +165,6 @@ func (s *Server) updateRole(acct *Account, req *request, x *xmlw) *apiError {
 	if setSeconds {
 		r.MaxSessionDuration = seconds
 	}
-	r.changed()
 	return nil
 }
 
@@ -181,7 +179,6 @@ func (s *Server) updateAssumeRolePolicy(acct *Account, req *request, x *xmlw) *a
 		return e
 	}
 	r.TrustPolicy = trust
-	r.changed()
 	return nil
 }
 

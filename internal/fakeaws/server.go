@@ -9,12 +9,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"runtime"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Server is a fake AWS endpoint. Create it with New in tests (an
@@ -37,20 +37,20 @@ type Server struct {
 	sessions map[string]*session
 	org      *orgIndex // nil when no organization is configured
 	calls    []Call
-	buckets  map[string]*bucket // account ID -> request rate limiter
+	limiters map[string]*rate.Limiter // account ID -> request rate limiter
 	rng      *rand.Rand
 	// credRNG makes issued credentials, apart from rng so that issuing
 	// them leaves the throttling sequence as it was.
 	credRNG *rand.Rand
 
 	latency       time.Duration
+	fullPage      time.Duration // added latency of a full GAAD page
 	throttleRate  float64
-	rateLimit     float64
-	rateBurst     float64
+	rateLimit     rate.Limit
+	rateBurst     int
 	maxPageItems  int
 	reportDelay   int
 	reportAtStart bool
-	waiting       atomic.Int32 // calls waiting out their latency
 	// sessionLifetime caps the lifetime of issued credentials; 0 for
 	// none.
 	sessionLifetime time.Duration
@@ -110,12 +110,6 @@ func WithAccounts(accounts ...*Account) Option {
 				return fmt.Errorf("fakeaws: account %s seeded twice", a.ID)
 			}
 			s.accounts[a.ID] = a
-			for _, r := range a.Roles {
-				s.roleDetail(a, r) // render now, so serving a page is only copying
-			}
-			for _, u := range a.Users {
-				s.userDetail(a, u)
-			}
 			if s.defaultAccount == "" {
 				s.defaultAccount = a.ID
 			}
@@ -138,6 +132,14 @@ func WithLatency(d time.Duration) Option {
 	return func(s *Server) error { s.latency = d; return nil }
 }
 
+// WithPageLatency delays GetAccountAuthorizationDetails responses by d
+// more for a full page of 1,000 entities, and in proportion for fewer, as
+// IAM takes longer to build and send a large page (hundreds of
+// milliseconds for a full one). It adds to WithLatency.
+func WithPageLatency(d time.Duration) Option {
+	return func(s *Server) error { s.fullPage = d; return nil }
+}
+
 // WithThrottleRate answers the given fraction (0 to 1) of calls with a
 // throttling error, chosen by a seeded generator so runs repeat exactly:
 // Throttling for IAM and STS, TooManyRequestsException for Organizations.
@@ -158,7 +160,7 @@ func WithThrottleRate(fraction float64) Option {
 // far higher.
 func WithRateLimit(perSecond float64, burst int) Option {
 	return func(s *Server) error {
-		s.rateLimit, s.rateBurst = perSecond, float64(burst)
+		s.rateLimit, s.rateBurst = rate.Limit(perSecond), burst
 		return nil
 	}
 }
@@ -204,7 +206,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		accounts:    map[string]*Account{},
 		keys:        map[string]string{},
 		sessions:    map[string]*session{},
-		buckets:     map[string]*bucket{},
+		limiters:    map[string]*rate.Limiter{},
 		rng:         rand.New(rand.NewPCG(1, 2)),
 		credRNG:     rand.New(rand.NewPCG(3, 4)),
 		now:         time.Now,
@@ -234,7 +236,7 @@ func NewServer(opts ...Option) (*Server, error) {
 // benchmark's runs each start as a fresh scan would.
 func (s *Server) ResetLimits() {
 	s.mu.Lock()
-	s.buckets = map[string]*bucket{}
+	s.limiters = map[string]*rate.Limiter{}
 	s.mu.Unlock()
 }
 
@@ -358,8 +360,11 @@ type request struct {
 	body  []byte     // JSON protocol: the request document
 	http  *http.Request
 	// arrived is when the request arrived; its response is sent no sooner
-	// than arrived plus the configured latency.
+	// than arrived plus the configured latency and latency.
 	arrived time.Time
+	// latency is the response's own latency beyond the configured one
+	// (a page of GetAccountAuthorizationDetails: WithPageLatency).
+	latency time.Duration
 }
 
 // apiError is an AWS error response.
@@ -430,44 +435,26 @@ func parseForm(w http.ResponseWriter, req *request, body []byte, namespace strin
 }
 
 // wait holds the response to req until the configured latency has passed
-// since it arrived. The fake's own work happens within that time, as the
-// real service's does within its response time. Timers can fire a
-// millisecond or more late, which would add to every call of a benchmark,
-// so the last stretch is waited out by yielding.
+// since it arrived (and, for a page of a listing, the page's own latency).
+// The fake's own work happens within that time, as the real service's
+// does within its response time.
 func (s *Server) wait(req *request) {
 	if s.held() {
 		<-req.http.Context().Done()
 		return
 	}
 	s.mu.Lock()
-	latency := s.latency
+	latency := s.latency + req.latency
 	s.mu.Unlock()
-	deadline := req.arrived.Add(latency)
-	// Spin only when this is the one call waiting: with many calls in
-	// flight the spinning would take the CPU from the code under test, and
-	// a late wake-up costs far less than the spinning would.
-	spin := s.waiting.Add(1) == 1
-	defer s.waiting.Add(-1)
-	slack := time.Duration(0)
-	if spin {
-		slack = timerSlack
-	}
-	if d := time.Until(deadline) - slack; d > 0 {
+	if d := time.Until(req.arrived.Add(latency)); d > 0 {
 		t := time.NewTimer(d)
+		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-req.http.Context().Done():
-			t.Stop()
-			return
 		}
 	}
-	for spin && time.Now().Before(deadline) {
-		runtime.Gosched()
-	}
 }
-
-// timerSlack is how early the timer in wait aims.
-const timerSlack = 2 * time.Millisecond
 
 // before runs what every call goes through: account resolution, the
 // checks of temporary credentials, injected faults and throttling.
@@ -593,26 +580,14 @@ func (s *Server) held() bool {
 	}
 }
 
-// bucket is a token bucket refilled at rate tokens per second.
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
+// allow takes a token from the account's bucket, at the fake's clock.
 func (s *Server) allow(account string) bool {
-	now := s.now()
-	b := s.buckets[account]
-	if b == nil {
-		b = &bucket{tokens: s.rateBurst, last: now}
-		s.buckets[account] = b
+	l := s.limiters[account]
+	if l == nil {
+		l = rate.NewLimiter(s.rateLimit, s.rateBurst)
+		s.limiters[account] = l
 	}
-	b.tokens = min(s.rateBurst, b.tokens+now.Sub(b.last).Seconds()*s.rateLimit)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return l.AllowN(s.now(), 1)
 }
 
 // requestID returns a fresh request ID in AWS's UUID form.

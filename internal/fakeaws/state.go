@@ -6,9 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/iamsweep/iamsweep"
-	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
 // Account is the IAM state of one fake AWS account.
@@ -78,7 +75,6 @@ type User struct {
 	// passwordLastUsed keeps the last sign-in of a deleted login profile:
 	// PasswordLastUsed is an attribute of the user, not of the profile.
 	passwordLastUsed time.Time
-	xml              []byte // rendered UserDetail member, cached
 }
 
 // LoginProfile is a console password.
@@ -126,8 +122,6 @@ type Role struct {
 	Tags           []Tag
 	// InstanceProfiles names instance profiles that hold this role.
 	InstanceProfiles []InstanceProfile
-
-	xml []byte // rendered RoleDetail member, cached
 }
 
 // InlinePolicy is an inline policy: a name and its JSON document.
@@ -167,7 +161,7 @@ func (r *Role) ARN(account string) string {
 }
 
 func (a *Account) normalize() error {
-	if !iamsweep.IsAccountID(a.ID) {
+	if !isAccountID(a.ID) {
 		return fmt.Errorf("fakeaws: account ID %q is not 12 digits", a.ID)
 	}
 	seen := nameSet{}
@@ -182,7 +176,6 @@ func (a *Account) normalize() error {
 		if r.TrustPolicy == "" {
 			r.TrustPolicy = DefaultTrustPolicy
 		}
-		r.xml = nil
 	}
 	sortByName(a.Roles)
 
@@ -204,7 +197,6 @@ func (a *Account) normalize() error {
 		for j, k := range u.AccessKeys {
 			normalizeKey(k, a.ID+u.Name+strconv.Itoa(j), u.Created)
 		}
-		u.xml = nil
 	}
 	sortByName(a.Users)
 	for j, k := range a.RootKeys {
@@ -277,65 +269,4 @@ func uniqueID(prefix, seed string) string {
 		h = h/32 ^ (h * 31)
 	}
 	return string(b)
-}
-
-// RoleFrom converts a domain role into a fake role, printing its policy
-// documents back to JSON.
-func RoleFrom(r iamsweep.Role) *Role {
-	fr := &Role{
-		Name: r.Name, Path: r.Path, ID: r.ID, Created: r.Created,
-		LastUsed: r.LastUsed.Time, LastUsedRegion: r.LastUsed.Region,
-		Boundary: r.PermissionsBoundary,
-	}
-	if r.TrustPolicy != nil {
-		fr.TrustPolicy = string(policy.Marshal(*r.TrustPolicy))
-	}
-	for _, p := range r.InlinePolicies {
-		fr.Inline = append(fr.Inline, InlinePolicy{Name: p.Name, Document: string(policy.Marshal(p.Document))})
-	}
-	for _, p := range r.AttachedPolicies {
-		fr.Attached = append(fr.Attached, AttachedPolicy(p))
-	}
-	for _, t := range r.Tags {
-		fr.Tags = append(fr.Tags, Tag(t))
-	}
-	for _, p := range r.InstanceProfiles {
-		ip := InstanceProfile{Name: p.Name, Path: p.Path, ID: p.ID, Created: p.Created}
-		for _, t := range p.Tags {
-			ip.Tags = append(ip.Tags, Tag(t))
-		}
-		fr.InstanceProfiles = append(fr.InstanceProfiles, ip)
-	}
-	return fr
-}
-
-// UserFrom converts a domain user (details and credentials, as
-// credreport.Join gives them) into a fake user.
-func UserFrom(u iamsweep.User) *User {
-	fu := &User{Name: u.Name, Path: u.Path, ID: u.ID, Created: u.Created, Groups: u.Groups, Boundary: u.PermissionsBoundary, MFA: u.MFAActive}
-	for _, p := range u.InlinePolicies {
-		fu.Inline = append(fu.Inline, InlinePolicy{Name: p.Name, Document: string(policy.Marshal(p.Document))})
-	}
-	for _, p := range u.AttachedPolicies {
-		fu.Attached = append(fu.Attached, AttachedPolicy(p))
-	}
-	for _, t := range u.Tags {
-		fu.Tags = append(fu.Tags, Tag(t))
-	}
-	if u.Password != nil {
-		fu.Password = &LoginProfile{Created: u.Password.LastChanged, LastUsed: u.Password.LastUsed}
-	}
-	fu.AccessKeys = keysFrom(u.AccessKeys)
-	return fu
-}
-
-func keysFrom(keys []iamsweep.AccessKey) []*AccessKey {
-	var out []*AccessKey
-	for _, k := range keys {
-		out = append(out, &AccessKey{
-			ID: k.ID, Inactive: !k.Active, Created: k.Created,
-			LastUsed: k.LastUsed.Time, LastUsedRegion: k.LastUsed.Region, LastUsedService: k.LastUsedService,
-		})
-	}
-	return out
 }

@@ -6,9 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"time"
-
-	"github.com/iamsweep/iamsweep"
-	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
 const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -144,19 +141,19 @@ func (s *Server) assumeRole(_ *Account, req *request, x *xmlw) *apiError {
 	if len(roleARN) < 20 {
 		return validation("roleArn", roleARN, "Member must have length greater than or equal to 20")
 	}
-	a, err := iamsweep.ParseARN(roleARN)
+	a, ok := splitARN(roleARN)
 	var path, roleName string
-	if err == nil {
-		path, roleName, err = a.IAMResource("role")
+	if ok {
+		path, roleName, ok = a.iamResource("role")
 	}
-	if err != nil || a.AccountID == "" {
+	if !ok || a.account == "" {
 		return errorf(400, "ValidationError", "%s is not a valid role ARN", roleARN)
 	}
 
 	callerARN, _ := s.caller(req)
 	denied := errorf(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", callerARN, roleARN)
-	target := s.accounts[a.AccountID]
-	if target == nil || a.Partition != "aws" {
+	target := s.accounts[a.account]
+	if target == nil || a.partition != "aws" {
 		return denied
 	}
 	role := findRole(target, path, roleName)
@@ -228,18 +225,18 @@ func findRole(acct *Account, path, name string) *Role {
 // evaluate principals or other conditions, and a trust policy it cannot
 // parse allows nothing.
 func externalIDAllowed(trustPolicy, externalID string, given bool) bool {
-	doc, err := policy.Parse([]byte(trustPolicy))
+	sts, err := statements(trustPolicy)
 	if err != nil {
 		return false
 	}
 	var want []string
-	for _, st := range doc.Statements {
-		if st.Effect != "Allow" {
+	for _, st := range sts {
+		if st.effect != "Allow" {
 			continue
 		}
-		for _, c := range st.Conditions {
-			if c.Operator == "StringEquals" && equalFold(c.Key, "sts:ExternalId") {
-				want = append(want, c.Values...)
+		for key, values := range st.conditions["StringEquals"] {
+			if equalFold(key, "sts:ExternalId") {
+				want = append(want, values...)
 			}
 		}
 	}

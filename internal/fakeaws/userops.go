@@ -10,7 +10,6 @@ import (
 // from the next report generated.
 
 // changed forgets the user's rendered UserDetail.
-func (u *User) changed() { u.xml = nil }
 
 // getUser answers GetUser.
 func (s *Server) getUser(acct *Account, req *request, x *xmlw) *apiError {
@@ -128,7 +127,6 @@ func (s *Server) createLoginProfile(acct *Account, req *request, x *xmlw) *apiEr
 		return alreadyExists("Login Profile for user %s already exists.", u.Name)
 	}
 	u.Password = &LoginProfile{Created: s.created(), PasswordResetRequired: reset}
-	u.changed()
 	x.loginProfile(u)
 	return nil
 }
@@ -149,7 +147,6 @@ func (s *Server) updateLoginProfile(acct *Account, req *request, x *xmlw) *apiEr
 	if req.form.Has("PasswordResetRequired") {
 		u.Password.PasswordResetRequired = reset
 	}
-	u.changed()
 	return nil
 }
 
@@ -164,7 +161,6 @@ func (s *Server) deleteLoginProfile(acct *Account, req *request, x *xmlw) *apiEr
 		u.passwordLastUsed = u.Password.LastUsed
 	}
 	u.Password = nil
-	u.changed()
 	return nil
 }
 
@@ -249,7 +245,6 @@ func (s *Server) addUserToGroup(acct *Account, req *request, x *xmlw) *apiError 
 		return limitExceeded("Cannot exceed quota for GroupsPerUser: %d", quota)
 	}
 	u.Groups = append(slices.Clone(u.Groups), g.Name)
-	u.changed()
 	return nil
 }
 
@@ -263,6 +258,5 @@ func (s *Server) removeUserFromGroup(acct *Account, req *request, x *xmlw) *apiE
 		return errorf(404, "NoSuchEntity", "The user with name %s cannot be found in group %s.", u.Name, g.Name)
 	}
 	u.Groups = slices.DeleteFunc(slices.Clone(u.Groups), func(n string) bool { return equalFold(n, g.Name) })
-	u.changed()
 	return nil
 }

@@ -53,20 +53,12 @@ func equalFold(a, b string) bool {
 	return true
 }
 
-// userDetail renders a UserDetail <member>, caching it on the user.
-func (s *Server) userDetail(acct *Account, u *User) []byte {
-	if u.xml != nil {
-		return u.xml
-	}
-	x := &xmlw{}
-	x.open("member")
+// userDetail renders the members of a UserDetail.
+func (x *xmlw) userDetail(acct *Account, u *User) {
 	x.user(acct, u, false)
 	x.inlinePolicies("UserPolicyList", u.Inline)
 	x.list("GroupList", len(u.Groups), func(i int) { x.text(u.Groups[i]) })
 	x.attachedPolicies(u.Attached)
 	x.boundary(u.Boundary)
 	x.tags(u.Tags)
-	x.close("member")
-	u.xml = x.b.Bytes()
-	return u.xml
 }
