@@ -24,12 +24,28 @@ type Inventory interface {
 	Users(ctx context.Context, fn func(User) error) error
 }
 
-// ConcurrentInventory is implemented by inventories whose Roles and Users
-// may run at the same time (the live API: independent listings). Services
-// then overlap them; other inventories (a single-pass export reader) are
-// read one listing after the other.
-type ConcurrentInventory interface {
+// PrincipalReader is implemented by inventories that read roles and users
+// in one pass (the live API: one GetAccountAuthorizationDetails listing of
+// both, with the credential report read meanwhile). Services call
+// Principals instead of Roles and Users.
+type PrincipalReader interface {
 	Inventory
-	// Concurrent reports whether Roles and Users may run at once.
-	Concurrent() bool
+	// Principals calls role for every role and user for every user (and
+	// the root user), as Roles and Users do, from one pass over the
+	// source. A nil function leaves its kind unread: the source reads
+	// nothing that only that kind needs.
+	//
+	// Errors: those of Roles and Users. An error of a source that only
+	// users need (the credential report, the access key listings) is a
+	// *UsersError, so that callers can say which part failed.
+	Principals(ctx context.Context, role func(Role) error, user func(User) error) error
 }
+
+// UsersError marks an error of a source that only users need, in a read of
+// roles and users together (PrincipalReader). Its text is the error's.
+type UsersError struct{ Err error }
+
+func (e *UsersError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the error.
+func (e *UsersError) Unwrap() error { return e.Err }

@@ -2,6 +2,9 @@ package awsapi
 
 import (
 	"errors"
+	"net"
+	"net/url"
+	"syscall"
 
 	"github.com/aws/smithy-go"
 
@@ -13,11 +16,15 @@ import (
 // callers can test it with errors.Is and report the code. Codes come from
 // smithy.APIError; message text is never inspected. Errors that are not
 // AWS API errors, or that already hold an *iamsweep.APIError, are returned
-// unchanged.
+// unchanged, but for an endpoint that cannot be reached, whose error says
+// so and names it.
 func classify(err error) error {
 	var classified *iamsweep.APIError
 	if errors.As(err, &classified) {
 		return err
+	}
+	if endpoint, reason, ok := unreachable(err); ok {
+		return &unreachableError{endpoint: endpoint, reason: reason, err: err}
 	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
@@ -53,3 +60,43 @@ func classify(err error) error {
 	}
 	return ae
 }
+
+// unreachable reports whether err says that no endpoint could be reached
+// at all: nothing listens at its address (connection refused), or its
+// host name does not resolve (a DNS lookup that timed out is not
+// counted: it may pass on the next attempt). It returns the endpoint
+// (scheme and host) and the reason in words.
+func unreachable(err error) (endpoint, reason string, ok bool) {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		reason = "connection refused (nothing listens there)"
+	case errors.As(err, &dnsErr) && !dnsErr.IsTimeout:
+		reason = "host name " + dnsErr.Name + " does not resolve"
+		if !dnsErr.IsNotFound {
+			reason = "host name " + dnsErr.Name + " could not be resolved: " + dnsErr.Err
+		}
+	default:
+		return "", "", false
+	}
+	endpoint = "the AWS endpoint"
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		if u, perr := url.Parse(urlErr.URL); perr == nil && u.Host != "" {
+			endpoint = u.Scheme + "://" + u.Host
+		}
+	}
+	return endpoint, reason, true
+}
+
+// unreachableError is the error of a call to an endpoint that could not be
+// reached. Its text names the endpoint and says why; it wraps the SDK's
+// error.
+type unreachableError struct {
+	endpoint, reason string
+	err              error
+}
+
+func (e *unreachableError) Error() string { return "cannot reach " + e.endpoint + ": " + e.reason }
+
+func (e *unreachableError) Unwrap() error { return e.err }

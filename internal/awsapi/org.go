@@ -71,10 +71,13 @@ func NewOrg(cfg aws.Config, log *slog.Logger, opts OrgOptions) *Org {
 	if opts.Role == "" {
 		opts.Role = DefaultRole
 	}
+	own := cfg.Copy()
+	own.APIOptions = append(own.APIOptions[:len(own.APIOptions):len(own.APIOptions)], LogRetries(log))
+	ownBodies(&own)
 	return &Org{
 		cfg:  cfg,
-		orgs: organizations.NewFromConfig(cfg),
-		sts:  sts.NewFromConfig(cfg),
+		orgs: organizations.NewFromConfig(own),
+		sts:  sts.NewFromConfig(own),
 		log:  log,
 		opts: opts,
 	}

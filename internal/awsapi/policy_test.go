@@ -101,7 +101,7 @@ func TestActionMatches(t *testing.T) {
 }
 
 // exerciseClient calls every method of c that reads the account (every
-// method shaped like Roles: a context and a callback), so that the fake
+// method shaped like Roles: a context and callbacks), so that the fake
 // records each AWS action the code can call. Errors are ignored: a call
 // the fake does not implement is recorded all the same. Any other method
 // taking a context fails the test until this function learns to call it.
@@ -121,9 +121,13 @@ func exerciseClient(t *testing.T, ctx context.Context, c *Client) []string {
 			continue // the remediation's: TestRemediatePolicy_CoversEveryCall
 		}
 		ft := m.Type()
-		isScan := ft.NumIn() == 2 && ft.In(0) == ctxType && ft.In(1).Kind() == reflect.Func &&
-			ft.In(1).NumIn() == 1 && ft.In(1).NumOut() == 1 && ft.In(1).Out(0) == errType &&
-			ft.NumOut() == 1 && ft.Out(0) == errType
+		// A scan method takes a context and callbacks (Roles, Users:
+		// one; Principals: one per kind) and returns an error.
+		isScan := ft.NumIn() >= 2 && ft.In(0) == ctxType && ft.NumOut() == 1 && ft.Out(0) == errType
+		for j := 1; isScan && j < ft.NumIn(); j++ {
+			in := ft.In(j)
+			isScan = in.Kind() == reflect.Func && in.NumIn() == 1 && in.NumOut() == 1 && in.Out(0) == errType
+		}
 		if !isScan {
 			if ft.NumIn() > 0 && ft.In(0) == ctxType {
 				// It does I/O, so it may call AWS.
@@ -131,10 +135,13 @@ func exerciseClient(t *testing.T, ctx context.Context, c *Client) []string {
 			}
 			continue
 		}
-		accept := reflect.MakeFunc(ft.In(1), func([]reflect.Value) []reflect.Value {
-			return []reflect.Value{reflect.Zero(errType)}
-		})
-		m.Call([]reflect.Value{reflect.ValueOf(ctx), accept})
+		args := []reflect.Value{reflect.ValueOf(ctx)}
+		for j := 1; j < ft.NumIn(); j++ {
+			args = append(args, reflect.MakeFunc(ft.In(j), func([]reflect.Value) []reflect.Value {
+				return []reflect.Value{reflect.Zero(errType)}
+			}))
+		}
+		m.Call(args)
 		called = append(called, mt.Name)
 	}
 	return called

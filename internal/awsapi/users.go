@@ -21,20 +21,31 @@ import (
 // maxReportPoll caps the wait between GenerateCredentialReport calls.
 const maxReportPoll = 30 * time.Second
 
-// Users reads every IAM user with its credentials, from three sources read
-// at once:
+// Principals reads the account's roles and users in one pass and passes
+// each to its function: role for every role, as its page arrives; user for
+// every IAM user joined with its credentials, and for the root user, once
+// everything is read. Either function may be nil: its kind is then not read
+// at all (without users, no credential report and no ListAccessKeys).
+//
+// Users come from three sources, read at once:
 //
 //   - the credential report (GetCredentialReport, and when there is no
 //     fresh one GenerateCredentialReport until COMPLETE first): password
-//     and access key use for every user, in one call;
-//   - GetAccountAuthorizationDetails (Filter User, MaxItems 1000): path,
-//     ID, tags, groups and policies, one call per 1,000 users;
+//     and access key use for every user, in one call. It is asked for
+//     first, so that when IAM has to build it, it does so while the rest is
+//     read;
+//   - GetAccountAuthorizationDetails, one listing of roles and users
+//     (Filter Role and User, MaxItems 1000): path, ID, tags, groups and
+//     policies, one call per 1,000 principals;
 //   - ListAccessKeys, once per user that holds an active key (and not at
 //     all with Options.NoKeyIDs), because the report does not name keys.
 //
-// It joins them by user name and passes each user, and the root user, to
-// fn.
-func (c *Client) Users(ctx context.Context, fn func(iamsweep.User) error) error {
+// An error of the credential report or of ListAccessKeys is an
+// *iamsweep.UsersError; an error of role or user is returned unchanged.
+func (c *Client) Principals(ctx context.Context, role func(iamsweep.Role) error, user func(iamsweep.User) error) error {
+	if user == nil {
+		return c.listDetails(ctx, role, nil)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	var (
 		report   []iamsweep.User
@@ -45,17 +56,11 @@ func (c *Client) Users(ctx context.Context, fn func(iamsweep.User) error) error 
 	)
 	g.Go(func() error {
 		var err error
-		report, err = c.credentialReport(gctx)
-		if err == nil {
-			close(reportOK)
+		if report, err = c.credentialReport(gctx); err != nil {
+			return &iamsweep.UsersError{Err: err}
 		}
-		return err
-	})
-	g.Go(func() error {
-		return c.listGAAD(gctx, "users", iamtypes.EntityTypeUser, gaadHandlers{user: func(u iamsweep.User) error {
-			details = append(details, u)
-			return nil
-		}})
+		close(reportOK)
+		return nil
 	})
 	if !c.opts.NoKeyIDs {
 		g.Go(func() error {
@@ -65,7 +70,7 @@ func (c *Client) Users(ctx context.Context, fn func(iamsweep.User) error) error 
 				return gctx.Err()
 			}
 			// The key lookups need only the report: they run while the
-			// user details are still being paged.
+			// details are still being paged.
 			lookups, lctx := errgroup.WithContext(gctx)
 			lookups.SetLimit(c.opts.KeyConcurrency)
 			for _, u := range report {
@@ -84,9 +89,18 @@ func (c *Client) Users(ctx context.Context, fn func(iamsweep.User) error) error 
 					return nil
 				})
 			}
-			return lookups.Wait()
+			if err := lookups.Wait(); err != nil {
+				return &iamsweep.UsersError{Err: err}
+			}
+			return nil
 		})
 	}
+	g.Go(func() error {
+		return c.listDetails(gctx, role, func(u iamsweep.User) error {
+			details = append(details, u)
+			return nil
+		})
+	})
 	if err := g.Wait(); err != nil {
 		return err
 	}
@@ -94,7 +108,7 @@ func (c *Client) Users(ctx context.Context, fn func(iamsweep.User) error) error 
 		if listed, ok := keys[u.Name]; ok {
 			u.AccessKeys = credreport.MatchKeys(u.AccessKeys, listed)
 		}
-		if err := fn(u); err != nil {
+		if err := user(u); err != nil {
 			return err
 		}
 	}
@@ -129,16 +143,13 @@ func (c *Client) credentialReport(parent context.Context) ([]iamsweep.User, erro
 		return err
 	}
 	wait := c.opts.ReportPoll
-	sleep := func() error {
-		t := time.NewTimer(wait)
-		defer t.Stop()
+	pause := func() error {
+		d := wait
 		wait = min(wait*2, maxReportPoll)
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return timedOut(ctx.Err())
+		if err := c.sleep(ctx, d); err != nil {
+			return timedOut(err)
 		}
+		return nil
 	}
 	generate := false // the first attempt reads the report IAM holds
 	for {
@@ -149,7 +160,7 @@ func (c *Client) credentialReport(parent context.Context) ([]iamsweep.User, erro
 			}
 			if out.State != iamtypes.ReportStateTypeComplete {
 				c.log.Debug("credential report in progress", "state", string(out.State), "next_poll", wait)
-				if err := sleep(); err != nil {
+				if err := pause(); err != nil {
 					return nil, err
 				}
 				continue
@@ -164,7 +175,7 @@ func (c *Client) credentialReport(parent context.Context) ([]iamsweep.User, erro
 					// None, or older than four hours: have IAM build one.
 					c.log.Debug("credential report missing", "code", apiErr.ErrorCode())
 					if generate {
-						if err := sleep(); err != nil {
+						if err := pause(); err != nil {
 							return nil, err
 						}
 					}
@@ -173,7 +184,7 @@ func (c *Client) credentialReport(parent context.Context) ([]iamsweep.User, erro
 				case "ReportInProgress":
 					// Being built (by another caller, maybe): wait for it.
 					c.log.Debug("credential report in progress", "code", apiErr.ErrorCode())
-					if err := sleep(); err != nil {
+					if err := pause(); err != nil {
 						return nil, err
 					}
 					generate = true

@@ -295,25 +295,29 @@ func checkLogs(t *testing.T, stderr string) {
 }
 
 // checkCalls checks the AWS requests of one scan: read-only, and the roles
-// in one GetAccountAuthorizationDetails call (moto difference: moto ignores
-// MaxItems and Marker and returns every role in one page, so the product's
-// pagination is covered against internal/fakeaws, not here).
+// and users in one GetAccountAuthorizationDetails call (moto difference:
+// moto ignores MaxItems and Marker and returns every principal in one
+// page, so the product's pagination is covered against internal/fakeaws,
+// not here).
 func checkCalls(t *testing.T, calls []exchange) {
 	t.Helper()
-	var roles []url.Values
+	var listings []url.Values
 	for _, c := range calls {
 		if !strings.HasPrefix(c.action, "Get") && !strings.HasPrefix(c.action, "List") && c.action != "GenerateCredentialReport" {
 			t.Errorf("the scan called %s: a scan only reads", c.action)
 		}
-		if v, _ := url.ParseQuery(string(c.req)); c.action == "GetAccountAuthorizationDetails" && v.Get("Filter.member.1") == "Role" {
-			roles = append(roles, v)
+		if v, _ := url.ParseQuery(string(c.req)); c.action == "GetAccountAuthorizationDetails" {
+			listings = append(listings, v)
 		}
 	}
-	if len(roles) != 1 {
-		t.Fatalf("%d GetAccountAuthorizationDetails calls for roles, want 1", len(roles))
+	if len(listings) != 1 {
+		t.Fatalf("%d GetAccountAuthorizationDetails calls, want 1", len(listings))
 	}
-	if got := roles[0]; got.Has("Filter.member.2") || got.Get("MaxItems") != "1000" || got.Has("Marker") {
-		t.Errorf("GetAccountAuthorizationDetails request %v: want Filter Role alone, MaxItems 1000, no Marker", got)
+	got := listings[0]
+	filter := []string{got.Get("Filter.member.1"), got.Get("Filter.member.2")}
+	slices.Sort(filter)
+	if filter[0] != "Role" || filter[1] != "User" || got.Has("Filter.member.3") || got.Get("MaxItems") != "1000" || got.Has("Marker") {
+		t.Errorf("GetAccountAuthorizationDetails request %v: want Filter Role and User, MaxItems 1000, no Marker", got)
 	}
 }
 

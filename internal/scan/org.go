@@ -33,6 +33,9 @@ type Progress struct {
 // OrgOptions tune a multi-account scan.
 type OrgOptions struct {
 	Detect detect.Options
+	// Types limits the scan to these finding types (see Account); none
+	// scans all.
+	Types []iamsweep.FindingType
 	// Concurrency bounds the accounts scanned at once (default 16).
 	Concurrency int
 	Log         *slog.Logger
@@ -105,7 +108,7 @@ func scanOne(ctx context.Context, org iamsweep.Organization, acct iamsweep.Accou
 		return fail("assume-role", err)
 	}
 	log.Debug("account opened", "duration", time.Since(start))
-	out, stage, err := account(ctx, inv, opts.Detect, log)
+	out, stage, err := account(ctx, inv, opts.Detect, opts.Types, log)
 	if err != nil {
 		return fail(stage, err)
 	}
