@@ -30,7 +30,7 @@ func statements(doc string) ([]statement, error) {
 	if err := json.Unmarshal(raw, &list); err != nil {
 		var one map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &one); err != nil || one == nil {
-			return nil, errors.New("Statement is neither an object nor a list of objects")
+			return nil, errors.New("the Statement element is neither an object nor a list of objects")
 		}
 		list = append(list, one)
 	}
@@ -39,7 +39,7 @@ func statements(doc string) ([]statement, error) {
 		var st statement
 		if v, ok := fields["Effect"]; ok {
 			if err := json.Unmarshal(v, &st.effect); err != nil {
-				return nil, errors.New("Effect is not a string")
+				return nil, errors.New("an Effect element is not a string")
 			}
 		}
 		_, principal := fields["Principal"]
@@ -48,7 +48,7 @@ func statements(doc string) ([]statement, error) {
 		if v, ok := fields["Condition"]; ok {
 			var ops map[string]map[string]json.RawMessage
 			if err := json.Unmarshal(v, &ops); err != nil {
-				return nil, errors.New("Condition is not an object of objects")
+				return nil, errors.New("a Condition element is not an object of objects")
 			}
 			st.conditions = map[string]map[string][]string{}
 			for op, keys := range ops {

@@ -95,7 +95,6 @@ func writeQueryError(w http.ResponseWriter, namespace string, e *apiError) {
 type xmlw struct{ b bytes.Buffer }
 
 func (x *xmlw) raw(s string)      { x.b.WriteString(s) }
-func (x *xmlw) rawBytes(p []byte) { x.b.Write(p) }
 func (x *xmlw) open(name string)  { x.b.WriteString("<" + name + ">") }
 func (x *xmlw) close(name string) { x.b.WriteString("</" + name + ">") }
 func (x *xmlw) empty(name string) { x.b.WriteString("<" + name + "/>") }

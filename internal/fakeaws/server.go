@@ -266,7 +266,10 @@ func New(t testing.TB, opts ...Option) *Server {
 // the response is still being read ("use of closed network connection").
 // Against AWS the response takes a round trip and the race is practically
 // never lost (and the SDK retries the connection error when it is);
-// against a fake on the loopback interface it is lost often.
+// against a fake on the loopback interface it is lost often: on 431 of
+// 1,500 calls with smithy-go v1.28.8 and Go 1.26 (pages of 50 roles).
+// Clients built by internal/awsapi hand net/http bodies of their own as
+// well; this transport covers the SDK clients tests build themselves.
 func (s *Server) Client() *http.Client {
 	if s.srv == nil {
 		return http.DefaultClient
