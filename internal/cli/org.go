@@ -26,7 +26,7 @@ import (
 // reported and the others go on.
 func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Options, log *slog.Logger) error {
 	cfg := opts.Config
-	awsCfg, err := loadAWSConfig(ctx, cfg, opts.retry)
+	awsCfg, err := loadAWSConfig(ctx, cfg, opts.retry, log)
 	if err != nil {
 		return err
 	}

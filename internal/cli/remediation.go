@@ -72,7 +72,7 @@ func (e *remediationEnv) accountAlias(ctx context.Context) func(string) string {
 // database st (at path), which the caller keeps and closes.
 func openRemediation(ctx context.Context, d deps, cfg config.Config, st *store.Store, path string, unusedDays int) (*remediationEnv, error) {
 	log := newLogger(d.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
-	awsCfg, err := loadAWSConfig(ctx, cfg, d.retry)
+	awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
 	if err != nil {
 		return nil, err
 	}

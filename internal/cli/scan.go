@@ -207,7 +207,7 @@ func recordScan(ctx context.Context, opts *ScanOptions, res iamsweep.ScanResult,
 // account of the AWS credentials.
 func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.RetryOptions, log *slog.Logger) (iamsweep.Inventory, func(), error) {
 	if !cfg.Offline() {
-		awsCfg, err := loadAWSConfig(ctx, cfg, retry)
+		awsCfg, err := loadAWSConfig(ctx, cfg, retry, log)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -260,10 +260,12 @@ func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.Retr
 // loadAWSConfig resolves credentials and settings through the SDK's default
 // chain (environment, shared config and profiles, SSO, container and
 // instance metadata) and checks that credentials exist before any call.
-func loadAWSConfig(ctx context.Context, cfg config.Config, retry awsapi.RetryOptions) (aws.Config, error) {
+// The SDK's own log messages go to log, at level debug.
+func loadAWSConfig(ctx context.Context, cfg config.Config, retry awsapi.RetryOptions, log *slog.Logger) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(awsapi.NewRetryer(retry)),
 		awsconfig.WithHTTPClient(httpClient(cfg)),
+		awsconfig.WithLogger(awsapi.SDKLogger(log)),
 	}
 	if cfg.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(cfg.Profile))
