@@ -33,7 +33,7 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	org := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{
 		Role:       cfg.AssumeRole,
 		ExternalID: cfg.ExternalID,
-		Client:     awsapi.Options{NoKeyIDs: cfg.NoKeyIDs},
+		Client:     clientOptions(cfg),
 	})
 	if _, err := org.Caller(ctx); err != nil {
 		return err
@@ -94,6 +94,7 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	bar := newProgress(opts.io, cfg.Quiet, opts.now)
 	err = scan.Accounts(ctx, org, active, scan.OrgOptions{
 		Detect:      detectOpts,
+		Types:       cfg.Types,
 		Concurrency: cfg.Concurrency,
 		Log:         log,
 		Progress:    bar.Update,

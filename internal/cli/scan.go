@@ -65,7 +65,10 @@ Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
   iamsweep scan --profile audit -o json > findings.json
 
   # Exempt break-glass roles; fail a pipeline only on unused roles:
-  iamsweep scan --allow '/breakglass-role|/security-*' --fail-on UnusedIAMRole`,
+  iamsweep scan --allow '/breakglass-role|/security-*' --fail-on UnusedIAMRole
+
+  # Roles only: no credential report or access key is read:
+  iamsweep scan --types UnusedIAMRole`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
@@ -118,7 +121,7 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	defer out.Abort()
 
 	start := time.Now()
-	res, err := scan.Account(ctx, inv, detectOpts, log)
+	res, err := scan.Account(ctx, inv, detectOpts, log, cfg.Types...)
 	if errors.Is(err, iamsweep.ErrAccessDenied) {
 		return fmt.Errorf("%w\n(the scan needs the permissions in policies/iamsweep-scan.json; see the README, \"IAM permissions\")", err)
 	}
@@ -211,7 +214,7 @@ func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.Retr
 		if err != nil {
 			return nil, nil, err
 		}
-		return awsapi.New(awsCfg, log, awsapi.Options{NoKeyIDs: cfg.NoKeyIDs}), func() {}, nil
+		return awsapi.New(awsCfg, log, clientOptions(cfg)), func() {}, nil
 	}
 	inv := &authexport.Inventory{Log: log}
 	var closers []func()
@@ -255,6 +258,12 @@ func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.Retr
 		inv.R, inv.Source = r, source
 	}
 	return inv, done, nil
+}
+
+// clientOptions are the options of a scan's AWS client: no access key
+// listing when asked, or when the finding types scanned do not need it.
+func clientOptions(cfg config.Config) awsapi.Options {
+	return awsapi.Options{NoKeyIDs: cfg.NoKeyIDs || !scan.NeedsKeyListing(cfg.Types)}
 }
 
 // loadAWSConfig resolves credentials and settings through the SDK's default

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ type Config struct {
 	// FailOn decides which findings make the exit status 4: "any" unused
 	// finding (default), "none", or a comma-separated list of finding types.
 	FailOn string
+	// Types limits a scan to these finding types (--types); nil scans
+	// them all.
+	Types []iamsweep.FindingType
 	// FromFile is an export of aws iam get-account-authorization-details to
 	// scan offline ("-" for standard input).
 	FromFile string
@@ -305,6 +309,30 @@ var KnownTypes = []iamsweep.FindingType{
 	iamsweep.TypeUnusedIAMUserPassword,
 	iamsweep.TypeUnusedIAMUserAccessKey,
 	iamsweep.TypeRootAccessKey,
+}
+
+// ParseTypes parses a comma-separated list of finding types (--types);
+// "" is none, meaning all.
+func ParseTypes(v string) ([]iamsweep.FindingType, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []iamsweep.FindingType
+	for _, part := range strings.Split(v, ",") {
+		t := iamsweep.FindingType(strings.TrimSpace(part))
+		if !slices.Contains(KnownTypes, t) {
+			names := make([]string, len(KnownTypes))
+			for i, k := range KnownTypes {
+				names[i] = string(k)
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("want a comma-separated list of finding types (%s), got %s", strings.Join(names, ", "), iamsweep.Quote(part))
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // ParseFailOn parses "any", "none" or a comma-separated list of finding

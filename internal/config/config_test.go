@@ -144,6 +144,9 @@ func sample(v Value) string {
 	if _, ok := v.(accountsValue); ok {
 		return "111122223333"
 	}
+	if _, ok := v.(typesValue); ok {
+		return "UnusedIAMRole"
+	}
 	return "x"
 }
 
@@ -184,6 +187,12 @@ func TestValue_Set(t *testing.T) {
 		{name: "time bad", setting: "as-of", value: "tomorrow", wantErr: `want an RFC 3339 time such as 2026-11-23T00:00:00Z, got "tomorrow"`},
 
 		{name: "list appends", setting: "allow", value: "/breakglass/*|/ops/*", want: func(c *Config) { c.Allow = []string{"/breakglass/*|/ops/*"} }},
+
+		{name: "types", setting: "types", value: "UnusedIAMRole, UnusedIAMUser",
+			want: func(c *Config) {
+				c.Types = []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser}
+			}},
+		{name: "types unknown", setting: "types", value: "UnusedIAMRoles", wantErr: `got "UnusedIAMRoles"`},
 
 		{name: "output", setting: "output", value: "json", want: func(c *Config) { c.Output = "json" }},
 		{name: "out", setting: "out", value: "report.csv", want: func(c *Config) { c.Out = "report.csv" }},
@@ -693,5 +702,39 @@ func TestValue_SetQuotesAnExcerpt(t *testing.T) {
 		} else if n := len(err.Error()); n > 400 {
 			t.Errorf("%s: error of %d bytes: %.120s...", field, n, err)
 		}
+	}
+}
+
+func TestParseTypes(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []iamsweep.FindingType
+		wantErr string
+	}{
+		{in: "", want: nil},
+		{in: " ", want: nil},
+		{in: "UnusedIAMRole", want: []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole}},
+		{in: "UnusedIAMUser, UnusedIAMUserAccessKey,UnusedIAMUser", want: []iamsweep.FindingType{iamsweep.TypeUnusedIAMUser, iamsweep.TypeUnusedIAMUserAccessKey}},
+		{in: "RootAccessKey,UnusedIAMUserPassword", want: []iamsweep.FindingType{iamsweep.TypeRootAccessKey, iamsweep.TypeUnusedIAMUserPassword}},
+		{in: "any", wantErr: `got "any"`},
+		{in: "UnusedIAMRole,", wantErr: `got ""`},
+		{in: "unusediamrole", wantErr: "want a comma-separated list of finding types (RootAccessKey, UnusedIAMRole, UnusedIAMUser, UnusedIAMUserAccessKey, UnusedIAMUserPassword)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseTypes(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("ParseTypes(%q) = %v, %v; want an error containing %q", tt.in, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseTypes(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
 	}
 }

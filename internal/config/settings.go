@@ -66,6 +66,7 @@ func (c *Config) Settings() []Setting {
 		{Name: "out", Value: stringVar(&c.Out), Usage: "write the output to this file (atomically) instead of stdout"},
 		{Name: "all", Value: boolVar(&c.All), Usage: "list every verdict in the table, not only unused ones"},
 		{Name: "fail-on", Value: stringVar(&c.FailOn), Usage: "exit 4 when unused findings exist: any, none, or a comma-separated list of finding types"},
+		{Name: "types", Value: typesVar(&c.Types), Usage: "scan only these finding types, comma-separated as for --fail-on (default: all); without user types no credential report or access key is read"},
 		{Name: "from-file", Value: stringVar(&c.FromFile), Usage: "scan this export of 'aws iam get-account-authorization-details' offline (- for stdin)"},
 		{Name: "credential-report", Value: stringVar(&c.CredentialReport), Usage: "scan this IAM credential report (CSV) offline, alone or beside --from-file"},
 		{Name: "no-key-ids", Value: boolVar(&c.NoKeyIDs), Usage: "live scan: do not look up access key IDs (one ListAccessKeys call per user with an active key)"},
@@ -199,6 +200,31 @@ func listVar(p *[]string) Value { return listValue{p} }
 func (v listValue) Set(s string) error { *v.p = append(*v.p, s); return nil }
 func (v listValue) String() string     { return strings.Join(*v.p, ",") }
 func (v listValue) Type() string       { return "stringArray" }
+
+// typesValue is a comma-separated list of finding types (ParseTypes); a
+// value replaces the list.
+type typesValue struct{ p *[]iamsweep.FindingType }
+
+func typesVar(p *[]iamsweep.FindingType) Value { return typesValue{p} }
+
+func (v typesValue) Set(s string) error {
+	types, err := ParseTypes(s)
+	if err != nil {
+		return err
+	}
+	*v.p = types
+	return nil
+}
+
+func (v typesValue) String() string {
+	names := make([]string, len(*v.p))
+	for i, t := range *v.p {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ",")
+}
+
+func (v typesValue) Type() string { return "string" }
 
 // limitValue is a number of deletions, or -1 for no limit.
 type limitValue struct{ intValue }

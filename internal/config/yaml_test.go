@@ -44,6 +44,7 @@ quiet: true
 state: /var/lib/iamsweep/state.db
 no-state: true
 allow-service-linked: true
+types: UnusedIAMRole, UnusedIAMUser
 remediation:
   roles: delete
   users: none
@@ -88,6 +89,7 @@ retention:
 		State:              "/var/lib/iamsweep/state.db",
 		NoState:            true,
 		AllowServiceLinked: true,
+		Types:              []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser},
 		Remediation: iamsweep.RemediationPolicy{
 			Roles: iamsweep.ActionDelete, AccessKeys: iamsweep.ActionDeleteKey, Passwords: iamsweep.ActionDeletePassword,
 			MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: 3, ProtectedAccounts: []string{"012345678901", "111122223333"},
@@ -102,15 +104,16 @@ retention:
 		"fail-on": 11, "from-file": 12, "credential-report": 13, "no-key-ids": 14, "profile": 15, "region": 16, "endpoint-url": 17,
 		"log-level": 18, "log-format": 19, "org": 20, "ou": 22, "accounts": 23, "exclude-accounts": 24, "assume-role": 25,
 		"external-id": 26, "concurrency": 27, "quiet": 28, "state": 29, "no-state": 30, "allow-service-linked": 31,
+		"types": 32,
 	}
 	if n := len(keys("")); len(lines) != n {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), n)
 	}
 	for i, key := range keys("remediation") {
-		lines["remediation."+key] = 33 + i
+		lines["remediation."+key] = 34 + i
 	}
 	for i, key := range keys("retention") {
-		lines["retention."+key] = 42 + i
+		lines["retention."+key] = 43 + i
 	}
 	if len(lines) != len(got.Settings()) {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(got.Settings()))
