@@ -47,7 +47,7 @@ func principalsAccount(roles, users int) (*fakeaws.Account, int) {
 // IAM holds a fresh one, one ListAccessKeys per user with an active key
 // (none with NoKeyIDs), and nothing per role.
 func TestClient_Calls(t *testing.T) {
-	const roles, users = 2500, 700
+	const roles, users = 1100, 150
 	acct, withKey := principalsAccount(roles, users)
 	pages := func(n int) int { return int(math.Ceil(float64(n) / PageSize)) }
 	tests := []struct {
@@ -398,7 +398,7 @@ func TestClient_OwnBodies(t *testing.T) {
 	cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	cfg.Retryer = NewRetryer(RetryOptions{MaxAttempts: 1})
 	c := New(cfg, quietLogger())
-	for i := 0; i < 50; i++ {
+	for i := 0; i < 10; i++ {
 		if err := c.Roles(t.Context(), discardRole); err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
