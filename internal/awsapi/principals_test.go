@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -266,13 +267,10 @@ func closedPort(t *testing.T) string {
 
 // dialCounter is an HTTP client whose connections are dialled by dial,
 // counted.
-func dialCounter(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*http.Client, *int) {
-	var mu sync.Mutex
-	n := 0
+func dialCounter(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*http.Client, *atomic.Int64) {
+	var n atomic.Int64
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		mu.Lock()
-		n++
-		mu.Unlock()
+		n.Add(1)
 		return dial(ctx, network, addr)
 	}}
 	return &http.Client{Transport: tr}, &n
@@ -324,16 +322,16 @@ func TestClient_Unreachable(t *testing.T) {
 			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
 				t.Errorf("err %v does not wrap %v", err, tt.wantIs)
 			}
-			if *dials != 1 {
-				t.Errorf("%d dials, want 1: an unreachable endpoint is not retried", *dials)
+			if n := dials.Load(); n != 1 {
+				t.Errorf("%d dials, want 1: an unreachable endpoint is not retried", n)
 			}
 			// The whole scan: each of its first calls fails once.
-			*dials = 0
+			dials.Store(0)
 			if err := c.Principals(t.Context(), discardRole, discardUser); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Principals: err = %v, want one containing %q", err, tt.want)
 			}
-			if *dials > 2 {
-				t.Errorf("Principals: %d dials, want at most 2 (the listing and the credential report, once each)", *dials)
+			if n := dials.Load(); n > 2 {
+				t.Errorf("Principals: %d dials, want at most 2 (the listing and the credential report, once each)", n)
 			}
 		})
 	}
