@@ -139,3 +139,23 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestMain_externalID: external-id is refused where it would do nothing,
+// a scan of one account, and taken by the commands that assume a role in
+// the accounts of a plan.
+func TestMain_externalID(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.db")
+	r := runCLI(t, nil, "", false, "scan", "--from-file", example, "--external-id", "x")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--external-id: applies only to a scan of several accounts") {
+		t.Errorf("scan of one account: exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"apply", "--yes", "--state", state, "--external-id", "x"},
+		{"release", "arn:aws:iam::111122223333:role/x", "--yes", "--state", state, "--external-id", "x"},
+	} {
+		r := runCLI(t, map[string]string{"IAMSWEEP_EXTERNAL_ID": "y"}, "", false, args...)
+		if strings.Contains(r.stderr, "external-id") {
+			t.Errorf("%s: refused its external ID: exit %d, stderr %q", args[0], r.code, r.stderr)
+		}
+	}
+}

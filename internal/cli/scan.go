@@ -57,7 +57,8 @@ replaces the link's target and keeps the link; a character device or a
 pipe (/dev/stdout, a FIFO) is written directly; a directory is refused.
 
 Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
-2 usage or input error; 4 unused access found; 130 interrupted.`,
+2 usage or input error; 3 some accounts could not be scanned (the others
+are reported); 4 unused access found; 130 interrupted.`,
 		Example: `  # Offline, on an export and a credential report:
   iamsweep scan --from-file examples/account-export.json --credential-report examples/credential-report.csv --as-of 2026-11-23T00:00:00Z
 
@@ -89,6 +90,9 @@ Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
 // unused access at or above --fail-on was found.
 func runScan(ctx context.Context, opts *ScanOptions) error {
 	cfg := opts.Config
+	if err := cfg.ValidateScanScope(); err != nil {
+		return err
+	}
 	log := newLogger(opts.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
 	now := cfg.AsOf
 	if now.IsZero() {
@@ -123,7 +127,7 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	start := time.Now()
 	res, err := scan.Account(ctx, inv, detectOpts, log, cfg.Types...)
 	if errors.Is(err, iamsweep.ErrAccessDenied) {
-		return fmt.Errorf("%w\n(the scan needs the permissions in policies/iamsweep-scan.json; see the README, \"IAM permissions\")", err)
+		return fmt.Errorf("%w\n(the scan needs the permissions in policies/iamsweep-scan.json; see docs/permissions.md)", err)
 	}
 	if err != nil {
 		return err

@@ -244,18 +244,27 @@ func (c Config) Validate() error {
 	if c.Org && len(c.OUs) > 0 {
 		return bad("ou", errors.New("cannot be combined with org, which scans every account already"))
 	}
-	if !c.MultiAccount() {
-		for _, name := range []string{"exclude-accounts", "external-id"} {
-			if _, set := c.origins[name]; set {
-				return bad(name, errors.New("applies only to a scan of several accounts (org, ou or accounts)"))
-			}
-		}
-	}
 	if !rolePattern.MatchString(c.AssumeRole) && !(strings.HasPrefix(c.AssumeRole, "arn:") && strings.Contains(c.AssumeRole, "{account}")) {
 		return bad("assume-role", fmt.Errorf("want a role name (with an optional path) or an ARN template with {account}, got %s", iamsweep.Quote(c.AssumeRole)))
 	}
 	if c.FromFile == "-" && c.CredentialReport == "-" {
 		return bad("credential-report", errors.New("standard input can hold only one file: it is given to from-file already"))
+	}
+	return nil
+}
+
+// ValidateScanScope checks the settings that only a scan of several
+// accounts uses: given to a scan of one account, exclude-accounts and
+// external-id would do nothing, which is a mistake worth saying. (The
+// remediation commands take external-id for the accounts of their plan.)
+func (c Config) ValidateScanScope() error {
+	if c.MultiAccount() {
+		return nil
+	}
+	for _, name := range []string{"exclude-accounts", "external-id"} {
+		if _, set := c.origins[name]; set {
+			return c.Invalid(name, errors.New("applies only to a scan of several accounts (org, ou or accounts)"))
+		}
 	}
 	return nil
 }
