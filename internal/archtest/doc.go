@@ -1,5 +1,5 @@
-// Package archtest enforces iamsweep's import rules (see the "Layout" part
-// of the README): dependencies point inward, the domain and the pure
+// Package archtest enforces iamsweep's import rules (see
+// docs/development.md, "Layout"): dependencies point inward, the domain and the pure
 // packages never reach I/O or the AWS SDK, only internal/awsapi imports the
 // SDK's service clients, and the fake AWS endpoint is test-only.
 //

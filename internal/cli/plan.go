@@ -32,8 +32,8 @@ func NewCmdPlan(d deps, runF func(context.Context, *PlanOptions) error) *cobra.C
 		Use:   "plan",
 		Short: "Decide what to do about the latest scan's unused access (changes nothing)",
 		Long: `Plan turns the findings of the latest scan recorded in the state database into
-actions, by the remediation policy of the config file (see the README,
-"Remediation"): quarantine or delete unused roles and users, deactivate or
+actions, by the remediation policy of the config file (see
+docs/remediation.md): quarantine or delete unused roles and users, deactivate or
 delete unused access keys, delete unused console passwords. Each action
 shows why; those a guardrail or a limit stops are listed as refused, with
 the reason. Nothing in AWS changes.

@@ -1,7 +1,8 @@
 // Package golden compares a test's output with a golden file under the
 // package's testdata directory, and rewrites the file when the tests run
-// with -update ("go test ./... -update"; review the diff before
-// committing it).
+// with -update ("go test ./internal/cli -update", package by package:
+// the flag exists only where a test imports this package; review the
+// diff before committing it).
 //
 // Layer: test support. Only _test.go files import it (internal/archtest
 // checks), so its -update flag exists only in test binaries.

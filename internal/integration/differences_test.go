@@ -19,7 +19,7 @@ import (
 
 // TestMoto_differences writes down where moto 5.2.1 and AWS differ in ways
 // that touch iamsweep, and checks that moto still behaves so: when one of
-// these fails after a moto upgrade, update the list in the README
+// these fails after a moto upgrade, update the list in docs/development.md
 // (Development) and the tests that work around the difference. The product
 // follows AWS everywhere; each case says how it copes with moto.
 func TestMoto_differences(t *testing.T) {

@@ -14,8 +14,8 @@
 // requests and responses it saw.
 //
 // Where moto and AWS differ in a way that matters to the product, the
-// difference is written down in TestMoto_differences and in the README's
-// Development section; the product follows AWS and still works on what moto
+// difference is written down in TestMoto_differences and in
+// docs/development.md; the product follows AWS and still works on what moto
 // sends. The few calls of the remediation commands that moto does not
 // implement at all are answered, as IAM does, by the remediation tests'
 // proxy (fillMotoGaps) from moto's own state.

@@ -213,7 +213,7 @@ func Guardrail(a iamsweep.Action, tags []iamsweep.Tag, p iamsweep.RemediationPol
 		case m.Rule == iamsweep.RuleServiceLinked && a.Kind == iamsweep.ActionQuarantine:
 			return "service-linked role: only its service may change it, so it cannot be quarantined (delete it with --allow-service-linked, or through the service)"
 		case m.Rule == iamsweep.RuleServiceLinked && !p.AllowServiceLinked:
-			return "service-linked role: deleted only with --allow-service-linked (or remediation allow-service-linked: true), through DeleteServiceLinkedRole, which fails while the service still uses it"
+			return "service-linked role: deleted only with --allow-service-linked (or allow-service-linked: true in the config file), through DeleteServiceLinkedRole, which fails while the service still uses it"
 		case m.Rule == iamsweep.RuleServiceLinked:
 		case m.Rule == iamsweep.RuleIdentityCenter:
 			return identityCenterRefusal
