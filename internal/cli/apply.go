@@ -81,8 +81,8 @@ when it is done).`,
 // runApply runs a plan (see NewCmdApply).
 func runApply(ctx context.Context, opts *ApplyOptions) error {
 	d, cfg, file, yes := opts.deps, opts.Config, opts.File, opts.Yes
-	if cfg.Output == "csv" {
-		return cfg.Invalid("output", errors.New("apply writes table or json"))
+	if err := tableOrJSON(&cfg, "apply"); err != nil {
+		return err
 	}
 	var plan iamsweep.Plan
 	if file != "" {

@@ -55,6 +55,9 @@ full as JSON. iamsweep never deletes a backup.`,
 // runBackups lists backups, or prints one.
 func runBackups(ctx context.Context, opts *BackupsOptions) error {
 	d, cfg, ref := opts.deps, opts.Config, opts.Ref
+	if err := tableOrJSON(&cfg, "backups"); err != nil {
+		return err
+	}
 	st, err := readState(ctx, cfg, d)
 	if err != nil {
 		return err

@@ -50,6 +50,9 @@ the last use itself is in the reason).`,
 // runHistory shows a principal's recorded verdicts.
 func runHistory(ctx context.Context, opts *HistoryOptions) error {
 	d, cfg, arn := opts.deps, opts.Config, opts.ARN
+	if err := tableOrJSON(&cfg, "history"); err != nil {
+		return err
+	}
 	if _, err := iamsweep.ParseARN(arn); err != nil {
 		return iamsweep.NewInputError("ARN", "", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/config"
@@ -180,4 +181,19 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// tableOrJSON fits the output setting to a command that writes a table or
+// JSON, not CSV. CSV given to the command itself (--output csv) is refused;
+// CSV from the environment or the config file, where it is set for scan,
+// means the table here.
+func tableOrJSON(cfg *config.Config, command string) error {
+	if cfg.Output != "csv" {
+		return nil
+	}
+	if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {
+		return cfg.Invalid("output", fmt.Errorf("%s writes table or json", command))
+	}
+	cfg.Output = "table"
+	return nil
 }

@@ -65,8 +65,8 @@ writes --out: see iamsweep scan --help).`,
 // database (and to opts.Out) and shows it.
 func runPlan(ctx context.Context, opts *PlanOptions) error {
 	cfg := opts.Config
-	if cfg.Output == "csv" {
-		return cfg.Invalid("output", errors.New("plan writes table or json"))
+	if err := tableOrJSON(&cfg, "plan"); err != nil {
+		return err
 	}
 	st, _, err := openState(ctx, cfg, opts.deps)
 	if err != nil {

@@ -54,6 +54,9 @@ On a terminal it asks for confirmation; without one, pass --yes.`,
 // runRelease lifts the quarantine of opts.ARN.
 func runRelease(ctx context.Context, opts *ReleaseOptions) error {
 	d, cfg, arn, yes := opts.deps, opts.Config, opts.ARN, opts.Yes
+	if err := tableOrJSON(&cfg, "release"); err != nil {
+		return err
+	}
 	env, err := confirmedChange(ctx, d, cfg, arn, "Release the quarantine of "+arn+"?", yes)
 	if err != nil {
 		return err

@@ -78,6 +78,9 @@ On a terminal it asks for confirmation; without one, pass --yes.`,
 // runRestore recreates a principal from its backup.
 func runRestore(ctx context.Context, o *RestoreOptions) error {
 	d, cfg, ref, yes, resetPassword := o.deps, o.Config, o.Ref, o.Yes, o.ResetPassword
+	if err := tableOrJSON(&cfg, "restore"); err != nil {
+		return err
+	}
 	arn := ""
 	if strings.HasPrefix(ref, "arn:") {
 		arn = ref
