@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -382,10 +381,8 @@ func (l *limiter) unmarshalPolicy(dec *jsontext.Decoder, v *policyValue) error {
 		}
 		// URL-encoded by IAM's API, exactly once; "+" stays "+" (path, not
 		// query, unescaping). A document the CLI decoded is JSON already.
-		if !strings.HasPrefix(strings.TrimLeft(text, " \t\r\n"), "{") {
-			if text, err = url.PathUnescape(text); err != nil {
-				return fmt.Errorf("URL-decode policy document: %w", err)
-			}
+		if text, err = policy.Unescape(text); err != nil {
+			return err
 		}
 		doc, err := policy.Parse([]byte(text))
 		if err != nil {

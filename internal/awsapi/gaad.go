@@ -137,7 +137,7 @@ func (c *Client) inlinePolicy(principalARN, name, encoded string) iamsweep.Inlin
 }
 
 // document decodes a policy document as IAM sends it: URL-encoded JSON,
-// decoded exactly once (decodePolicyText). IAM only stores valid
+// decoded exactly once (policy.Unescape). IAM only stores valid
 // documents, so a failure means an endpoint that is not quite IAM; the
 // principal is still evaluated (verdicts do not depend on policies) and
 // the problem is logged.
@@ -153,7 +153,7 @@ func (c *Client) document(principalARN, kind, name, encoded string) *iamsweep.Po
 	if ok {
 		return doc
 	}
-	text, err := decodePolicyText(encoded)
+	text, err := policy.Unescape(encoded)
 	var parsed iamsweep.PolicyDocument
 	if err == nil {
 		parsed, err = policy.Parse([]byte(text))

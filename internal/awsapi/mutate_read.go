@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
 // This file reads one principal in full for a backup: the read half of
@@ -50,7 +50,7 @@ func (c *Client) ReadRole(ctx context.Context, name string) (iamsweep.RoleState,
 		MaxSessionDuration: int(aws.ToInt32(r.MaxSessionDuration)),
 	}
 	st.AccountID = accountOf(st.ARN)
-	if st.TrustPolicy, err = decodePolicyText(aws.ToString(r.AssumeRolePolicyDocument)); err != nil {
+	if st.TrustPolicy, err = policy.Unescape(aws.ToString(r.AssumeRolePolicyDocument)); err != nil {
 		return iamsweep.RoleState{}, fmt.Errorf("read role %s (GetRole): trust policy: %w", name, err)
 	}
 	if r.PermissionsBoundary != nil {
@@ -85,7 +85,7 @@ func (c *Client) ReadRole(ctx context.Context, name string) (iamsweep.RoleState,
 		if err != nil {
 			return fail("GetRolePolicy "+p, err)
 		}
-		doc, err := decodePolicyText(aws.ToString(got.PolicyDocument))
+		doc, err := policy.Unescape(aws.ToString(got.PolicyDocument))
 		if err != nil {
 			return iamsweep.RoleState{}, fmt.Errorf("read role %s (GetRolePolicy %s): %w", name, p, err)
 		}
@@ -248,7 +248,7 @@ func (c *Client) ReadUser(ctx context.Context, name string) (iamsweep.UserState,
 		if err != nil {
 			return fail("GetUserPolicy "+p, err)
 		}
-		doc, err := decodePolicyText(aws.ToString(got.PolicyDocument))
+		doc, err := policy.Unescape(aws.ToString(got.PolicyDocument))
 		if err != nil {
 			return iamsweep.UserState{}, fmt.Errorf("read user %s (GetUserPolicy %s): %w", name, p, err)
 		}
@@ -389,23 +389,6 @@ func (c *Client) ReadUser(ctx context.Context, name string) (iamsweep.UserState,
 		in.Marker = page.Marker
 	}
 	return st, nil
-}
-
-// decodePolicyText URL-decodes a policy document as IAM's query APIs return
-// it, exactly once, and keeps the JSON text as it is otherwise. A '+'
-// stays a '+' (IAM encodes a plus sign as %2B; botocore and the scan's
-// decoder do the same), so url.PathUnescape, not QueryUnescape. Text that
-// already starts with '{' is plain JSON (an endpoint that does not encode)
-// and is kept as it is.
-func decodePolicyText(encoded string) (string, error) {
-	if strings.HasPrefix(strings.TrimLeft(encoded, " \t\r\n"), "{") {
-		return encoded, nil
-	}
-	doc, err := url.PathUnescape(encoded)
-	if err != nil {
-		return "", fmt.Errorf("URL-decode policy document: %w", err)
-	}
-	return doc, nil
 }
 
 func convertTags(tags []iamtypes.Tag) []iamsweep.Tag {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -38,63 +39,31 @@ func Parse(data []byte) (iamsweep.PolicyDocument, error) {
 // decoders are reused: a scan parses several documents per principal.
 var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(bytes.NewBuffer(nil)) }}
 
-// Decode parses a policy document as IAM's query APIs return it:
-// URL-encoded JSON (RFC 3986). It decodes the text exactly once; a '+' stays
-// a '+', as in botocore's decoding. Text that already starts with '{' is
-// taken as plain JSON, so a document decoded upstream is not decoded twice.
+// Unescape returns the JSON text of a policy document as IAM's query APIs
+// return it: URL-encoded (RFC 3986), which the AWS SDK for Go leaves as it
+// is. It decodes exactly once, as url.PathUnescape does (a '+' stays a
+// '+', as in botocore's decoding). Text that already starts with '{' is
+// taken as JSON, so a document decoded upstream (the AWS CLI's output, or
+// an emulator that does not encode) is not decoded twice.
+func Unescape(text string) (string, error) {
+	if strings.HasPrefix(strings.TrimLeft(text, " \t\r\n"), "{") {
+		return text, nil
+	}
+	decoded, err := url.PathUnescape(text)
+	if err != nil {
+		return "", fmt.Errorf("URL-decode policy document: %w", err)
+	}
+	return decoded, nil
+}
+
+// Decode parses a policy document as IAM's query APIs return it (see
+// Unescape).
 func Decode(encoded string) (iamsweep.PolicyDocument, error) {
-	return DecodeBytes([]byte(encoded))
-}
-
-// DecodeBytes is Decode for a document held in bytes.
-func DecodeBytes(encoded []byte) (iamsweep.PolicyDocument, error) {
-	if bytes.HasPrefix(bytes.TrimLeft(encoded, " \t\r\n"), []byte("{")) {
-		return Parse(encoded)
+	text, err := Unescape(encoded)
+	if err != nil {
+		return iamsweep.PolicyDocument{}, err
 	}
-	bp := buffers.Get().(*[]byte)
-	defer buffers.Put(bp)
-	var err error
-	if *bp, err = percentDecode((*bp)[:0], encoded); err != nil {
-		return iamsweep.PolicyDocument{}, fmt.Errorf("URL-decode policy document: %w", err)
-	}
-	return Parse(*bp)
-}
-
-var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-// percentDecode appends s to dst with every %XX escape decoded, as
-// url.PathUnescape does: '+' stays '+', and a '%' not followed by two hex
-// digits is an error.
-func percentDecode(dst []byte, s []byte) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '%' {
-			dst = append(dst, c)
-			continue
-		}
-		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-			end := min(i+3, len(s))
-			return dst, fmt.Errorf("invalid URL escape %s", iamsweep.Quote(string(s[i:end])))
-		}
-		dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
-		i += 2
-	}
-	return dst, nil
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c >= 'a':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
+	return Parse([]byte(text))
 }
 
 // Read parses the policy document that is the next value of dec, in one
