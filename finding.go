@@ -1,6 +1,9 @@
 package iamsweep
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Verdict is the outcome of evaluating one principal or credential.
 type Verdict string
@@ -91,3 +94,21 @@ type Finding struct {
 
 // Unused reports whether the finding's verdict is VerdictUnused.
 func (f Finding) Unused() bool { return f.Verdict == VerdictUnused }
+
+// DefaultOwnerTags are the tag keys Owner tries when none are configured.
+var DefaultOwnerTags = []string{"owner"}
+
+// Owner returns the value of the first of keys that the principal is
+// tagged with (tag keys compared without regard to case, as IAM keeps
+// them unique that way), and "" when it has none of them or the scan did
+// not read its tags.
+func (f Finding) Owner(keys []string) string {
+	for _, k := range keys {
+		for _, t := range f.Tags {
+			if strings.EqualFold(t.Key, k) && strings.TrimSpace(t.Value) != "" {
+				return strings.TrimSpace(t.Value)
+			}
+		}
+	}
+	return ""
+}

@@ -70,6 +70,9 @@ type Config struct {
 	AssumeRole string
 	// ExternalID is passed to AssumeRole when set.
 	ExternalID string
+	// OwnerTags are the tag keys that name a principal's owner, tried in
+	// order (iamsweep.Finding.Owner).
+	OwnerTags []string
 	// Concurrency bounds the accounts scanned at once (1-256).
 	Concurrency int
 	// Quiet turns off the progress display.
@@ -118,6 +121,7 @@ func Default() Config {
 		AssumeRole:  "OrganizationAccountAccessRole",
 		Concurrency: 16,
 		Remediation: iamsweep.DefaultRemediationPolicy(),
+		OwnerTags:   slices.Clone(iamsweep.DefaultOwnerTags),
 	}
 }
 

@@ -38,6 +38,7 @@ func TestDefault(t *testing.T) {
 		LogLevel:    "warn",
 		LogFormat:   "text",
 		AssumeRole:  "OrganizationAccountAccessRole",
+		OwnerTags:   []string{"owner"},
 		Concurrency: 16,
 		Remediation: iamsweep.RemediationPolicy{
 			Roles: iamsweep.ActionQuarantine, Users: iamsweep.ActionQuarantine, AccessKeys: iamsweep.ActionDeactivateKey,
@@ -172,6 +173,13 @@ func TestValue_Set(t *testing.T) {
 		{name: "int hexadecimal", setting: "unused-days", value: "0x10", wantErr: `want a whole number, got "0x10"`},
 		{name: "int octal prefix", setting: "unused-days", value: "0o10", wantErr: `want a whole number, got "0o10"`},
 		{name: "int with underscores", setting: "unused-days", value: "1_0", wantErr: `want a whole number, got "1_0"`},
+
+		{name: "tag keys", setting: "owner-tags", value: "owner, team-email ,aws:cloudformation:stack-name", want: func(c *Config) {
+			c.OwnerTags = []string{"owner", "team-email", "aws:cloudformation:stack-name"}
+		}},
+		{name: "tag keys replace the default", setting: "owner-tags", value: "contact", want: func(c *Config) { c.OwnerTags = []string{"contact"} }},
+		{name: "tag keys with an empty one", setting: "owner-tags", value: "owner,,team", wantErr: `want IAM tag keys`},
+		{name: "tag key with a bad character", setting: "owner-tags", value: "owner;team", wantErr: `want IAM tag keys`},
 
 		{name: "bool true", setting: "include-managed", value: "true", want: func(c *Config) { c.IncludeManaged = true }},
 		{name: "bool false", setting: "all", value: "false", want: func(c *Config) {}},

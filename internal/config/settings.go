@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +82,7 @@ func (c *Config) Settings() []Setting {
 		{Name: "exclude-accounts", Value: stringVar(&c.ExcludeAccounts), Usage: "leave these accounts out (IDs or @file, as for --accounts)"},
 		{Name: "assume-role", Value: stringVar(&c.AssumeRole), Usage: "role to assume in member accounts: a name or an ARN template with {account}"},
 		{Name: "external-id", Value: stringVar(&c.ExternalID), Usage: "external ID to pass when assuming the role"},
+		{Name: "owner-tags", Value: tagKeysVar(&c.OwnerTags), Usage: "tag keys that name a principal's owner, comma-separated, tried in order"},
 		{Name: "concurrency", Value: intVar(&c.Concurrency), Usage: "accounts scanned at once (1-256)"},
 		{Name: "quiet", Short: "q", Value: boolVar(&c.Quiet), Usage: "no progress display on stderr"},
 		{Name: "state", Value: stringVar(&c.State), Usage: "path of iamsweep's state database (default: iamsweep/state.db in the user's data directory)"},
@@ -225,6 +227,30 @@ func (v typesValue) String() string {
 }
 
 func (v typesValue) Type() string { return "string" }
+
+// tagKeysValue is a comma-separated list of IAM tag keys; a value replaces
+// the list.
+type tagKeysValue struct{ p *[]string }
+
+func tagKeysVar(p *[]string) Value { return tagKeysValue{p} }
+
+func (v tagKeysValue) Set(s string) error {
+	var keys []string
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" || len(k) > 128 || !tagKey.MatchString(k) {
+			return fmt.Errorf("want IAM tag keys (1-128 letters, digits, spaces and _.:/=+-@), comma-separated, got %s", iamsweep.Quote(s))
+		}
+		keys = append(keys, k)
+	}
+	*v.p = keys
+	return nil
+}
+func (v tagKeysValue) String() string { return strings.Join(*v.p, ",") }
+func (v tagKeysValue) Type() string   { return "keys" }
+
+// tagKey is the character set IAM allows in a tag key.
+var tagKey = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
 
 // limitValue is a number of deletions, or -1 for no limit.
 type limitValue struct{ intValue }
