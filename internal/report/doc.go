@@ -1,6 +1,7 @@
 // Package report renders scan results for people and machines: a table,
-// JSON and CSV.
+// JSON, CSV and a self-contained HTML page.
 //
 // Layer: pure. Encoders write to an io.Writer and read no clock; the
-// evaluation time they print comes from the result.
+// evaluation time they print comes from the result. The HTML page's
+// template, style sheet and script are embedded files under html/.
 package report
