@@ -181,6 +181,11 @@ func TestImportRules(t *testing.T) {
 // check returns why rel may not import ip, or "".
 func check(rel, ip string) string {
 	target, internal := internalRel(ip)
+	// The browser driver (and Chromium behind it) is for tests of pages,
+	// never a dependency of the binary.
+	if hasPrefixIn(ip, []string{"github.com/chromedp"}) {
+		return "chromedp drives a browser in tests only: import it from _test.go files"
+	}
 	switch {
 	case data[rel]:
 		if ip != "embed" {
@@ -275,6 +280,9 @@ func TestImportRules_rejectsViolations(t *testing.T) {
 		{"internal/fakeaws", module + "/internal/policy"},
 		{"internal/fakeaws", module + "/internal/authexport"},
 		{"internal/fakeaws", module + "/internal/credreport"},
+		{"internal/cli", "github.com/chromedp/chromedp"},
+		{"internal/report", "github.com/chromedp/cdproto/emulation"},
+		{"cmd/fakeaws", "github.com/chromedp/chromedp"},
 	}
 	for _, tt := range tests {
 		if check(tt.rel, tt.ip) == "" {

@@ -50,3 +50,7 @@ func Check(t testing.TB, name, got string) {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
+
+// Updating reports whether the tests run with -update: a test that keeps
+// other files for review (screenshots) writes them under testdata/ then.
+func Updating() bool { return *update }
