@@ -160,28 +160,33 @@ func TestMain_externalID(t *testing.T) {
 	}
 }
 
-// TestMain_csvForScanOnly: csv set in the environment (or the config file)
-// for scan does not stop the commands that write a table or JSON; given to
-// them on the command line, it is refused.
+// TestMain_csvForScanOnly: csv or html set in the environment (or the
+// config file) for scan does not stop the commands that write a table or
+// JSON; given to them on the command line, it is refused.
 func TestMain_csvForScanOnly(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.db")
-	env := map[string]string{"IAMSWEEP_OUTPUT": "csv"}
-	if r := runCLI(t, env, "", false, "scan", "--from-file", example, "--as-of", asOf, "--state", state); r.code != ExitUnused || !strings.HasPrefix(r.stdout, "type,") {
-		t.Fatalf("scan: exit %d, stdout %.80q, stderr %q", r.code, r.stdout, r.stderr)
-	}
-	for _, cmd := range []string{"plan", "backups"} {
-		if r := runCLI(t, env, "", false, cmd, "--state", state); r.code != ExitOK {
-			t.Errorf("%s with IAMSWEEP_OUTPUT=csv: exit %d, stderr %q", cmd, r.code, r.stderr)
-		}
-	}
-	for _, args := range [][]string{
-		{"plan", "-o", "csv"},
-		{"backups", "-o", "csv"},
-		{"history", "arn:aws:iam::111122223333:role/x", "-o", "csv"},
-	} {
-		r := runCLI(t, nil, "", false, append(args, "--state", state)...)
-		if r.code != ExitUsage || !strings.Contains(r.stderr, args[0]+" writes table or json") {
-			t.Errorf("%s -o csv: exit %d, stderr %q", args[0], r.code, r.stderr)
-		}
+	for _, format := range []string{"csv", "html"} {
+		t.Run(format, func(t *testing.T) {
+			state := filepath.Join(t.TempDir(), "state.db")
+			env := map[string]string{"IAMSWEEP_OUTPUT": format}
+			want := map[string]string{"csv": "type,", "html": "<!DOCTYPE html>"}[format]
+			if r := runCLI(t, env, "", false, "scan", "--from-file", example, "--as-of", asOf, "--state", state); r.code != ExitUnused || !strings.HasPrefix(r.stdout, want) {
+				t.Fatalf("scan: exit %d, stdout %.80q, stderr %q", r.code, r.stdout, r.stderr)
+			}
+			for _, cmd := range []string{"plan", "backups"} {
+				if r := runCLI(t, env, "", false, cmd, "--state", state); r.code != ExitOK {
+					t.Errorf("%s with IAMSWEEP_OUTPUT=%s: exit %d, stderr %q", cmd, format, r.code, r.stderr)
+				}
+			}
+			for _, args := range [][]string{
+				{"plan", "-o", format},
+				{"backups", "-o", format},
+				{"history", "arn:aws:iam::111122223333:role/x", "-o", format},
+			} {
+				r := runCLI(t, nil, "", false, append(args, "--state", state)...)
+				if r.code != ExitUsage || !strings.Contains(r.stderr, args[0]+" writes table or json") {
+					t.Errorf("%s -o %s: exit %d, stderr %q", args[0], format, r.code, r.stderr)
+				}
+			}
+		})
 	}
 }

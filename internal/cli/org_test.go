@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -286,5 +287,65 @@ func TestScan_orgAllAccountsFail(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "No unused access found") {
 		t.Errorf("the table says no unused access was found although nothing was scanned:\n%s", r.stdout)
+	}
+}
+
+// TestScan_orgHTML: an organization's HTML report, written to --out, holds
+// what the JSON of the same scan holds: the counts, every scanned account,
+// the failed one with its error and the skipped one; the exit status is
+// the same.
+func TestScan_orgHTML(t *testing.T) {
+	srv := sampleOrgServer(t)
+	args := []string{"scan", "--org", "--endpoint-url", srv.URL, "--as-of", asOf, "--no-state"}
+	j := runCLI(t, nil, "", false, append(args, "-o", "json")...)
+	path := filepath.Join(t.TempDir(), "report.html")
+	h := runCLI(t, nil, "", false, append(args, "-o", "html", "--out", path)...)
+	if h.code != ExitPartial || j.code != ExitPartial || h.stdout != "" {
+		t.Fatalf("exit %d (json: %d), stdout %q, stderr %q", h.code, j.code, h.stdout, h.stderr)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	doc := parseOrgDoc(t, j.stdout)
+	counts := map[string]int{}
+	for _, f := range doc.Findings {
+		counts["evaluated"]++
+		counts[f.Verdict]++
+	}
+	want := []string{
+		fmt.Sprintf("Accounts: %d scanned, <strong class=\"bad\">%d not scanned</strong>, %d skipped.", doc.Accounts.Scanned, doc.Accounts.Failed, doc.Accounts.Skipped),
+		fmt.Sprintf("<td>%s (audit)</td><td>%s</td><td>%s</td>", doc.Errors[0].AccountID, doc.Errors[0].Stage, *doc.Errors[0].Code),
+		fmt.Sprintf(`<tr><th scope="row">%s</th><td class="text">closed-project</td><td class="text">%s</td></tr>`, doc.Skipped[0].AccountID, doc.Skipped[0].Status),
+	}
+	for _, k := range []string{"evaluated", "unused", "used", "exempt"} {
+		want = append(want, fmt.Sprintf(`id="n-%s">%d<`, k, counts[k]))
+	}
+	for _, a := range accountsOf(doc) {
+		want = append(want, fmt.Sprintf(`<tr><th scope="row">%s</th>`, a))
+	}
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Errorf("the page lacks %s", w)
+		}
+	}
+	if n := strings.Count(page, "<tr class="); n != len(doc.Findings) {
+		t.Errorf("%d finding rows, want %d", n, len(doc.Findings))
+	}
+}
+
+// TestScan_htmlOwnerTags: --owner-tags picks the tag the report's owners
+// come from.
+func TestScan_htmlOwnerTags(t *testing.T) {
+	both := []string{"scan", "--from-file", example, "--credential-report", exampleReport, "--as-of", asOf, "--no-state", "-o", "html"}
+	for _, tt := range []struct{ keys, want string }{
+		{"owner", `<tr><th scope="row">security@example.com</th><td>4</td><td>4</td>`},
+		{"cost-center", `<tr><th scope="row"><em>no owner tag</em></th><td>47</td>`},
+	} {
+		r := runCLI(t, nil, "", false, append(both, "--owner-tags", tt.keys)...)
+		if r.code != ExitUnused || !strings.Contains(r.stdout, tt.want) || !strings.Contains(r.stdout, "<code>"+tt.keys+"</code>") {
+			t.Errorf("--owner-tags %s: exit %d, stderr %q; the page lacks %s", tt.keys, r.code, r.stderr, tt.want)
+		}
 	}
 }

@@ -158,6 +158,8 @@ func newWriter(cfg config.Config, ios IO, w io.Writer) report.Writer {
 		return report.NewJSON(w)
 	case "csv":
 		return report.NewCSV(w)
+	case "html":
+		return report.NewHTML(w, report.HTMLOptions{OwnerTags: cfg.OwnerTags})
 	default:
 		to := report.TableOptions{All: cfg.All}
 		if cfg.Out == "" {
@@ -184,11 +186,11 @@ func nonNil(s []string) []string {
 }
 
 // tableOrJSON fits the output setting to a command that writes a table or
-// JSON, not CSV. CSV given to the command itself (--output csv) is refused;
-// CSV from the environment or the config file, where it is set for scan,
-// means the table here.
+// JSON, not CSV or HTML. CSV or HTML given to the command itself (--output
+// csv) is refused; from the environment or the config file, where it is
+// set for scan, it means the table here.
 func tableOrJSON(cfg *config.Config, command string) error {
-	if cfg.Output != "csv" {
+	if cfg.Output != "csv" && cfg.Output != "html" {
 		return nil
 	}
 	if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {

@@ -25,7 +25,7 @@ type Config struct {
 	Allow []string
 	// IncludeManaged evaluates AWS- and organization-managed roles.
 	IncludeManaged bool
-	// Output is the format: table, json or csv.
+	// Output is the format: table, json, csv or html.
 	Output string
 	// Out is a file to write the output to instead of stdout.
 	Out string
@@ -202,8 +202,8 @@ func (c Config) Validate() error {
 		}
 		return bad("allow", err)
 	}
-	if !oneOf(c.Output, "table", "json", "csv") {
-		return bad("output", fmt.Errorf("want table, json or csv, got %s", iamsweep.Quote(c.Output)))
+	if !oneOf(c.Output, "table", "json", "csv", "html") {
+		return bad("output", fmt.Errorf("want table, json, csv or html, got %s", iamsweep.Quote(c.Output)))
 	}
 	if _, err := ParseFailOn(c.FailOn); err != nil {
 		return bad("fail-on", err)

@@ -481,7 +481,7 @@ func TestConfig_Validate(t *testing.T) {
 		{name: "output json", sets: []set{{name: "output", value: "json", origin: flag("output")}}},
 		{name: "output csv", sets: []set{{name: "output", value: "csv", origin: flag("output")}}},
 		{name: "output yaml", sets: []set{{name: "output", value: "yaml", origin: file(2)}},
-			want: &where{Source: "iamsweep.yaml", Line: 2, Offset: -1, Field: "output"}, wantMsg: `want table, json or csv, got "yaml"`},
+			want: &where{Source: "iamsweep.yaml", Line: 2, Offset: -1, Field: "output"}, wantMsg: `want table, json, csv or html, got "yaml"`},
 		{name: "output upper case", sets: []set{{name: "output", value: "JSON", origin: flag("output")}},
 			want: &where{Source: "--output", Offset: -1}, wantMsg: `got "JSON"`},
 		{name: "output empty", sets: []set{{name: "output", value: "", origin: env("IAMSWEEP_OUTPUT")}},
@@ -583,9 +583,9 @@ func TestConfig_Validate_errorText(t *testing.T) {
 		{name: "file", set: set{name: "unused-days", value: "0", origin: Origin{Source: "iamsweep.yaml", Line: 3}},
 			want: "iamsweep.yaml:3: unused-days: must be between 1 and 400 (IAM records use for 400 days), got 0"},
 		{name: "env", set: set{name: "output", value: "xml", origin: Origin{Source: "IAMSWEEP_OUTPUT"}},
-			want: `IAMSWEEP_OUTPUT: output: want table, json or csv, got "xml"`},
+			want: `IAMSWEEP_OUTPUT: output: want table, json, csv or html, got "xml"`},
 		{name: "flag", set: set{name: "output", value: "xml", origin: Origin{Source: "--output"}},
-			want: `--output: want table, json or csv, got "xml"`},
+			want: `--output: want table, json, csv or html, got "xml"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

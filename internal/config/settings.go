@@ -63,7 +63,7 @@ func (c *Config) Settings() []Setting {
 		{Name: "as-of", Value: timeVar(&c.AsOf), Usage: "evaluate as if now were this RFC 3339 time or date, from 2006-01-01 to a year from now (default: now)"},
 		{Name: "allow", Value: listVar(&c.Allow), Usage: "exempt principals whose path+name match this shell pattern; repeatable; \"a|b\" holds two"},
 		{Name: "include-managed", Value: boolVar(&c.IncludeManaged), Usage: "evaluate service-linked, Identity Center and organization roles like any other"},
-		{Name: "output", Short: "o", Value: stringVar(&c.Output), Usage: "output format: table, json or csv"},
+		{Name: "output", Short: "o", Value: stringVar(&c.Output), Usage: "output format: table, json, csv or html"},
 		{Name: "out", Value: stringVar(&c.Out), Usage: "write the output to this file (atomically) instead of stdout"},
 		{Name: "all", Value: boolVar(&c.All), Usage: "list every verdict in the table, not only unused ones"},
 		{Name: "fail-on", Value: stringVar(&c.FailOn), Usage: "exit 4 when unused findings exist: any, none, or a comma-separated list of finding types"},
