@@ -81,6 +81,26 @@ func WithSecurityHubRateLimit(perSecond float64, burst int) Option {
 	}
 }
 
+// WithFailedFinding makes BatchImportFindings return the finding with the
+// given Id in FailedFindings with code, the next times times it is sent
+// (every time when times < 0), as Security Hub does with a finding it
+// cannot take now.
+func WithFailedFinding(id, code string, times int) Option {
+	return func(s *Server) error {
+		if s.hubFailures == nil {
+			s.hubFailures = map[string]*hubFailure{}
+		}
+		s.hubFailures[id] = &hubFailure{code: code, left: times}
+		return nil
+	}
+}
+
+// hubFailure is a failure WithFailedFinding set.
+type hubFailure struct {
+	code string
+	left int
+}
+
 // SecurityHubFindings returns the findings Security Hub holds in account
 // and region, in creation order, as GetFindings would (a deep copy, for
 // assertions); nil when Security Hub is not enabled there.
@@ -242,6 +262,11 @@ func (s *Server) batchImportFindings(req *request) (any, *apiError) {
 			continue
 		}
 		id, _ := doc["Id"].(string)
+		if f := s.hubFailures[id]; f != nil && f.left != 0 {
+			f.left--
+			fail(id, f.code, "injected failure")
+			continue
+		}
 		if h == nil {
 			fail(id, "InvalidAccess", "Account %s is not subscribed to AWS Security Hub in %s", req.accountID, req.region)
 			continue

@@ -83,6 +83,8 @@ type Server struct {
 	// and Region (WithSecurityHubRateLimit); 0 for no bound.
 	hubRate  rate.Limit
 	hubBurst int
+	// hubFailures are the findings WithFailedFinding fails, by Id.
+	hubFailures map[string]*hubFailure
 }
 
 // holdState counts the successful calls of some actions; once there are
