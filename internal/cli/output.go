@@ -158,6 +158,9 @@ func newWriter(cfg config.Config, ios IO, w io.Writer) report.Writer {
 		return report.NewJSON(w)
 	case "csv":
 		return report.NewCSV(w)
+	case "asff":
+		// cfg.Region is settled by exportRegion.
+		return report.NewASFF(w, report.ASFFOptions{Region: cfg.Region, OwnerTags: cfg.OwnerTags})
 	default:
 		to := report.TableOptions{All: cfg.All}
 		if cfg.Out == "" {
@@ -184,11 +187,11 @@ func nonNil(s []string) []string {
 }
 
 // tableOrJSON fits the output setting to a command that writes a table or
-// JSON, not CSV. CSV given to the command itself (--output csv) is refused;
-// CSV from the environment or the config file, where it is set for scan,
-// means the table here.
+// JSON, not CSV or ASFF. CSV or ASFF given to the command itself (--output
+// csv) is refused; from the environment or the config file, where it is
+// set for scan, it means the table here.
 func tableOrJSON(cfg *config.Config, command string) error {
-	if cfg.Output != "csv" {
+	if cfg.Output != "csv" && cfg.Output != "asff" {
 		return nil
 	}
 	if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {

@@ -204,6 +204,14 @@ func WithFault(accountID, action string, n int, status int, code, message string
 	}
 }
 
+// InjectFault adds a fault as WithFault does, to a running server (between
+// the runs of a test, say); it applies to calls made after it returns.
+func (s *Server) InjectFault(accountID, action string, n int, status int, code, message string) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{account: accountID, action: action, left: n, status: status, code: code, message: message})
+	s.mu.Unlock()
+}
+
 type fault struct {
 	account, action string
 	left            int

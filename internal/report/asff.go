@@ -384,7 +384,7 @@ func noun(f iamsweep.Finding) string {
 	case iamsweep.TypeUnusedIAMUserAccessKey:
 		return "Access key " + maskKey(f) + " of IAM user " + f.Name
 	case iamsweep.TypeRootAccessKey:
-		return "Root user access key " + maskKey(f) + " of account " + f.AccountID
+		return "Root user access key " + maskKey(f)
 	}
 	return string(f.Type) + " " + f.Name
 }
