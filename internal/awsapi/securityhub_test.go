@@ -366,3 +366,20 @@ func TestSecurityHubPolicy_CoversEveryCall(t *testing.T) {
 		}
 	}
 }
+
+// TestToSDK_neverTheCustomersFields: what goes to BatchImportFindings never
+// carries the fields that belong to the customer, whatever the finding.
+func TestToSDK_neverTheCustomersFields(t *testing.T) {
+	fs := unusedRoles(1, hubAsOf)
+	fs = append(fs, report.ASFFClose(fs[0], "gone", "deleted", hubAsOf))
+	for _, a := range fs {
+		f := toSDK(a)
+		if f.Workflow != nil || f.WorkflowState != "" || f.Note != nil || f.UserDefinedFields != nil || f.VerificationState != "" ||
+			f.Confidence != nil || f.Criticality != nil || f.RelatedFindings != nil {
+			t.Errorf("%s (%s) sets a field of the customer's: %+v", a.ID, a.RecordState, f)
+		}
+		if f.FindingProviderFields == nil || f.FindingProviderFields.Severity == nil || f.FindingProviderFields.Severity.Label != f.Severity.Label {
+			t.Errorf("%s: the provider's severity is not in FindingProviderFields", a.ID)
+		}
+	}
+}

@@ -180,8 +180,11 @@ func (e *hubExport) account(ctx context.Context, acct iamsweep.Account, findings
 			}
 		}
 	}
-	e.log.Info("Security Hub export", "account_id", acct.ID, "region", e.region, "imported", r.imported, "archived", r.archived,
-		"kept", r.kept, "failed", len(r.failures), "err", r.err)
+	attrs := []any{"account_id", acct.ID, "region", e.region, "imported", r.imported, "archived", r.archived, "kept", r.kept, "failed", len(r.failures)}
+	if r.err != nil {
+		attrs = append(attrs, "err", r.err)
+	}
+	e.log.Info("Security Hub export", attrs...)
 	return r
 }
 

@@ -116,6 +116,13 @@ func TestScan_toSecurityHub(t *testing.T) {
 		t.Errorf("Security Hub off: exit %d, stderr %q", r.code, r.stderr)
 	}
 
+	// The Region from the SDK's configuration (AWS_REGION), as the CLI's.
+	t.Setenv("AWS_REGION", "us-east-1")
+	r = runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--to", "securityhub", "--as-of", asOf, "-o", "json")
+	if r.code != ExitPartial || !strings.Contains(r.stderr, "iamsweep: Security Hub us-east-1: account 111122223333: not exported") {
+		t.Errorf("AWS_REGION=us-east-1: exit %d, stderr %q; want the export to us-east-1", r.code, r.stderr)
+	}
+
 	// The setting from the environment, as a scheduled Lambda gives it.
 	env := map[string]string{"IAMSWEEP_TO": "securityhub", "IAMSWEEP_REGION": hubRegion, "IAMSWEEP_ENDPOINT_URL": srv.URL, "IAMSWEEP_AS_OF": "2026-11-25"}
 	r = runCLI(t, env, "", false, "scan", "-o", "json")

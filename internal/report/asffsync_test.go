@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +179,33 @@ func TestPlanASFF_reasons(t *testing.T) {
 	if len(plan.Import) != 1 || !plan.Import[0].CreatedAt.Equal(h.CreatedAt) {
 		t.Errorf("the update of a held finding does not keep its CreatedAt: %+v", plan.Import)
 	}
+}
+
+// BenchmarkPlanASFF plans the export of an account of 10,000 unused roles
+// of which Security Hub holds every one: the ASFF findings are built and
+// compared with what is held. It reports the bytes and allocations per
+// finding.
+func BenchmarkPlanASFF(b *testing.B) {
+	const n = 10_000
+	findings := make([]iamsweep.Finding, n)
+	active := make([]ASFFFinding, n)
+	for i := range findings {
+		d := 200 + i%300
+		findings[i] = iamsweep.Finding{Type: iamsweep.TypeUnusedIAMRole, AccountID: "111122223333",
+			ARN: fmt.Sprintf("arn:aws:iam::111122223333:role/app/role-%05d", i), Name: fmt.Sprintf("role-%05d", i), Path: "/app/",
+			Verdict: iamsweep.VerdictUnused, Rule: iamsweep.RuleLastUsed, Reason: fmt.Sprintf("last used %d days ago", d),
+			Created: asffAsOf.AddDate(-2, 0, 0), LastUsed: iamsweep.Usage{Time: asffAsOf.AddDate(0, 0, -d)}, DaysUnused: &d,
+			Tags: []iamsweep.Tag{{Key: "owner", Value: "team"}}}
+		active[i] = held(findings[i], asffAsOf.AddDate(0, 0, -1))
+	}
+	o := asffOpts()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		plan := PlanASFF(findings, active, ExportScope{Complete: true}, o)
+		if len(plan.Import) != n {
+			b.Fatalf("%d imports", len(plan.Import))
+		}
+	}
+	b.ReportMetric(float64(testing.AllocsPerRun(1, func() { PlanASFF(findings, active, ExportScope{Complete: true}, o) }))/n, "allocs/finding")
 }
