@@ -42,7 +42,7 @@ var (
 		"internal/authexport": {"github.com/go-json-experiment/json"},
 	}
 	adapterLibraries = map[string][]string{
-		"internal/awsapi": {"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "golang.org/x/sync"},
+		"internal/awsapi": {"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "golang.org/x/sync", "golang.org/x/time"},
 		"internal/store":  {"modernc.org/sqlite"},
 	}
 )

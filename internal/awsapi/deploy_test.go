@@ -16,9 +16,10 @@ import (
 const memberRoleTemplate = "../../deploy/iamsweep-member-role.yaml"
 
 // TestMemberRoleTemplate checks the template against the policies the code
-// is tested to need: its scan policy is policies/iamsweep-scan.json and its
-// optional remediation policy policies/iamsweep-remediate.json, exactly, so
-// the template cannot drift from them. When cfn-lint is on the PATH (it
+// is tested to need: its scan policy is policies/iamsweep-scan.json, its
+// optional remediation policy policies/iamsweep-remediate.json and its
+// optional Security Hub policy policies/iamsweep-securityhub.json, exactly,
+// so the template cannot drift from them. When cfn-lint is on the PATH (it
 // comes with moto's server extras), the template must also pass it.
 func TestMemberRoleTemplate(t *testing.T) {
 	text, err := os.ReadFile(memberRoleTemplate)
@@ -77,7 +78,7 @@ func TestMemberRoleTemplate(t *testing.T) {
 	if typ := at(role, "Type"); typ != "AWS::IAM::Role" {
 		t.Fatalf("Resources.Role is a %v, want AWS::IAM::Role", typ)
 	}
-	for _, p := range []string{"ScannerAccountId", "ScannerRoleName", "ExternalId", "RoleName", "AllowRemediation"} {
+	for _, p := range []string{"ScannerAccountId", "ScannerRoleName", "ExternalId", "RoleName", "AllowRemediation", "AllowSecurityHubExport"} {
 		if at(tpl, "Parameters", p) == nil {
 			t.Errorf("parameter %s missing", p)
 		}
@@ -89,6 +90,13 @@ func TestMemberRoleTemplate(t *testing.T) {
 	sameDoc("the remediation policy", at(role, "Properties", "Policies", 1, "Fn::If", 1, "PolicyDocument"), remediatePolicyFile)
 	if c := at(role, "Properties", "Policies", 1, "Fn::If", 0); c != "Remediates" {
 		t.Errorf("the remediation policy is granted under condition %v, want Remediates", c)
+	}
+	if d := at(tpl, "Parameters", "AllowSecurityHubExport", "Default"); d != "false" {
+		t.Errorf("AllowSecurityHubExport defaults to %v: the scanning role grants only reads unless asked", d)
+	}
+	sameDoc("the Security Hub policy", at(role, "Properties", "Policies", 2, "Fn::If", 1, "PolicyDocument"), securityHubPolicyFile)
+	if c := at(role, "Properties", "Policies", 2, "Fn::If", 0); c != "ExportsToSecurityHub" {
+		t.Errorf("the Security Hub policy is granted under condition %v, want ExportsToSecurityHub", c)
 	}
 	trust := at(role, "Properties", "AssumeRolePolicyDocument", "Statement", 0)
 	if a := at(trust, "Action"); a != "sts:AssumeRole" {

@@ -46,11 +46,14 @@ type OrgOptions struct {
 // them with Organizations and opens each with credentials from an assumed
 // role, refreshed before they expire. It implements iamsweep.Organization.
 type Org struct {
-	cfg  aws.Config
-	orgs *organizations.Client
-	sts  *sts.Client
-	log  *slog.Logger
-	opts OrgOptions
+	cfg aws.Config
+	// region is the Region cfg came with, before NewOrg's default: the
+	// Region Security Hub findings go to, which has no default.
+	region string
+	orgs   *organizations.Client
+	sts    *sts.Client
+	log    *slog.Logger
+	opts   OrgOptions
 
 	callerOnce sync.Once
 	caller     iamsweep.Account
@@ -65,6 +68,7 @@ var _ iamsweep.Organization = (*Org)(nil)
 // management account, a delegated administrator, or any account that may
 // assume the role in the members).
 func NewOrg(cfg aws.Config, log *slog.Logger, opts OrgOptions) *Org {
+	region := cfg.Region
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
@@ -75,11 +79,12 @@ func NewOrg(cfg aws.Config, log *slog.Logger, opts OrgOptions) *Org {
 	own.APIOptions = append(own.APIOptions[:len(own.APIOptions):len(own.APIOptions)], LogRetries(log))
 	ownBodies(&own)
 	return &Org{
-		cfg:  cfg,
-		orgs: organizations.NewFromConfig(own),
-		sts:  sts.NewFromConfig(own),
-		log:  log,
-		opts: opts,
+		cfg:    cfg,
+		region: region,
+		orgs:   organizations.NewFromConfig(own),
+		sts:    sts.NewFromConfig(own),
+		log:    log,
+		opts:   opts,
 	}
 }
 
@@ -240,18 +245,50 @@ func (o *Org) Mutator(ctx context.Context, acct iamsweep.Account) (iamsweep.Muta
 	return c, nil
 }
 
-// client returns a Client for acct: with the caller's credentials in the
-// caller's account, else with the credentials of the role assumed in acct,
-// cached and renewed five minutes before they expire. It assumes the role
-// once before it returns, so that a role that cannot be assumed fails here.
+// client returns a Client for acct (see config).
 func (o *Org) client(ctx context.Context, acct iamsweep.Account) (*Client, error) {
-	caller, err := o.Caller(ctx)
+	cfg, log, err := o.config(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
+	return New(cfg, log, o.opts.Client), nil
+}
+
+// SecurityHub opens Security Hub in acct, in the Region of the caller's
+// configuration, as Inventory opens IAM: with the caller's credentials
+// in the caller's account, else through the role assumed in acct (which
+// must then allow the calls in policies/iamsweep-securityhub.json). With
+// the default product ARN an account imports only its own findings, so
+// each account's are imported in it; the delegated administrator of
+// Security Hub sees them all.
+//
+// Errors: iamsweep.ErrAccessDenied (the role cannot be assumed); an
+// error when the configuration names no Region.
+func (o *Org) SecurityHub(ctx context.Context, acct iamsweep.Account, opts SecurityHubOptions) (*SecurityHub, error) {
+	if o.region == "" {
+		return nil, errors.New("no AWS Region for Security Hub: findings are imported to one Region (set --region or AWS_REGION)")
+	}
+	cfg, log, err := o.config(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Region = o.region
+	return NewSecurityHub(cfg, acct.ID, o.partition, log, opts)
+}
+
+// config returns the configuration of acct: the caller's in the caller's
+// account, else one with the credentials of the role assumed in acct,
+// cached and renewed five minutes before they expire. It assumes the role
+// once before it returns, so that a role that cannot be assumed fails
+// here.
+func (o *Org) config(ctx context.Context, acct iamsweep.Account) (aws.Config, *slog.Logger, error) {
+	caller, err := o.Caller(ctx)
+	if err != nil {
+		return aws.Config{}, nil, err
+	}
 	log := o.log.With("account_id", acct.ID)
 	if acct.ID == caller.ID {
-		return New(o.cfg, log, o.opts.Client), nil
+		return o.cfg, log, nil
 	}
 	roleARN := o.RoleARN(acct.ID)
 	provider := stscreds.NewAssumeRoleProvider(o.sts, roleARN, func(p *stscreds.AssumeRoleOptions) {
@@ -264,11 +301,11 @@ func (o *Org) client(ctx context.Context, acct iamsweep.Account) (*Client, error
 		c.ExpiryWindow = 5 * time.Minute
 	})
 	if _, err := creds.Retrieve(ctx); err != nil {
-		return nil, fmt.Errorf("assume %s: %w", roleARN, classify(err))
+		return aws.Config{}, nil, fmt.Errorf("assume %s: %w", roleARN, classify(err))
 	}
 	cfg := o.cfg.Copy()
 	cfg.Credentials = creds
-	return New(cfg, log, o.opts.Client), nil
+	return cfg, log, nil
 }
 
 // RoleARN is the ARN of the role to assume in account.

@@ -30,6 +30,9 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	if err != nil {
 		return err
 	}
+	if err := exportRegion(&cfg, awsCfg); err != nil {
+		return err
+	}
 	org := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{
 		Role:       cfg.AssumeRole,
 		ExternalID: cfg.ExternalID,
@@ -91,6 +94,10 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 		}()
 	}
 	var failed []iamsweep.AccountError
+	var hub *hubExport
+	if cfg.To == "securityhub" {
+		hub = orgHub(cfg, org, detectOpts.Now, detectOpts.UnusedDays, cfg.Concurrency, log)
+	}
 	bar := newProgress(opts.io, cfg.Quiet, opts.now)
 	err = scan.Accounts(ctx, org, active, scan.OrgOptions{
 		Detect:      detectOpts,
@@ -101,7 +108,15 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	}, func(r scan.AccountResult) error {
 		if r.Err != nil {
 			failed = append(failed, *r.Err)
+			if hub != nil {
+				hub.Skip(r.Account)
+			}
 			return nil
+		}
+		if hub != nil {
+			// In the background; it waits here while as many accounts as
+			// are scanned at once are being exported.
+			hub.Start(ctx, r.Account, r.Findings)
 		}
 		unused = unused || failOn.Fails(iamsweep.ScanResult{Findings: r.Findings})
 		if rec != nil {
@@ -112,6 +127,11 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 		return w.Findings(r.Findings)
 	})
 	bar.Done()
+	incomplete := false
+	if hub != nil {
+		hub.Wait()
+		incomplete = hub.Report(opts.io.ErrOut)
+	}
 	interrupted := errors.Is(err, context.Canceled)
 	if err != nil && !interrupted {
 		out.Abort()
@@ -125,7 +145,7 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	if cerr := out.Commit(); cerr != nil {
 		return cerr
 	}
-	if cfg.Output == "csv" {
+	if cfg.Output == "csv" || cfg.Output == "asff" {
 		for _, e := range failed {
 			log.Warn("account not scanned", "account_id", e.Account.ID, "stage", e.Stage, "code", e.Code, "err", e.Message)
 		}
@@ -145,6 +165,8 @@ func runOrgScan(ctx context.Context, opts *ScanOptions, detectOpts detect.Option
 	switch {
 	case len(failed) > 0:
 		return errPartial
+	case incomplete:
+		return errExportIncomplete
 	case unused:
 		return errUnusedFound
 	}

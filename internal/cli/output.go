@@ -160,6 +160,9 @@ func newWriter(cfg config.Config, ios IO, w io.Writer) report.Writer {
 		return report.NewCSV(w)
 	case "html":
 		return report.NewHTML(w, report.HTMLOptions{OwnerTags: cfg.OwnerTags})
+	case "asff":
+		// cfg.Region is settled by exportRegion.
+		return report.NewASFF(w, report.ASFFOptions{Region: cfg.Region, OwnerTags: cfg.OwnerTags})
 	default:
 		to := report.TableOptions{All: cfg.All}
 		if cfg.Out == "" {
@@ -186,11 +189,11 @@ func nonNil(s []string) []string {
 }
 
 // tableOrJSON fits the output setting to a command that writes a table or
-// JSON, not CSV or HTML. CSV or HTML given to the command itself (--output
-// csv) is refused; from the environment or the config file, where it is
-// set for scan, it means the table here.
+// JSON, not CSV, HTML or ASFF. Any of those given to the command itself
+// (--output csv) is refused; from the environment or the config file, where
+// it is set for scan, it means the table here.
 func tableOrJSON(cfg *config.Config, command string) error {
-	if cfg.Output != "csv" && cfg.Output != "html" {
+	if cfg.Output != "csv" && cfg.Output != "html" && cfg.Output != "asff" {
 		return nil
 	}
 	if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {

@@ -533,7 +533,7 @@ func TestMain_helpListsOnlyAcceptedOutputs(t *testing.T) {
 			t.Errorf("%s --help: exit %d, stdout:\n%s", cmd, r.code, r.stdout)
 		}
 	}
-	if r := runCLI(t, nil, "", false, "scan", "--help"); !strings.Contains(r.stdout, "output format: table, json, csv or html") {
+	if r := runCLI(t, nil, "", false, "scan", "--help"); !strings.Contains(r.stdout, "output format: table, json, csv, html or asff") {
 		t.Errorf("scan --help:\n%s", r.stdout)
 	}
 }

@@ -56,9 +56,15 @@ into place, keeping an existing file's mode); through a symbolic link it
 replaces the link's target and keeps the link; a character device or a
 pipe (/dev/stdout, a FIFO) is written directly; a directory is refused.
 
+-o asff writes the unused findings in the AWS Security Finding Format, for
+Security Hub. --to securityhub also imports them to AWS Security Hub of
+each account scanned, in the Region of the AWS configuration, and archives
+those a complete scan proves no longer hold (see docs/securityhub.md).
+
 Exit status: 0 nothing unused found (at or above --fail-on); 1 failure;
 2 usage or input error; 3 some accounts could not be scanned (the others
-are reported); 4 unused access found; 130 interrupted.`,
+are reported), or the export to Security Hub is incomplete; 4 unused
+access found; 130 interrupted.`,
 		Example: `  # Offline, on an export and a credential report:
   iamsweep scan --from-file examples/account-export.json --credential-report examples/credential-report.csv --as-of 2026-11-23T00:00:00Z
 
@@ -69,7 +75,10 @@ are reported); 4 unused access found; 130 interrupted.`,
   iamsweep scan --allow '/breakglass-role|/security-*' --fail-on UnusedIAMRole
 
   # Roles only: no credential report or access key is read:
-  iamsweep scan --types UnusedIAMRole`,
+  iamsweep scan --types UnusedIAMRole
+
+  # Every account of the organization, findings to Security Hub in eu-west-1:
+  iamsweep scan --org --assume-role iamsweep-scan --to securityhub --region eu-west-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
@@ -93,6 +102,9 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	if err := cfg.ValidateScanScope(); err != nil {
 		return err
 	}
+	if err := cfg.ValidateExport(); err != nil {
+		return err
+	}
 	log := newLogger(opts.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
 	now := cfg.AsOf
 	if now.IsZero() {
@@ -111,7 +123,25 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	if cfg.MultiAccount() {
 		return runOrgScan(ctx, opts, detectOpts, log)
 	}
-	inv, done, err := inventory(ctx, cfg, opts.io, opts.retry, log)
+	var awsCfg aws.Config
+	if !cfg.Offline() {
+		if awsCfg, err = loadAWSConfig(ctx, cfg, opts.retry, log); err != nil {
+			return err
+		}
+	}
+	if err := exportRegion(&cfg, awsCfg); err != nil {
+		return err
+	}
+	var (
+		hub    *hubExport
+		caller iamsweep.Account
+	)
+	if cfg.To == "securityhub" {
+		if hub, caller, err = singleAccountHub(ctx, cfg, awsCfg, detectOpts.Now, detectOpts.UnusedDays, log); err != nil {
+			return err
+		}
+	}
+	inv, done, err := inventory(ctx, cfg, awsCfg, opts.io, log)
 	if err != nil {
 		return err
 	}
@@ -149,6 +179,13 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 	}
 	if err := <-recorded; err != nil {
 		return err
+	}
+	if hub != nil {
+		hub.Start(ctx, caller, res.Findings)
+		hub.Wait()
+		if hub.Report(opts.io.ErrOut) {
+			return errExportIncomplete
+		}
 	}
 	failOn, _ := config.ParseFailOn(cfg.FailOn) // validated
 	if failOn.Fails(res) {
@@ -211,13 +248,9 @@ func recordScan(ctx context.Context, opts *ScanOptions, res iamsweep.ScanResult,
 }
 
 // inventory builds the source of principals: an export file, or the live
-// account of the AWS credentials.
-func inventory(ctx context.Context, cfg config.Config, ios IO, retry awsapi.RetryOptions, log *slog.Logger) (iamsweep.Inventory, func(), error) {
+// account of the AWS configuration awsCfg.
+func inventory(ctx context.Context, cfg config.Config, awsCfg aws.Config, ios IO, log *slog.Logger) (iamsweep.Inventory, func(), error) {
 	if !cfg.Offline() {
-		awsCfg, err := loadAWSConfig(ctx, cfg, retry, log)
-		if err != nil {
-			return nil, nil, err
-		}
 		return awsapi.New(awsCfg, log, clientOptions(cfg)), func() {}, nil
 	}
 	inv := &authexport.Inventory{Log: log}

@@ -124,7 +124,7 @@ func TestScan_badInput(t *testing.T) {
 		{"bad pattern", []string{"--from-file", example, "--allow", "/team-[a"}, nil, `--allow: invalid pattern "/team-[a": unclosed '['`},
 		{"bad as-of", []string{"--from-file", example, "--as-of", "tomorrow"}, nil, `--as-of: want an RFC 3339 time`},
 		{"unused-days out of range", []string{"--from-file", example, "--unused-days", "0"}, nil, "--unused-days: must be between 1 and 400"},
-		{"bad output", []string{"--from-file", example, "-o", "xml"}, nil, `--output: want table, json, csv or html, got "xml"`},
+		{"bad output", []string{"--from-file", example, "-o", "xml"}, nil, `--output: want table, json, csv, html or asff, got "xml"`},
 		{"bad fail-on", []string{"--from-file", example, "--fail-on", "UnusedThing"}, nil, `--fail-on: want any, none or finding types`},
 		{"fail-on none in a list", []string{"--from-file", example, "--fail-on", "none,UnusedIAMRole"}, nil,
 			`--fail-on: got "none" in a list: none cannot be combined with finding types; give it alone, or list only finding types`},

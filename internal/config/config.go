@@ -25,7 +25,7 @@ type Config struct {
 	Allow []string
 	// IncludeManaged evaluates AWS- and organization-managed roles.
 	IncludeManaged bool
-	// Output is the format: table, json, csv or html.
+	// Output is the format: table, json, csv, html or asff.
 	Output string
 	// Out is a file to write the output to instead of stdout.
 	Out string
@@ -73,6 +73,10 @@ type Config struct {
 	// OwnerTags are the tag keys that name a principal's owner, tried in
 	// order (iamsweep.Finding.Owner).
 	OwnerTags []string
+	// To names where a scan also exports its findings: "" for nowhere,
+	// "securityhub" for AWS Security Hub in the Region of the AWS
+	// configuration (ValidateExport).
+	To string
 	// Concurrency bounds the accounts scanned at once (1-256).
 	Concurrency int
 	// Quiet turns off the progress display.
@@ -202,8 +206,11 @@ func (c Config) Validate() error {
 		}
 		return bad("allow", err)
 	}
-	if !oneOf(c.Output, "table", "json", "csv", "html") {
-		return bad("output", fmt.Errorf("want table, json, csv or html, got %s", iamsweep.Quote(c.Output)))
+	if !oneOf(c.Output, "table", "json", "csv", "html", "asff") {
+		return bad("output", fmt.Errorf("want table, json, csv, html or asff, got %s", iamsweep.Quote(c.Output)))
+	}
+	if !oneOf(c.To, "", "securityhub") {
+		return bad("to", fmt.Errorf("want securityhub, got %s", iamsweep.Quote(c.To)))
 	}
 	if _, err := ParseFailOn(c.FailOn); err != nil {
 		return bad("fail-on", err)
@@ -269,6 +276,24 @@ func (c Config) ValidateScanScope() error {
 		if _, set := c.origins[name]; set {
 			return c.Invalid(name, errors.New("applies only to a scan of several accounts (org, ou or accounts)"))
 		}
+	}
+	return nil
+}
+
+// ValidateExport checks the settings of a scan that exports its findings
+// to Security Hub (to): the scan must be live, as Security Hub takes an
+// account's findings only from that account, and must name access keys by
+// their IDs, which their findings' Ids hold (a scan without them would
+// make other Ids, and so other findings, for the same keys).
+func (c Config) ValidateExport() error {
+	if c.To == "" {
+		return nil
+	}
+	if c.Offline() {
+		return c.Invalid("to", errors.New("exports a live scan, not files: Security Hub takes an account's findings only from that account (write them with -o asff and import them there)"))
+	}
+	if c.NoKeyIDs {
+		return c.Invalid("no-key-ids", fmt.Errorf("cannot be combined with to %s: findings of access keys are named by their key IDs there, so that a rescan updates them", c.To))
 	}
 	return nil
 }

@@ -480,8 +480,14 @@ func TestConfig_Validate(t *testing.T) {
 		// output.
 		{name: "output json", sets: []set{{name: "output", value: "json", origin: flag("output")}}},
 		{name: "output csv", sets: []set{{name: "output", value: "csv", origin: flag("output")}}},
+		{name: "output asff", sets: []set{{name: "output", value: "asff", origin: flag("output")}}},
+
+		// to.
+		{name: "to securityhub", sets: []set{{name: "to", value: "securityhub", origin: env("IAMSWEEP_TO")}}},
+		{name: "to somewhere else", sets: []set{{name: "to", value: "splunk", origin: env("IAMSWEEP_TO")}},
+			want: &where{Source: "IAMSWEEP_TO", Offset: -1, Field: "to"}, wantMsg: `want securityhub, got "splunk"`},
 		{name: "output yaml", sets: []set{{name: "output", value: "yaml", origin: file(2)}},
-			want: &where{Source: "iamsweep.yaml", Line: 2, Offset: -1, Field: "output"}, wantMsg: `want table, json, csv or html, got "yaml"`},
+			want: &where{Source: "iamsweep.yaml", Line: 2, Offset: -1, Field: "output"}, wantMsg: `want table, json, csv, html or asff, got "yaml"`},
 		{name: "output upper case", sets: []set{{name: "output", value: "JSON", origin: flag("output")}},
 			want: &where{Source: "--output", Offset: -1}, wantMsg: `got "JSON"`},
 		{name: "output empty", sets: []set{{name: "output", value: "", origin: env("IAMSWEEP_OUTPUT")}},
@@ -564,6 +570,50 @@ func TestConfig_Validate(t *testing.T) {
 	}
 }
 
+func TestConfig_ValidateExport(t *testing.T) {
+	file := func(line int) Origin { return Origin{Source: "iamsweep.yaml", Line: line} }
+	env := func(name string) Origin { return Origin{Source: name} }
+	flag := func(name string) Origin { return Origin{Source: "--" + name} }
+	tests := []struct {
+		name    string
+		sets    []set
+		want    *where
+		wantMsg string
+	}{
+		{name: "no export", sets: []set{{name: "from-file", value: "x.json", origin: flag("from-file")}}},
+		{name: "a live scan", sets: []set{{name: "to", value: "securityhub", origin: flag("to")}, {name: "org", value: "true", origin: flag("org")}}},
+		{name: "files", sets: []set{{name: "to", value: "securityhub", origin: env("IAMSWEEP_TO")}, {name: "from-file", value: "x.json", origin: flag("from-file")}},
+			want: &where{Source: "IAMSWEEP_TO", Offset: -1, Field: "to"}, wantMsg: "exports a live scan, not files"},
+		{name: "no key IDs", sets: []set{{name: "to", value: "securityhub", origin: flag("to")}, {name: "no-key-ids", value: "true", origin: file(3)}},
+			want: &where{Source: "iamsweep.yaml", Line: 3, Offset: -1, Field: "no-key-ids"}, wantMsg: "cannot be combined with to securityhub"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			for _, s := range tt.sets {
+				s.apply(t, &c)
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate() = %v", err)
+			}
+			err := c.ValidateExport()
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("ValidateExport() = %v, want nil", err)
+				}
+				return
+			}
+			got, ie := whereOf(t, err)
+			if diff := cmp.Diff(*tt.want, got); diff != "" {
+				t.Errorf("error location mismatch (-want +got):\n%s\nerror: %v", diff, err)
+			}
+			if !strings.Contains(ie.Err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not contain %q", ie.Err, tt.wantMsg)
+			}
+		})
+	}
+}
+
 func TestConfig_Validate_defaultOrigin(t *testing.T) {
 	// A value set directly, not through a source, has no recorded origin.
 	c := Default()
@@ -583,9 +633,9 @@ func TestConfig_Validate_errorText(t *testing.T) {
 		{name: "file", set: set{name: "unused-days", value: "0", origin: Origin{Source: "iamsweep.yaml", Line: 3}},
 			want: "iamsweep.yaml:3: unused-days: must be between 1 and 400 (IAM records use for 400 days), got 0"},
 		{name: "env", set: set{name: "output", value: "xml", origin: Origin{Source: "IAMSWEEP_OUTPUT"}},
-			want: `IAMSWEEP_OUTPUT: output: want table, json, csv or html, got "xml"`},
+			want: `IAMSWEEP_OUTPUT: output: want table, json, csv, html or asff, got "xml"`},
 		{name: "flag", set: set{name: "output", value: "xml", origin: Origin{Source: "--output"}},
-			want: `--output: want table, json, csv or html, got "xml"`},
+			want: `--output: want table, json, csv, html or asff, got "xml"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

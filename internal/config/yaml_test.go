@@ -46,6 +46,7 @@ no-state: true
 allow-service-linked: true
 types: UnusedIAMRole, UnusedIAMUser
 owner-tags: "owner, team-email"
+to: securityhub
 remediation:
   roles: delete
   users: none
@@ -86,6 +87,7 @@ retention:
 		AssumeRole:         "ops/iamsweep-scan",
 		ExternalID:         "secret-1",
 		OwnerTags:          []string{"owner", "team-email"},
+		To:                 "securityhub",
 		Concurrency:        8,
 		Quiet:              true,
 		State:              "/var/lib/iamsweep/state.db",
@@ -106,16 +108,16 @@ retention:
 		"fail-on": 11, "from-file": 12, "credential-report": 13, "no-key-ids": 14, "profile": 15, "region": 16, "endpoint-url": 17,
 		"log-level": 18, "log-format": 19, "org": 20, "ou": 22, "accounts": 23, "exclude-accounts": 24, "assume-role": 25,
 		"external-id": 26, "concurrency": 27, "quiet": 28, "state": 29, "no-state": 30, "allow-service-linked": 31,
-		"types": 32, "owner-tags": 33,
+		"types": 32, "owner-tags": 33, "to": 34,
 	}
 	if n := len(keys("")); len(lines) != n {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), n)
 	}
 	for i, key := range keys("remediation") {
-		lines["remediation."+key] = 35 + i
+		lines["remediation."+key] = 36 + i
 	}
 	for i, key := range keys("retention") {
-		lines["retention."+key] = 44 + i
+		lines["retention."+key] = 45 + i
 	}
 	if len(lines) != len(got.Settings()) {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(got.Settings()))

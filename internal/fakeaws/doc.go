@@ -5,7 +5,9 @@
 // It routes a request on the service named in its SigV4 credential scope
 // (".../us-east-1/iam/aws4_request"), then on the protocol: the Action form
 // field for the query/XML protocol (IAM, STS; SNS later), X-Amz-Target for
-// JSON 1.1 services (Organizations), the path for REST-JSON ones. Responses
+// JSON 1.1 services (Organizations), the method and path for REST-JSON ones
+// (Security Hub: BatchImportFindings and GetFindings, see securityhub.go,
+// enabled per account and Region with WithSecurityHub). Responses
 // carry the XML or JSON the real service sends, with real pagination
 // markers and error codes.
 //

@@ -10,12 +10,17 @@ const (
 	queryProtocol protocol = iota
 	// jsonProtocol is the JSON 1.1 protocol of Organizations.
 	jsonProtocol
+	// restJSONProtocol is the REST-JSON protocol of Security Hub.
+	restJSONProtocol
 )
 
 // invalidToken is the error for an access key no account knows.
 func (p protocol) invalidToken() *apiError {
-	if p == jsonProtocol {
+	switch p {
+	case jsonProtocol:
 		return errorf(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
+	case restJSONProtocol:
+		return errorf(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
 	}
 	return errorf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
 }
@@ -23,16 +28,24 @@ func (p protocol) invalidToken() *apiError {
 // expiredToken is the error for temporary credentials past their
 // expiration.
 func (p protocol) expiredToken() *apiError {
-	if p == jsonProtocol {
+	switch p {
+	case jsonProtocol:
 		return errorf(400, "ExpiredTokenException", "The security token included in the request is expired")
+	case restJSONProtocol:
+		return errorf(403, "ExpiredTokenException", "The security token included in the request is expired")
 	}
 	return errorf(403, "ExpiredToken", "The security token included in the request is expired")
 }
 
-// throttling is the error for a call above the request rate.
+// throttling is the error for a call above the request rate. Security Hub
+// answers LimitExceededException (HTTP 429), which the SDK retries as a
+// throttle.
 func (p protocol) throttling() *apiError {
-	if p == jsonProtocol {
+	switch p {
+	case jsonProtocol:
 		return errorf(400, "TooManyRequestsException", "Rate exceeded")
+	case restJSONProtocol:
+		return errorf(429, "LimitExceededException", "Rate exceeded")
 	}
 	return errorf(400, "Throttling", "Rate exceeded")
 }

@@ -74,6 +74,17 @@ type Server struct {
 	hold *holdState
 	// drop is set by DropResponse.
 	drop *holdState
+
+	// hubs are the Security Hub states, by account and Region
+	// (hubKey); an account and Region without one has Security Hub
+	// disabled.
+	hubs map[string]*hub
+	// hubRate and hubBurst bound BatchImportFindings calls per account
+	// and Region (WithSecurityHubRateLimit); 0 for no bound.
+	hubRate  rate.Limit
+	hubBurst int
+	// hubFailures are the findings WithFailedFinding fails, by Id.
+	hubFailures map[string]*hubFailure
 }
 
 // holdState counts the successful calls of some actions; once there are
@@ -193,6 +204,14 @@ func WithFault(accountID, action string, n int, status int, code, message string
 	}
 }
 
+// InjectFault adds a fault as WithFault does, to a running server (between
+// the runs of a test, say); it applies to calls made after it returns.
+func (s *Server) InjectFault(accountID, action string, n int, status int, code, message string) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{account: accountID, action: action, left: n, status: status, code: code, message: message})
+	s.mu.Unlock()
+}
+
 type fault struct {
 	account, action string
 	left            int
@@ -214,6 +233,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		quotas:      defaultQuotas(),
 		slrPolls:    1,
 		tasks:       map[string]*slrTask{},
+		hubs:        map[string]*hub{},
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -355,6 +375,8 @@ type request struct {
 	service   string
 	action    string
 	accountID string
+	// region is the Region of the SigV4 credential scope.
+	region    string
 	accessKey string
 	// proto is the wire protocol the request came in; it decides how the
 	// errors every call can get are written.
@@ -401,7 +423,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeQueryError(w, "", &apiError{status: 403, code: "MissingAuthenticationToken", message: "Request is missing Authentication Token", sender: true})
 		return
 	}
-	req.accessKey, req.service = m[1], m[3]
+	req.accessKey, req.region, req.service = m[1], m[2], m[3]
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		writeQueryError(w, req.service, errorf(400, "MalformedQueryString", "read body: %v", err))
@@ -420,6 +442,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "organizations":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, orgActions, orgTargetPrefix)
+	case "securityhub":
+		req.proto, req.body = restJSONProtocol, body
+		s.serveSecurityHub(w, req)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}

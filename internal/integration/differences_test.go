@@ -234,6 +234,8 @@ func TestMoto_differences(t *testing.T) {
 	tests = append(tests, orgDifferences(env)...)
 	// The remediation calls' (remediate_moto_gaps_test.go).
 	tests = append(tests, remediateDifferences(env)...)
+	// Security Hub's (securityhub_test.go).
+	tests = append(tests, securityHubDifferences(env)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.Rec.watch(t)
