@@ -74,6 +74,15 @@ type Server struct {
 	hold *holdState
 	// drop is set by DropResponse.
 	drop *holdState
+
+	// configRules are the AWS Config rules, by account and name
+	// (configservice.go); tokens the result tokens issued, tokenSeq
+	// numbers them, and failEvaluations counts the evaluations
+	// PutEvaluations is to fail (FailEvaluations).
+	configRules     map[string]map[string]*configRule
+	tokens          map[string]resultToken
+	tokenSeq        int
+	failEvaluations int
 }
 
 // holdState counts the successful calls of some actions; once there are
@@ -420,6 +429,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "organizations":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, orgActions, orgTargetPrefix)
+	case "config":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, configActions, configTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}
