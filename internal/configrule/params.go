@@ -194,4 +194,3 @@ func setEnd(value string, i int) int {
 	}
 	return -1
 }
-
