@@ -1,7 +1,6 @@
 package lambdafn
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -181,22 +180,4 @@ func (h *Handler) now() time.Time {
 		return h.Entry.Now()
 	}
 	return time.Now()
-}
-
-// readCounts reads the counts of a JSON report: nil when report is not one.
-func readCounts(report []byte) (summary, accounts *Counts, failed []string) {
-	var doc struct {
-		Summary  *Counts `json:"summary"`
-		Accounts *Counts `json:"accounts"`
-		Errors   []struct {
-			AccountID string `json:"account_id"`
-		} `json:"errors"`
-	}
-	if len(bytes.TrimSpace(report)) == 0 || json.Unmarshal(report, &doc) != nil {
-		return nil, nil, nil
-	}
-	for _, e := range doc.Errors {
-		failed = append(failed, e.AccountID)
-	}
-	return doc.Summary, doc.Accounts, failed
 }

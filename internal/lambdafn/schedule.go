@@ -1,9 +1,10 @@
 package lambdafn
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -31,13 +32,20 @@ func (h *Handler) scheduledScan(ctx context.Context, ev events.EventBridgeEvent)
 	}
 	log := entry.Logger(cfg).With("event_id", ev.ID, "schedule", firstOf(ev.Resources))
 
-	var report bytes.Buffer
+	// The report streams through a reader of its counts: the findings
+	// are read and dropped, never held (an organization's report can be
+	// larger than the function's memory allows twice over).
+	pr, pw := io.Pipe()
+	counted := make(chan reportCounts, 1)
+	go func() { counted <- readCounts(pr) }()
 	run := *entry
-	run.IO.Out = &report
+	run.IO.Out = pw
 	run.IO.ErrOut = newLineLogger(entry.IO.ErrOut, log)
 	code, err := run.Run(ctx, "scan")
+	pw.Close()
+	c := <-counted
 	r.ExitStatus = &code
-	r.Summary, r.Accounts, r.FailedAccounts = readCounts(report.Bytes())
+	r.Summary, r.Accounts, r.FailedAccounts = c.summary, c.accounts, c.failed
 
 	attrs := []any{"exit_status", code}
 	if r.Summary != nil {
@@ -63,4 +71,67 @@ func firstOf(list []string) string {
 		return ""
 	}
 	return list[0]
+}
+
+// reportCounts are the counts of a JSON report.
+type reportCounts struct {
+	summary, accounts *Counts
+	failed            []string
+}
+
+// readCounts reads a JSON report from r and returns its counts (summary,
+// accounts) and the accounts that failed; the findings are decoded one at
+// a time and dropped. Anything but a JSON report (the out setting names a
+// file, or the output is a table) gives no counts. It reads r to its end.
+func readCounts(r io.Reader) reportCounts {
+	defer io.Copy(io.Discard, r) // drained whatever happens: the writer must not block
+	var c reportCounts
+	dec := json.NewDecoder(r)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return reportCounts{}
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return reportCounts{}
+		}
+		switch tok {
+		case "summary":
+			err = dec.Decode(&c.summary)
+		case "accounts":
+			err = dec.Decode(&c.accounts)
+		case "errors":
+			var errs []struct {
+				AccountID string `json:"account_id"`
+			}
+			err = dec.Decode(&errs)
+			for _, e := range errs {
+				c.failed = append(c.failed, e.AccountID)
+			}
+		case "findings":
+			err = skipArray(dec)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return reportCounts{}
+		}
+	}
+	return c
+}
+
+// skipArray reads a JSON array one element at a time, keeping none.
+func skipArray(dec *json.Decoder) error {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return fmt.Errorf("want an array: %v", err)
+	}
+	for dec.More() {
+		var skip struct{}
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	_, err := dec.Token()
+	return err
 }

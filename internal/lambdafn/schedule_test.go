@@ -154,3 +154,51 @@ func TestLineLogger(t *testing.T) {
 		t.Errorf("text lines logged (-want +got):\n%s", diff)
 	}
 }
+
+func TestReadCounts(t *testing.T) {
+	var big strings.Builder
+	big.WriteString(`{"schema_version":1,"as_of":"2026-11-23T00:00:00Z","unused_days":90,"findings":[`)
+	for i := 0; i < 5000; i++ {
+		if i > 0 {
+			big.WriteString(",")
+		}
+		big.WriteString(`{"type":"UnusedIAMRole","reason":"last used {\"x\"] 3 days ago","tags":[[],{}]}`)
+	}
+	big.WriteString(`],"summary":{"evaluated":5000,"unused":1,"used":4999,"exempt":0},"accounts":{"scanned":2,"failed":1,"skipped":0},` +
+		`"errors":[{"account_id":"100000000006","stage":"assume-role","code":"AccessDenied","message":"no"}],"skipped_accounts":[]}`)
+	tests := []struct {
+		name   string
+		report string
+		want   reportCounts
+	}{
+		{"a JSON report", big.String(), reportCounts{summary: &Counts{"evaluated": 5000, "unused": 1, "used": 4999, "exempt": 0},
+			accounts: &Counts{"scanned": 2, "failed": 1, "skipped": 0}, failed: []string{"100000000006"}}},
+		{"a CSV report", "type,account_id\nUnusedIAMRole,1\n", reportCounts{}},
+		{"nothing (written to a file)", "", reportCounts{}},
+		{"cut short", big.String()[:1000], reportCounts{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &countingReader{r: strings.NewReader(tt.report)}
+			got := readCounts(r)
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(reportCounts{})); diff != "" {
+				t.Errorf("readCounts (-want +got):\n%s", diff)
+			}
+			if r.n != len(tt.report) {
+				t.Errorf("read %d of %d bytes: the writer would block", r.n, len(tt.report))
+			}
+		})
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
