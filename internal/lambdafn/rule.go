@@ -34,6 +34,9 @@ func (h *Handler) configRule(ctx context.Context, ev events.ConfigEvent) (Result
 	if err != nil {
 		return Result{}, err
 	}
+	if inv.AccountID == "" {
+		inv.AccountID = ev.AccountID // the rule's account
+	}
 	r := Result{Event: inv.MessageType, ConfigRule: ev.ConfigRuleName, TestMode: ev.ResultToken == TestModeToken}
 	params, err := configrule.ParseParams(ev.RuleParameters)
 	if err != nil {

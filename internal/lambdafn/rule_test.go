@@ -289,6 +289,12 @@ func TestHandler_refused(t *testing.T) {
 				ev["invokingEvent"] = strings.Replace(ev["invokingEvent"].(string), exampleAccount, "999988887777", 1)
 			},
 			wantType: ErrorFailed, wantMsg: "the event is about account 999988887777, but the function's credentials read account 111122223333"},
+		{name: "a rule of another account", event: "config-change.json",
+			edit: func(ev map[string]any) {
+				ev["invokingEvent"] = strings.ReplaceAll(ev["invokingEvent"].(string), `"awsAccountId":"111122223333",`, "")
+				ev["accountId"] = "999988887777"
+			},
+			wantType: ErrorFailed, wantMsg: "the event is about account 999988887777"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
