@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,12 +24,12 @@ var configActions = map[string]jsonAction{
 
 // Limits of the two actions, from the service model.
 const (
-	maxEvaluations       = 100 // Evaluations: 0 to 100 members
-	maxAnnotation        = 256 // Annotation: 1 to 256 characters
-	maxConfigResourceID  = 768 // ComplianceResourceId: 1 to 768
-	maxConfigResourceTyp = 256 // ComplianceResourceType: 1 to 256
-	maxComplianceLimit   = 100 // GetComplianceDetailsByConfigRule Limit: 0 to 100
-	defaultComplianceLim = 10  // "The default is 10"
+	maxEvaluations        = 100 // Evaluations: 0 to 100 members
+	maxAnnotation         = 256 // Annotation: 1 to 256 characters
+	maxConfigResourceID   = 768 // ComplianceResourceId: 1 to 768
+	maxConfigResourceType = 256 // ComplianceResourceType: 1 to 256
+	maxComplianceLimit    = 100 // GetComplianceDetailsByConfigRule Limit: 0 to 100
+	defaultComplianceLim  = 10  // "The default is 10"
 )
 
 // ConfigRule is an AWS Config rule of a fake account: its name and the
@@ -227,8 +228,8 @@ func (s *Server) putEvaluations(_ *Account, req *request) (any, *apiError) {
 		switch {
 		case ev.ComplianceResourceType == nil:
 			v.add("null", path+"complianceResourceType", "Member must not be null")
-		case *ev.ComplianceResourceType == "" || utf8.RuneCountInString(*ev.ComplianceResourceType) > maxConfigResourceTyp:
-			v.add(quoted(*ev.ComplianceResourceType), path+"complianceResourceType", fmt.Sprintf("Member must have length between 1 and %d", maxConfigResourceTyp))
+		case *ev.ComplianceResourceType == "" || utf8.RuneCountInString(*ev.ComplianceResourceType) > maxConfigResourceType:
+			v.add(quoted(*ev.ComplianceResourceType), path+"complianceResourceType", fmt.Sprintf("Member must have length between 1 and %d", maxConfigResourceType))
 		default:
 			p.out.ComplianceResourceType = *ev.ComplianceResourceType
 		}
@@ -243,7 +244,7 @@ func (s *Server) putEvaluations(_ *Account, req *request) (any, *apiError) {
 		switch {
 		case ev.ComplianceType == nil:
 			v.add("null", path+"complianceType", "Member must not be null")
-		case !oneOfStrings(*ev.ComplianceType, complianceTypes):
+		case !slices.Contains(complianceTypes, *ev.ComplianceType):
 			v.add(quoted(*ev.ComplianceType), path+"complianceType", "Member must satisfy enum value set: ["+strings.Join(complianceTypes, ", ")+"]")
 		default:
 			p.out.ComplianceType = *ev.ComplianceType
@@ -352,7 +353,7 @@ func (s *Server) getComplianceDetailsByConfigRule(_ *Account, req *request) (any
 		}
 	}
 	for i, c := range in.ComplianceTypes {
-		if !oneOfStrings(c, complianceTypes) {
+		if !slices.Contains(complianceTypes, c) {
 			v.add(quoted(c), fmt.Sprintf("complianceTypes.%d.member", i+1), "Member must satisfy enum value set: ["+strings.Join(complianceTypes, ", ")+"]")
 		}
 	}
@@ -363,7 +364,7 @@ func (s *Server) getComplianceDetailsByConfigRule(_ *Account, req *request) (any
 	if len(want) == 0 {
 		want = []string{"COMPLIANT", "NON_COMPLIANT"}
 	}
-	if oneOfStrings("INSUFFICIENT_DATA", want) {
+	if slices.Contains(want, "INSUFFICIENT_DATA") {
 		return nil, errorf(400, "InvalidParameterValueException", "INSUFFICIENT_DATA cannot be used as a ComplianceType for filtering results.")
 	}
 	rule := s.configRules[req.accountID][*in.ConfigRuleName]
@@ -372,7 +373,7 @@ func (s *Server) getComplianceDetailsByConfigRule(_ *Account, req *request) (any
 	}
 	var results []ConfigResult
 	for _, r := range rule.sorted() {
-		if oneOfStrings(r.ComplianceType, want) {
+		if slices.Contains(want, r.ComplianceType) {
 			results = append(results, r)
 		}
 	}
@@ -408,13 +409,4 @@ func (s *Server) getComplianceDetailsByConfigRule(_ *Account, req *request) (any
 		out.EvaluationResults = append(out.EvaluationResults, e)
 	}
 	return out, nil
-}
-
-func oneOfStrings(s string, options []string) bool {
-	for _, o := range options {
-		if s == o {
-			return true
-		}
-	}
-	return false
 }
