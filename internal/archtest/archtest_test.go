@@ -24,10 +24,11 @@ var (
 		"internal/authexport": true,
 		"internal/credreport": true,
 		"internal/planfile":   true,
+		"internal/configrule": true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true}
-	entryPoints = map[string]bool{"internal/cli": true}
+	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true}
 	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true}
 	// data packages embed files and import nothing else.
 	data = map[string]bool{"examples": true}
@@ -283,6 +284,11 @@ func TestImportRules_rejectsViolations(t *testing.T) {
 		{"internal/cli", "github.com/chromedp/chromedp"},
 		{"internal/report", "github.com/chromedp/cdproto/emulation"},
 		{"cmd/fakeaws", "github.com/chromedp/chromedp"},
+		{"internal/lambdafn", "github.com/aws/aws-sdk-go-v2/service/configservice"},
+		{"internal/configrule", "github.com/aws/aws-lambda-go/events"},
+		{"internal/configrule", module + "/internal/awsapi"},
+		{"internal/configrule", "net/http"},
+		{"cmd/iamsweep", "github.com/aws/aws-lambda-go/lambda"},
 	}
 	for _, tt := range tests {
 		if check(tt.rel, tt.ip) == "" {

@@ -245,7 +245,9 @@ func TestRemediatePolicy_CoversEveryCall(t *testing.T) {
 				if !allows(remediate, action) {
 					t.Errorf("%s calls %s, which %s does not allow", fn, action, remediatePolicyFile)
 				}
-			case strings.HasPrefix(action, "iam:"):
+			case strings.HasPrefix(action, "iam:") && !slices.Contains(configRuleMethods, fn):
+				// (The Config rule's calls are checked against the Lambda
+				// function's policy, in internal/lambdafn.)
 				if !allows(scan, action) {
 					t.Errorf("%s calls %s, which %s does not allow", fn, action, scanPolicyFile)
 				}

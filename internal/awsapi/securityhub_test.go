@@ -374,6 +374,7 @@ func TestToSDK_neverTheCustomersFields(t *testing.T) {
 	fs = append(fs, report.ASFFClose(fs[0], "gone", "deleted", hubAsOf))
 	for _, a := range fs {
 		f := toSDK(a)
+		//lint:ignore SA1019 WorkflowState is deprecated, and checked here because it is still the customer's field.
 		if f.Workflow != nil || f.WorkflowState != "" || f.Note != nil || f.UserDefinedFields != nil || f.VerificationState != "" ||
 			f.Confidence != nil || f.Criticality != nil || f.RelatedFindings != nil {
 			t.Errorf("%s (%s) sets a field of the customer's: %+v", a.ID, a.RecordState, f)

@@ -14,6 +14,7 @@ import (
 	"github.com/iamsweep/iamsweep"
 
 	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/config"
 	"github.com/iamsweep/iamsweep/internal/store"
 )
 
@@ -28,6 +29,19 @@ type deps struct {
 	// there is none, and a scan without --state records nothing (a test
 	// seam: tests never touch the user's data directory).
 	statePath func() (string, error)
+	// defaults, when not nil, changes the settings' defaults before the
+	// config file, the environment and the flags apply (the Lambda
+	// function's: see Entry).
+	defaults func(*config.Config)
+}
+
+// config returns the settings' defaults, changed by d.defaults.
+func (d deps) config() config.Config {
+	c := config.Default()
+	if d.defaults != nil {
+		d.defaults(&c)
+	}
+	return c
 }
 
 // Main runs iamsweep with the given arguments and returns the exit status.
@@ -40,6 +54,21 @@ func Main(ctx context.Context, args []string, ios IO) int {
 }
 
 func run(ctx context.Context, args []string, d deps) int {
+	err := execute(ctx, args, d)
+	var se *StatusError
+	if err != nil && !errors.As(err, &se) {
+		fmt.Fprintf(d.io.ErrOut, "iamsweep: %s\n", err)
+		if errors.As(err, new(flagError)) {
+			fmt.Fprintln(d.io.ErrOut, "Run 'iamsweep --help' for usage.")
+		}
+	}
+	return exitStatus(err)
+}
+
+// execute runs a command line and returns its final error, classified
+// (exitStatus maps it to the exit status), without printing it. A
+// *StatusError is an outcome the output has shown already.
+func execute(ctx context.Context, args []string, d deps) error {
 	if d.io.Getenv == nil {
 		d.io.Getenv = func(string) string { return "" }
 	}
@@ -55,7 +84,7 @@ func run(ctx context.Context, args []string, d deps) int {
 	err := root.ExecuteContext(ctx)
 	var se *StatusError
 	if err == nil || errors.As(err, &se) {
-		return exitStatus(err)
+		return err
 	}
 	if !started && !iamsweep.IsInputError(err) {
 		err = flagError{err}
@@ -63,11 +92,7 @@ func run(ctx context.Context, args []string, d deps) int {
 	if ctx.Err() != nil {
 		err = fmt.Errorf("interrupted: %w", context.Canceled)
 	}
-	fmt.Fprintf(d.io.ErrOut, "iamsweep: %s\n", err)
-	if errors.As(err, new(flagError)) {
-		fmt.Fprintln(d.io.ErrOut, "Run 'iamsweep --help' for usage.")
-	}
-	return exitStatus(err)
+	return err
 }
 
 func newRootCmd(d deps) *cobra.Command {

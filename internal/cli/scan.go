@@ -36,7 +36,7 @@ type ScanOptions struct {
 // NewCmdScan returns the scan command. runF, when not nil, runs in place of
 // runScan (tests check what the flags and settings resolve to).
 func NewCmdScan(d deps, runF func(context.Context, *ScanOptions) error) *cobra.Command {
-	opts := &ScanOptions{deps: d, Config: config.Default()}
+	opts := &ScanOptions{deps: d, Config: d.config()}
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Find unused IAM roles, users, access keys and passwords",

@@ -85,8 +85,11 @@ type hubResult struct {
 	sent, planned      int
 	imported, archived int
 	kept               int
-	failures           []report.ASFFFailure
-	err                error
+	// unchanged counts the unused findings Security Hub holds already
+	// from the same evaluation (report.ASFFPlan.Unchanged).
+	unchanged int
+	failures  []report.ASFFFailure
+	err       error
 }
 
 func (r hubResult) incomplete() bool { return r.scanFailed || r.err != nil || len(r.failures) > 0 }
@@ -158,6 +161,7 @@ func (e *hubExport) account(ctx context.Context, acct iamsweep.Account, findings
 	}
 	plan := report.PlanASFF(own, active, report.ExportScope{Complete: true, Types: e.types}, e.opts)
 	r.kept = plan.Kept
+	r.unchanged = plan.Unchanged
 	r.failures = append(r.failures, plan.Stale...)
 	send := slices.Concat(plan.Import, plan.Archive)
 	r.planned = len(send)
@@ -180,7 +184,7 @@ func (e *hubExport) account(ctx context.Context, acct iamsweep.Account, findings
 			}
 		}
 	}
-	attrs := []any{"account_id", acct.ID, "region", e.region, "imported", r.imported, "archived", r.archived, "kept", r.kept, "failed", len(r.failures)}
+	attrs := []any{"account_id", acct.ID, "region", e.region, "imported", r.imported, "archived", r.archived, "kept", r.kept, "unchanged", r.unchanged, "failed", len(r.failures)}
 	if r.err != nil {
 		attrs = append(attrs, "err", r.err)
 	}
@@ -197,9 +201,10 @@ func (e *hubExport) Report(w io.Writer) (incomplete bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sort.Slice(e.results, func(i, j int) bool { return e.results[i].account.ID < e.results[j].account.ID })
-	var imported, archived, exported, notExported, failedFindings int
+	var imported, unchanged, archived, exported, notExported, failedFindings int
 	for _, r := range e.results {
 		imported += r.imported
+		unchanged += r.unchanged
 		archived += r.archived
 		name := r.account.ID
 		if r.account.Name != "" {
@@ -231,8 +236,11 @@ func (e *hubExport) Report(w io.Writer) (incomplete bool) {
 		}
 		incomplete = incomplete || r.incomplete()
 	}
-	fmt.Fprintf(w, "iamsweep: Security Hub %s: %s imported, %s archived in %s",
-		e.region, count(imported, "finding"), count(archived, "finding"), count(exported, "account"))
+	fmt.Fprintf(w, "iamsweep: Security Hub %s: %s imported", e.region, count(imported, "finding"))
+	if unchanged > 0 {
+		fmt.Fprintf(w, " (%d more held already from this evaluation)", unchanged)
+	}
+	fmt.Fprintf(w, ", %s archived in %s", count(archived, "finding"), count(exported, "account"))
 	if incomplete {
 		fmt.Fprintf(w, "; incomplete: %s not exported, %s not imported", count(notExported, "account"), count(failedFindings, "finding"))
 	}

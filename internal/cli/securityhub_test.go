@@ -101,12 +101,20 @@ func TestScan_toSecurityHub(t *testing.T) {
 		}
 	}
 
-	// The same evaluation time again: Security Hub would ignore every
-	// update, and the export says so.
+	// The same evaluation time again: Security Hub holds every finding
+	// from it already, so nothing is sent and nothing is missing.
+	calls := srv.CallCount("BatchImportFindings")
 	r = scan("2026-11-24T00:00:00Z")
+	if r.code != ExitUnused || srv.CallCount("BatchImportFindings") != calls ||
+		!strings.Contains(r.stderr, fmt.Sprintf("0 findings imported (%d more held already from this evaluation), 0 findings archived in 1 account\n", unused2)) {
+		t.Errorf("a scan as old as the findings: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// An older evaluation than the one held: Security Hub would ignore
+	// every update, and the export says so.
+	r = scan("2026-11-23T12:00:00Z")
 	if r.code != ExitPartial || !strings.Contains(r.stderr, "not imported: NotNewer: Security Hub holds this finding updated at 2026-11-24T00:00:00Z") ||
 		!strings.Contains(r.stderr, fmt.Sprintf("; incomplete: 0 accounts not exported, %d findings not imported\n", unused2)) {
-		t.Errorf("a scan as old as the findings: exit %d, stderr %q", r.code, r.stderr)
+		t.Errorf("a scan older than the findings: exit %d, stderr %q", r.code, r.stderr)
 	}
 
 	// Security Hub not enabled in the Region: said, exit 3.

@@ -284,6 +284,17 @@ func TestConfig_Resolve(t *testing.T) {
 			},
 			origins: map[string]Origin{"unused-days": {Source: "--unused-days"}, "allow": {Source: "--allow"}, "region": {Source: "IAMSWEEP_REGION"},
 				"output": {"iamsweep.yaml", 3}, "remediation.roles": {"iamsweep.yaml", 5}}},
+		// An environment variable holds one value: OUs are comma-separated
+		// there (the Lambda function's IAMSWEEP_OU), and may be anywhere.
+		{name: "OUs comma-separated in the environment", env: map[string]string{"IAMSWEEP_OU": "ou-ab12-cd34ef56, r-ab12"},
+			want:    func(c *Config) { c.OUs = []string{"ou-ab12-cd34ef56", "r-ab12"} },
+			origins: map[string]Origin{"ou": {Source: "IAMSWEEP_OU"}}},
+		{name: "OUs comma-separated in a file list", file: mustDecode(t, "ou: [ou-ab12-cd34ef56, 'ou-ab12-ef78ab90,r-ab12']\n"),
+			want:    func(c *Config) { c.OUs = []string{"ou-ab12-cd34ef56", "ou-ab12-ef78ab90", "r-ab12"} },
+			origins: map[string]Origin{"ou": {"iamsweep.yaml", 1}}},
+		{name: "OUs comma-separated in a flag", flags: map[string]string{"ou": "ou-ab12-cd34ef56,r-ab12"},
+			want:    func(c *Config) { c.OUs = []string{"ou-ab12-cd34ef56", "r-ab12"} },
+			origins: map[string]Origin{"ou": {Source: "--ou"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,6 +326,15 @@ func TestConfig_Resolve(t *testing.T) {
 	}
 }
 
+func mustDecode(t *testing.T, yaml string) *File {
+	t.Helper()
+	f, err := Decode(strings.NewReader(yaml), "iamsweep.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 func TestConfig_Resolve_errors(t *testing.T) {
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -335,6 +355,8 @@ func TestConfig_Resolve_errors(t *testing.T) {
 		{name: "as-of a day before AWS IAM", env: map[string]string{"IAMSWEEP_AS_OF": "2005-12-31T23:59:59Z"},
 			want: "IAMSWEEP_AS_OF: as-of: want a time from 2006-01-01"},
 		{name: "as-of far ahead", file: "as-of: 9999-12-31T23:59:59Z\n", want: "iamsweep.yaml:1: as-of: want a time from 2006-01-01"},
+		{name: "an empty OU in a list", env: map[string]string{"IAMSWEEP_OU": "ou-ab12-cd34ef56,,r-ab12"},
+			want: `IAMSWEEP_OU: ou: value 2: invalid organizational unit or root ID ""`},
 		{name: "as-of just over a year ahead", flags: map[string]string{"as-of": "2027-11-23T00:00:01Z"}, want: "got 2027-11-23T00:00:01Z"},
 	}
 	for _, tt := range tests {

@@ -77,7 +77,7 @@ func (c *Config) Settings() []Setting {
 		{Name: "log-level", Value: stringVar(&c.LogLevel), Usage: "log level on stderr: debug, info, warn or error"},
 		{Name: "log-format", Value: stringVar(&c.LogFormat), Usage: "log format on stderr: text or json"},
 		{Name: "org", Value: boolVar(&c.Org), Usage: "scan every ACTIVE account of the caller's AWS Organization"},
-		{Name: "ou", Value: listVar(&c.OUs), Usage: "scan the accounts under this organizational unit (ou-...), recursively; repeatable"},
+		{Name: "ou", Value: idsVar(&c.OUs), Usage: "scan the accounts under this organizational unit (ou-...) or root (r-...), recursively; repeatable, or comma-separated"},
 		{Name: "accounts", Value: stringVar(&c.Accounts), Usage: "scan these accounts: comma-separated IDs, or @file with one per line"},
 		{Name: "exclude-accounts", Value: stringVar(&c.ExcludeAccounts), Usage: "leave these accounts out (IDs or @file, as for --accounts)"},
 		{Name: "assume-role", Value: stringVar(&c.AssumeRole), Usage: "role to assume in member accounts: a name or an ARN template with {account}"},
@@ -270,6 +270,23 @@ func (v limitValue) Set(s string) error {
 	return nil
 }
 
+// idsValue is a list of IDs that hold no comma (organizational unit and
+// root IDs): each Set appends the comma-separated IDs of its value, so
+// that an environment variable, which holds one value, can hold several
+// ("ou-ab12-cd34ef56,ou-ab12-ef78ab90"). Validate checks each ID.
+type idsValue struct{ listValue }
+
+func idsVar(p *[]string) Value { return idsValue{listValue{p}} }
+
+func (v idsValue) Set(s string) error {
+	for _, id := range strings.Split(s, ",") {
+		if err := v.listValue.Set(strings.TrimSpace(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // accountsValue is a list of 12-digit account IDs.
 type accountsValue struct{ listValue }
 
@@ -346,6 +363,8 @@ func list(v Value) (listValue, bool) {
 	case listValue:
 		return l, true
 	case accountsValue:
+		return l.listValue, true
+	case idsValue:
 		return l.listValue, true
 	}
 	return listValue{}, false

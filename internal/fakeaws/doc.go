@@ -5,7 +5,7 @@
 // It routes a request on the service named in its SigV4 credential scope
 // (".../us-east-1/iam/aws4_request"), then on the protocol: the Action form
 // field for the query/XML protocol (IAM, STS; SNS later), X-Amz-Target for
-// JSON 1.1 services (Organizations), the method and path for REST-JSON ones
+// JSON 1.1 services (Organizations, AWS Config), the method and path for REST-JSON ones
 // (Security Hub: BatchImportFindings and GetFindings, see securityhub.go,
 // enabled per account and Region with WithSecurityHub). Responses
 // carry the XML or JSON the real service sends, with real pagination
@@ -30,6 +30,15 @@
 // MalformedPolicyDocument, UnmodifiableEntity for service-linked roles.
 // Every change shows in later reads, in GetAccountAuthorizationDetails and
 // in the next credential report; new IDs are the same on every run.
+//
+// AWS Config answers what a custom rule's function calls: PutEvaluations,
+// with its limits (at most 100 evaluations, annotations of 1 to 256
+// characters, INSUFFICIENT_DATA refused), result tokens the fake issues
+// for a rule (ResultToken; any non-empty token in TestMode, which records
+// nothing), the latest ordering timestamp kept per resource, and failed
+// evaluations on demand (FailEvaluations); and
+// GetComplianceDetailsByConfigRule, filtered and paginated, over the
+// results of the rules WithConfigRule created.
 //
 // It records every call, and injects latency (per call, and per page of
 // GetAccountAuthorizationDetails in proportion to its size), faults and

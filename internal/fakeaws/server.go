@@ -85,6 +85,14 @@ type Server struct {
 	hubBurst int
 	// hubFailures are the findings WithFailedFinding fails, by Id.
 	hubFailures map[string]*hubFailure
+	// configRules are the AWS Config rules, by account and name
+	// (configservice.go); tokens the result tokens issued, tokenSeq
+	// numbers them, and failEvaluations counts the evaluations
+	// PutEvaluations is to fail (FailEvaluations).
+	configRules     map[string]map[string]*configRule
+	tokens          map[string]resultToken
+	tokenSeq        int
+	failEvaluations int
 }
 
 // holdState counts the successful calls of some actions; once there are
@@ -445,6 +453,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "securityhub":
 		req.proto, req.body = restJSONProtocol, body
 		s.serveSecurityHub(w, req)
+	case "config":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, configActions, configTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}

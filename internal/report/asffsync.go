@@ -57,8 +57,13 @@ type ASFFPlan struct {
 	// did not cover them (it failed, or judged other types) or could not
 	// judge them (a user missing from the credential report).
 	Kept int
-	// Stale are findings not sent: Security Hub holds them updated at the
-	// evaluation time or later, so it would ignore them.
+	// Unchanged counts the unused findings not sent because Security Hub
+	// holds them ACTIVE from an evaluation at the same time: a rerun of
+	// the same evaluation, which has nothing to change.
+	Unchanged int
+	// Stale are findings not sent: Security Hub holds them updated later
+	// than the evaluation time (or, for an archive, at that time), so it
+	// would ignore them.
 	Stale []ASFFFailure
 }
 
@@ -76,7 +81,9 @@ type ASFFPlan struct {
 //     scan could not judge (rule no-credential-data), is kept as it is.
 //
 // A finding whose held version is not older than the evaluation time is
-// not sent (Stale): Security Hub would ignore it. The result is sorted by
+// not sent, as Security Hub would ignore it: an unused finding held ACTIVE
+// from the same evaluation time is Unchanged (a rerun of the evaluation),
+// any other is Stale. The result is sorted by
 // Id.
 func PlanASFF(findings []iamsweep.Finding, active []ASFFFinding, scope ExportScope, o ASFFOptions) ASFFPlan {
 	held := make(map[string]ASFFFinding, len(active))
@@ -91,6 +98,10 @@ func PlanASFF(findings []iamsweep.Finding, active []ASFFFinding, scope ExportSco
 	at := o.AsOf.UTC()
 	var plan ASFFPlan
 	send := func(to *[]ASFFFinding, f ASFFFinding) {
+		if h, ok := held[f.ID]; ok && h.UpdatedAt.Equal(at) && f.RecordState != ASFFArchived {
+			plan.Unchanged++ // held, active, from this same evaluation
+			return
+		}
 		if h, ok := held[f.ID]; ok && !h.UpdatedAt.Before(at) {
 			plan.Stale = append(plan.Stale, ASFFFailure{ID: f.ID, Code: CodeNotNewer,
 				Message: "Security Hub holds this finding updated at " + h.UpdatedAt.UTC().Format(time.RFC3339Nano) +

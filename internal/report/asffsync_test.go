@@ -57,7 +57,10 @@ func TestPlanASFF(t *testing.T) {
 		wantImport  []string
 		wantArchive []string
 		wantKept    int
-		wantStale   []string
+		// wantUnchanged counts the unused findings held from the same
+		// evaluation.
+		wantUnchanged int
+		wantStale     []string
 	}{
 		{
 			name:        "a complete scan archives what no longer holds",
@@ -88,11 +91,21 @@ func TestPlanASFF(t *testing.T) {
 			wantImport: []string{"UnusedIAMRole/arn:aws:iam::111122223333:role/unused"},
 		},
 		{
-			name:       "held at the evaluation time or later: not sent",
+			name:       "held later than the evaluation time: not sent",
 			scope:      ExportScope{Complete: true},
-			active:     []ASFFFinding{held(unused, asffAsOf), held(deleted, asffAsOf.Add(time.Hour))},
+			active:     []ASFFFinding{held(unused, asffAsOf.Add(time.Minute)), held(deleted, asffAsOf.Add(time.Hour))},
 			wantStale:  []string{"iamsweep/UnusedIAMRole/arn:aws:iam::111122223333:role/deleted", "iamsweep/UnusedIAMRole/arn:aws:iam::111122223333:role/unused"},
 			wantImport: []string{},
+		},
+		{
+			// A rerun of the same evaluation: the unused finding is there
+			// already; the archive it would now make cannot be sent.
+			name:          "held from the same evaluation time: unchanged, or stale for an archive",
+			scope:         ExportScope{Complete: true},
+			active:        []ASFFFinding{held(unused, asffAsOf), held(deleted, asffAsOf)},
+			wantUnchanged: 1,
+			wantStale:     []string{"iamsweep/UnusedIAMRole/arn:aws:iam::111122223333:role/deleted"},
+			wantImport:    []string{},
 		},
 		{
 			name:  "other products' findings and archived ones are not touched",
@@ -125,6 +138,9 @@ func TestPlanASFF(t *testing.T) {
 			}
 			if plan.Kept != tt.wantKept {
 				t.Errorf("kept %d, want %d", plan.Kept, tt.wantKept)
+			}
+			if plan.Unchanged != tt.wantUnchanged {
+				t.Errorf("unchanged %d, want %d", plan.Unchanged, tt.wantUnchanged)
 			}
 			var stale []string
 			for _, s := range plan.Stale {
