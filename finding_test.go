@@ -25,3 +25,14 @@ func TestFinding_Owner(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyOf(t *testing.T) {
+	role := Finding{AccountID: "111122223333", Type: TypeUnusedIAMRole, ARN: "arn:aws:iam::111122223333:role/a"}
+	key := Finding{AccountID: "111122223333", Type: TypeUnusedIAMUserAccessKey, ARN: "arn:aws:iam::111122223333:user/b", AccessKeyID: "AKIAEXAMPLE"}
+	if got := KeyOf(role); got != "111122223333 UnusedIAMRole arn:aws:iam::111122223333:role/a" {
+		t.Errorf("KeyOf(role) = %q", got)
+	}
+	if got := KeyOf(key); got != "111122223333 UnusedIAMUserAccessKey arn:aws:iam::111122223333:user/b AKIAEXAMPLE" {
+		t.Errorf("KeyOf(key) = %q", got)
+	}
+}
