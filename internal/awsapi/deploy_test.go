@@ -108,6 +108,9 @@ func TestMemberRoleTemplate(t *testing.T) {
 
 	lint, err := exec.LookPath("cfn-lint")
 	if err != nil {
+		if os.Getenv("IAMSWEEP_REQUIRE_CFN_LINT") == "1" {
+			t.Fatal("cfn-lint is not on the PATH and IAMSWEEP_REQUIRE_CFN_LINT=1")
+		}
 		t.Log("cfn-lint is not on the PATH (pip install cfn-lint): the template's CloudFormation schema is not checked")
 		return
 	}
