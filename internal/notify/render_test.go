@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -463,5 +464,21 @@ func TestRenderSlack_hostileInput(t *testing.T) {
 	msgs := RenderSlack(n)
 	if diff := cmp.Diff(true, strings.Contains(msgs[0].Blocks[2].Text.Text, want)); diff != "" {
 		t.Errorf("the Keep link is not %q in %q", want, msgs[0].Blocks[2].Text.Text)
+	}
+}
+
+// TestRenderEmail_docsExample: the example in docs/notifications.md is
+// what RenderEmail makes of the owner's notice.
+func TestRenderEmail_docsExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/notifications.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := RenderEmail(ownerNotice())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "```\nSubject: " + m.Subject + "\n\n" + m.Text + "```\n"; !strings.Contains(string(doc), want) {
+		t.Errorf("docs/notifications.md does not show the owner's notice as rendered; put this in it:\n%s", want)
 	}
 }
