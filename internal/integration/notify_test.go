@@ -162,7 +162,7 @@ func TestNotify_moto(t *testing.T) {
 		t.Errorf("subject %q", want.Subject)
 	}
 	if len(mails) == 1 {
-		keeps := regexp.MustCompile(`<a href="([^"]+)"[^>]*>Keep</a>`).FindAllStringSubmatch(mails[0].Body, -1)
+		keeps := regexp.MustCompile(`<a [^>]*href="([^"]+)"[^>]*>Keep</a>`).FindAllStringSubmatch(mails[0].Body, -1)
 		if len(keeps) != 2 || keeps[1][1] != "https://iamsweep.example.com/d/keep-1?x=1&amp;y=2" {
 			t.Errorf("the Keep links of the mail moto holds: %q", keeps)
 		}

@@ -61,7 +61,7 @@ type Deps struct {
 
 // Router is an iamsweep.NoticeSender: it renders each notice for the
 // channel of its recipient (Recipient.Kind) and delivers it, within the
-// channel's rate.
+// channel's rate. It is safe for concurrent use.
 type Router struct {
 	from, configSet string
 	mailer          Mailer
@@ -99,8 +99,20 @@ func New(c config.Notify, d Deps) (*Router, error) {
 		}
 		return fallback
 	}
+	from := c.From
+	if from != "" {
+		a, err := mail.ParseAddress(from)
+		if err != nil {
+			return nil, fmt.Errorf("notify.from: %s is not an email address", iamsweep.Quote(from))
+		}
+		if !ascii(from) {
+			// SES takes a display name outside ASCII only as an RFC 2047
+			// encoded word, which String makes.
+			from = a.String()
+		}
+	}
 	r := &Router{
-		from:       c.From,
+		from:       from,
 		configSet:  c.ConfigurationSet,
 		mailer:     d.Mailer,
 		publisher:  d.Publisher,
@@ -195,4 +207,13 @@ func (r *Router) publish(ctx context.Context, n iamsweep.Notice) (string, error)
 		return "", err
 	}
 	return r.publisher.Publish(ctx, n.To.Address, subject, text)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -206,7 +206,7 @@ func TestRouter_email(t *testing.T) {
 		t.Errorf("the mail sent (-want +got):\n%s", diff)
 	}
 	// Follow the second item's Keep link, as a reader would.
-	keeps := regexp.MustCompile(`<a href="([^"]+)"[^>]*>Keep</a>`).FindAllStringSubmatch(m.HTML, -1)
+	keeps := regexp.MustCompile(`<a [^>]*href="([^"]+)"[^>]*>Keep</a>`).FindAllStringSubmatch(m.HTML, -1)
 	if len(keeps) != 3 {
 		t.Fatalf("%d Keep links in the mail", len(keeps))
 	}
@@ -220,6 +220,66 @@ func TestRouter_email(t *testing.T) {
 	}
 	if !strings.Contains(e.log.String(), `"msg":"notice sent","notice_id":"n-20261123-0001","recipient":"email:alice@example.com","items":3`) {
 		t.Errorf("no record of the notice sent:\n%s", e.log)
+	}
+}
+
+// TestRouter_sender: the sender goes to SES as configured; a display name
+// outside ASCII as an RFC 2047 encoded word, which SES requires.
+func TestRouter_sender(t *testing.T) {
+	for _, tt := range []struct{ from, want string }{
+		{"iamsweep@example.com", "iamsweep@example.com"},
+		{"iamsweep <iamsweep@example.com>", "iamsweep <iamsweep@example.com>"},
+		{"Sécurité <iamsweep@example.com>", "=?utf-8?q?S=C3=A9curit=C3=A9?= <iamsweep@example.com>"},
+	} {
+		c := notifyConfig()
+		c.From = tt.from
+		e := newEnv(t, c)
+		if err := e.router.SendNotice(t.Context(), ownerNotice()); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.aws.SentEmails()[0].From; got != tt.want {
+			t.Errorf("from %q: sent as %q, want %q", tt.from, got, tt.want)
+		}
+	}
+	c := notifyConfig()
+	c.From = "not an address"
+	if _, err := New(c, Deps{Getenv: func(string) string { return "https://hooks.example.com/x" }}); err == nil || !strings.Contains(err.Error(), `notify.from: "not an address" is not an email address`) {
+		t.Errorf("a bad sender: %v", err)
+	}
+}
+
+// TestRouter_concurrent: notices sent at once, through every channel, all
+// arrive (run with -race).
+func TestRouter_concurrent(t *testing.T) {
+	c := notifyConfig()
+	c.EmailRate, c.SNSRate, c.SlackRate = 1000, 1000, 1000
+	e := newEnv(t, c)
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for i := range 10 {
+		for _, to := range []iamsweep.Recipient{
+			{Kind: iamsweep.RecipientEmail, Address: "alice@example.com"},
+			{Kind: iamsweep.RecipientSNS, Address: topicARN},
+			{Kind: iamsweep.RecipientSlack, Address: "security"},
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n := ownerNotice()
+				n.ID, n.To = fmt.Sprintf("n-%d", i), to
+				errs <- e.router.SendNotice(t.Context(), n)
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if m, p, s := len(e.aws.SentEmails()), len(e.aws.PublishedMessages()), len(e.slack.received()); m != 10 || p != 10 || s != 10 {
+		t.Errorf("%d mails, %d SNS messages, %d Slack messages; want 10 each", m, p, s)
 	}
 }
 

@@ -201,9 +201,9 @@ func headerText(subject string, i, n int) string {
 
 // mrkdwn escapes text for Slack's mrkdwn: &, < and > are the characters
 // that make mentions (<!channel>), links and entities.
-func mrkdwn(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func mrkdwn(s string) string { return mrkdwnEscaper.Replace(s) }
+
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // code renders s as inline code: escaped, without the backquotes that
 // would end the span.
