@@ -102,6 +102,9 @@ type Server struct {
 	// accepted (sns.go).
 	topics    map[string]bool
 	published []PublishedMessage
+	// msgSeq numbers the messages SES and SNS accept, apart from idSeq so
+	// that sending leaves the IDs of IAM entities as they were.
+	msgSeq int
 }
 
 // holdState counts the successful calls of some actions; once there are

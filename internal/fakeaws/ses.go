@@ -254,8 +254,8 @@ func (s *Server) sendEmail(req *request) (any, *apiError) {
 		return nil, errorf(429, "TooManyRequestsException", "Maximum sending rate exceeded.")
 	}
 
-	s.idSeq++
-	id := fmt.Sprintf("0100019a-%08x-fake-%04d-000000", s.idSeq, s.idSeq)
+	s.msgSeq++
+	id := fmt.Sprintf("0100019a-%08x-fake-%04d-000000", s.msgSeq, s.msgSeq)
 	m := SentEmail{MessageID: id, AccountID: req.accountID, Region: req.region, From: in.FromEmailAddress,
 		To: d.ToAddresses, Cc: d.CcAddresses, Bcc: d.BccAddresses, Subject: *c.Simple.Subject.Data, ConfigurationSet: in.ConfigurationSetName}
 	if t := c.Simple.Body.Text; t != nil {

@@ -117,8 +117,8 @@ func (s *Server) publish(_ *Account, req *request, x *xmlw) *apiError {
 	if !s.topics[topic] {
 		return errorf(404, "NotFound", "Topic does not exist")
 	}
-	s.idSeq++
-	id := fmt.Sprintf("5b0c7f4e-0000-4000-8000-%012d", s.idSeq)
+	s.msgSeq++
+	id := fmt.Sprintf("5b0c7f4e-0000-4000-8000-%012d", s.msgSeq)
 	m := PublishedMessage{MessageID: id, AccountID: req.accountID, Region: req.region, TopicARN: topic, Message: msg[0]}
 	if hasSubject {
 		m.Subject = subject[0]

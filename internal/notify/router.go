@@ -172,7 +172,11 @@ func (r *Router) SendNotice(ctx context.Context, n iamsweep.Notice) error {
 	if err != nil {
 		return fmt.Errorf("send notice %s to %s: %w", n.ID, n.To, err)
 	}
-	r.log.Info("notice sent", "notice_id", n.ID, "recipient", n.To.String(), "items", len(n.Items), "message_id", id)
+	attrs := []any{"notice_id", n.ID, "recipient", n.To.String(), "items", len(n.Items)}
+	if id != "" {
+		attrs = append(attrs, "message_id", id)
+	}
+	r.log.Info("notice sent", attrs...)
 	return nil
 }
 

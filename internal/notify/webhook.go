@@ -57,7 +57,8 @@ func webhookURL(raw string) error {
 	return errors.New("is not an https URL")
 }
 
-// send posts every message of n to the webhook n.To names, in order.
+// send posts every message of n to the webhook n.To names, in order. A
+// webhook gives no message ID: it returns "".
 func (c *slackChannel) send(ctx context.Context, n iamsweep.Notice) (string, error) {
 	h := c.hooks[n.To.Address]
 	if h == nil {
@@ -76,7 +77,7 @@ func (c *slackChannel) send(ctx context.Context, n iamsweep.Notice) (string, err
 			return "", err
 		}
 	}
-	return fmt.Sprintf("%d Slack message(s)", len(msgs)), nil
+	return "", nil
 }
 
 // post sends one message, at the webhook's rate, retrying throttling,
