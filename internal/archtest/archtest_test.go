@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ var (
 		"internal/configrule": true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
-	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true}
+	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true}
 	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true}
 	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true}
 	// data packages embed files and import nothing else.
@@ -45,7 +46,12 @@ var (
 	adapterLibraries = map[string][]string{
 		"internal/awsapi": {"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "golang.org/x/sync", "golang.org/x/time"},
 		"internal/store":  {"modernc.org/sqlite"},
+		"internal/notify": {"golang.org/x/time"},
 	}
+	// adapterAdapters are the one exception to "adapters know no other
+	// adapter": notify sends mail and SNS messages through awsapi, the
+	// only importer of the AWS SDK's service clients.
+	adapterAdapters = map[string][]string{"internal/notify": {"internal/awsapi"}}
 )
 
 // Standard library packages that mean I/O the pure layers must not do:
@@ -222,6 +228,9 @@ func check(rel, ip string) string {
 		}
 		return ""
 	case adapters[rel]:
+		if internal && slices.Contains(adapterAdapters[rel], target) {
+			return ""
+		}
 		if internal && !pure[target] {
 			return "adapters import the root and pure packages, never services, entry points or other adapters"
 		}
@@ -289,10 +298,23 @@ func TestImportRules_rejectsViolations(t *testing.T) {
 		{"internal/configrule", module + "/internal/awsapi"},
 		{"internal/configrule", "net/http"},
 		{"cmd/iamsweep", "github.com/aws/aws-lambda-go/lambda"},
+		{"internal/notify", module + "/internal/store"},
+		{"internal/notify", module + "/internal/scan"},
+		{"internal/notify", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		{"internal/awsapi", module + "/internal/notify"},
+		{"internal/store", module + "/internal/awsapi"},
 	}
 	for _, tt := range tests {
 		if check(tt.rel, tt.ip) == "" {
 			t.Errorf("check(%q, %q) allows it; want a violation", tt.rel, tt.ip)
+		}
+	}
+}
+
+func TestImportRules_allowsNotify(t *testing.T) {
+	for _, ip := range []string{module + "/internal/awsapi", module + "/internal/config", module, "golang.org/x/time/rate", "net/http", "html/template"} {
+		if msg := check("internal/notify", ip); msg != "" {
+			t.Errorf("check(internal/notify, %q) = %q; want it allowed", ip, msg)
 		}
 	}
 }

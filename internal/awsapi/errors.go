@@ -32,14 +32,19 @@ func classify(err error) error {
 	}
 	var kind error
 	switch apiErr.ErrorCode() {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess":
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+		"AuthorizationError": // SNS's
 		kind = iamsweep.ErrAccessDenied
 	case "NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException",
-		"AWSOrganizationsNotInUseException", "ParentNotFoundException", "AccountNotFoundException":
+		"AWSOrganizationsNotInUseException", "ParentNotFoundException", "AccountNotFoundException",
+		"NotFound", "NotFoundException": // SNS's topics, SES's configuration sets
 		kind = iamsweep.ErrNotFound
 	case "DeleteConflict", "DeleteConflictException":
 		kind = iamsweep.ErrDeleteConflict
-	case "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded":
+	case "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+		// SNS's; Security Hub's and SES's rate and quota errors (IAM's
+		// quota error, LimitExceeded, is not throttling).
+		"Throttled", "LimitExceededException":
 		kind = iamsweep.ErrThrottled
 	case "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException",
 		"UnrecognizedClientException", "InvalidAccessKeyId", "MissingAuthenticationToken", "IncompleteSignature":

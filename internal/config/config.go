@@ -101,6 +101,9 @@ type Config struct {
 	// config file's "retention" section), applied after every recorded
 	// scan; zero keeps everything.
 	Retention iamsweep.Retention
+	// Notify is how iamsweep serve delivers its notices (the config
+	// file's "notify" section).
+	Notify Notify
 
 	// origins records where each setting that is not a default came from.
 	origins map[string]Origin
@@ -126,6 +129,7 @@ func Default() Config {
 		Concurrency: 16,
 		Remediation: iamsweep.DefaultRemediationPolicy(),
 		OwnerTags:   slices.Clone(iamsweep.DefaultOwnerTags),
+		Notify:      DefaultNotify(),
 	}
 }
 
@@ -261,7 +265,7 @@ func (c Config) Validate() error {
 	if c.FromFile == "-" && c.CredentialReport == "-" {
 		return bad("credential-report", errors.New("standard input can hold only one file: it is given to from-file already"))
 	}
-	return nil
+	return c.validateNotify()
 }
 
 // ValidateScanScope checks the settings that only a scan of several

@@ -44,6 +44,7 @@ func TestDefault(t *testing.T) {
 			Roles: iamsweep.ActionQuarantine, Users: iamsweep.ActionQuarantine, AccessKeys: iamsweep.ActionDeactivateKey,
 			MaxDeletionsPerRun: 25, MaxDeletionsPerAccount: 10,
 		},
+		Notify: Notify{EmailRate: 1, SNSRate: 10, SlackRate: 1},
 	}
 	got := Default()
 	if diff := cmp.Diff(want, got, allFields); diff != "" {
@@ -147,6 +148,12 @@ func sample(v Value) string {
 	}
 	if _, ok := v.(typesValue); ok {
 		return "UnusedIAMRole"
+	}
+	switch v.(type) {
+	case webhooksValue:
+		return "security=SLACK_SECURITY_URL"
+	case rateValue:
+		return "2.5"
 	}
 	return "x"
 }

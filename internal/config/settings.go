@@ -58,6 +58,7 @@ func (s Setting) Section() string {
 // package documentation for how to add one.
 func (c *Config) Settings() []Setting {
 	r := &c.Remediation
+	n := &c.Notify
 	return []Setting{
 		{Name: "unused-days", Value: intVar(&c.UnusedDays), Usage: "a principal unused for more than this many whole days is unused (1-400)"},
 		{Name: "as-of", Value: timeVar(&c.AsOf), Usage: "evaluate as if now were this RFC 3339 time or date, from 2006-01-01 to a year from now (default: now)"},
@@ -110,6 +111,15 @@ func (c *Config) Settings() []Setting {
 			Usage: "keep the N most recently recorded scans (1 or more)"},
 		{Name: "retention.older-than", Value: ageVar(&c.Retention.OlderThan),
 			Usage: "delete scans whose as-of time is older than this: 90d (days) or a Go duration such as 720h"},
+
+		{Name: "notify.from", Value: stringVar(&n.From), Usage: "sender of notice mail: an address verified in Amazon SES"},
+		{Name: "notify.ses-region", Value: stringVar(&n.SESRegion), Usage: "AWS Region of Amazon SES (default: the AWS configuration's)"},
+		{Name: "notify.configuration-set", Value: stringVar(&n.ConfigurationSet), Usage: "SES configuration set to send notice mail with (default: none)"},
+		{Name: "notify.slack-webhooks", Value: webhooksVar(&n.SlackWebhooks),
+			Usage: "Slack incoming webhooks, name=VARIABLE each: the environment variable VARIABLE holds the URL of webhook name"},
+		{Name: "notify.email-rate", Value: rateVar(&n.EmailRate), Usage: "at most this many mails a second through SES (default 1, the SES sandbox's rate)"},
+		{Name: "notify.sns-rate", Value: rateVar(&n.SNSRate), Usage: "at most this many messages a second to SNS (default 10)"},
+		{Name: "notify.slack-rate", Value: rateVar(&n.SlackRate), Usage: "at most this many messages a second to each Slack webhook (default 1)"},
 	}
 }
 
@@ -344,6 +354,8 @@ func what(v Value) string {
 		return "true/false"
 	case timeValue:
 		return "RFC 3339 time"
+	case rateValue:
+		return "number"
 	default:
 		return "string"
 	}
@@ -365,6 +377,8 @@ func list(v Value) (listValue, bool) {
 	case accountsValue:
 		return l.listValue, true
 	case idsValue:
+		return l.listValue, true
+	case webhooksValue:
 		return l.listValue, true
 	}
 	return listValue{}, false

@@ -59,6 +59,16 @@ remediation:
 retention:
   keep-scans: 30
   older-than: 180d
+notify:
+  from: "iamsweep <iamsweep@example.com>"
+  ses-region: eu-west-1
+  configuration-set: iamsweep-notices
+  slack-webhooks:
+    - security=SLACK_SECURITY_URL
+    - team-a=SLACK_TEAM_A
+  email-rate: 14
+  sns-rate: 0.5
+  slack-rate: 1
 `
 	got, err := Parse(strings.NewReader(in), "iamsweep.yaml")
 	if err != nil {
@@ -100,6 +110,8 @@ retention:
 		},
 		KillSwitchFile: "/run/iamsweep.stop",
 		Retention:      iamsweep.Retention{KeepScans: 30, OlderThan: 180 * 24 * time.Hour},
+		Notify: Notify{From: "iamsweep <iamsweep@example.com>", SESRegion: "eu-west-1", ConfigurationSet: "iamsweep-notices",
+			SlackWebhooks: []string{"security=SLACK_SECURITY_URL", "team-a=SLACK_TEAM_A"}, EmailRate: 14, SNSRate: 0.5, SlackRate: 1},
 	}
 	// Each origin is the line of the value; a block list starts on the
 	// line of its first item.
@@ -118,6 +130,9 @@ retention:
 	}
 	for i, key := range keys("retention") {
 		lines["retention."+key] = 45 + i
+	}
+	for i, line := range []int{48, 49, 50, 52, 54, 55, 56} {
+		lines["notify."+keys("notify")[i]] = line
 	}
 	if len(lines) != len(got.Settings()) {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(got.Settings()))

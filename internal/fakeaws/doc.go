@@ -4,10 +4,11 @@
 //
 // It routes a request on the service named in its SigV4 credential scope
 // (".../us-east-1/iam/aws4_request"), then on the protocol: the Action form
-// field for the query/XML protocol (IAM, STS; SNS later), X-Amz-Target for
+// field for the query/XML protocol (IAM, STS, SNS), X-Amz-Target for
 // JSON 1.1 services (Organizations, AWS Config), the method and path for REST-JSON ones
 // (Security Hub: BatchImportFindings and GetFindings, see securityhub.go,
-// enabled per account and Region with WithSecurityHub). Responses
+// enabled per account and Region with WithSecurityHub; SES API v2, which
+// signs as "ses": SendEmail, see ses.go). Responses
 // carry the XML or JSON the real service sends, with real pagination
 // markers and error codes.
 //
@@ -39,6 +40,14 @@
 // evaluations on demand (FailEvaluations); and
 // GetComplianceDetailsByConfigRule, filtered and paginated, over the
 // results of the rules WithConfigRule created.
+//
+// SES v2 answers SendEmail (WithSES: verified identities, the sandbox,
+// configuration sets and the maximum sending rate per account and
+// Region; MessageRejected for an unverified sender or, in the sandbox,
+// recipient) and SNS answers Publish (WithSNSTopics; NotFound,
+// AuthorizationError, and SNS's limits on the message and the subject).
+// Both keep what they accepted for tests to read: SentEmails,
+// PublishedMessages.
 //
 // It records every call, and injects latency (per call, and per page of
 // GetAccountAuthorizationDetails in proportion to its size), faults and

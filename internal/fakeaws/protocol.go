@@ -49,3 +49,14 @@ func (p protocol) throttling() *apiError {
 	}
 	return errorf(400, "Throttling", "Rate exceeded")
 }
+
+// throttling is the error for a call above the request rate in the
+// request's service: its protocol's, but for SES, which answers
+// TooManyRequestsException (HTTP 429) where Security Hub, on the same
+// protocol, answers LimitExceededException.
+func (req *request) throttling() *apiError {
+	if req.service == "ses" {
+		return errorf(429, "TooManyRequestsException", "Maximum sending rate exceeded.")
+	}
+	return req.proto.throttling()
+}

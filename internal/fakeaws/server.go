@@ -93,6 +93,18 @@ type Server struct {
 	tokens          map[string]resultToken
 	tokenSeq        int
 	failEvaluations int
+
+	// ses are the SES states, by account and Region (hubKey), and
+	// sentEmails what SendEmail accepted (ses.go).
+	ses        map[string]*sesState
+	sentEmails []SentEmail
+	// topics are the SNS topics, by ARN, and published what Publish
+	// accepted (sns.go).
+	topics    map[string]bool
+	published []PublishedMessage
+	// msgSeq numbers the messages SES and SNS accept, apart from idSeq so
+	// that sending leaves the IDs of IAM entities as they were.
+	msgSeq int
 }
 
 // holdState counts the successful calls of some actions; once there are
@@ -161,7 +173,9 @@ func WithPageLatency(d time.Duration) Option {
 
 // WithThrottleRate answers the given fraction (0 to 1) of calls with a
 // throttling error, chosen by a seeded generator so runs repeat exactly:
-// Throttling for IAM and STS, TooManyRequestsException for Organizations.
+// Throttling for IAM, STS and SNS, TooManyRequestsException for
+// Organizations and SES (HTTP 429), LimitExceededException for Security
+// Hub.
 func WithThrottleRate(fraction float64) Option {
 	return func(s *Server) error {
 		if fraction < 0 || fraction > 1 {
@@ -242,6 +256,8 @@ func NewServer(opts ...Option) (*Server, error) {
 		slrPolls:    1,
 		tasks:       map[string]*slrTask{},
 		hubs:        map[string]*hub{},
+		ses:         map[string]*sesState{},
+		topics:      map[string]bool{},
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -456,6 +472,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "config":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, configActions, configTargetPrefix)
+	case "ses": // SES API v2 signs for "ses"
+		req.proto, req.body = restJSONProtocol, body
+		s.serveSES(w, req)
+	case "sns":
+		if parseForm(w, req, body, snsNamespace) {
+			s.serveQuery(w, req, snsActions, snsNamespace, "2010-03-31")
+		}
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}
@@ -515,10 +538,10 @@ func (s *Server) before(req *request) *apiError {
 		return e
 	}
 	if s.throttleRate > 0 && s.rng.Float64() < s.throttleRate {
-		return req.proto.throttling()
+		return req.throttling()
 	}
 	if s.rateLimit > 0 && req.service == "iam" && !s.allow(acct) {
-		return req.proto.throttling()
+		return req.throttling()
 	}
 	return nil
 }

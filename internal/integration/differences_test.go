@@ -236,6 +236,8 @@ func TestMoto_differences(t *testing.T) {
 	tests = append(tests, remediateDifferences(env)...)
 	// Security Hub's (securityhub_test.go).
 	tests = append(tests, securityHubDifferences(env)...)
+	// SES's and SNS's (notify_test.go).
+	tests = append(tests, notifyDifferences(t)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.Rec.watch(t)
