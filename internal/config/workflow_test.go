@@ -11,7 +11,9 @@ import (
 )
 
 func TestParseRecipient(t *testing.T) {
-	email := func(a string) iamsweep.Recipient { return iamsweep.Recipient{Kind: iamsweep.RecipientEmail, Address: a} }
+	email := func(a string) iamsweep.Recipient {
+		return iamsweep.Recipient{Kind: iamsweep.RecipientEmail, Address: a}
+	}
 	tests := []struct {
 		in      string
 		want    iamsweep.Recipient
