@@ -28,6 +28,9 @@ type Options struct {
 	// IncludeManaged evaluates managed roles (service-linked, Identity
 	// Center, organization roles) like any other instead of exempting them.
 	IncludeManaged bool
+	// Exceptions are owners' Keeps: a finding one keeps at Now is exempt
+	// (see Exceptions). Nil keeps nothing.
+	Exceptions Exceptions
 }
 
 // Role evaluates one role. The rules apply in this order, the first that
@@ -40,7 +43,14 @@ type Options struct {
 //     too new to judge;
 //  4. IAM records no use in its tracking period: unused;
 //  5. the last use was more than N whole days ago: unused; otherwise used.
+//
+// Then an exception active at Now makes a used or unused role exempt.
 func Role(r iamsweep.Role, o Options) iamsweep.Finding {
+	return o.Exceptions.apply(role(r, o), o.Now)
+}
+
+// role is Role before exceptions.
+func role(r iamsweep.Role, o Options) iamsweep.Finding {
 	f := iamsweep.Finding{
 		Type:        iamsweep.TypeUnusedIAMRole,
 		AccountID:   r.AccountID,

@@ -190,33 +190,45 @@ func (s *Store) RevokeException(ctx context.Context, id string, at time.Time, by
 }
 
 func (s *Store) revokeException(ctx context.Context, id string, at time.Time, by string) error {
-	if at.IsZero() {
-		return errors.New("no revocation time")
-	}
-	t, err := timeArg(at)
-	if err != nil {
-		return err
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer rollback(tx)
-	var revoked sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT revoked FROM exceptions WHERE id = ?`, id).Scan(&revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return iamsweep.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	if revoked.Valid {
-		return fmt.Errorf("revoked already at %s", revoked.String)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE exceptions SET revoked = ?, revoked_by = ? WHERE id = ?`, t, by, id); err != nil {
+	if _, err := revoke(ctx, tx, id, at, by); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// revoke revokes exception id at at, by by, in tx, and returns the key of
+// its finding.
+func revoke(ctx context.Context, tx *sql.Tx, id string, at time.Time, by string) (iamsweep.FindingKey, error) {
+	if at.IsZero() {
+		return "", errors.New("no revocation time")
+	}
+	t, err := timeArg(at)
+	if err != nil {
+		return "", err
+	}
+	var (
+		key     string
+		revoked sql.NullString
+	)
+	err = tx.QueryRowContext(ctx, `SELECT key, revoked FROM exceptions WHERE id = ?`, id).Scan(&key, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", iamsweep.ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	if revoked.Valid {
+		return "", fmt.Errorf("revoked already at %s", revoked.String)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE exceptions SET revoked = ?, revoked_by = ? WHERE id = ?`, t, by, id); err != nil {
+		return "", err
+	}
+	return iamsweep.FindingKey(key), nil
 }
 
 // RecordDecision records a decision. An empty ID is given a random one;
@@ -252,6 +264,69 @@ func recordDecision(ctx context.Context, db execer, d iamsweep.Decision) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, string(d.Key), d.ARN, string(d.Kind), d.By, d.From, ts[0], d.Reason, ts[1])
 	return err
+}
+
+// KeepException records a Keep made without a link (by an operator, from
+// the CLI or the dashboard): the decision d (kind keep) and its exception
+// e, both or neither, in one transaction.
+func (s *Store) KeepException(ctx context.Context, d iamsweep.Decision, e iamsweep.Exception) error {
+	if err := s.keepException(ctx, d, e); err != nil {
+		return fmt.Errorf("keep %s: %w", e.Key, err)
+	}
+	return nil
+}
+
+func (s *Store) keepException(ctx context.Context, d iamsweep.Decision, e iamsweep.Exception) error {
+	if d.Kind != iamsweep.DecisionKeep {
+		return fmt.Errorf("a %s decision, want keep", d.Kind)
+	}
+	if d.Key != e.Key {
+		return fmt.Errorf("the decision is about %q, the exception about %q", d.Key, e.Key)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer rollback(tx)
+	if err := addException(ctx, tx, e); err != nil {
+		return err
+	}
+	if err := recordDecision(ctx, tx, d); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// RevokeWithDecision revokes the exception id and records the decision d
+// (kind revoke, about the exception's finding; its time and author are
+// the revocation's) in one transaction. Errors as RevokeException's.
+func (s *Store) RevokeWithDecision(ctx context.Context, id string, d iamsweep.Decision) error {
+	if err := s.revokeWithDecision(ctx, id, d); err != nil {
+		return fmt.Errorf("revoke exception %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) revokeWithDecision(ctx context.Context, id string, d iamsweep.Decision) error {
+	if d.Kind != iamsweep.DecisionRevoke {
+		return fmt.Errorf("a %s decision, want revoke", d.Kind)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer rollback(tx)
+	key, err := revoke(ctx, tx, id, d.At, d.By)
+	if err != nil {
+		return err
+	}
+	if d.Key != key {
+		return fmt.Errorf("the decision is about %q, the exception about %q", d.Key, key)
+	}
+	if err := recordDecision(ctx, tx, d); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // randomID returns prefix and 16 random hex digits.

@@ -657,3 +657,63 @@ func TestOpen_migratesToWorkflow(t *testing.T) {
 		t.Errorf("AddException after the migration: %v", err)
 	}
 }
+
+func TestKeepException_andRevokeWithDecision(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	e := exception("x1", keyA, 0, 90)
+	keep := iamsweep.Decision{ID: "d1", Key: keyA, ARN: e.ARN, Kind: iamsweep.DecisionKeep, By: "ops", From: "cli", At: day(0), Reason: e.Reason, Until: day(90)}
+	bad := keep
+	bad.Kind = iamsweep.DecisionSnooze
+	if err := s.KeepException(ctx, bad, e); err == nil {
+		t.Error("KeepException accepted a snooze")
+	}
+	other := keep
+	other.Key = keyB
+	if err := s.KeepException(ctx, other, e); err == nil {
+		t.Error("KeepException accepted a decision about another finding")
+	}
+	dup := exception("x0", keyA, 0, 90)
+	if err := s.AddException(ctx, dup); err != nil {
+		t.Fatal(err)
+	}
+	clash := keep
+	clash.ID = "d0"
+	if err := s.KeepException(ctx, clash, dup); err == nil {
+		t.Error("KeepException accepted an exception ID used before")
+	}
+	assertCounts(t, s, 0, 1) // nothing of the refused keeps
+	if err := s.KeepException(ctx, keep, e); err != nil {
+		t.Fatal(err)
+	}
+	assertCounts(t, s, 1, 2)
+
+	revoke := iamsweep.Decision{ID: "d2", Key: keyA, ARN: e.ARN, Kind: iamsweep.DecisionRevoke, By: "sec", From: "cli", At: day(5)}
+	wrong := revoke
+	wrong.Key = keyB
+	if err := s.RevokeWithDecision(ctx, "x1", wrong); err == nil {
+		t.Error("RevokeWithDecision accepted a decision about another finding")
+	}
+	if err := s.RevokeWithDecision(ctx, "nope", revoke); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("revoking an unknown exception: %v, want ErrNotFound", err)
+	}
+	if got, _ := s.Exceptions(ctx, ExceptionFilter{ActiveAt: day(6), Key: keyA}); len(got) != 2 {
+		t.Fatalf("a refused revocation revoked: %d active", len(got))
+	}
+	if err := s.RevokeWithDecision(ctx, "x1", revoke); err != nil {
+		t.Fatal(err)
+	}
+	revoke.ID = "d3"
+	if err := s.RevokeWithDecision(ctx, "x1", revoke); err == nil || !strings.Contains(err.Error(), "revoked already") {
+		t.Errorf("revoking twice: %v", err)
+	}
+	assertCounts(t, s, 2, 2)
+	got, _ := s.Exceptions(ctx, ExceptionFilter{ActiveAt: day(6), Key: keyA})
+	if len(got) != 1 || got[0].ID != "x0" {
+		t.Errorf("active after the revocation: %+v, want x0 only", got)
+	}
+	var by string
+	if err := s.db.QueryRowContext(ctx, `SELECT revoked_by FROM exceptions WHERE id = 'x1'`).Scan(&by); err != nil || by != "sec" {
+		t.Errorf("revoked_by = %q, %v", by, err)
+	}
+}
