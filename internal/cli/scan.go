@@ -122,7 +122,9 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 		Allowlist:      allow,
 		IncludeManaged: cfg.IncludeManaged,
 	}
-	if detectOpts.Exceptions, err = scanExceptions(ctx, opts, now, log); err != nil {
+	// Keeps are decisions in real time: judged at the clock, not as-of.
+	detectOpts.ExceptionsAt = opts.now().UTC()
+	if detectOpts.Exceptions, err = scanExceptions(ctx, opts, detectOpts.ExceptionsAt, log); err != nil {
 		return err
 	}
 	if cfg.MultiAccount() {
@@ -228,7 +230,8 @@ func recording(opts *ScanOptions) bool {
 	return ok || err != nil
 }
 
-// scanExceptions reads the exceptions (owners' Keeps) active at now from
+// scanExceptions reads the exceptions (owners' Keeps) active at now (the
+// clock) from
 // the state database the scan records in, so that the findings they keep
 // are exempt; none with --no-state, which leaves the state database alone,
 // or without a state database yet (this creates none: the scan records

@@ -8,7 +8,7 @@ import (
 
 // Exceptions are owners' Keeps, by the key of the finding they keep
 // (iamsweep.KeyOf). Options.Exceptions applies them: a finding under an
-// exception active at Options.Now is exempt, rule "exception", reason
+// exception active at Options.ExceptionsAt (default Now) is exempt, rule "exception", reason
 // "kept by OWNER until DATE: REASON". A Keep of a user (UnusedIAMUser)
 // also keeps the user's password and access keys, which its quarantine
 // would stop; a Keep of one credential keeps that credential only. A

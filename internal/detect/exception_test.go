@@ -128,3 +128,16 @@ func TestUser_exceptions(t *testing.T) {
 	}
 }
 
+// ExceptionsAt, not Now, decides which exceptions hold: a scan as of an
+// old export applies the Keeps made since.
+func TestRole_exceptionsAt(t *testing.T) {
+	r := roleFixture()
+	key := iamsweep.KeyOf(iamsweep.Finding{Type: iamsweep.TypeUnusedIAMRole, AccountID: r.AccountID, ARN: r.ARN})
+	x := NewExceptions([]iamsweep.Exception{{ID: "x", Key: key, By: "a", Created: roleNow.Add(roleDays(10)), Until: roleNow.Add(roleDays(100))}})
+	if got := Role(r, Options{Now: roleNow, UnusedDays: 90, Exceptions: x}); got.Verdict != iamsweep.VerdictUnused {
+		t.Errorf("judged at Now, before the Keep: %s, want unused", got.Verdict)
+	}
+	if got := Role(r, Options{Now: roleNow, UnusedDays: 90, Exceptions: x, ExceptionsAt: roleNow.Add(roleDays(11))}); got.Rule != iamsweep.RuleException {
+		t.Errorf("judged at ExceptionsAt: %s %s, want exempt by exception", got.Verdict, got.Rule)
+	}
+}
