@@ -14,8 +14,9 @@ const (
 	VerdictUnused Verdict = "unused"
 	// VerdictUsed: used within the threshold, or too new to judge.
 	VerdictUsed Verdict = "used"
-	// VerdictExempt: not judged, because an allowlist pattern or a built-in
-	// rule (service-linked, Identity Center, organization roles) exempts it.
+	// VerdictExempt: not judged, because an allowlist pattern, a built-in
+	// rule (service-linked, Identity Center, organization roles) or an
+	// owner's exception exempts it.
 	VerdictExempt Verdict = "exempt"
 )
 
@@ -57,6 +58,9 @@ const (
 	RuleInactiveKey Rule = "inactive-key"
 	// RuleNoCredentialData: a user the credential report does not hold.
 	RuleNoCredentialData Rule = "no-credential-data"
+	// RuleException: an owner's Keep (an Exception) holds: "kept by OWNER
+	// until DATE: REASON".
+	RuleException Rule = "exception"
 )
 
 // Finding is the evaluation of one principal: its identity, the verdict, and

@@ -2,6 +2,7 @@ package iamsweep
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -169,3 +170,12 @@ type Decision struct {
 	// Until is the end of a Keep or a Snooze.
 	Until time.Time
 }
+
+// Errors of decision links, returned (wrapped) by the store when a link's
+// token is used.
+var (
+	// ErrTokenUsed: the link's token was used already; nothing changed.
+	ErrTokenUsed = errors.New("link already used")
+	// ErrTokenExpired: the link's token has expired; nothing changed.
+	ErrTokenExpired = errors.New("link expired")
+)

@@ -112,6 +112,7 @@ A typical run:
   iamsweep release ARN          lift a quarantine
   iamsweep restore ARN          recreate a deleted role or user from its backup
   iamsweep prune --keep-scans 30  delete old scans from the state database
+  iamsweep exceptions           list the principals owners decided to keep
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -134,6 +135,7 @@ Exit status:
 		NewCmdBackups(d, nil),
 		NewCmdHistory(d, nil),
 		NewCmdPrune(d, nil),
+		NewCmdExceptions(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root

@@ -85,12 +85,18 @@ func openRemediation(ctx context.Context, d deps, cfg config.Config, st *store.S
 	if err != nil {
 		return nil, usageError{err}
 	}
+	// The re-check before each action honours owners' Keeps, those made
+	// since the plan too.
+	keeps, err := st.Exceptions(ctx, store.ExceptionFilter{})
+	if err != nil {
+		return nil, err
+	}
 	svc := &remediate.Service{
 		Store:      st,
 		Open:       cachedMutators(org),
 		Now:        func() time.Time { return d.now().UTC() },
 		Policy:     remediationPolicy(cfg),
-		Detect:     detect.Options{UnusedDays: unusedDays, Allowlist: allow},
+		Detect:     detect.Options{UnusedDays: unusedDays, Allowlist: allow, Exceptions: detect.NewExceptions(keeps)},
 		Caller:     caller,
 		Owner:      leaseOwner(),
 		OwnerGone:  ownerGone,

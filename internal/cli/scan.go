@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/detect"
 	"github.com/iamsweep/iamsweep/internal/report"
 	"github.com/iamsweep/iamsweep/internal/scan"
+	"github.com/iamsweep/iamsweep/internal/store"
 )
 
 // ScanOptions are the inputs of the scan command.
@@ -119,6 +121,11 @@ func runScan(ctx context.Context, opts *ScanOptions) error {
 		UnusedDays:     cfg.UnusedDays,
 		Allowlist:      allow,
 		IncludeManaged: cfg.IncludeManaged,
+	}
+	// Keeps are decisions in real time: judged at the clock, not as-of.
+	detectOpts.ExceptionsAt = opts.now().UTC()
+	if detectOpts.Exceptions, err = scanExceptions(ctx, opts, detectOpts.ExceptionsAt, log); err != nil {
+		return err
 	}
 	if cfg.MultiAccount() {
 		return runOrgScan(ctx, opts, detectOpts, log)
@@ -221,6 +228,36 @@ func recording(opts *ScanOptions) bool {
 	}
 	_, ok, err := statePath(opts.Config, opts.deps)
 	return ok || err != nil
+}
+
+// scanExceptions reads the exceptions (owners' Keeps) active at now (the
+// clock) from
+// the state database the scan records in, so that the findings they keep
+// are exempt; none with --no-state, which leaves the state database alone,
+// or without a state database yet (this creates none: the scan records
+// only once its report can be written).
+func scanExceptions(ctx context.Context, opts *ScanOptions, now time.Time, log *slog.Logger) (detect.Exceptions, error) {
+	if !recording(opts) {
+		return nil, nil
+	}
+	if path, ok, err := statePath(opts.Config, opts.deps); err == nil && ok {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	st, _, err := openState(ctx, opts.Config, opts.deps)
+	if err != nil {
+		return nil, err
+	}
+	es, err := st.Exceptions(ctx, store.ExceptionFilter{ActiveAt: now})
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the exceptions in force (--no-state scans without them): %w", err)
+	}
+	log.Debug("exceptions in force", "count", len(es))
+	return detect.NewExceptions(es), nil
 }
 
 // recordScan saves the scan's result in the state database, where plan

@@ -104,6 +104,16 @@ type Config struct {
 	// Notify is how iamsweep serve delivers its notices (the config
 	// file's "notify" section).
 	Notify Notify
+	// Owners is where notices go besides owners' email addresses (the
+	// config file's "owners" section); the tag keys naming owners are
+	// OwnerTags.
+	Owners Owners
+	// Escalation is the owner workflow's escalation policy (the config
+	// file's "escalation" section).
+	Escalation Escalation
+	// Serve is iamsweep serve's web service (the config file's "serve"
+	// section).
+	Serve Serve
 
 	// origins records where each setting that is not a default came from.
 	origins map[string]Origin
@@ -130,6 +140,8 @@ func Default() Config {
 		Remediation: iamsweep.DefaultRemediationPolicy(),
 		OwnerTags:   slices.Clone(iamsweep.DefaultOwnerTags),
 		Notify:      DefaultNotify(),
+		Escalation:  DefaultEscalation(),
+		Serve:       DefaultServe(),
 	}
 }
 
@@ -265,7 +277,10 @@ func (c Config) Validate() error {
 	if c.FromFile == "-" && c.CredentialReport == "-" {
 		return bad("credential-report", errors.New("standard input can hold only one file: it is given to from-file already"))
 	}
-	return c.validateNotify()
+	if err := c.validateNotify(); err != nil {
+		return err
+	}
+	return c.validateWorkflow()
 }
 
 // ValidateScanScope checks the settings that only a scan of several

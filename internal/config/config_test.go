@@ -45,6 +45,12 @@ func TestDefault(t *testing.T) {
 			MaxDeletionsPerRun: 25, MaxDeletionsPerAccount: 10,
 		},
 		Notify: Notify{EmailRate: 1, SNSRate: 10, SlackRate: 1},
+		Escalation: Escalation{
+			QuarantineAfter: 30 * Day, DeleteAfter: 30 * Day,
+			RootAccessKeys: StepsOverride{QuarantineAfter: new(time.Duration), DeleteAfter: new(time.Duration)},
+			KeepMax:        180 * Day, SnoozeMax: 30 * Day, WarnBefore: 7 * Day, Frequency: 24 * time.Hour,
+		},
+		Serve: Serve{Listen: "127.0.0.1:8080", LinkTTL: 14 * Day},
 	}
 	got := Default()
 	if diff := cmp.Diff(want, got, allFields); diff != "" {
@@ -71,6 +77,9 @@ func TestSetting_Env(t *testing.T) {
 		{name: "include-managed", want: "IAMSWEEP_INCLUDE_MANAGED"},
 		{name: "endpoint-url", want: "IAMSWEEP_ENDPOINT_URL"},
 		{name: "remediation.roles", want: ""}, // file only
+		{name: "escalation.roles.quarantine-after", want: ""},
+		{name: "serve.link-key", want: "IAMSWEEP_SERVE_LINK_KEY"}, // a secret: environment only
+		{name: "serve.dashboard-token", want: "IAMSWEEP_SERVE_DASHBOARD_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,6 +163,12 @@ func sample(v Value) string {
 		return "security=SLACK_SECURITY_URL"
 	case rateValue:
 		return "2.5"
+	case recipientValue:
+		return "sec@example.com"
+	case routesValue:
+		return "alice@example.com=sns:arn:aws:sns:us-east-1:111122223333:team-a"
+	case secretValue:
+		return strings.Repeat("s", 40)
 	}
 	return "x"
 }

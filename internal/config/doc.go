@@ -27,5 +27,19 @@
 // The entry points choose which commands show the flag (cli's scan takes
 // every top-level setting unless it leaves one out by name).
 //
+// # The owner workflow's sections
+//
+// iamsweep serve, escalate and exceptions read three sections (see
+// workflow.go): Config.Owners ("owners": SecurityTeam, Map and Route, with
+// OwnerTags naming the tag keys), Config.Escalation ("escalation":
+// QuarantineAfter, DeleteAfter and their per-type overrides read through
+// For, KeepMax, SnoozeMax, WarnBefore, TripwireRelease, Frequency, DryRun)
+// and Config.Serve ("serve": Listen, BaseURL, TLSCert, TLSKey, LinkTTL,
+// and the secrets DashboardToken and LinkKey, which only environment
+// variables give: IAMSWEEP_SERVE_DASHBOARD_TOKEN, IAMSWEEP_SERVE_LINK_KEY).
+// A subsection ("escalation.roles") is a mapping inside a section; its
+// settings' names have two dots. ValidateWorkflow checks what serve and
+// escalate need beyond Validate.
+//
 // Layer: pure. It parses from an io.Reader; the entry points open files.
 package config

@@ -24,6 +24,10 @@ type Setting struct {
 	// Value parses a value into the bound field. It satisfies pflag.Value,
 	// so the entry points bind it as the flag itself.
 	Value Value
+	// Secret marks a setting read only from its environment variable
+	// (Env), never from the file or a flag: a file that gives it is
+	// refused, and its Value never shows it.
+	Secret bool
 }
 
 // Value parses a setting's text into a typed field of a Config. It has the
@@ -35,22 +39,24 @@ type Value interface {
 }
 
 // Env returns the setting's environment variable ("IAMSWEEP_UNUSED_DAYS"),
-// or "" for a key of a file section, which has none.
+// or "" for a key of a file section, which has none, unless it is a
+// Secret ("serve.link-key": IAMSWEEP_SERVE_LINK_KEY).
 func (s Setting) Env() string {
-	if s.Section() != "" {
+	if s.Section() != "" && !s.Secret {
 		return ""
 	}
-	return "IAMSWEEP_" + strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_"))
+	return "IAMSWEEP_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s.Name))
 }
 
-// Section returns the file section of the setting ("remediation"), or ""
-// for a setting with a flag, an environment variable and a top-level key.
+// Section returns the file section of the setting ("remediation",
+// "escalation.roles" for a subsection), or "" for a setting with a flag,
+// an environment variable and a top-level key.
 func (s Setting) Section() string {
-	section, _, ok := strings.Cut(s.Name, ".")
-	if !ok {
+	i := strings.LastIndexByte(s.Name, '.')
+	if i < 0 {
 		return ""
 	}
-	return section
+	return s.Name[:i]
 }
 
 // Settings returns every setting, bound to its field of c, in the order
@@ -59,7 +65,8 @@ func (s Setting) Section() string {
 func (c *Config) Settings() []Setting {
 	r := &c.Remediation
 	n := &c.Notify
-	return []Setting{
+	o, e, sv := &c.Owners, &c.Escalation, &c.Serve
+	settings := []Setting{
 		{Name: "unused-days", Value: intVar(&c.UnusedDays), Usage: "a principal unused for more than this many whole days is unused (1-400)"},
 		{Name: "as-of", Value: timeVar(&c.AsOf), Usage: "evaluate as if now were this RFC 3339 time or date, from 2006-01-01 to a year from now (default: now)"},
 		{Name: "allow", Value: listVar(&c.Allow), Usage: "exempt principals whose path+name match this shell pattern; repeatable; \"a|b\" holds two"},
@@ -120,7 +127,49 @@ func (c *Config) Settings() []Setting {
 		{Name: "notify.email-rate", Value: rateVar(&n.EmailRate), Usage: "at most this many mails a second through SES (default 1, the SES sandbox's rate)"},
 		{Name: "notify.sns-rate", Value: rateVar(&n.SNSRate), Usage: "at most this many messages a second to SNS (default 10)"},
 		{Name: "notify.slack-rate", Value: rateVar(&n.SlackRate), Usage: "at most this many messages a second to each Slack webhook (default 1)"},
+
+		{Name: "owners.security-team", Value: recipientVar(&o.SecurityTeam),
+			Usage: "where the notices of principals without a valid owner, and tripwire alerts, go: an email address, sns:TOPIC-ARN or slack:WEBHOOK"},
+		{Name: "owners.map", Value: routesVar(&o.Map),
+			Usage: "send an owner's notices elsewhere, OWNER=RECIPIENT each: alice@example.com=slack:team-a, team-a=sns:TOPIC-ARN"},
+
+		{Name: "escalation.quarantine-after", Value: stepVar(&e.QuarantineAfter),
+			Usage: "quarantine an unused principal this long after its first notice when nobody decided: 30d, 720h or never (default 30d)"},
+		{Name: "escalation.delete-after", Value: stepVar(&e.DeleteAfter),
+			Usage: "delete a quarantined principal (keeping its backup) this long after its quarantine when it stayed unused, or never (default 30d)"},
 	}
+	for _, et := range escalationTypes {
+		ov := e.override(et.typ)
+		settings = append(settings,
+			Setting{Name: "escalation." + et.section + ".quarantine-after", Value: overrideVar(&ov.QuarantineAfter),
+				Usage: fmt.Sprintf("quarantine-after for %s findings (default: the section's)", et.typ)},
+			Setting{Name: "escalation." + et.section + ".delete-after", Value: overrideVar(&ov.DeleteAfter),
+				Usage: fmt.Sprintf("delete-after for %s findings (default: the section's)", et.typ)})
+	}
+	return append(settings,
+		Setting{Name: "escalation.keep-max", Value: boundedAgeVar(&e.KeepMax, Day),
+			Usage: "the longest a Keep (an exception) may last, 1d or more (default 180d)"},
+		Setting{Name: "escalation.snooze-max", Value: boundedAgeVar(&e.SnoozeMax, Day),
+			Usage: "the longest a Snooze may delay the escalation, 1d or more (default 30d)"},
+		Setting{Name: "escalation.warn-before", Value: boundedAgeVar(&e.WarnBefore, time.Hour),
+			Usage: "warn the owner this long before a quarantine or a deletion (default 7d)"},
+		Setting{Name: "escalation.tripwire-release", Value: boolVar(&e.TripwireRelease),
+			Usage: "release a quarantine at once when the quarantined principal is used (default false: alert and stop the deletion only)"},
+		Setting{Name: "escalation.frequency", Value: boundedAgeVar(&e.Frequency, 5*time.Minute),
+			Usage: "how often iamsweep serve scans and escalates, 5m or more (default 24h)"},
+		Setting{Name: "escalation.dry-run", Value: boolVar(&e.DryRun),
+			Usage: "escalate without changing AWS or sending anything: say what would happen"},
+
+		Setting{Name: "serve.listen", Value: stringVar(&sv.Listen), Usage: "address iamsweep serve listens on, HOST:PORT (default 127.0.0.1:8080)"},
+		Setting{Name: "serve.base-url", Value: stringVar(&sv.BaseURL), Usage: "public URL of the service that links in notices start with (https://iamsweep.example.com)"},
+		Setting{Name: "serve.tls-cert", Value: stringVar(&sv.TLSCert), Usage: "PEM certificate (chain) file to serve HTTPS with, with serve.tls-key"},
+		Setting{Name: "serve.tls-key", Value: stringVar(&sv.TLSKey), Usage: "PEM private key file to serve HTTPS with, with serve.tls-cert"},
+		Setting{Name: "serve.dashboard-token", Value: secretVar(&sv.DashboardToken, 16), Secret: true,
+			Usage: "the dashboard's sign-in token, 16 characters or more (default: generated and printed on first start)"},
+		Setting{Name: "serve.link-key", Value: secretVar(&sv.LinkKey, 32), Secret: true,
+			Usage: "HMAC key that signs decision links, 32 characters or more (default: generated and kept in the state database)"},
+		Setting{Name: "serve.link-ttl", Value: boundedAgeVar(&sv.LinkTTL, time.Hour), Usage: "how long a decision link stays valid, 1h to 90d (default 14d)"},
+	)
 }
 
 // Lookup returns the setting with the given name, bound to its field of c.
@@ -213,6 +262,7 @@ func listVar(p *[]string) Value { return listValue{p} }
 func (v listValue) Set(s string) error { *v.p = append(*v.p, s); return nil }
 func (v listValue) String() string     { return strings.Join(*v.p, ",") }
 func (v listValue) Type() string       { return "stringArray" }
+func (v listValue) reset()             { *v.p = nil }
 
 // typesValue is a comma-separated list of finding types (ParseTypes); a
 // value replaces the list.
@@ -361,25 +411,23 @@ func what(v Value) string {
 	}
 }
 
+// lister is a Value that holds a list: a file may give it a YAML list,
+// and each source replaces the list rather than adding to another's.
+type lister interface {
+	Value
+	reset()
+}
+
 // reset empties a list before the values of one source are set, so that
 // a source replaces the list rather than adding to another source's.
 func reset(v Value) {
-	if l, ok := list(v); ok {
-		*l.p = nil
+	if l, ok := v.(lister); ok {
+		l.reset()
 	}
 }
 
-// list returns v's list when it is one.
-func list(v Value) (listValue, bool) {
-	switch l := v.(type) {
-	case listValue:
-		return l, true
-	case accountsValue:
-		return l.listValue, true
-	case idsValue:
-		return l.listValue, true
-	case webhooksValue:
-		return l.listValue, true
-	}
-	return listValue{}, false
+// isList reports whether v holds a list.
+func isList(v Value) bool {
+	_, ok := v.(lister)
+	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,10 +105,9 @@ func (f *File) apply(c *Config, take func(name string) bool) error {
 // setValues replaces v's value by values: one for a scalar, a list's items.
 func setValues(v Value, values []string) error {
 	reset(v)
-	_, isList := list(v)
 	for i, s := range values {
 		if err := v.Set(s); err != nil {
-			if isList {
+			if isList(v) {
 				return fmt.Errorf("item %d: %w", i+1, err)
 			}
 			return err
@@ -141,9 +141,9 @@ func (d *decoder) mapping(m *yaml.Node, section string) error {
 			return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1,
 				Err: fmt.Errorf("key %s given twice (first on line %d)", iamsweep.Quote(k.Value), line)}
 		}
-		if section == "" && isSection(k.Value) {
+		if isSection(name) {
 			d.seen[name] = k.Line
-			if err := d.section(k.Value, v); err != nil {
+			if err := d.section(name, v); err != nil {
 				return err
 			}
 			continue
@@ -158,6 +158,10 @@ func (d *decoder) mapping(m *yaml.Node, section string) error {
 				Err: fmt.Errorf("unknown key %s%s", iamsweep.Quote(k.Value), suggest(k.Value))}
 		}
 		d.seen[name] = k.Line
+		if s.Secret {
+			return &iamsweep.InputError{Source: source, Line: k.Line, Offset: -1, Field: name,
+				Err: fmt.Errorf("a secret, never in the file: set the environment variable %s", s.Env())}
+		}
 		values, err := nodeValues(s.Value, v)
 		if err == nil {
 			err = setValues(s.Value, values)
@@ -185,7 +189,7 @@ func (d *decoder) section(name string, v *yaml.Node) error {
 // nodeValues returns the text of a value node: one scalar, or for a list
 // setting a list of scalars (or one, or null for none).
 func nodeValues(val Value, v *yaml.Node) ([]string, error) {
-	if _, ok := list(val); ok {
+	if isList(val) {
 		switch {
 		case isNull(v):
 			return nil, nil
@@ -215,19 +219,40 @@ func nodeValues(val Value, v *yaml.Node) ([]string, error) {
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
-// isSection reports whether name is a section of the file.
-func isSection(name string) bool { return len(keys(name)) > 0 }
-
-// keys lists the keys of a section, or the top-level ones for "".
-func keys(section string) []string {
+// isSection reports whether name is a section of the file, or a
+// subsection ("escalation.roles").
+func isSection(name string) bool {
 	var c Config
-	var out []string
 	for _, s := range c.Settings() {
-		if s.Section() == section {
-			out = append(out, strings.TrimPrefix(s.Name, section+"."))
+		if sec := s.Section(); sec == name || strings.HasPrefix(sec, name+".") {
+			return true
 		}
 	}
-	return out
+	return false
+}
+
+// keys lists the keys of a section, its settings then its subsections,
+// or the top-level ones for "".
+func keys(section string) []string {
+	var c Config
+	var out, subs []string
+	prefix := section + "."
+	if section == "" {
+		prefix = ""
+	}
+	for _, s := range c.Settings() {
+		sec := s.Section()
+		switch {
+		case sec == section:
+			out = append(out, strings.TrimPrefix(s.Name, prefix))
+		case section != "" && strings.HasPrefix(sec, prefix):
+			sub, _, _ := strings.Cut(strings.TrimPrefix(sec, prefix), ".")
+			if !slices.Contains(subs, sub) {
+				subs = append(subs, sub)
+			}
+		}
+	}
+	return append(out, subs...)
 }
 
 // yamlError converts a YAML syntax error into an InputError. yaml.v3 gives

@@ -69,6 +69,41 @@ notify:
   email-rate: 14
   sns-rate: 0.5
   slack-rate: 1
+owners:
+  security-team: security@example.com
+  map:
+    - alice@example.com=slack:team-a
+    - team-b=sns:arn:aws:sns:us-east-1:111122223333:team-b
+escalation:
+  quarantine-after: 14d
+  delete-after: never
+  roles:
+    quarantine-after: 21d
+    delete-after: 45d
+  users:
+    quarantine-after: never
+    delete-after: 60d
+  passwords:
+    quarantine-after: 10d
+    delete-after: 20d
+  access-keys:
+    quarantine-after: 8d
+    delete-after: 9d
+  root-access-keys:
+    quarantine-after: 30d
+    delete-after: never
+  keep-max: 90d
+  snooze-max: 14d
+  warn-before: 3d
+  tripwire-release: true
+  frequency: 6h
+  dry-run: true
+serve:
+  listen: "0.0.0.0:9090"
+  base-url: https://iamsweep.example.com
+  tls-cert: /etc/iamsweep/cert.pem
+  tls-key: /etc/iamsweep/key.pem
+  link-ttl: 7d
 `
 	got, err := Parse(strings.NewReader(in), "iamsweep.yaml")
 	if err != nil {
@@ -112,6 +147,24 @@ notify:
 		Retention:      iamsweep.Retention{KeepScans: 30, OlderThan: 180 * 24 * time.Hour},
 		Notify: Notify{From: "iamsweep <iamsweep@example.com>", SESRegion: "eu-west-1", ConfigurationSet: "iamsweep-notices",
 			SlackWebhooks: []string{"security=SLACK_SECURITY_URL", "team-a=SLACK_TEAM_A"}, EmailRate: 14, SNSRate: 0.5, SlackRate: 1},
+		Owners: Owners{
+			SecurityTeam: iamsweep.Recipient{Kind: iamsweep.RecipientEmail, Address: "security@example.com"},
+			Map: []OwnerRoute{
+				{Owner: "alice@example.com", To: iamsweep.Recipient{Kind: iamsweep.RecipientSlack, Address: "team-a"}},
+				{Owner: "team-b", To: iamsweep.Recipient{Kind: iamsweep.RecipientSNS, Address: "arn:aws:sns:us-east-1:111122223333:team-b"}},
+			},
+		},
+		Escalation: Escalation{
+			QuarantineAfter: 14 * Day, DeleteAfter: 0,
+			Roles:          StepsOverride{QuarantineAfter: days(21), DeleteAfter: days(45)},
+			Users:          StepsOverride{QuarantineAfter: days(0), DeleteAfter: days(60)},
+			Passwords:      StepsOverride{QuarantineAfter: days(10), DeleteAfter: days(20)},
+			AccessKeys:     StepsOverride{QuarantineAfter: days(8), DeleteAfter: days(9)},
+			RootAccessKeys: StepsOverride{QuarantineAfter: days(30), DeleteAfter: days(0)},
+			KeepMax:        90 * Day, SnoozeMax: 14 * Day, WarnBefore: 3 * Day, TripwireRelease: true, Frequency: 6 * time.Hour, DryRun: true,
+		},
+		Serve: Serve{Listen: "0.0.0.0:9090", BaseURL: "https://iamsweep.example.com", TLSCert: "/etc/iamsweep/cert.pem",
+			TLSKey: "/etc/iamsweep/key.pem", LinkTTL: 7 * Day},
 	}
 	// Each origin is the line of the value; a block list starts on the
 	// line of its first item.
@@ -134,8 +187,28 @@ notify:
 	for i, line := range []int{48, 49, 50, 52, 54, 55, 56} {
 		lines["notify."+keys("notify")[i]] = line
 	}
-	if len(lines) != len(got.Settings()) {
-		t.Fatalf("test sets %d keys, there are %d settings", len(lines), len(got.Settings()))
+	for name, line := range map[string]int{
+		"owners.security-team": 58, "owners.map": 60,
+		"escalation.quarantine-after": 63, "escalation.delete-after": 64,
+		"escalation.roles.quarantine-after": 66, "escalation.roles.delete-after": 67,
+		"escalation.users.quarantine-after": 69, "escalation.users.delete-after": 70,
+		"escalation.passwords.quarantine-after": 72, "escalation.passwords.delete-after": 73,
+		"escalation.access-keys.quarantine-after": 75, "escalation.access-keys.delete-after": 76,
+		"escalation.root-access-keys.quarantine-after": 78, "escalation.root-access-keys.delete-after": 79,
+		"escalation.keep-max": 80, "escalation.snooze-max": 81, "escalation.warn-before": 82,
+		"escalation.tripwire-release": 83, "escalation.frequency": 84, "escalation.dry-run": 85,
+		"serve.listen": 87, "serve.base-url": 88, "serve.tls-cert": 89, "serve.tls-key": 90, "serve.link-ttl": 91,
+	} {
+		lines[name] = line
+	}
+	settable := 0 // secrets are never in the file
+	for _, s := range got.Settings() {
+		if !s.Secret {
+			settable++
+		}
+	}
+	if len(lines) != settable {
+		t.Fatalf("test sets %d keys, there are %d settings a file can give", len(lines), settable)
 	}
 	for name, line := range lines {
 		want.setOrigin(name, Origin{Source: "iamsweep.yaml", Line: line})
@@ -149,6 +222,12 @@ notify:
 	if diff := cmp.Diff(where{Source: "iamsweep.yaml", Line: 17, Offset: -1, Field: "endpoint-url"}, got2); diff != "" {
 		t.Errorf("Validate error location mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// days returns a pointer to n days, for StepsOverride.
+func days(n int) *time.Duration {
+	d := time.Duration(n) * Day
+	return &d
 }
 
 func TestParse_values(t *testing.T) {

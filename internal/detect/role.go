@@ -28,6 +28,21 @@ type Options struct {
 	// IncludeManaged evaluates managed roles (service-linked, Identity
 	// Center, organization roles) like any other instead of exempting them.
 	IncludeManaged bool
+	// Exceptions are owners' Keeps: a finding one keeps at ExceptionsAt
+	// is exempt (see Exceptions). Nil keeps nothing.
+	Exceptions Exceptions
+	// ExceptionsAt is the time exceptions are judged at; zero means Now.
+	// A Keep is a decision in real time, while Now may be the as-of time
+	// of an old export: scan passes the clock.
+	ExceptionsAt time.Time
+}
+
+// exceptionsAt is the time exceptions are judged at.
+func (o Options) exceptionsAt() time.Time {
+	if o.ExceptionsAt.IsZero() {
+		return o.Now
+	}
+	return o.ExceptionsAt
 }
 
 // Role evaluates one role. The rules apply in this order, the first that
@@ -40,7 +55,15 @@ type Options struct {
 //     too new to judge;
 //  4. IAM records no use in its tracking period: unused;
 //  5. the last use was more than N whole days ago: unused; otherwise used.
+//
+// Then an exception active at ExceptionsAt (default Now) makes a used or
+// unused role exempt.
 func Role(r iamsweep.Role, o Options) iamsweep.Finding {
+	return o.Exceptions.apply(role(r, o), o.exceptionsAt())
+}
+
+// role is Role before exceptions.
+func role(r iamsweep.Role, o Options) iamsweep.Finding {
 	f := iamsweep.Finding{
 		Type:        iamsweep.TypeUnusedIAMRole,
 		AccountID:   r.AccountID,

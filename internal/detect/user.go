@@ -25,8 +25,21 @@ var keyTrackingStart = time.Date(2015, 4, 22, 0, 0, 0, 0, time.UTC)
 // active credential never used and created (a password: set) N or fewer
 // days ago, or after Now (used, too new to judge, as its own record is);
 // otherwise unused. Inactive keys, and credentials whose creation is
-// unknown, do not make a user too new to judge.
+// unknown, do not make a user too new to judge. Then an exception active
+// at ExceptionsAt (default Now) makes a used or unused record exempt (see
+// Exceptions).
 func User(u iamsweep.User, o Options) []iamsweep.Finding {
+	out := user(u, o)
+	if len(o.Exceptions) > 0 {
+		for i, f := range out {
+			out[i] = o.Exceptions.apply(f, o.exceptionsAt())
+		}
+	}
+	return out
+}
+
+// user is User before exceptions.
+func user(u iamsweep.User, o Options) []iamsweep.Finding {
 	if u.Root {
 		out := make([]iamsweep.Finding, 0, len(u.AccessKeys))
 		for _, k := range u.AccessKeys {

@@ -90,8 +90,11 @@ func TestService_Apply_recheck(t *testing.T) {
 		role    *iamsweep.RoleState
 		finding func(iamsweep.RoleState) iamsweep.Finding
 		allow   []string // allowlist at apply time
+		keep    bool     // an exception keeps the role at apply time
 		want    []string
 	}{
+		{name: "kept since the plan", role: new(idle("kept")), finding: roleFinding, keep: true,
+			want: []string{"no longer unused", "kept by alice@example.com until 2026-07-01: disaster recovery", "(exempt)"}},
 		{name: "used since the plan", role: &busy, finding: roleFinding,
 			want: []string{"no longer unused", "last used 2 days ago in eu-west-1", "(used)"}},
 		{name: "recreated since the plan", role: new(idle("reborn")),
@@ -123,7 +126,12 @@ func TestService_Apply_recheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			svc.Detect.Allowlist = allow
-			outs, err := svc.Apply(t.Context(), makePlan("p1", deletePolicy, tt.finding(before)))
+			f := tt.finding(before)
+			if tt.keep {
+				svc.Detect.Exceptions = detect.NewExceptions([]iamsweep.Exception{{ID: "x1", Key: iamsweep.KeyOf(f), ARN: f.ARN,
+					By: "alice@example.com", Reason: "disaster recovery", Created: now.AddDate(0, 0, -1), Until: now.AddDate(0, 0, 30).Truncate(24 * time.Hour)}})
+			}
+			outs, err := svc.Apply(t.Context(), makePlan("p1", deletePolicy, f))
 			if err != nil || len(outs) != 1 {
 				t.Fatalf("Apply: %v\n%s", err, describe(outs))
 			}

@@ -510,6 +510,9 @@ func (w *work) currentTags() []iamsweep.Tag {
 func (w *work) recheck() (iamsweep.Finding, bool) {
 	o := w.s.Detect
 	o.Now = w.s.Now()
+	// Keeps are decisions in real time: an exception made since the plan
+	// stops the action whatever the evaluation time.
+	o.ExceptionsAt = o.Now
 	if w.s.JudgeAt != nil {
 		o.Now = w.s.JudgeAt()
 	}

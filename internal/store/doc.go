@@ -4,8 +4,12 @@
 // the findings compressed in chunks, see findings.go), saved plans (as
 // their plan files, internal/planfile), backups of principals taken before
 // they were changed, the journal of remediation steps, and the leases that
-// keep two apply runs off the same principal. Prune deletes the scans a
-// retention does not keep.
+// keep two apply runs off the same principal. For the owner workflow
+// (iamsweep serve, workflow.go) it also holds named secrets, exceptions,
+// decisions, decision-link tokens (hashed), the notice journal (each
+// finding's notice at each stage sent at most once), escalation states and
+// each finding's history events. Prune deletes the scans a retention does
+// not keep.
 //
 // The database runs in WAL mode with synchronous=FULL, so a journal entry
 // is on disk when BeginStep or FinishStep returns and survives the process
