@@ -203,3 +203,25 @@ func TestExceptions_credentials(t *testing.T) {
 		t.Errorf("keys = %q, want %q", got, want)
 	}
 }
+
+func TestWritePruned_workflow(t *testing.T) {
+	tests := []struct {
+		p    store.Pruned
+		want string
+	}{
+		{store.Pruned{}, "Nothing to delete: every scan is kept.\n"},
+		{store.Pruned{LinkTokens: 3}, "Deleted 3 expired decision links and 0 old history events.\nEvery scan is kept.\n"},
+		{store.Pruned{Events: 1, KeptForPlans: 2}, "Deleted 0 expired decision links and 1 old history event.\nNo scan deleted: the rules let 2 scans go, but kept plans refer to them.\n"},
+		{store.Pruned{Scans: 1, Findings: 4, LinkTokens: 1, Events: 2, Freed: 2000},
+			"Deleted 1 scan (4 findings) and 0 plans.\nDeleted 1 expired decision link and 2 old history events.\nFreed 2.0 kB: the state database went from 10.0 kB to 8.0 kB.\n"},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := writePruned(&b, tt.p, 10000, 8000); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tt.want {
+			t.Errorf("writePruned(%+v) =\n%q\nwant\n%q", tt.p, b.String(), tt.want)
+		}
+	}
+}
