@@ -791,3 +791,54 @@ func TestPrune_workflow(t *testing.T) {
 		})
 	}
 }
+
+// UpdateEscalation's read and write are atomic: concurrent increments
+// through two Stores lose none.
+func TestUpdateEscalation(t *testing.T) {
+	s, path := openTest(t)
+	s2 := openAt(t, path)
+	ctx := t.Context()
+	boom := errors.New("no")
+	if err := s.UpdateEscalation(ctx, keyA, func(st *EscalationState, found bool) error {
+		st.Stage = iamsweep.StageNotice
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Errorf("fn's error: %v", err)
+	}
+	if _, err := s.Escalation(ctx, keyA); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("a failed update stored a state: %v", err)
+	}
+	if err := s.UpdateEscalation(ctx, keyA, func(st *EscalationState, _ bool) error { st.Key = keyB; return nil }); err == nil {
+		t.Error("an update that changed the key was stored")
+	}
+	const n = 20
+	var firsts atomic.Int32
+	var wg sync.WaitGroup
+	for i := range n {
+		st := s
+		if i%2 == 1 {
+			st = s2
+		}
+		wg.Go(func() {
+			err := st.UpdateEscalation(ctx, keyA, func(e *EscalationState, found bool) error {
+				if !found {
+					firsts.Add(1)
+					e.Stage = iamsweep.StageNotice
+				}
+				e.Round++
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Escalation(ctx, keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Round != n || firsts.Load() != 1 || got.Stage != iamsweep.StageNotice {
+		t.Errorf("after %d updates: Round %d, %d saw no state; want %d and 1", n, got.Round, firsts.Load(), n)
+	}
+}
