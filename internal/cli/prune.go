@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,6 +49,11 @@ Always kept: the latest scan (plan reads it), a scan being recorded, and
 every scan a kept plan refers to. Kept plans are the latest plan, plans
 that were applied and plans whose scans are kept. Backups and the journal
 of IAM calls are never deleted.
+
+For the owner workflow (iamsweep serve), prune also deletes expired
+decision links, and the history events older than --older-than (--keep-scans
+alone keeps them). Decisions, exceptions, escalation states and the notice
+journal are never deleted.
 
 The config file's retention section also prunes after every recorded scan
 (without compacting: the next scans reuse the space):
@@ -93,7 +99,7 @@ func runPrune(ctx context.Context, opts *PruneOptions) error {
 		return err
 	}
 	var before, after int64
-	if p.Scans > 0 || p.Plans > 0 {
+	if p.Scans > 0 || p.Plans > 0 || p.Events > 0 {
 		// Asked for, the space goes back to the file system: VACUUM
 		// rewrites only what is kept.
 		if before, after, err = st.Vacuum(ctx); err != nil {
@@ -128,6 +134,10 @@ func pruneRetention(opts *PruneOptions) (iamsweep.Retention, error) {
 
 // writePruned says what prune deleted and the space it gave back.
 func writePruned(w io.Writer, p store.Pruned, before, after int64) error {
+	workflow := ""
+	if p.LinkTokens > 0 || p.Events > 0 {
+		workflow = fmt.Sprintf("Deleted %s and %s.\n", count(p.LinkTokens, "expired decision link"), count(p.Events, "old history event"))
+	}
 	if p.Scans == 0 && p.Plans == 0 {
 		msg := "Nothing to delete: every scan is kept.\n"
 		switch {
@@ -136,6 +146,11 @@ func writePruned(w io.Writer, p store.Pruned, before, after int64) error {
 		case p.KeptForPlans > 1:
 			msg = fmt.Sprintf("Nothing to delete: the rules let %d scans go, but kept plans refer to them.\n", p.KeptForPlans)
 		}
+		if workflow != "" {
+			msg = strings.Replace(msg, "Nothing to delete: every scan is kept.", "Every scan is kept.", 1)
+			msg = strings.Replace(msg, "Nothing to delete: ", "No scan deleted: ", 1)
+			msg = workflow + msg
+		}
 		_, err := io.WriteString(w, msg)
 		return err
 	}
@@ -143,7 +158,7 @@ func writePruned(w io.Writer, p store.Pruned, before, after int64) error {
 	if p.KeptForPlans > 0 {
 		msg += fmt.Sprintf("; kept %s that plans refer to", count(p.KeptForPlans, "scan"))
 	}
-	msg += fmt.Sprintf(".\nFreed %s: the state database went from %s to %s.\n", byteSize(p.Freed), byteSize(before), byteSize(after))
+	msg += fmt.Sprintf(".\n%sFreed %s: the state database went from %s to %s.\n", workflow, byteSize(p.Freed), byteSize(before), byteSize(after))
 	_, err := io.WriteString(w, msg)
 	return err
 }
@@ -180,7 +195,8 @@ func pruneAfterScan(ctx context.Context, st *store.Store, r iamsweep.Retention, 
 		log.Warn("the scan was recorded, but the state database was not pruned", "err", err)
 		return
 	}
-	if p.Scans > 0 || p.Plans > 0 {
-		log.Info("state database pruned", "scans", p.Scans, "findings", p.Findings, "plans", p.Plans, "freed_bytes", p.Freed)
+	if p.Scans > 0 || p.Plans > 0 || p.LinkTokens > 0 || p.Events > 0 {
+		log.Info("state database pruned", "scans", p.Scans, "findings", p.Findings, "plans", p.Plans,
+			"link_tokens", p.LinkTokens, "events", p.Events, "freed_bytes", p.Freed)
 	}
 }

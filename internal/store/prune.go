@@ -20,6 +20,11 @@ type Pruned struct {
 	Findings int
 	// Plans counts the plans deleted with their scans.
 	Plans int
+	// LinkTokens counts the decision-link tokens deleted: those expired
+	// (used or not). Events counts the history events deleted: those
+	// older than the retention's older-than (keep-scans alone keeps them).
+	LinkTokens int
+	Events     int
 	// KeptForPlans counts the scans the rules let go that were kept
 	// because a kept plan refers to them.
 	KeptForPlans int
@@ -41,7 +46,11 @@ type Pruned struct {
 // scans are deleted; a plan made by an iamsweep that did not record its
 // scan refers to the scans of its as-of time and threshold, and a plan
 // none of whose scans exist is kept. Backups and the journal are never
-// deleted. Prune does not shrink the file: the space it frees is reused by
+// deleted. For the owner workflow, Prune also deletes the decision-link
+// tokens that have expired (a link then answers "unknown" rather than
+// "expired"), and the history events older than r.OlderThan; decisions,
+// exceptions, escalation states and the notice journal (which keeps a
+// notice from being sent twice) are never deleted. Prune does not shrink the file: the space it frees is reused by
 // later scans, or given back by Vacuum.
 func (s *Store) Prune(ctx context.Context, r iamsweep.Retention, now time.Time) (Pruned, error) {
 	if r.IsZero() {
@@ -67,13 +76,19 @@ func (s *Store) prune(ctx context.Context, r iamsweep.Retention, now time.Time) 
 	if err != nil {
 		return Pruned{}, err
 	}
-	candidates, err := pruneCandidates(ctx, tx, r, now)
-	if err != nil || len(candidates) == 0 {
+	var out Pruned
+	if out.LinkTokens, out.Events, err = pruneWorkflow(ctx, tx, r, now); err != nil {
 		return Pruned{}, err
 	}
-	plans, err := readPlanRefs(ctx, tx)
+	candidates, err := pruneCandidates(ctx, tx, r, now)
 	if err != nil {
 		return Pruned{}, err
+	}
+	var plans []planRef
+	if len(candidates) > 0 {
+		if plans, err = readPlanRefs(ctx, tx); err != nil {
+			return Pruned{}, err
+		}
 	}
 	// A plan goes with its scans only when it is neither the latest nor
 	// applied, and all its scans go; the scans of a plan that stays, stay.
@@ -90,7 +105,6 @@ func (s *Store) prune(ctx context.Context, r iamsweep.Retention, now time.Time) 
 		}
 		return true
 	}
-	var out Pruned
 	for changed := true; changed; {
 		changed = false
 		for _, p := range plans {
@@ -324,4 +338,36 @@ func (s *Store) fileSize() (int64, error) {
 		n += fi.Size()
 	}
 	return n, nil
+}
+
+// pruneWorkflow deletes the owner workflow's expired link tokens, and its
+// history events older than r.OlderThan (when set), as of now.
+func pruneWorkflow(ctx context.Context, tx *sql.Tx, r iamsweep.Retention, now time.Time) (tokens, events int, err error) {
+	t, err := timeArg(now)
+	if err != nil {
+		return 0, 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM link_tokens WHERE expires <= ?`, t)
+	if err != nil {
+		return 0, 0, fmt.Errorf("delete expired link tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, 0, err
+	}
+	tokens = int(n)
+	if r.OlderThan <= 0 {
+		return tokens, 0, nil
+	}
+	cutoff, err := timeArg(now.Add(-r.OlderThan))
+	if err != nil {
+		return 0, 0, err
+	}
+	if res, err = tx.ExecContext(ctx, `DELETE FROM events WHERE at < ?`, cutoff); err != nil {
+		return 0, 0, fmt.Errorf("delete old history events: %w", err)
+	}
+	if n, err = res.RowsAffected(); err != nil {
+		return 0, 0, err
+	}
+	return tokens, int(n), nil
 }

@@ -755,6 +755,10 @@ func (s *Store) PutEscalation(ctx context.Context, st EscalationState) error {
 }
 
 func (s *Store) putEscalation(ctx context.Context, st EscalationState) error {
+	return putEscalation(ctx, s.db, st)
+}
+
+func putEscalation(ctx context.Context, db execer, st EscalationState) error {
 	if st.Key == "" {
 		return errors.New("no finding key")
 	}
@@ -762,12 +766,56 @@ func (s *Store) putEscalation(ctx context.Context, st EscalationState) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO escalations (key, arn, account_id, owner, type, stage, round,
+	_, err = db.ExecContext(ctx, `INSERT OR REPLACE INTO escalations (key, arn, account_id, owner, type, stage, round,
 		first_notice_at, quarantined_at, deleted_at, snoozed_until, next_at, next, plan_id, backup_id,
 		last_used_at_quarantine, stopped, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(st.Key), st.ARN, st.AccountID, st.Owner, string(st.Type), string(st.Stage), st.Round,
 		ts[0], ts[1], ts[2], ts[3], ts[4], string(st.Next), st.PlanID, st.BackupID, ts[5], st.Stopped, ts[6])
 	return err
+}
+
+// UpdateEscalation changes the escalation state of key atomically: fn
+// gets the stored state (found false and a state holding only Key when
+// there is none) and changes it; UpdateEscalation stores the result,
+// unless fn returns an error, which it returns and stores nothing. The
+// read and the write are one transaction that holds the database's write
+// lock, so a decision (the service marking a Remove: NextAt now) and a
+// run of the escalation never overwrite each other's change. fn must be
+// quick and must not use the store.
+func (s *Store) UpdateEscalation(ctx context.Context, key iamsweep.FindingKey, fn func(st *EscalationState, found bool) error) error {
+	if err := s.updateEscalation(ctx, key, fn); err != nil {
+		return fmt.Errorf("update escalation of %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) updateEscalation(ctx context.Context, key iamsweep.FindingKey, fn func(st *EscalationState, found bool) error) error {
+	if key == "" {
+		return errors.New("no finding key")
+	}
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE
+	if err != nil {
+		return err
+	}
+	defer rollback(tx)
+	st, err := scanEscalation(tx.QueryRowContext(ctx, `SELECT `+escalationColumns+` FROM escalations WHERE key = ?`, string(key)))
+	found := err == nil
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		st = EscalationState{Key: key}
+	case err != nil:
+		return err
+	}
+	if err := fn(&st, found); err != nil {
+		return err
+	}
+	if st.Key != key {
+		return fmt.Errorf("fn changed the key to %q", st.Key)
+	}
+	if err := putEscalation(ctx, tx, st); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 const escalationColumns = `key, arn, account_id, owner, type, stage, round, first_notice_at, quarantined_at,

@@ -717,3 +717,128 @@ func TestKeepException_andRevokeWithDecision(t *testing.T) {
 		t.Errorf("revoked_by = %q, %v", by, err)
 	}
 }
+
+// Prune deletes expired link tokens, and history events older than
+// older-than; keep-scans alone keeps events. Decisions, exceptions and the
+// notice journal stay.
+func TestPrune_workflow(t *testing.T) {
+	for _, tt := range []struct {
+		name              string
+		r                 iamsweep.Retention
+		tokens, events    int
+		wantTokens, wantE []string
+	}{
+		{"older-than", iamsweep.Retention{OlderThan: 30 * 24 * time.Hour}, 2, 1, []string{"live", "used-live"}, []string{"recent"}},
+		{"keep-scans", iamsweep.Retention{KeepScans: 5}, 2, 0, []string{"live", "used-live"}, []string{"old", "recent"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := openTest(t)
+			ctx := t.Context()
+			now := day(100)
+			toks := []LinkToken{
+				token("expired", iamsweep.DecisionKeep, day(80), now), // expires at now: gone
+				token("used-expired", iamsweep.DecisionRemove, day(10), day(20)),
+				token("live", iamsweep.DecisionSnooze, day(90), day(110)),
+				token("used-live", iamsweep.DecisionKeep, day(90), day(110)),
+			}
+			if err := s.PutLinkTokens(ctx, toks); err != nil {
+				t.Fatal(err)
+			}
+			d := iamsweep.Decision{Key: keyA, Kind: iamsweep.DecisionRemove, By: "a", At: day(15)}
+			if err := s.UseLinkToken(ctx, hashOf("used-expired"), day(15), d, nil); err != nil {
+				t.Fatal(err)
+			}
+			keep := iamsweep.Decision{Key: keyA, Kind: iamsweep.DecisionKeep, By: "a", At: day(95), Until: day(150)}
+			if err := s.UseLinkToken(ctx, hashOf("used-live"), day(95), keep, &iamsweep.Exception{ID: "x", Key: keyA, Created: day(95), Until: day(150)}); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range []Event{{Key: keyA, At: day(60), Kind: EventNotice, Text: "old"}, {Key: keyA, At: day(80), Kind: EventNotice, Text: "recent"}} {
+				if err := s.AddEvent(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.ClaimNotice(ctx, "n1", keyA, iamsweep.StageNotice, "email:a@example.com", day(1)); err != nil {
+				t.Fatal(err)
+			}
+			p, err := s.Prune(ctx, tt.r, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.LinkTokens != tt.tokens || p.Events != tt.events {
+				t.Errorf("Prune = %+v, want %d tokens and %d events", p, tt.tokens, tt.events)
+			}
+			var left []string
+			for _, tok := range []string{"expired", "used-expired", "live", "used-live"} {
+				if _, err := s.LinkToken(ctx, hashOf(tok)); err == nil {
+					left = append(left, tok)
+				}
+			}
+			if diff := cmp.Diff(tt.wantTokens, left); diff != "" {
+				t.Errorf("tokens left (-want +got):\n%s", diff)
+			}
+			evs, _ := s.Events(ctx, "", 0)
+			var texts []string
+			for _, e := range evs {
+				texts = append(texts, e.Text)
+			}
+			if diff := cmp.Diff(tt.wantE, texts); diff != "" {
+				t.Errorf("events left (-want +got):\n%s", diff)
+			}
+			assertCounts(t, s, 2, 1)
+			if ns, _ := s.Notices(ctx, ""); len(ns) != 1 {
+				t.Errorf("%d notices left, want 1", len(ns))
+			}
+		})
+	}
+}
+
+// UpdateEscalation's read and write are atomic: concurrent increments
+// through two Stores lose none.
+func TestUpdateEscalation(t *testing.T) {
+	s, path := openTest(t)
+	s2 := openAt(t, path)
+	ctx := t.Context()
+	boom := errors.New("no")
+	if err := s.UpdateEscalation(ctx, keyA, func(st *EscalationState, found bool) error {
+		st.Stage = iamsweep.StageNotice
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Errorf("fn's error: %v", err)
+	}
+	if _, err := s.Escalation(ctx, keyA); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("a failed update stored a state: %v", err)
+	}
+	if err := s.UpdateEscalation(ctx, keyA, func(st *EscalationState, _ bool) error { st.Key = keyB; return nil }); err == nil {
+		t.Error("an update that changed the key was stored")
+	}
+	const n = 20
+	var firsts atomic.Int32
+	var wg sync.WaitGroup
+	for i := range n {
+		st := s
+		if i%2 == 1 {
+			st = s2
+		}
+		wg.Go(func() {
+			err := st.UpdateEscalation(ctx, keyA, func(e *EscalationState, found bool) error {
+				if !found {
+					firsts.Add(1)
+					e.Stage = iamsweep.StageNotice
+				}
+				e.Round++
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Escalation(ctx, keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Round != n || firsts.Load() != 1 || got.Stage != iamsweep.StageNotice {
+		t.Errorf("after %d updates: Round %d, %d saw no state; want %d and 1", n, got.Round, firsts.Load(), n)
+	}
+}
