@@ -12,16 +12,30 @@ import (
 // State is one finding's escalation, as the store keeps it (field for
 // field store.EscalationState, so that each converts to the other).
 type State struct {
-	Key                                                           iamsweep.FindingKey
-	ARN, AccountID, Owner                                         string
-	Type                                                          iamsweep.FindingType
-	Stage                                                         iamsweep.Stage
-	FirstNoticeAt, QuarantinedAt, DeletedAt, SnoozedUntil, NextAt time.Time
-	Next                                                          iamsweep.ActionKind
-	PlanID, BackupID                                              string
-	LastUsedAtQuarantine                                          time.Time
-	Stopped                                                       string
-	Updated                                                       time.Time
+	Key       iamsweep.FindingKey
+	ARN       string
+	AccountID string
+	// Owner is the owner the principal's tags name ("" when none).
+	Owner string
+	Type  iamsweep.FindingType
+	// Stage is the last stage notified (or acted on).
+	Stage iamsweep.Stage
+	// Round counts the escalation's cycles: a new one starts with each
+	// first notice (after a use, an expired Keep, a restore). Notices are
+	// journaled once per stage and round.
+	Round                                   int
+	FirstNoticeAt, QuarantinedAt, DeletedAt time.Time
+	SnoozedUntil                            time.Time
+	// Next is the step due at NextAt; "" and zero when none is.
+	NextAt time.Time
+	Next   iamsweep.ActionKind
+	// PlanID and BackupID name the plan and backup of the last step.
+	PlanID, BackupID string
+	// LastUsedAtQuarantine is the last use when it was quarantined.
+	LastUsedAtQuarantine time.Time
+	// Stopped, when not "", says why the escalation stopped.
+	Stopped string
+	Updated time.Time
 }
 
 // Steps are the escalation steps of one finding type.
@@ -180,7 +194,7 @@ func (d *decider) decide(st State) Intent {
 	// over.
 	if !st.DeletedAt.IsZero() {
 		event("scan", "restored after its deletion on %s: the escalation starts over", day(st.DeletedAt))
-		st = State{Key: st.Key, ARN: st.ARN, AccountID: st.AccountID, Owner: st.Owner, Type: st.Type, Stopped: restoredPrefix + " on " + day(d.now)}
+		st = State{Key: st.Key, ARN: st.ARN, AccountID: st.AccountID, Owner: st.Owner, Type: st.Type, Round: st.Round, Stopped: restoredPrefix + " on " + day(d.now)}
 	}
 
 	quarantined := !st.QuarantinedAt.IsZero()
@@ -261,7 +275,7 @@ func (d *decider) decide(st State) Intent {
 		if expired != "" {
 			stage, note = iamsweep.StageExceptionExpired, expired+": it is judged again."
 		}
-		st = State{Key: st.Key, ARN: st.ARN, AccountID: st.AccountID, Owner: st.Owner, Type: st.Type, FirstNoticeAt: d.now,
+		st = State{Key: st.Key, ARN: st.ARN, AccountID: st.AccountID, Owner: st.Owner, Type: st.Type, Round: st.Round + 1, FirstNoticeAt: d.now,
 			QuarantinedAt: st.QuarantinedAt, LastUsedAtQuarantine: st.LastUsedAtQuarantine, PlanID: st.PlanID, BackupID: st.BackupID}
 		st.Next, st.NextAt = d.first(quarantined)
 		it.State = st
@@ -418,19 +432,20 @@ func (d *decider) removeRequested(st State) (string, bool) {
 	return "", false
 }
 
-// JournalStage is the stage under which the store's notice journal claims
-// a notice item of st: the stage and the start of its cycle, so that a
-// finding that starts over (used, then unused again; a Keep that expired)
-// is told again, and each stage of one cycle at most once. The first
-// notice of a cycle is one stage whatever it says.
-func JournalStage(st State, stage iamsweep.Stage) iamsweep.Stage {
+// JournalStage is the stage and round under which the store's notice
+// journal claims a notice item of st at stage: each stage once per round,
+// so that a finding that starts over (used, then unused again; a Keep that
+// expired; a restore) is told again. The first notice of a round is one
+// stage whatever it says; security is the security team's copy of a
+// tripwire, claimed apart from the owner's.
+func JournalStage(st State, stage iamsweep.Stage, security bool) (iamsweep.Stage, int) {
 	if stage == iamsweep.StageExceptionExpired {
 		stage = iamsweep.StageNotice
 	}
-	if stage == iamsweep.StageTripwire {
-		return iamsweep.Stage(string(stage) + "@" + st.QuarantinedAt.UTC().Format("20060102T150405Z"))
+	if security {
+		stage += "-security"
 	}
-	return iamsweep.Stage(string(stage) + "@" + st.FirstNoticeAt.UTC().Format("20060102T150405Z"))
+	return stage, st.Round
 }
 
 // SortIntents sorts intents by account, type and ARN (the findings'

@@ -34,7 +34,7 @@ func policy() Policy {
 }
 
 func base() State {
-	return State{Key: roleKey, ARN: roleARN, AccountID: "111122223333", Type: iamsweep.TypeUnusedIAMRole}
+	return State{Key: roleKey, ARN: roleARN, AccountID: "111122223333", Type: iamsweep.TypeUnusedIAMRole, Round: 1}
 }
 
 // with returns base() changed by fn.
@@ -168,9 +168,11 @@ func TestDecide(t *testing.T) {
 			})),
 			want: &outcome{
 				Stage: iamsweep.StageNotice, NextAt: at(214),
-				State: with(func(s *State) { s.FirstNoticeAt, s.Next, s.NextAt = at(200), iamsweep.ActionQuarantine, at(214) }),
+				State: with(func(s *State) {
+					s.Round, s.FirstNoticeAt, s.Next, s.NextAt = 2, at(200), iamsweep.ActionQuarantine, at(214)
+				}),
 				Done: with(func(s *State) {
-					s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = iamsweep.StageNotice, at(200), iamsweep.ActionQuarantine, at(214)
+					s.Round, s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = 2, iamsweep.StageNotice, at(200), iamsweep.ActionQuarantine, at(214)
 				}),
 			},
 		},
@@ -238,9 +240,11 @@ func TestDecide(t *testing.T) {
 			exceptions: []iamsweep.Exception{keep},
 			want: &outcome{
 				Stage: iamsweep.StageExceptionExpired, NextAt: at(109),
-				State: with(func(s *State) { s.FirstNoticeAt, s.Next, s.NextAt = at(95), iamsweep.ActionQuarantine, at(109) }),
+				State: with(func(s *State) {
+					s.Round, s.FirstNoticeAt, s.Next, s.NextAt = 2, at(95), iamsweep.ActionQuarantine, at(109)
+				}),
 				Done: with(func(s *State) {
-					s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = iamsweep.StageExceptionExpired, at(95), iamsweep.ActionQuarantine, at(109)
+					s.Round, s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = 2, iamsweep.StageExceptionExpired, at(95), iamsweep.ActionQuarantine, at(109)
 				}),
 				Events: []Event{{"exception", "the exception (kept by alice@example.com) expired on 2027-03-06: judged again"}},
 			},
@@ -326,9 +330,11 @@ func TestDecide(t *testing.T) {
 			name: "deleted and found again: restored, starts over with a notice", now: at(60), finding: unused,
 			state: ptr(with(func(s *State) { *s = deleteWarned; s.Stage, s.DeletedAt = iamsweep.StageDeleted, at(44) })),
 			want: &outcome{Stage: iamsweep.StageNotice, NextAt: at(74),
-				State: with(func(s *State) { s.FirstNoticeAt, s.Next, s.NextAt = at(60), iamsweep.ActionQuarantine, at(74) }),
+				State: with(func(s *State) {
+					s.Round, s.FirstNoticeAt, s.Next, s.NextAt = 2, at(60), iamsweep.ActionQuarantine, at(74)
+				}),
 				Done: with(func(s *State) {
-					s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = iamsweep.StageNotice, at(60), iamsweep.ActionQuarantine, at(74)
+					s.Round, s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = 2, iamsweep.StageNotice, at(60), iamsweep.ActionQuarantine, at(74)
 				}),
 				Events: []Event{{"scan", "restored after its deletion on 2027-01-14: the escalation starts over"}}},
 		},
@@ -365,19 +371,20 @@ func TestDecide_leavesFindingsTheScanLacks(t *testing.T) {
 }
 
 func TestJournalStage(t *testing.T) {
-	st := with(func(s *State) { s.FirstNoticeAt, s.QuarantinedAt = t0, at(14) })
+	st := with(func(s *State) { s.Round = 2 })
 	tests := []struct {
-		stage iamsweep.Stage
-		want  iamsweep.Stage
+		stage    iamsweep.Stage
+		security bool
+		want     iamsweep.Stage
 	}{
-		{iamsweep.StageNotice, "notice@20261201T090000Z"},
-		{iamsweep.StageExceptionExpired, "notice@20261201T090000Z"},
-		{iamsweep.StageDeleteWarning, "delete-warning@20261201T090000Z"},
-		{iamsweep.StageTripwire, "tripwire@20261215T090000Z"},
+		{iamsweep.StageNotice, false, "notice"},
+		{iamsweep.StageExceptionExpired, false, "notice"},
+		{iamsweep.StageDeleteWarning, false, "delete-warning"},
+		{iamsweep.StageTripwire, true, "tripwire-security"},
 	}
 	for _, tt := range tests {
-		if got := JournalStage(st, tt.stage); got != tt.want {
-			t.Errorf("JournalStage(%s) = %s; want %s", tt.stage, got, tt.want)
+		if got, round := JournalStage(st, tt.stage, tt.security); got != tt.want || round != 2 {
+			t.Errorf("JournalStage(%s) = %s, %d; want %s, 2", tt.stage, got, round, tt.want)
 		}
 	}
 }

@@ -26,9 +26,9 @@ type Store interface {
 	Exceptions(ctx context.Context) ([]iamsweep.Exception, error)
 	// Decisions returns every recorded decision.
 	Decisions(ctx context.Context) ([]iamsweep.Decision, error)
-	// ClaimNotice claims (key, stage) for a notice; false when it was ever
-	// claimed (then it is not sent again).
-	ClaimNotice(ctx context.Context, noticeID string, key iamsweep.FindingKey, stage iamsweep.Stage, to string, at time.Time) (bool, error)
+	// ClaimNoticeRound claims (key, stage, round) for a notice; false when
+	// it was ever claimed and not released (then it is not sent again).
+	ClaimNoticeRound(ctx context.Context, noticeID string, key iamsweep.FindingKey, stage iamsweep.Stage, round int, to string, at time.Time) (bool, error)
 	// FinishNotice records the outcome of a notice's claims: "sent",
 	// "failed" (released) or "unknown" (kept).
 	FinishNotice(ctx context.Context, noticeID, outcome, messageID, errText string, at time.Time) error
@@ -90,6 +90,7 @@ type pending struct {
 	escalate.Addressed
 	key   iamsweep.FindingKey
 	claim iamsweep.Stage
+	round int
 	// done is stored on delivery when store is true (an item after an
 	// action has its state stored already).
 	done  escalate.State
@@ -156,11 +157,12 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 		if it.Notice == nil || !delivered {
 			continue
 		}
-		claim := escalate.JournalStage(it.State, it.Notice.Stage)
-		queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: res, Item: *it.Notice}, key: key, claim: claim, done: it.Done, store: storeOnDelivery})
+		claim, round := escalate.JournalStage(it.State, it.Notice.Stage, false)
+		queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: res, Item: *it.Notice}, key: key, claim: claim, round: round, done: it.Done, store: storeOnDelivery})
 		if it.Security && res.To != r.Owners.SecurityTeam {
 			sec := escalate.Resolution{Owner: res.Owner, To: r.Owners.SecurityTeam}
-			queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: sec, Item: *it.Notice}, key: key, claim: claim + "/security", done: it.Done})
+			claim, round := escalate.JournalStage(it.State, it.Notice.Stage, true)
+			queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: sec, Item: *it.Notice}, key: key, claim: claim, round: round, done: it.Done})
 		}
 	}
 	if err := r.notify(ctx, &sum, queue, now); err != nil {
@@ -305,7 +307,7 @@ func (r *Runner) notify(ctx context.Context, sum *Summary, queue []pending, now 
 		)
 		for _, it := range n.Items {
 			p := byFinding[itemKey(n.To, iamsweep.KeyOf(it.Finding))]
-			ok, err := r.Store.ClaimNotice(ctx, n.ID, p.key, p.claim, n.To.String(), now)
+			ok, err := r.Store.ClaimNoticeRound(ctx, n.ID, p.key, p.claim, p.round, n.To.String(), now)
 			if err != nil {
 				return fmt.Errorf("claim notice %s: %w", n.ID, err)
 			}

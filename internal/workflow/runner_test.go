@@ -52,10 +52,10 @@ func (m *memStore) Exceptions(context.Context) ([]iamsweep.Exception, error) {
 }
 func (m *memStore) Decisions(context.Context) ([]iamsweep.Decision, error) { return m.decisions, nil }
 
-func (m *memStore) ClaimNotice(_ context.Context, id string, key iamsweep.FindingKey, stage iamsweep.Stage, to string, _ time.Time) (bool, error) {
+func (m *memStore) ClaimNoticeRound(_ context.Context, id string, key iamsweep.FindingKey, stage iamsweep.Stage, round int, to string, _ time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := string(key) + "|" + string(stage)
+	k := fmt.Sprintf("%s|%s|%d", key, stage, round)
 	if _, ok := m.claims[k]; ok {
 		return false, nil
 	}
