@@ -2,6 +2,7 @@ package escalate
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -150,7 +151,14 @@ func Decide(in Input) []Intent {
 	for _, f := range in.Findings {
 		key := iamsweep.KeyOf(f)
 		before := states[key]
-		d := decider{now: in.Now.UTC(), f: f, p: in.Policy, steps: in.Policy.Types[f.Type], exceptions: exceptions[key], decisions: decisions[key]}
+		ex := exceptions[key]
+		if f.Type == iamsweep.TypeUnusedIAMUserPassword || f.Type == iamsweep.TypeUnusedIAMUserAccessKey {
+			// A Keep of a user keeps its password and keys (as the scan
+			// judges them).
+			user := iamsweep.KeyOf(iamsweep.Finding{AccountID: f.AccountID, Type: iamsweep.TypeUnusedIAMUser, ARN: f.ARN})
+			ex = append(slices.Clone(ex), exceptions[user]...)
+		}
+		d := decider{now: in.Now.UTC(), f: f, p: in.Policy, steps: in.Policy.Types[f.Type], exceptions: ex, decisions: decisions[key]}
 		it := d.decide(before)
 		if it.Changed(before) {
 			out = append(out, it)

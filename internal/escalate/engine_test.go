@@ -388,3 +388,16 @@ func TestJournalStage(t *testing.T) {
 		}
 	}
 }
+
+func TestDecide_userKeepKeepsItsKeys(t *testing.T) {
+	key := iamsweep.Finding{Type: iamsweep.TypeUnusedIAMUserAccessKey, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:user/bob",
+		AccessKeyID: "AKIAEXAMPLE", Verdict: iamsweep.VerdictUnused}
+	userKey := iamsweep.KeyOf(iamsweep.Finding{Type: iamsweep.TypeUnusedIAMUser, AccountID: "111122223333", ARN: key.ARN})
+	st := State{Key: iamsweep.KeyOf(key), ARN: key.ARN, AccountID: key.AccountID, Type: key.Type, Round: 1,
+		Stage: iamsweep.StageNotice, FirstNoticeAt: t0, Next: iamsweep.ActionDeactivateKey, NextAt: at(14)}
+	got := Decide(Input{Now: at(3), Findings: []iamsweep.Finding{key}, States: []State{st}, Policy: policy(),
+		Exceptions: []iamsweep.Exception{{ID: "e", Key: userKey, By: "bob@example.com", Reason: "batch", Created: at(2), Until: at(60)}}})
+	if len(got) != 1 || got[0].State.Stopped != "kept by bob@example.com until 2027-01-30: batch" {
+		t.Errorf("Decide = %+v; want the key kept by its user's Keep", got)
+	}
+}
