@@ -271,11 +271,14 @@ func actionOf(f iamsweep.Finding, kind iamsweep.ActionKind) iamsweep.Action {
 	return a
 }
 
+// describe names a finding in the steps: "ARN (UnusedIAMUserAccessKey
+// AKIA...)".
 func describe(f iamsweep.Finding) string {
+	what := string(f.Type)
 	if f.AccessKeyID != "" {
-		return f.ARN + " key " + f.AccessKeyID
+		what += " " + f.AccessKeyID
 	}
-	return f.ARN
+	return f.ARN + " (" + what + ")"
 }
 
 // linked reports whether a notice item of stage offers decision links:

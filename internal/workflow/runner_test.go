@@ -311,8 +311,8 @@ func TestRunner_RunOnce_dryRun(t *testing.T) {
 	e.now = day(14)
 	sum := e.run(t)
 	want := []string{
-		"would quarantine arn:aws:iam::111122223333:role/a1",
-		"would send quarantined about arn:aws:iam::111122223333:role/a1 to email:alice@example.com",
+		"would quarantine arn:aws:iam::111122223333:role/a1 (UnusedIAMRole)",
+		"would send quarantined about arn:aws:iam::111122223333:role/a1 (UnusedIAMRole) to email:alice@example.com",
 	}
 	if diff := cmp.Diff(want, sum.Steps); diff != "" {
 		t.Errorf("steps (-want +got):\n%s", diff)
