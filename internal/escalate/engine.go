@@ -122,6 +122,10 @@ type Input struct {
 	// here; a Keep works through its exception).
 	Decisions []iamsweep.Decision
 	Policy    Policy
+	// Refuse, when not nil, returns why a step of kind may not run on
+	// finding f ("" when it may): the remediation guardrails and policy.
+	// A refused step is not scheduled, and the notice says why.
+	Refuse func(f iamsweep.Finding, kind iamsweep.ActionKind) string
 }
 
 // Prefixes of State.Stopped, saying why an escalation stopped.
@@ -158,7 +162,7 @@ func Decide(in Input) []Intent {
 			user := iamsweep.KeyOf(iamsweep.Finding{AccountID: f.AccountID, Type: iamsweep.TypeUnusedIAMUser, ARN: f.ARN})
 			ex = append(slices.Clone(ex), exceptions[user]...)
 		}
-		d := decider{now: in.Now.UTC(), f: f, p: in.Policy, steps: in.Policy.Types[f.Type], exceptions: ex, decisions: decisions[key]}
+		d := decider{now: in.Now.UTC(), f: f, p: in.Policy, steps: in.Policy.Types[f.Type], exceptions: ex, decisions: decisions[key], refuse: in.Refuse}
 		it := d.decide(before)
 		if it.Changed(before) {
 			out = append(out, it)
@@ -174,6 +178,49 @@ type decider struct {
 	steps      Steps
 	exceptions []iamsweep.Exception
 	decisions  []iamsweep.Decision
+	refuse     func(iamsweep.Finding, iamsweep.ActionKind) string
+}
+
+// refused returns why a step of kind may not run, or "".
+func (d *decider) refused(kind iamsweep.ActionKind) string {
+	if kind == "" || d.refuse == nil {
+		return ""
+	}
+	return d.refuse(d.f, kind)
+}
+
+// unused reports whether the finding is unused for the escalation: an
+// access key the escalation deactivated is judged exempt (inactive key),
+// and goes on to its deletion.
+func (d *decider) unused(quarantined bool) bool {
+	return d.f.Unused() || quarantined && d.f.Rule == iamsweep.RuleInactiveKey
+}
+
+// quarantineTag is the tag every quarantine of a role or user carries
+// (remediate.TagQuarantinedAt).
+const quarantineTag = "iamsweep:quarantined-at"
+
+// releasedOutside reports whether a principal the escalation quarantined
+// is no longer quarantined in IAM (someone ran iamsweep release, or
+// reactivated the key), as far as the scan tells: a role or user whose
+// tags were read and hold no quarantine tag, a key that is active again.
+func (d *decider) releasedOutside() bool {
+	f := d.f
+	switch f.Type {
+	case iamsweep.TypeUnusedIAMUserAccessKey:
+		return f.Rule != iamsweep.RuleInactiveKey
+	case iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser:
+		if len(f.Tags) == 0 {
+			return false // tags not read: unknown
+		}
+		for _, t := range f.Tags {
+			if t.Key == quarantineTag {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
@@ -257,7 +304,18 @@ func (d *decider) decide(st State) Intent {
 		st.Stopped = ""
 	}
 
-	if !f.Unused() {
+	// Released by someone else: the escalation stops (it never deletes
+	// what a person took out of quarantine).
+	if quarantined && st.Stopped == "" && d.releasedOutside() {
+		st.Stopped = stoppedUsed + "released outside the escalation (found no longer quarantined on " + day(d.now) + ")"
+		st.Next, st.NextAt = "", time.Time{}
+		st.QuarantinedAt, st.LastUsedAtQuarantine = time.Time{}, time.Time{}
+		event("scan", "%s", st.Stopped)
+		it.State = st
+		return finish()
+	}
+
+	if !d.unused(quarantined) {
 		if st.Stopped == "" && (!st.FirstNoticeAt.IsZero() || quarantined) {
 			why := stoppedUsed + string(f.Verdict) + ": " + f.Reason
 			if f.Verdict == iamsweep.VerdictUsed && !f.LastUsed.Time.IsZero() {
@@ -285,7 +343,11 @@ func (d *decider) decide(st State) Intent {
 		}
 		st = State{Key: st.Key, ARN: st.ARN, AccountID: st.AccountID, Owner: st.Owner, Type: st.Type, Round: st.Round + 1, FirstNoticeAt: d.now,
 			QuarantinedAt: st.QuarantinedAt, LastUsedAtQuarantine: st.LastUsedAtQuarantine, PlanID: st.PlanID, BackupID: st.BackupID}
-		st.Next, st.NextAt = d.first(quarantined)
+		var why string
+		st.Next, st.NextAt, why = d.first(quarantined)
+		if why != "" {
+			note = strings.TrimSpace(note + " " + why)
+		}
 		it.State = st
 		it.Notice = d.item(stage, st, note)
 		it.Done = st
@@ -344,37 +406,57 @@ func (d *decider) decide(st State) Intent {
 
 // act is the intent to take the next step of st now.
 func (d *decider) act(it Intent, st State) Intent {
+	if why := d.refused(st.Next); why != "" {
+		// Refused now (the policy or a guardrail changed): nothing is
+		// scheduled; a person decides.
+		st.Stopped = fmt.Sprintf("%s%s refused: %s", stoppedUsed, st.Next, why)
+		st.Next, st.NextAt = "", time.Time{}
+		it.Events = append(it.Events, Event{Kind: "action", Text: st.Stopped})
+		it.State, it.Done = st, st
+		return it
+	}
 	it.Action = st.Next
 	done := st
+	note := ""
 	if iamsweep.Deleting(st.Next) {
 		done.Stage, done.DeletedAt, done.Next, done.NextAt = iamsweep.StageDeleted, d.now, "", time.Time{}
 	} else {
 		done.Stage, done.QuarantinedAt, done.LastUsedAtQuarantine = iamsweep.StageQuarantined, d.now, d.f.LastUsed.Time
 		done.Next, done.NextAt = "", time.Time{}
 		if d.steps.Delete != "" {
-			done.Next, done.NextAt = d.steps.Delete, d.now.Add(d.steps.DeleteAfter)
+			if why := d.refused(d.steps.Delete); why != "" {
+				note = "It stays quarantined: iamsweep will not " + string(d.steps.Delete) + " it (" + why + ")."
+			} else {
+				done.Next, done.NextAt = d.steps.Delete, d.now.Add(d.steps.DeleteAfter)
+			}
 		}
 	}
-	it.Notice = d.item(done.Stage, done, "")
+	it.Notice = d.item(done.Stage, done, note)
 	it.Done = done
 	return it
 }
 
-// first is the first step of a new cycle and when it comes.
-// A principal still quarantined from an earlier cycle goes on to its
-// deletion.
-func (d *decider) first(quarantined bool) (iamsweep.ActionKind, time.Time) {
+// first is the first step of a new cycle and when it comes, or why there
+// is none though the policy has one. A principal still quarantined from
+// an earlier cycle goes on to its deletion.
+func (d *decider) first(quarantined bool) (iamsweep.ActionKind, time.Time, string) {
+	var (
+		kind iamsweep.ActionKind
+		at   time.Time
+	)
 	switch {
 	case quarantined && d.steps.Delete != "":
-		return d.steps.Delete, d.now.Add(d.steps.DeleteAfter)
+		kind, at = d.steps.Delete, d.now.Add(d.steps.DeleteAfter)
 	case quarantined:
-		return "", time.Time{}
 	case d.steps.Quarantine != "":
-		return d.steps.Quarantine, d.now.Add(d.steps.QuarantineAfter)
+		kind, at = d.steps.Quarantine, d.now.Add(d.steps.QuarantineAfter)
 	case d.steps.Delete != "":
-		return d.steps.Delete, d.now.Add(d.steps.QuarantineAfter + d.steps.DeleteAfter)
+		kind, at = d.steps.Delete, d.now.Add(d.steps.QuarantineAfter+d.steps.DeleteAfter)
 	}
-	return "", time.Time{}
+	if why := d.refused(kind); why != "" {
+		return "", time.Time{}, "iamsweep will not " + string(kind) + " it: " + why + "."
+	}
+	return kind, at, ""
 }
 
 func (d *decider) item(stage iamsweep.Stage, st State, note string) *iamsweep.NoticeItem {

@@ -1,6 +1,8 @@
 package escalate
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -399,5 +401,91 @@ func TestDecide_userKeepKeepsItsKeys(t *testing.T) {
 		Exceptions: []iamsweep.Exception{{ID: "e", Key: userKey, By: "bob@example.com", Reason: "batch", Created: at(2), Until: at(60)}}})
 	if len(got) != 1 || got[0].State.Stopped != "kept by bob@example.com until 2027-01-30: batch" {
 		t.Errorf("Decide = %+v; want the key kept by its user's Keep", got)
+	}
+}
+
+func TestDecide_keys(t *testing.T) {
+	p := policy()
+	p.Types[iamsweep.TypeUnusedIAMUserAccessKey] = Steps{Quarantine: iamsweep.ActionDeactivateKey, QuarantineAfter: days(14),
+		Delete: iamsweep.ActionDeleteKey, DeleteAfter: days(30)}
+	key := func(rule iamsweep.Rule, v iamsweep.Verdict) iamsweep.Finding {
+		return iamsweep.Finding{Type: iamsweep.TypeUnusedIAMUserAccessKey, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:user/bob",
+			AccessKeyID: "AKIAEXAMPLE", Verdict: v, Rule: rule}
+	}
+	f := key(iamsweep.RuleLastUsed, iamsweep.VerdictUnused)
+	deactivated := State{Key: iamsweep.KeyOf(f), ARN: f.ARN, AccountID: f.AccountID, Type: f.Type, Round: 1, Stage: iamsweep.StageDeleteWarning,
+		FirstNoticeAt: t0, QuarantinedAt: at(14), Next: iamsweep.ActionDeleteKey, NextAt: at(44)}
+	// Deactivated by the escalation, the key is judged exempt (inactive):
+	// it goes on to its deletion.
+	got := Decide(Input{Now: at(44), Findings: []iamsweep.Finding{key(iamsweep.RuleInactiveKey, iamsweep.VerdictExempt)}, States: []State{deactivated}, Policy: p})
+	if len(got) != 1 || got[0].Action != iamsweep.ActionDeleteKey {
+		t.Errorf("deactivated key on its date: %+v; want delete-key", got)
+	}
+	// Active again (someone reactivated it): stopped, never deleted.
+	got = Decide(Input{Now: at(44), Findings: []iamsweep.Finding{f}, States: []State{deactivated}, Policy: p})
+	if len(got) != 1 || got[0].Action != "" || !strings.Contains(got[0].State.Stopped, "released outside the escalation") {
+		t.Errorf("reactivated key: %+v; want stopped", got)
+	}
+}
+
+func TestDecide_releasedOutside(t *testing.T) {
+	quarantined := with(func(s *State) {
+		s.Stage, s.FirstNoticeAt, s.QuarantinedAt = iamsweep.StageDeleteWarning, t0, at(14)
+		s.Next, s.NextAt = iamsweep.ActionDelete, at(44)
+	})
+	tests := []struct {
+		name     string
+		tags     []iamsweep.Tag
+		wantStop bool
+	}{
+		{"still tagged: deleted on its date", []iamsweep.Tag{{Key: "owner", Value: "a"}, {Key: "iamsweep:quarantined-at", Value: "x"}}, false},
+		{"tags not read: deleted on its date", nil, false},
+		{"tags read, no quarantine tag: released by someone, stopped", []iamsweep.Tag{{Key: "owner", Value: "a"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := role(iamsweep.VerdictUnused, t0.Add(-days(200)))
+			f.Tags = tt.tags
+			got := Decide(Input{Now: at(44), Findings: []iamsweep.Finding{f}, States: []State{quarantined}, Policy: policy()})
+			if len(got) != 1 {
+				t.Fatalf("Decide = %+v", got)
+			}
+			stopped := got[0].Action == "" && strings.HasPrefix(got[0].State.Stopped, "stopped: released outside the escalation")
+			if stopped != tt.wantStop || (!tt.wantStop && got[0].Action != iamsweep.ActionDelete) {
+				t.Errorf("Decide = action %q, stopped %q", got[0].Action, got[0].State.Stopped)
+			}
+		})
+	}
+}
+
+func TestDecide_refused(t *testing.T) {
+	refuse := func(kinds ...iamsweep.ActionKind) func(iamsweep.Finding, iamsweep.ActionKind) string {
+		return func(_ iamsweep.Finding, k iamsweep.ActionKind) string {
+			if slices.Contains(kinds, k) {
+				return "owned by CloudFormation stack app"
+			}
+			return ""
+		}
+	}
+	unused := role(iamsweep.VerdictUnused, t0.Add(-days(200)))
+	// The first step refused: a notice that says so, nothing scheduled.
+	got := Decide(Input{Now: t0, Findings: []iamsweep.Finding{unused}, Policy: policy(), Refuse: refuse(iamsweep.ActionQuarantine)})
+	if len(got) != 1 || got[0].Notice == nil || got[0].Notice.Next != "" || got[0].Notice.Note != "iamsweep will not quarantine it: owned by CloudFormation stack app." {
+		t.Errorf("refused quarantine: %+v", got)
+	}
+	// The deletion refused (remediation.roles: quarantine): quarantined,
+	// and the notice says it stays so.
+	warned := with(func(s *State) {
+		s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = iamsweep.StageQuarantineWarning, t0, iamsweep.ActionQuarantine, at(14)
+	})
+	got = Decide(Input{Now: at(14), Findings: []iamsweep.Finding{unused}, States: []State{warned}, Policy: policy(), Refuse: refuse(iamsweep.ActionDelete)})
+	if len(got) != 1 || got[0].Action != iamsweep.ActionQuarantine || got[0].Done.Next != "" ||
+		got[0].Notice.Note != "It stays quarantined: iamsweep will not delete it (owned by CloudFormation stack app)." {
+		t.Errorf("refused deletion: %+v", got)
+	}
+	// Refused when due (the policy changed since): stopped, with the reason.
+	got = Decide(Input{Now: at(14), Findings: []iamsweep.Finding{unused}, States: []State{warned}, Policy: policy(), Refuse: refuse(iamsweep.ActionQuarantine)})
+	if len(got) != 1 || got[0].Action != "" || got[0].State.Stopped != "stopped: quarantine refused: owned by CloudFormation stack app" {
+		t.Errorf("refused when due: %+v", got)
 	}
 }

@@ -57,6 +57,10 @@ type Runner struct {
 	Links  LinkMaker
 	Policy escalate.Policy
 	Owners escalate.Owners
+	// Refuse returns why a step may not run on a finding (Refusal); nil
+	// refuses nothing ahead, and the remediation service refuses when the
+	// step is due.
+	Refuse func(iamsweep.Finding, iamsweep.ActionKind) string
 	// Now is the clock.
 	Now func() time.Time
 	// DryRun decides and says what would happen, but sends nothing,
@@ -125,7 +129,7 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 	for _, s := range states {
 		before[s.Key] = s
 	}
-	intents := escalate.Decide(escalate.Input{Now: now, Findings: res.Findings, States: states, Exceptions: exceptions, Decisions: decisions, Policy: r.Policy})
+	intents := escalate.Decide(escalate.Input{Now: now, Findings: res.Findings, States: states, Exceptions: exceptions, Decisions: decisions, Policy: r.Policy, Refuse: r.Refuse})
 
 	var queue []pending
 	for _, it := range intents {
@@ -259,6 +263,21 @@ func (r *Runner) act(ctx context.Context, sum *Summary, it *escalate.Intent, now
 		return false, err
 	}
 	return true, r.put(ctx, it.Done)
+}
+
+// Refusal returns why remediation policy p and the guardrails refuse a
+// step of kind on f, or "": what the remediation service would say when
+// the step is due, known ahead so that notices promise only what will
+// happen. (The deletion limits are not known ahead: a step over them is
+// tried again on the next run.)
+func Refusal(p iamsweep.RemediationPolicy) func(iamsweep.Finding, iamsweep.ActionKind) string {
+	return func(f iamsweep.Finding, kind iamsweep.ActionKind) string {
+		a := actionOf(f, kind)
+		if why := remediate.Guardrail(a, f.Tags, p); why != "" {
+			return why
+		}
+		return remediate.PolicyAllows(a, p)
+	}
 }
 
 // actionOf is the remediation action of a step on finding f.

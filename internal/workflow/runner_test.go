@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -341,5 +342,21 @@ func TestRunner_RunOnce_refusedStepIsRetried(t *testing.T) {
 	}
 	if e.remedy.applied[0] != e.remedy.applied[1] {
 		t.Errorf("the retry used another plan: %v", e.remedy.applied)
+	}
+}
+
+func TestRefusal(t *testing.T) {
+	p := iamsweep.DefaultRemediationPolicy() // roles: quarantine
+	refuse := Refusal(p)
+	f := finding("a1", "alice@example.com", day(-200), iamsweep.VerdictUnused)
+	if why := refuse(f, iamsweep.ActionQuarantine); why != "" {
+		t.Errorf("quarantine refused: %s", why)
+	}
+	if why := refuse(f, iamsweep.ActionDelete); !strings.Contains(why, "does more than the remediation policy allows") {
+		t.Errorf("delete under roles: quarantine = %q", why)
+	}
+	f.Tags = append(f.Tags, iamsweep.Tag{Key: "aws:cloudformation:stack-name", Value: "app"})
+	if why := refuse(f, iamsweep.ActionQuarantine); !strings.Contains(why, "CloudFormation stack app") {
+		t.Errorf("stack-owned role = %q", why)
 	}
 }
