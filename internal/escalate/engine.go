@@ -355,13 +355,24 @@ func (d *decider) decide(st State) Intent {
 		return finish()
 	}
 
-	// A cycle in progress: snoozes delay it, a Remove hurries it.
-	if until, by := d.snoozedUntil(st); until.After(st.SnoozedUntil) {
-		st.SnoozedUntil = until
-		event("decision", "snoozed until %s by %s", day(until), by)
-		if st.Next != "" && st.NextAt.Before(until) {
-			st.NextAt = until
+	// A cycle in progress: the latest of its Snooze and Remove decisions
+	// holds. A Remove quarantines now (the deletion keeps to its schedule
+	// after that); a Snooze delays the next step to its end.
+	latest, decided := d.latestDecision(st)
+	if decided && latest.Kind == iamsweep.DecisionRemove && !quarantined {
+		if kind, _, _ := d.first(false); kind != "" {
+			event("decision", "%s now: removal asked by %s", kind, latest.By)
+			st.SnoozedUntil = time.Time{}
+			return d.act(it, st, kind)
 		}
+	}
+	if decided && latest.Kind == iamsweep.DecisionSnooze &&
+		(latest.Until.After(st.SnoozedUntil) || st.Next != "" && st.NextAt.Before(latest.Until)) {
+		st.SnoozedUntil = latest.Until
+		if st.Next != "" && st.NextAt.Before(latest.Until) {
+			st.NextAt = latest.Until
+		}
+		event("decision", "next step delayed to %s: snoozed by %s", day(latest.Until), latest.By)
 	}
 	it.State = st
 	if d.now.Before(st.SnoozedUntil) {
@@ -373,10 +384,6 @@ func (d *decider) decide(st State) Intent {
 		it.Done = st
 		it.Done.Stage = iamsweep.StageNotice
 		return finish()
-	}
-	if by, ok := d.removeRequested(st); ok && !quarantined && st.Next != "" {
-		event("decision", "removal requested by %s", by)
-		return d.act(it, st)
 	}
 	if st.Next == "" {
 		return finish()
@@ -398,27 +405,28 @@ func (d *decider) decide(st State) Intent {
 		}
 	case iamsweep.StageQuarantineWarning, iamsweep.StageDeleteWarning:
 		if !d.now.Before(st.NextAt) {
-			return d.act(it, st)
+			return d.act(it, st, st.Next)
 		}
 	}
 	return finish()
 }
 
 // act is the intent to take the next step of st now.
-func (d *decider) act(it Intent, st State) Intent {
-	if why := d.refused(st.Next); why != "" {
+func (d *decider) act(it Intent, st State, kind iamsweep.ActionKind) Intent {
+	it.State = st
+	if why := d.refused(kind); why != "" {
 		// Refused now (the policy or a guardrail changed): nothing is
 		// scheduled; a person decides.
-		st.Stopped = fmt.Sprintf("%s%s refused: %s", stoppedUsed, st.Next, why)
+		st.Stopped = fmt.Sprintf("%s%s refused: %s", stoppedUsed, kind, why)
 		st.Next, st.NextAt = "", time.Time{}
 		it.Events = append(it.Events, Event{Kind: "action", Text: st.Stopped})
 		it.State, it.Done = st, st
 		return it
 	}
-	it.Action = st.Next
+	it.Action = kind
 	done := st
 	note := ""
-	if iamsweep.Deleting(st.Next) {
+	if iamsweep.Deleting(kind) {
 		done.Stage, done.DeletedAt, done.Next, done.NextAt = iamsweep.StageDeleted, d.now, "", time.Time{}
 	} else {
 		done.Stage, done.QuarantinedAt, done.LastUsedAtQuarantine = iamsweep.StageQuarantined, d.now, d.f.LastUsed.Time
@@ -500,26 +508,20 @@ func endOf(e iamsweep.Exception) time.Time {
 	return e.Until
 }
 
-// snoozedUntil returns the latest end of the snoozes decided in st's cycle.
-func (d *decider) snoozedUntil(st State) (time.Time, string) {
-	var until time.Time
-	by := ""
+// latestDecision returns the latest Snooze or Remove decided in st's
+// cycle.
+func (d *decider) latestDecision(st State) (iamsweep.Decision, bool) {
+	var (
+		latest iamsweep.Decision
+		found  bool
+	)
 	for _, dec := range d.decisions {
-		if dec.Kind == iamsweep.DecisionSnooze && !dec.At.Before(st.FirstNoticeAt) && dec.Until.After(until) {
-			until, by = dec.Until, dec.By
+		if (dec.Kind == iamsweep.DecisionSnooze || dec.Kind == iamsweep.DecisionRemove) && !dec.At.Before(st.FirstNoticeAt) &&
+			(!found || !dec.At.Before(latest.At)) {
+			latest, found = dec, true
 		}
 	}
-	return until, by
-}
-
-// removeRequested reports whether a Remove was decided in st's cycle.
-func (d *decider) removeRequested(st State) (string, bool) {
-	for _, dec := range d.decisions {
-		if dec.Kind == iamsweep.DecisionRemove && !dec.At.Before(st.FirstNoticeAt) {
-			return dec.By, true
-		}
-	}
-	return "", false
+	return latest, found
 }
 
 // JournalStage is the stage and round under which the store's notice

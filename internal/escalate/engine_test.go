@@ -277,7 +277,7 @@ func TestDecide(t *testing.T) {
 			want: func() *outcome {
 				s := warned
 				s.SnoozedUntil, s.NextAt = at(30), at(30)
-				return &outcome{State: s, Done: s, Events: []Event{{"decision", "snoozed until 2026-12-31 by alice@example.com"}}}
+				return &outcome{State: s, Done: s, Events: []Event{{"decision", "next step delayed to 2026-12-31: snoozed by alice@example.com"}}}
 			}(),
 		},
 		{
@@ -304,7 +304,7 @@ func TestDecide(t *testing.T) {
 				d := noticed
 				d.Stage, d.QuarantinedAt, d.LastUsedAtQuarantine, d.Next, d.NextAt = iamsweep.StageQuarantined, at(2), t0.Add(-days(200)), iamsweep.ActionDelete, at(32)
 				return &outcome{Action: iamsweep.ActionQuarantine, Stage: iamsweep.StageQuarantined, NextAt: at(32), State: noticed, Done: d,
-					Events: []Event{{"decision", "removal requested by alice@example.com"}}}
+					Events: []Event{{"decision", "quarantine now: removal asked by alice@example.com"}}}
 			}(),
 		},
 		{
@@ -487,5 +487,46 @@ func TestDecide_refused(t *testing.T) {
 	got = Decide(Input{Now: at(14), Findings: []iamsweep.Finding{unused}, States: []State{warned}, Policy: policy(), Refuse: refuse(iamsweep.ActionQuarantine)})
 	if len(got) != 1 || got[0].Action != "" || got[0].State.Stopped != "stopped: quarantine refused: owned by CloudFormation stack app" {
 		t.Errorf("refused when due: %+v", got)
+	}
+}
+
+func TestDecide_latestDecisionHolds(t *testing.T) {
+	unused := role(iamsweep.VerdictUnused, t0.Add(-days(200)))
+	warned := with(func(s *State) {
+		s.Stage, s.FirstNoticeAt, s.Next, s.NextAt, s.SnoozedUntil = iamsweep.StageQuarantineWarning, t0, iamsweep.ActionQuarantine, at(30), at(30)
+	})
+	snooze := iamsweep.Decision{Key: roleKey, Kind: iamsweep.DecisionSnooze, By: "alice@example.com", At: at(12), Until: at(30)}
+	remove := iamsweep.Decision{Key: roleKey, Kind: iamsweep.DecisionRemove, By: "bob@example.com", At: at(13)}
+	// A Remove after a Snooze: quarantined now.
+	got := Decide(Input{Now: at(14), Findings: []iamsweep.Finding{unused}, States: []State{warned}, Decisions: []iamsweep.Decision{snooze, remove}, Policy: policy()})
+	if len(got) != 1 || got[0].Action != iamsweep.ActionQuarantine || !got[0].Done.SnoozedUntil.IsZero() {
+		t.Errorf("remove after snooze: %+v", got)
+	}
+	// A Snooze after a Remove: still snoozed.
+	remove.At, snooze.At = at(12), at(13)
+	got = Decide(Input{Now: at(14), Findings: []iamsweep.Finding{unused}, States: []State{warned}, Decisions: []iamsweep.Decision{snooze, remove}, Policy: policy()})
+	if len(got) != 0 {
+		t.Errorf("snooze after remove: %+v; want nothing before day 30", got)
+	}
+	// A Snooze serve wrote into the state already (SnoozedUntil set,
+	// NextAt not): the step moves, once.
+	served := with(func(s *State) {
+		s.Stage, s.FirstNoticeAt, s.Next, s.NextAt, s.SnoozedUntil = iamsweep.StageQuarantineWarning, t0, iamsweep.ActionQuarantine, at(14), at(30)
+	})
+	got = Decide(Input{Now: at(13), Findings: []iamsweep.Finding{unused}, States: []State{served}, Decisions: []iamsweep.Decision{snooze}, Policy: policy()})
+	if len(got) != 1 || !got[0].State.NextAt.Equal(at(30)) || len(got[0].Events) != 1 {
+		t.Errorf("snooze written by serve: %+v", got)
+	}
+	// A Remove of an access key deactivates it, whatever Next says.
+	p := policy()
+	p.Types[iamsweep.TypeUnusedIAMUserAccessKey] = Steps{Quarantine: iamsweep.ActionDeactivateKey, QuarantineAfter: days(14)}
+	key := iamsweep.Finding{Type: iamsweep.TypeUnusedIAMUserAccessKey, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:user/bob",
+		AccessKeyID: "AKIAEXAMPLE", Verdict: iamsweep.VerdictUnused}
+	st := State{Key: iamsweep.KeyOf(key), ARN: key.ARN, AccountID: key.AccountID, Type: key.Type, Round: 1, Stage: iamsweep.StageNotice,
+		FirstNoticeAt: t0, Next: iamsweep.ActionQuarantine, NextAt: at(2)}
+	rm := iamsweep.Decision{Key: st.Key, Kind: iamsweep.DecisionRemove, By: "bob@example.com", At: at(2)}
+	got = Decide(Input{Now: at(2), Findings: []iamsweep.Finding{key}, States: []State{st}, Decisions: []iamsweep.Decision{rm}, Policy: p})
+	if len(got) != 1 || got[0].Action != iamsweep.ActionDeactivateKey {
+		t.Errorf("remove of a key: %+v", got)
 	}
 }
