@@ -433,7 +433,7 @@ func (d *decider) act(it Intent, st State, kind iamsweep.ActionKind) Intent {
 		done.Next, done.NextAt = "", time.Time{}
 		if d.steps.Delete != "" {
 			if why := d.refused(d.steps.Delete); why != "" {
-				note = "It stays quarantined: iamsweep will not " + string(d.steps.Delete) + " it (" + why + ")."
+				note = "It stays quarantined: iamsweep will not " + Verb(d.steps.Delete) + " (" + why + ")."
 			} else {
 				done.Next, done.NextAt = d.steps.Delete, d.now.Add(d.steps.DeleteAfter)
 			}
@@ -462,7 +462,7 @@ func (d *decider) first(quarantined bool) (iamsweep.ActionKind, time.Time, strin
 		kind, at = d.steps.Delete, d.now.Add(d.steps.QuarantineAfter+d.steps.DeleteAfter)
 	}
 	if why := d.refused(kind); why != "" {
-		return "", time.Time{}, "iamsweep will not " + string(kind) + " it: " + why + "."
+		return "", time.Time{}, "iamsweep will not " + Verb(kind) + ": " + why + "."
 	}
 	return kind, at, ""
 }
@@ -553,4 +553,24 @@ func SortIntents(its []Intent) {
 		}
 		return a.ARN < b.ARN
 	})
+}
+
+// Verb says what a step does, in words: "quarantine it", "delete this
+// key".
+func Verb(kind iamsweep.ActionKind) string {
+	switch kind {
+	case iamsweep.ActionQuarantine:
+		return "quarantine it"
+	case iamsweep.ActionDelete:
+		return "delete it"
+	case iamsweep.ActionDeactivateKey:
+		return "deactivate this key"
+	case iamsweep.ActionDeleteKey:
+		return "delete this key"
+	case iamsweep.ActionDeletePassword:
+		return "delete this password"
+	case ActionRelease:
+		return "release it"
+	}
+	return string(kind) + " it"
 }
