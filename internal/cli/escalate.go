@@ -24,7 +24,7 @@ type EscalateOptions struct {
 var escalateSettings = []string{
 	"unused-days", "as-of", "allow", "include-managed", "output", "types", "from-file", "credential-report", "no-key-ids",
 	"profile", "region", "endpoint-url", "log-level", "log-format", "org", "ou", "accounts", "exclude-accounts",
-	"assume-role", "external-id", "owner-tags", "concurrency", "quiet", "state", "allow-service-linked",
+	"assume-role", "external-id", "owner-tags", "concurrency", "state", "allow-service-linked",
 }
 
 // NewCmdEscalate returns the escalate command.

@@ -190,7 +190,7 @@ func TestEscalate_timeline(t *testing.T) {
 	e.role("old-batch").LastUsed = e.day0.AddDate(0, 0, 19)
 	expectMails(t, "day 20", e.escalate(), map[string][]string{
 		"alice@example.com":    {"old-batch", "2026-12-20"},
-		"security@example.com": {"old-batch", "2026-12-20"},
+		"security@example.com": {"old-batch", "2026-12-20", "every tripwire alert goes to the security team too"},
 	})
 	if !e.quarantined("old-batch") {
 		t.Errorf("day 20: the tripwire released the quarantine without tripwire-release")

@@ -131,10 +131,10 @@ func Group(items []Addressed, created time.Time, id func(to iamsweep.Recipient) 
 			}
 		default:
 			// Several reasons: each item says its own.
-			n.Fallback = "these principals have no valid owner (each says why)"
+			n.Fallback = "these principals came to the security team for different reasons (each says why)"
 			for i, a := range as {
 				if a.Fallback != "" {
-					n.Items[i].Note = strings.TrimSpace("No valid owner: " + a.Fallback + ". " + n.Items[i].Note)
+					n.Items[i].Note = strings.TrimSpace("To the security team: " + a.Fallback + ". " + n.Items[i].Note)
 				}
 			}
 		}

@@ -89,16 +89,16 @@ func TestGroup(t *testing.T) {
 	want := []iamsweep.Notice{
 		{ID: "n-alice@example.com", To: alice, Owner: "alice@example.com", Created: t0,
 			Items: []iamsweep.NoticeItem{item("111122223333", "arn:a"), item("222233334444", "arn:b")}},
-		{ID: "n-security@example.com", To: sec, Created: t0, Fallback: "these principals have no valid owner (each says why)",
+		{ID: "n-security@example.com", To: sec, Created: t0, Fallback: "these principals came to the security team for different reasons (each says why)",
 			Items: []iamsweep.NoticeItem{
 				func() iamsweep.NoticeItem {
 					i := item("111122223333", "arn:x")
-					i.Note = "No valid owner: no owner tag (owner)."
+					i.Note = "To the security team: no owner tag (owner)."
 					return i
 				}(),
 				func() iamsweep.NoticeItem {
 					i := item("111122223333", "arn:y")
-					i.Note = `No valid owner: owner tag "zed" is not an email address.`
+					i.Note = `To the security team: owner tag "zed" is not an email address.`
 					return i
 				}(),
 			}},

@@ -164,7 +164,8 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 		claim, round := escalate.JournalStage(it.State, it.Notice.Stage, false)
 		queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: res, Item: *it.Notice}, key: key, claim: claim, round: round, done: it.Done, store: storeOnDelivery})
 		if it.Security && res.To != r.Owners.SecurityTeam {
-			sec := escalate.Resolution{Owner: res.Owner, To: r.Owners.SecurityTeam}
+			sec := escalate.Resolution{Owner: res.Owner, To: r.Owners.SecurityTeam,
+				Fallback: fmt.Sprintf("every tripwire alert goes to the security team too (%s is told as well)", res.To)}
 			claim, round := escalate.JournalStage(it.State, it.Notice.Stage, true)
 			queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: sec, Item: *it.Notice}, key: key, claim: claim, round: round, done: it.Done})
 		}

@@ -291,6 +291,9 @@ func TestRunner_RunOnce_escalation(t *testing.T) {
 	if diff := cmp.Diff([]string{"alice@example.com tripwire", "security@example.com tripwire"}, tos); diff != "" {
 		t.Errorf("tripwire notices (-want +got):\n%s", diff)
 	}
+	if sec := e.sender.sent[len(e.sender.sent)-1]; sec.Fallback != "every tripwire alert goes to the security team too (email:alice@example.com is told as well)" {
+		t.Errorf("the security team's tripwire notice says %q", sec.Fallback)
+	}
 	// Unused again long after: still stopped (quarantined, tripped), no deletion.
 	e.now = day(60)
 	e.scan = []iamsweep.Finding{finding("a1", "alice@example.com", day(19), iamsweep.VerdictUnused)}
