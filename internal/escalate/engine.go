@@ -267,7 +267,7 @@ func (d *decider) decide(st State) Intent {
 				it.Action = ActionRelease
 				note += " Its quarantine is being released."
 			} else {
-				note += " It stays quarantined: release it with iamsweep release if it is needed."
+				note += " It stays quarantined: if it is needed, keep it (a Keep releases the quarantine)."
 			}
 			event("tripwire", "%s", strings.TrimPrefix(st.Stopped, stoppedTripwire))
 			it.State = st
