@@ -108,7 +108,7 @@ type summaryJSON struct {
 func writeSummary(w io.Writer, s workflow.Summary) error {
 	if s.DryRun {
 		fmt.Fprintf(w, "Dry run (nothing changed, nothing sent): scan %d, %d findings, %d unused.\n", s.ScanID, s.Findings, s.Unused)
-		fmt.Fprintf(w, "Would send %d notices (%d items). Tripwires: %d.\n", s.Notices, s.Items, s.Tripwires)
+		fmt.Fprintf(w, "Would send %s (%s). Tripwires: %d.\n", plural(s.Notices, "notice"), plural(s.Items, "item"), s.Tripwires)
 	} else {
 		fmt.Fprintf(w, "Ran: scan %d, %d findings, %d unused.\n", s.ScanID, s.Findings, s.Unused)
 		fmt.Fprintf(w, "Notices: %d sent (%d items), %d failed. Quarantined %d, deleted %d, released %d, %d steps not done. Tripwires: %d.\n",
@@ -118,4 +118,12 @@ func writeSummary(w io.Writer, s workflow.Summary) error {
 		fmt.Fprintf(w, "  %s\n", step)
 	}
 	return nil
+}
+
+// plural says "1 notice", "2 notices".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

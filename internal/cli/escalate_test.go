@@ -348,3 +348,43 @@ func TestEscalate_usage(t *testing.T) {
 		t.Errorf("escalation not-an-arn: exit %d", r.code)
 	}
 }
+
+// TestEscalate_org: an organization's unused principals, across accounts,
+// come to each recipient in one notice; an account that cannot be scanned
+// is logged and waits.
+func TestEscalate_org(t *testing.T) {
+	srv := sampleOrgServer(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "iamsweep.yaml")
+	if err := os.WriteFile(cfg, []byte("owners:\n  security-team: security@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", false, "escalate", "--org", "--dry-run", "-o", "json", "--endpoint-url", srv.URL, "--as-of", asOf,
+		"--config", cfg, "--state", filepath.Join(dir, "state.db"))
+	if r.code != ExitOK {
+		t.Fatalf("escalate --org: exit %d\n%s", r.code, r.stderr)
+	}
+	var sum struct {
+		Notices, Items, Unused int
+		Steps                  []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	accounts := map[string]bool{}
+	for _, s := range sum.Steps {
+		if arn, ok := strings.CutPrefix(s, "would send notice about "); ok {
+			a, err := iamsweep.ParseARN(strings.Fields(arn)[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			accounts[a.AccountID] = true
+		}
+	}
+	if sum.Notices != 1 || sum.Items != sum.Unused || len(accounts) < 2 {
+		t.Errorf("one notice for every unused finding of several accounts: %+v", sum)
+	}
+	if !strings.Contains(r.stderr, "account not scanned: its escalations wait") {
+		t.Errorf("the account that cannot be scanned is not logged:\n%s", r.stderr)
+	}
+}
