@@ -61,6 +61,13 @@ type Runner struct {
 	// refuses nothing ahead, and the remediation service refuses when the
 	// step is due.
 	Refuse func(iamsweep.Finding, iamsweep.ActionKind) string
+	// MaxDeletionsPerRun and MaxDeletionsPerAccount bound the deleting
+	// steps (delete, delete-key, delete-password) of one run, as the
+	// remediation policy's limits bound one apply; negative: no limit.
+	// (Each step is a plan of its own, so the remediation service alone
+	// would count one deletion per plan.) A step over a limit is tried
+	// again on the next run.
+	MaxDeletionsPerRun, MaxDeletionsPerAccount int
 	// Now is the clock.
 	Now func() time.Time
 	// DryRun decides and says what would happen, but sends nothing,
@@ -132,6 +139,7 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 	intents := escalate.Decide(escalate.Input{Now: now, Findings: res.Findings, States: states, Exceptions: exceptions, Decisions: decisions, Policy: r.Policy, Refuse: r.Refuse})
 
 	var queue []pending
+	dc := &deletions{perAccount: map[string]int{}}
 	for _, it := range intents {
 		res := r.Owners.Resolve(it.Finding)
 		it.State.Owner, it.Done.Owner = res.Owner, res.Owner
@@ -152,7 +160,7 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 		delivered := true // no action: the item's state waits for its delivery
 		storeOnDelivery := it.Action == ""
 		if it.Action != "" {
-			ok, err := r.act(ctx, &sum, &it, now)
+			ok, err := r.act(ctx, &sum, &it, now, dc)
 			if err != nil {
 				return sum, err
 			}
@@ -206,10 +214,18 @@ func PlanID(st escalate.State, kind iamsweep.ActionKind) string {
 }
 
 // act runs the intent's action and stores its state when it succeeded.
-func (r *Runner) act(ctx context.Context, sum *Summary, it *escalate.Intent, now time.Time) (bool, error) {
+func (r *Runner) act(ctx context.Context, sum *Summary, it *escalate.Intent, now time.Time, dc *deletions) (bool, error) {
 	f := it.Finding
 	key := iamsweep.KeyOf(f)
 	step := fmt.Sprintf("%s %s", it.Action, describe(f))
+	if iamsweep.Deleting(it.Action) {
+		if why := dc.over(f.AccountID, r.MaxDeletionsPerRun, r.MaxDeletionsPerAccount); why != "" {
+			sum.ActionsFailed++
+			sum.Steps = append(sum.Steps, step+": not now: "+why+" (tried again next run)")
+			return false, nil
+		}
+		dc.add(f.AccountID)
+	}
 	if r.DryRun {
 		sum.Steps = append(sum.Steps, "would "+step)
 		return true, nil
@@ -410,4 +426,26 @@ func (r *Runner) delivered(ctx context.Context, p pending) error {
 
 func itemKey(to iamsweep.Recipient, key iamsweep.FindingKey) string {
 	return to.String() + "\n" + string(key)
+}
+
+// deletions counts the deleting steps of a run.
+type deletions struct {
+	run        int
+	perAccount map[string]int
+}
+
+// over says which limit another deletion in account would pass, or "".
+func (d *deletions) over(account string, perRun, perAccount int) string {
+	switch {
+	case perRun >= 0 && d.run >= perRun:
+		return fmt.Sprintf("over the limit of %d deletions per run (remediation max-deletions-per-run)", perRun)
+	case perAccount >= 0 && d.perAccount[account] >= perAccount:
+		return fmt.Sprintf("over the limit of %d deletions in account %s (remediation max-deletions-per-account)", perAccount, account)
+	}
+	return ""
+}
+
+func (d *deletions) add(account string) {
+	d.run++
+	d.perAccount[account]++
 }

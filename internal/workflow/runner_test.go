@@ -163,9 +163,10 @@ func newEnv() *env {
 		Policy: escalate.Policy{Types: map[iamsweep.FindingType]escalate.Steps{
 			iamsweep.TypeUnusedIAMRole: {Quarantine: iamsweep.ActionQuarantine, QuarantineAfter: 14 * 24 * time.Hour, Delete: iamsweep.ActionDelete, DeleteAfter: 30 * 24 * time.Hour},
 		}, WarnBefore: 3 * 24 * time.Hour},
-		Owners: escalate.Owners{SecurityTeam: iamsweep.Recipient{Kind: iamsweep.RecipientEmail, Address: "security@example.com"}},
-		Now:    func() time.Time { return e.now },
-		NewID:  func() string { e.ids++; return fmt.Sprintf("n%d", e.ids) },
+		Owners:             escalate.Owners{SecurityTeam: iamsweep.Recipient{Kind: iamsweep.RecipientEmail, Address: "security@example.com"}},
+		Now:                func() time.Time { return e.now },
+		NewID:              func() string { e.ids++; return fmt.Sprintf("n%d", e.ids) },
+		MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: -1,
 	}
 	return e
 }
@@ -361,5 +362,30 @@ func TestRefusal(t *testing.T) {
 	f.Tags = append(f.Tags, iamsweep.Tag{Key: "aws:cloudformation:stack-name", Value: "app"})
 	if why := refuse(f, iamsweep.ActionQuarantine); !strings.Contains(why, "CloudFormation stack app") {
 		t.Errorf("stack-owned role = %q", why)
+	}
+}
+
+func TestRunner_RunOnce_deletionLimits(t *testing.T) {
+	e := newEnv()
+	e.runner.MaxDeletionsPerRun, e.runner.MaxDeletionsPerAccount = 3, 2
+	var scan []iamsweep.Finding
+	for i, acct := range []string{"111122223333", "111122223333", "111122223333", "444455556666", "444455556666"} {
+		f := finding(fmt.Sprintf("r%d", i), "alice@example.com", day(-200), iamsweep.VerdictUnused)
+		f.AccountID, f.ARN = acct, "arn:aws:iam::"+acct+":role/"+f.Name
+		f.Tags = append(f.Tags, iamsweep.Tag{Key: "iamsweep:quarantined-at", Value: "2026-12-15T09:00:00Z"})
+		scan = append(scan, f)
+		e.store.states[iamsweep.KeyOf(f)] = escalate.State{Key: iamsweep.KeyOf(f), ARN: f.ARN, AccountID: f.AccountID, Type: f.Type, Round: 1,
+			Stage: iamsweep.StageDeleteWarning, FirstNoticeAt: t0, QuarantinedAt: day(14), Next: iamsweep.ActionDelete, NextAt: day(44)}
+	}
+	e.scan = scan
+	e.now = day(44)
+	sum := e.run(t)
+	// Two in the first account (its limit), one in the second (the run's).
+	if sum.Deleted != 3 || sum.ActionsFailed != 2 || len(e.remedy.applied) != 3 {
+		t.Errorf("summary %+v, applied %v", sum, e.remedy.applied)
+	}
+	e.now = day(45)
+	if sum := e.run(t); sum.Deleted != 2 {
+		t.Errorf("next run deleted %d; want the 2 left", sum.Deleted)
 	}
 }
