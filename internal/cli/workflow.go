@@ -140,9 +140,9 @@ func newRunner(ctx context.Context, d deps, cfg config.Config, st *store.Store, 
 		// The remediation policy's limits, per run of the escalation.
 		MaxDeletionsPerRun:     cfg.Remediation.MaxDeletionsPerRun,
 		MaxDeletionsPerAccount: cfg.Remediation.MaxDeletionsPerAccount,
-		Now:    func() time.Time { return d.now().UTC() },
-		DryRun: dryRun,
-		Log:    log,
+		Now:                    func() time.Time { return d.now().UTC() },
+		DryRun:                 dryRun,
+		Log:                    log,
 	}
 	if !cfg.AsOf.IsZero() {
 		asOf := cfg.AsOf
