@@ -260,7 +260,9 @@ func (d *decider) decide(st State) Intent {
 			since = st.LastUsedAtQuarantine
 		}
 		if used := f.LastUsed.Time; used.After(since) {
-			st.Stage, st.Next, st.NextAt = iamsweep.StageTripwire, "", time.Time{}
+			// Stage becomes tripwire once the alert is delivered (Done):
+			// until then each run sends it again.
+			st.Next, st.NextAt = "", time.Time{}
 			st.Stopped = fmt.Sprintf("%sused on %s while quarantined (since %s)", stoppedTripwire, day(used), day(st.QuarantinedAt))
 			note := fmt.Sprintf("Used on %s, after its quarantine on %s: its deletion is stopped.", day(used), day(st.QuarantinedAt))
 			if d.p.TripwireRelease {
@@ -272,6 +274,7 @@ func (d *decider) decide(st State) Intent {
 			event("tripwire", "%s", strings.TrimPrefix(st.Stopped, stoppedTripwire))
 			it.State = st
 			it.Done = st
+			it.Done.Stage = iamsweep.StageTripwire
 			if d.p.TripwireRelease {
 				it.Done.QuarantinedAt, it.Done.LastUsedAtQuarantine = time.Time{}, time.Time{}
 			}
@@ -279,6 +282,16 @@ func (d *decider) decide(st State) Intent {
 			it.Security = true
 			return finish()
 		}
+	}
+	// A tripwire alert not delivered yet: again, before anything else.
+	if strings.HasPrefix(st.Stopped, stoppedTripwire) && st.Stage != iamsweep.StageTripwire {
+		it.State = st
+		it.Done = st
+		it.Done.Stage = iamsweep.StageTripwire
+		it.Notice = &iamsweep.NoticeItem{Finding: f, Stage: iamsweep.StageTripwire,
+			Note: "It was " + strings.TrimPrefix(st.Stopped, stoppedTripwire) + ": its deletion is stopped."}
+		it.Security = true
+		return finish()
 	}
 
 	// A Keep holds.

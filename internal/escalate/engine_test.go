@@ -183,9 +183,11 @@ func TestDecide(t *testing.T) {
 			finding: role(iamsweep.VerdictUsed, at(19)), state: &quarantined,
 			want: func() *outcome {
 				s := quarantined
-				s.Stage, s.Next, s.NextAt = iamsweep.StageTripwire, "", time.Time{}
+				s.Next, s.NextAt = "", time.Time{}
 				s.Stopped = "tripwire: used on 2026-12-20 while quarantined (since 2026-12-15)"
-				return &outcome{Stage: iamsweep.StageTripwire, State: s, Done: s, Security: true,
+				d := s
+				d.Stage = iamsweep.StageTripwire
+				return &outcome{Stage: iamsweep.StageTripwire, State: s, Done: d, Security: true,
 					Events: []Event{{"tripwire", "used on 2026-12-20 while quarantined (since 2026-12-15)"}}}
 			}(),
 		},
@@ -194,9 +196,10 @@ func TestDecide(t *testing.T) {
 			policy: func(p *Policy) { p.TripwireRelease = true },
 			want: func() *outcome {
 				s := quarantined
-				s.Stage, s.Next, s.NextAt = iamsweep.StageTripwire, "", time.Time{}
+				s.Next, s.NextAt = "", time.Time{}
 				s.Stopped = "tripwire: used on 2026-12-20 while quarantined (since 2026-12-15)"
 				d := s
+				d.Stage = iamsweep.StageTripwire
 				d.QuarantinedAt, d.LastUsedAtQuarantine = time.Time{}, time.Time{}
 				return &outcome{Action: ActionRelease, Stage: iamsweep.StageTripwire, State: s, Done: d, Security: true,
 					Events: []Event{{"tripwire", "used on 2026-12-20 while quarantined (since 2026-12-15)"}}}
@@ -205,6 +208,20 @@ func TestDecide(t *testing.T) {
 		{
 			name: "quarantined, last use exactly at the quarantine: no tripwire", now: at(20),
 			finding: role(iamsweep.VerdictUnused, at(14)), state: &quarantined,
+		},
+		{
+			name: "tripwire alert not delivered: sent again", now: at(21), finding: role(iamsweep.VerdictUsed, at(19)),
+			state: ptr(with(func(s *State) {
+				*s = quarantined
+				s.Stopped, s.Next, s.NextAt = "tripwire: used on 2026-12-20 while quarantined (since 2026-12-15)", "", time.Time{}
+			})),
+			want: func() *outcome {
+				s := quarantined
+				s.Stopped, s.Next, s.NextAt = "tripwire: used on 2026-12-20 while quarantined (since 2026-12-15)", "", time.Time{}
+				d := s
+				d.Stage = iamsweep.StageTripwire
+				return &outcome{Stage: iamsweep.StageTripwire, State: s, Done: d, Security: true}
+			}(),
 		},
 		{
 			name: "tripped and still quarantined: stays stopped", now: at(60), finding: unused,

@@ -158,7 +158,9 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 			sum.Tripwires++
 		}
 		delivered := true // no action: the item's state waits for its delivery
-		storeOnDelivery := it.Action == ""
+		// A tripwire's state waits for the security team's copy (it is
+		// sent again until then), whatever its release did.
+		storeOnDelivery := it.Action == "" || it.Security
 		if it.Action != "" {
 			ok, err := r.act(ctx, &sum, &it, now, dc)
 			if err != nil {
@@ -170,12 +172,15 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 			continue
 		}
 		claim, round := escalate.JournalStage(it.State, it.Notice.Stage, false)
-		queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: res, Item: *it.Notice}, key: key, claim: claim, round: round, done: it.Done, store: storeOnDelivery})
-		if it.Security && res.To != r.Owners.SecurityTeam {
+		copyToSecurity := it.Security && res.To != r.Owners.SecurityTeam
+		queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: res, Item: *it.Notice}, key: key, claim: claim, round: round,
+			done: it.Done, store: storeOnDelivery && !copyToSecurity})
+		if copyToSecurity {
 			sec := escalate.Resolution{Owner: res.Owner, To: r.Owners.SecurityTeam,
 				Fallback: fmt.Sprintf("every tripwire alert goes to the security team too (%s is told as well)", res.To)}
 			claim, round := escalate.JournalStage(it.State, it.Notice.Stage, true)
-			queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: sec, Item: *it.Notice}, key: key, claim: claim, round: round, done: it.Done})
+			queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: sec, Item: *it.Notice}, key: key, claim: claim, round: round,
+				done: it.Done, store: true})
 		}
 	}
 	if err := r.notify(ctx, &sum, queue, now); err != nil {
@@ -245,7 +250,11 @@ func (r *Runner) act(ctx context.Context, sum *Summary, it *escalate.Intent, now
 		if err := record(fmt.Sprintf("done (%d calls)", len(res.Steps))); err != nil {
 			return false, err
 		}
-		return true, r.put(ctx, it.Done)
+		done := it.Done
+		if it.Security {
+			done.Stage = it.State.Stage // a tripwire: its stage waits for the alert's delivery
+		}
+		return true, r.put(ctx, done)
 	}
 	a := actionOf(f, it.Action)
 	plan := iamsweep.Plan{ID: PlanID(it.State, it.Action), Created: now, AsOf: now, Actions: []iamsweep.Action{a}}

@@ -389,3 +389,32 @@ func TestRunner_RunOnce_deletionLimits(t *testing.T) {
 		t.Errorf("next run deleted %d; want the 2 left", sum.Deleted)
 	}
 }
+
+func TestRunner_RunOnce_tripwireAlertRetried(t *testing.T) {
+	e := newEnv()
+	f := finding("a1", "alice@example.com", day(19), iamsweep.VerdictUsed)
+	f.Tags = append(f.Tags, iamsweep.Tag{Key: "iamsweep:quarantined-at", Value: "x"})
+	e.scan = []iamsweep.Finding{f}
+	e.store.states[iamsweep.KeyOf(f)] = escalate.State{Key: iamsweep.KeyOf(f), ARN: f.ARN, AccountID: f.AccountID, Type: f.Type, Round: 1,
+		Owner: "alice@example.com", Stage: iamsweep.StageQuarantined, FirstNoticeAt: t0, QuarantinedAt: day(14), LastUsedAtQuarantine: day(-200),
+		Next: iamsweep.ActionDelete, NextAt: day(44)}
+	e.now = day(20)
+	e.sender.err = fmt.Errorf("send: %w", iamsweep.ErrThrottled)
+	if sum := e.run(t); sum.Tripwires != 1 || sum.NoticesFailed != 2 {
+		t.Fatalf("throttled tripwire run: %+v", sum)
+	}
+	e.sender.err = nil
+	e.now = day(21)
+	e.run(t)
+	if len(e.sender.sent) != 2 || e.sender.sent[0].Items[0].Stage != iamsweep.StageTripwire {
+		t.Fatalf("the alert was not sent again: %+v", e.sender.sent)
+	}
+	if st := e.store.states[iamsweep.KeyOf(f)]; st.Stage != iamsweep.StageTripwire || st.Next != "" {
+		t.Errorf("state after the alert = %+v", st)
+	}
+	e.now = day(60)
+	e.run(t)
+	if len(e.sender.sent) != 2 || len(e.remedy.applied) != 0 {
+		t.Errorf("after the alert: sent %d, applied %v", len(e.sender.sent), e.remedy.applied)
+	}
+}
