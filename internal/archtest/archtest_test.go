@@ -26,11 +26,16 @@ var (
 		"internal/credreport": true,
 		"internal/planfile":   true,
 		"internal/configrule": true,
+		"internal/escalate":   true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true}
-	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true}
-	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true}
+	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true,
+		// workflow wires the store, the remediation service and the
+		// notifier the CLI or serve built around one run of the owner
+		// workflow, as an entry point does.
+		"internal/workflow": true}
+	testOnly = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true}
 	// data packages embed files and import nothing else.
 	data = map[string]bool{"examples": true}
 )

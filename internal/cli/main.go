@@ -113,6 +113,8 @@ A typical run:
   iamsweep restore ARN          recreate a deleted role or user from its backup
   iamsweep prune --keep-scans 30  delete old scans from the state database
   iamsweep exceptions           list the principals owners decided to keep
+  iamsweep escalate             notify owners, then quarantine and delete on schedule
+  iamsweep escalation           each principal's escalation timeline
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -136,6 +138,8 @@ Exit status:
 		NewCmdHistory(d, nil),
 		NewCmdPrune(d, nil),
 		NewCmdExceptions(d, nil),
+		NewCmdEscalate(d, nil),
+		NewCmdEscalation(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root
