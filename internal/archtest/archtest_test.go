@@ -28,7 +28,7 @@ var (
 		"internal/configrule": true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
-	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true}
+	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true, "internal/lastaccess": true}
 	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true}
 	testOnly    = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true}
 	// data packages embed files and import nothing else.
