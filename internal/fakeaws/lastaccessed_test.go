@@ -47,8 +47,8 @@ func lastAccessedServer(t *testing.T, clock *testClock, opts ...fakeaws.Option) 
 	srv := fakeaws.New(t, opts...)
 	srv.SetAccess(appARN,
 		fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: t0.Add(-24 * time.Hour), Region: "eu-west-1"},
-		fakeaws.AccessUse{Action: "s3", When: t0.Add(-2 * time.Hour), Region: "us-east-1"}, // GetObject: not tracked
-		fakeaws.AccessUse{Action: "ec2:DescribeInstances", When: t0.Add(-500 * 24 * time.Hour)},  // before the window
+		fakeaws.AccessUse{Action: "s3", When: t0.Add(-2 * time.Hour), Region: "us-east-1"},      // GetObject: not tracked
+		fakeaws.AccessUse{Action: "ec2:DescribeInstances", When: t0.Add(-500 * 24 * time.Hour)}, // before the window
 		fakeaws.AccessUse{Action: "lambda:InvokeFunction", When: t0.Add(-time.Hour), Region: "eu-west-1"},
 	)
 	return srv
