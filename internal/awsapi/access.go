@@ -139,12 +139,19 @@ var ErrAccessJobFailed = errors.New("service last accessed job FAILED")
 // the account (see AccessOptions), each polled with a doubling wait until
 // COMPLETED. When some principals fail (a job FAILED twice, the
 // principal is gone, the deadline passed) the reports of the others come
-// with an *AccessReportsError; a cancelled ctx returns its error.
+// with an *AccessReportsError; a cancelled ctx returns its error; access
+// denied (or credentials IAM refuses) stops the run at the first refusal
+// and returns that error, wrapping iamsweep.ErrAccessDenied
+// (ErrNoCredentials).
 func (c *Client) AccessReports(ctx context.Context, arns []string, opts AccessOptions) ([]iamsweep.AccessReport, error) {
 	opts.defaults()
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
+	// An identity IAM refuses is refused for every principal: the first
+	// refusal stops the run.
+	ctx, refuse := context.WithCancelCause(ctx)
+	defer refuse(nil)
 	r := &accessRun{c: c, opts: opts, lim: newAdaptiveLimiter(opts.Rate, opts.Burst)}
 	var (
 		mu      sync.Mutex
@@ -170,6 +177,9 @@ func (c *Client) AccessReports(ctx context.Context, arns []string, opts AccessOp
 			rep, err := r.report(ctx, arn)
 			mu.Lock()
 			defer mu.Unlock()
+			if errors.Is(err, iamsweep.ErrAccessDenied) || errors.Is(err, iamsweep.ErrNoCredentials) {
+				refuse(err)
+			}
 			if err != nil {
 				failed[arn] = err
 			} else {
@@ -182,6 +192,9 @@ func (c *Client) AccessReports(ctx context.Context, arns []string, opts AccessOp
 	sort.Slice(reports, func(i, j int) bool { return reports[i].ARN < reports[j].ARN })
 	if err := parent.Err(); err != nil {
 		return reports, err
+	}
+	if err := context.Cause(ctx); errors.Is(err, iamsweep.ErrAccessDenied) || errors.Is(err, iamsweep.ErrNoCredentials) {
+		return reports, fmt.Errorf("service last accessed jobs (see policies/iamsweep-scan.json): %w", err)
 	}
 	if len(failed) > 0 {
 		return reports, &AccessReportsError{Failed: failed}

@@ -167,14 +167,21 @@ func TestClient_AccessReports_failures(t *testing.T) {
 	})
 	t.Run("access denied is not retried", func(t *testing.T) {
 		srv.ResetCalls()
-		srv.InjectFault("", "GenerateServiceLastAccessedDetails", 2, 403, "AccessDenied", "not allowed")
-		_, err := c.AccessReports(t.Context(), arns[:2], fastAccess)
+		srv.InjectFault("", "GenerateServiceLastAccessedDetails", 1, 403, "AccessDenied", "not allowed")
+		opts := fastAccess
+		opts.Concurrency = 1
+		_, err := c.AccessReports(t.Context(), arns[:2], opts)
 		if !errors.Is(err, iamsweep.ErrAccessDenied) {
 			t.Fatalf("AccessReports: %v; want ErrAccessDenied", err)
 		}
-		if g := srv.CallCount("GenerateServiceLastAccessedDetails"); g != 2 {
-			t.Errorf("%d Generate calls, want 2", g)
+		var ae *AccessReportsError
+		if errors.As(err, &ae) {
+			t.Errorf("AccessReports: %v; want the refusal itself, not a list of principals", err)
 		}
+		if g := srv.CallCount("GenerateServiceLastAccessedDetails"); g != 1 {
+			t.Errorf("%d Generate calls, want 1: the first refusal stops the run", g)
+		}
+
 	})
 }
 
