@@ -1,18 +1,25 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/google/go-cmp/cmp"
 
+	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/fakeaws"
+	"github.com/iamsweep/iamsweep/internal/lastaccess"
 	"github.com/iamsweep/iamsweep/internal/store"
 )
 
@@ -80,4 +87,59 @@ func TestCachedAccessReports(t *testing.T) {
 			t.Errorf("cached after a partial failure: %v, %v", cached, err)
 		}
 	})
+}
+
+// TestAccessEvidence_offlineMatchesLive reads the same job twice: through
+// the job runner, and as the AWS CLI saves it (the output's members as
+// JSON) in a folder that lastaccess reads. The two reports must be equal,
+// so that refine decides the same online and offline.
+func TestAccessEvidence_offlineMatchesLive(t *testing.T) {
+	const acct = "123456789012"
+	arn := "arn:aws:iam::" + acct + ":role/ops/app"
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","ec2:Describe*","dynamodb:GetItem"],"Resource":"*"}]}`
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: acct, Roles: []*fakeaws.Role{
+		{Name: "app", Path: "/ops/", Inline: []fakeaws.InlinePolicy{{Name: "p", Document: doc}}},
+	}}), fakeaws.WithAccessJobPolls(0), fakeaws.WithClock(func() time.Time { return now }))
+	srv.SetAccess(arn,
+		fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.Add(-30 * time.Hour), Region: "eu-west-1"},
+		fakeaws.AccessUse{Action: "ec2:DescribeInstances", When: now.Add(-3 * time.Hour), Region: "us-east-2"})
+	cfg := aws.Config{
+		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIAFAKEFAKEFAKEFAKE", "secret", ""),
+		BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), Retryer: awsapi.NewRetryer(awsapi.RetryOptions{NoBackoff: true}),
+	}
+	live, err := awsapi.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))).AccessReports(t.Context(), []string{arn},
+		awsapi.AccessOptions{Rate: 1000, PollFirst: time.Millisecond, PollMax: time.Millisecond})
+	if err != nil || len(live) != 1 {
+		t.Fatalf("live: %v, %v", live, err)
+	}
+
+	// What "aws iam get-service-last-accessed-details --job-id ... --max-items 1000" prints.
+	c := iam.NewFromConfig(cfg)
+	gen, err := c.GenerateServiceLastAccessedDetails(t.Context(), &iam.GenerateServiceLastAccessedDetailsInput{Arn: aws.String(arn), Granularity: iamtypes.AccessAdvisorUsageGranularityTypeActionLevel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.GetServiceLastAccessedDetails(t.Context(), &iam.GetServiceLastAccessedDetailsInput{JobId: gen.JobId, MaxItems: aws.Int32(1000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := json.MarshalIndent(out, "", "    ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, lastaccess.FileName(arn)), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	offline, err := lastaccess.LoadAccessDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]iamsweep.AccessReport{arn: live[0]}, offline); diff != "" {
+		t.Errorf("offline report (+) versus the live one (-):\n%s", diff)
+	}
+	if !live[0].Services[1].ActionLevel || live[0].Services[1].Namespace != "ec2" {
+		t.Errorf("the test's data lost its action-level service: %+v", live[0].Services)
+	}
 }
