@@ -41,7 +41,8 @@ type AccessOptions struct {
 	Granularity iamsweep.AccessGranularity
 	// Rate caps the account's Generate and Get calls per second (default
 	// 10); Burst is the bucket's size (default 1). The rate drops when IAM
-	// throttles and climbs back to Rate as calls succeed.
+	// throttles and climbs back towards Rate as calls succeed (see
+	// adaptiveLimiter).
 	Rate  float64
 	Burst int
 	// Concurrency bounds the jobs in flight (default 20).
@@ -56,8 +57,9 @@ type AccessOptions struct {
 	// JobAttempts is how many jobs a principal gets when one ends FAILED
 	// or its ID is lost (default 2).
 	JobAttempts int
-	// CallAttempts is how many times one call is tried when it is
-	// throttled or fails on the way (default 8).
+	// CallAttempts is how many times one call is tried when it fails on
+	// the way: a 5xx answer, a broken connection (default 8). Throttled
+	// tries do not count: they are paced by the limiter, up to 50.
 	CallAttempts int
 }
 
@@ -343,12 +345,14 @@ func serviceAccess(s iamtypes.ServiceLastAccessed) iamsweep.ServiceAccess {
 // cannot be reached at all.
 var retryables = retry.IsErrorRetryables(append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(noRetryUnreachable)}, retry.DefaultRetryables...))
 
-// call makes one API call through the account's limiter, retrying it
-// (CallAttempts in all) when it is throttled, which also slows the
-// limiter, or fails on the way.
+// call makes one API call through the account's limiter, trying it again
+// when it fails on the way (CallAttempts tries in all) or is throttled
+// (up to maxThrottled times: a throttle is pacing, not failure; each one
+// also slows the limiter, which spaces the next try).
 func (r *accessRun) call(ctx context.Context, do func(context.Context) error) error {
 	var err error
-	for attempt := 1; ; attempt++ {
+	failures, throttles := 0, 0
+	for {
 		epoch, werr := r.lim.wait(ctx)
 		if werr != nil {
 			// The limiter refuses a wait that would pass the deadline
@@ -368,36 +372,47 @@ func (r *accessRun) call(ctx context.Context, do func(context.Context) error) er
 			r.lim.succeeded()
 			return nil
 		}
-		throttled := errors.Is(classify(err), iamsweep.ErrThrottled)
-		if !throttled && retryables.IsErrorRetryable(err) != aws.TrueTernary {
-			return err
-		}
-		if attempt == r.opts.CallAttempts {
-			return err
-		}
-		if throttled {
+		if errors.Is(classify(err), iamsweep.ErrThrottled) {
 			r.lim.throttled(epoch)
-			continue // the slower limiter spaces the next attempt
+			if throttles++; throttles == maxThrottled {
+				return err
+			}
+			continue
+		}
+		if retryables.IsErrorRetryable(err) != aws.TrueTernary {
+			return err
+		}
+		if failures++; failures >= r.opts.CallAttempts {
+			return err
 		}
 		// Full jitter over a doubling base: 100 ms, 200 ms... up to 5 s.
-		backoff := time.Duration(rand.Int64N(int64(min(100*time.Millisecond<<(attempt-1), 5*time.Second)) + 1))
+		backoff := time.Duration(rand.Int64N(int64(min(100*time.Millisecond<<(failures-1), 5*time.Second)) + 1))
 		if serr := r.c.sleep(ctx, backoff); serr != nil {
 			return fmt.Errorf("%w (then: %w)", err, serr)
 		}
 	}
 }
 
-// adaptiveLimiter is the account's rate limiter: at most max calls per
-// second; it halves its rate when IAM throttles (once for the calls let
-// through at one rate: a burst of throttled calls in flight counts once)
-// and climbs back by 5% per successful call: from half the rate IAM allows
-// it takes some 14 calls to reach it again.
+// maxThrottled bounds the throttled tries of one call.
+const maxThrottled = 50
+
+// adaptiveLimiter is the account's rate limiter, at most max calls per
+// second, probing for the rate IAM allows. When IAM throttles a call let
+// through at the current rate (calls let through before the last cut do
+// not count again: a burst of throttled calls in flight is one signal) it
+// remembers that rate as the ceiling and drops to 70% of it. Each call
+// that succeeds raises the rate: by 5% while no ceiling is known, by 0.5%
+// of the ceiling once one is (from 70% back to the ceiling in 60 calls),
+// so the rate spends its time just below the ceiling rather than
+// bouncing off it. Going a fifth past the ceiling without a throttle
+// forgets it.
 type adaptiveLimiter struct {
 	lim       *rate.Limiter
 	max       rate.Limit
 	mu        sync.Mutex
-	epoch     int // cuts so far
-	throttles int // throttled calls
+	epoch     int        // cuts so far
+	ceiling   rate.Limit // the rate last throttled at; 0 for none
+	throttles int        // throttled calls
 }
 
 // minAccessRate is the floor of the adaptive rate.
@@ -416,9 +431,8 @@ func (a *adaptiveLimiter) wait(ctx context.Context) (int, error) {
 	return epoch, a.lim.Wait(ctx)
 }
 
-// throttled halves the rate for a call throttled that was let through in
-// the given epoch; calls let through before the last cut do not cut it
-// again.
+// throttled lowers the rate for a call throttled that was let through in
+// the given epoch.
 func (a *adaptiveLimiter) throttled(epoch int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -427,13 +441,32 @@ func (a *adaptiveLimiter) throttled(epoch int) {
 		return
 	}
 	a.epoch++
-	a.lim.SetLimit(max(a.lim.Limit()/2, min(minAccessRate, a.max)))
+	l := a.lim.Limit()
+	if a.ceiling == 0 || l >= a.ceiling*0.9 {
+		a.ceiling = l
+	} else {
+		// Throttled well below the ceiling: it may have come down (or a
+		// burst was unlucky); lower it gently.
+		a.ceiling *= 0.95
+	}
+	a.lim.SetLimit(max(l*0.7, min(minAccessRate, a.max)))
 }
 
+// succeeded raises the rate after a call that went through.
 func (a *adaptiveLimiter) succeeded() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if l := a.lim.Limit(); l < a.max {
-		a.lim.SetLimit(min(l*1.05, a.max))
+	l := a.lim.Limit()
+	if l >= a.max {
+		return
 	}
+	step := l * 0.05
+	if a.ceiling > 0 {
+		if l >= a.ceiling*1.2 {
+			a.ceiling = 0
+		} else {
+			step = a.ceiling * 0.005
+		}
+	}
+	a.lim.SetLimit(min(l+step, a.max))
 }

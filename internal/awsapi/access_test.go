@@ -165,6 +165,19 @@ func TestClient_AccessReports_failures(t *testing.T) {
 			t.Errorf("%d Generate calls, want 3", g)
 		}
 	})
+	t.Run("errors on the way: CallAttempts tries in all", func(t *testing.T) {
+		srv.ResetCalls()
+		srv.InjectFault("", "GenerateServiceLastAccessedDetails", 3, 500, "ServiceFailure", "oops")
+		opts := fastAccess
+		opts.CallAttempts = 3
+		_, err := c.AccessReports(t.Context(), arns[:1], opts)
+		if err == nil {
+			t.Fatal("AccessReports succeeded after 3 failed tries of 3")
+		}
+		if g := srv.CallCount("GenerateServiceLastAccessedDetails"); g != 3 {
+			t.Errorf("%d Generate calls, want 3", g)
+		}
+	})
 	t.Run("access denied is not retried", func(t *testing.T) {
 		srv.ResetCalls()
 		srv.InjectFault("", "GenerateServiceLastAccessedDetails", 1, 403, "AccessDenied", "not allowed")
@@ -257,5 +270,41 @@ func TestOrg_AccessReports_renewedSession(t *testing.T) {
 	}
 	if g := srv.CallCount("GenerateServiceLastAccessedDetails"); g != 1 {
 		t.Errorf("%d Generate calls, want 1: the job was read by its creator", g)
+	}
+}
+
+func TestAdaptiveLimiter(t *testing.T) {
+	a := newAdaptiveLimiter(10, 1)
+	rateNow := func() float64 { return float64(a.lim.Limit()) }
+	approx := func(got, want float64) bool { return got > want-1e-9 && got < want+1e-9 }
+
+	a.succeeded() // at the cap: stays
+	if !approx(rateNow(), 10) {
+		t.Fatalf("rate %v after a success at the cap, want 10", rateNow())
+	}
+	a.throttled(0)
+	if !approx(rateNow(), 7) || a.ceiling != 10 {
+		t.Fatalf("after a throttle: rate %v ceiling %v, want 7 and 10", rateNow(), a.ceiling)
+	}
+	a.throttled(0) // let through before the cut: no second cut
+	if !approx(rateNow(), 7) || a.throttles != 2 {
+		t.Fatalf("after a stale throttle: rate %v (%d throttles), want 7 (2)", rateNow(), a.throttles)
+	}
+	for range 60 {
+		a.succeeded()
+	}
+	if !approx(rateNow(), 10) {
+		t.Errorf("after 60 successes: rate %v, want back at 10 (0.5%% of the ceiling each)", rateNow())
+	}
+	a.throttled(1)
+	a.throttled(2) // at 7, well below the ceiling: the ceiling comes down gently
+	if !approx(float64(a.ceiling), 9.5) || !approx(rateNow(), 4.9) {
+		t.Errorf("after two throttles: ceiling %v rate %v, want 9.5 and 4.9", a.ceiling, rateNow())
+	}
+	for range 1000 {
+		a.throttled(a.epoch)
+	}
+	if rateNow() < minAccessRate {
+		t.Errorf("rate %v below the floor %v", rateNow(), minAccessRate)
 	}
 }
