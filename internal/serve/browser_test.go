@@ -207,7 +207,7 @@ func TestBrowser(t *testing.T) {
 	b.do(chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#findings")),
 		chromedp.Click(chromedp.CSS(`tr[data-key="`+string(iamsweep.KeyOf(findings[1]))+`"] a`)),
 		chromedp.WaitVisible(chromedp.CSS("#events")))
-	if got := b.text("#events"); !strings.Contains(got, "removal asked by email:alice@example.com") {
+	if got := b.text("#events"); !strings.Contains(got, "removal asked by alice@example.com") {
 		t.Errorf("history:\n%s", got)
 	}
 	if got := b.text("#next"); !strings.HasPrefix(got, "quarantine on 2026-12-07") {

@@ -159,7 +159,7 @@ func (s *Server) decisionView(ctx context.Context, l link, nonce []byte) decisio
 		def = maxUntil
 	}
 	v := decisionView{
-		Kind: l.rec.Kind, Finding: l.finding, Owner: l.finding.Owner(s.o.OwnerTags), By: l.rec.Recipient,
+		Kind: l.rec.Kind, Finding: l.finding, Owner: l.finding.Owner(s.o.OwnerTags), By: decider(l.rec.Recipient),
 		Action: "/d/" + l.text, CSRF: b64.EncodeToString(s.linkCSRF(nonce, l.hash)), Expires: l.rec.Expires,
 		MaxUntil: maxUntil.Format(time.DateOnly), DefaultUntil: def.Format(time.DateOnly), KeepMaxDays: int(s.o.KeepMax / (24 * time.Hour)),
 	}
@@ -219,7 +219,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	d := iamsweep.Decision{Key: l.rec.Key, ARN: l.rec.ARN, Kind: l.rec.Kind, By: l.rec.Recipient, From: clientAddr(r), At: now}
+	d := iamsweep.Decision{Key: l.rec.Key, ARN: l.rec.ARN, Kind: l.rec.Kind, By: decider(l.rec.Recipient), From: clientAddr(r), At: now}
 	if d.ID, err = s.randomID("d-"); err != nil {
 		s.fail(w, r, "record the decision", err)
 		return
@@ -421,6 +421,14 @@ func (s *Server) wrongMethod(w http.ResponseWriter, r *http.Request) {
 	s.o.Log.Warn("decision link refused", "why", "method", "method", r.Method, "token", tokenRef(r.PathValue("token")), "remote", r.RemoteAddr)
 	s.render(w, r, http.StatusMethodNotAllowed, "message", messagePage{Title: "Method not allowed",
 		Text: "Open the link in a browser and confirm on its page. Nothing was changed."})
+}
+
+// decider is who a link's decision is recorded as: the recipient it was
+// sent to, an email address as itself ("alice@example.com", so that a
+// Keep reads "kept by alice@example.com"), a topic or a webhook with its
+// channel ("slack:team-a").
+func decider(recipient string) string {
+	return strings.TrimPrefix(recipient, string(iamsweep.RecipientEmail)+":")
 }
 
 // clientAddr is where a request came from, for the decision's record: the

@@ -100,12 +100,12 @@ func TestDecision_keep(t *testing.T) {
 	}
 	d := ds[0]
 	until := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
-	if d.Kind != iamsweep.DecisionKeep || d.By != "email:alice@example.com" || d.Reason != "yearly DR test" || !d.Until.Equal(until) ||
+	if d.Kind != iamsweep.DecisionKeep || d.By != "alice@example.com" || d.Reason != "yearly DR test" || !d.Until.Equal(until) ||
 		!d.At.Equal(start) || !strings.HasPrefix(d.From, "127.0.0.1:") || d.Key != iamsweep.KeyOf(findings[0]) {
 		t.Errorf("decision %+v", d)
 	}
 	exc, err := e.st.Exceptions(t.Context(), store.ExceptionFilter{ActiveAt: start.Add(time.Hour)})
-	if err != nil || len(exc) != 1 || exc[0].Reason != "yearly DR test" || !exc[0].Until.Equal(until) || exc[0].By != "email:alice@example.com" {
+	if err != nil || len(exc) != 1 || exc[0].Reason != "yearly DR test" || !exc[0].Until.Equal(until) || exc[0].By != "alice@example.com" {
 		t.Fatalf("exceptions %+v, %v", exc, err)
 	}
 	if e.token(l.Keep).Used.IsZero() {
@@ -120,7 +120,7 @@ func TestDecision_keep(t *testing.T) {
 		t.Errorf("%d decisions after a reuse", n)
 	}
 	events, _ := e.st.Events(t.Context(), iamsweep.KeyOf(findings[0]), 10)
-	if len(events) != 1 || !strings.Contains(events[0].Text, "kept by email:alice@example.com until 2027-03-01: yearly DR test") {
+	if len(events) != 1 || !strings.Contains(events[0].Text, "kept by alice@example.com until 2027-03-01: yearly DR test") {
 		t.Errorf("events %+v", events)
 	}
 }
