@@ -192,7 +192,10 @@ func (s *Server) principalPage(w http.ResponseWriter, r *http.Request, _ session
 		func() (err error) { v.Events, err = s.o.Store.Events(ctx, key, 200); return },
 		func() (err error) { v.Notices, err = s.o.Store.Notices(ctx, key); return },
 		func() (err error) { v.Decisions, err = s.o.Store.Decisions(ctx, key); return },
-		func() (err error) { v.Exceptions, err = s.o.Store.Exceptions(ctx, store.ExceptionFilter{Key: key}); return },
+		func() (err error) {
+			v.Exceptions, err = s.o.Store.Exceptions(ctx, store.ExceptionFilter{Key: key})
+			return
+		},
 		func() (err error) { v.History, err = s.o.Store.History(ctx, arn); return },
 		func() (err error) { v.Backups, err = s.o.Store.Backups(ctx, arn); return },
 	}
