@@ -284,32 +284,34 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 // The escalation reads the decisions too, so a failure here (logged) loses
 // nothing; and a finding with no escalation yet gets none from here.
 func (s *Server) afterDecision(ctx context.Context, d iamsweep.Decision) {
-	st, err := s.o.Store.Escalation(ctx, d.Key)
-	switch {
-	case errors.Is(err, iamsweep.ErrNotFound):
-	case err != nil:
-		s.o.Log.Error("read the escalation after a decision", "principal_arn", d.ARN, "err", err)
-	default:
-		changed := false
+	// One read-modify-write under the store's write lock: a run of the
+	// escalation cannot overwrite the change, nor this one the run's.
+	err := s.o.Store.UpdateEscalation(ctx, d.Key, func(st *store.EscalationState, found bool) error {
 		switch {
+		case !found:
+			return errUnchanged
 		case d.Kind == iamsweep.DecisionRemove && st.QuarantinedAt.IsZero() && st.DeletedAt.IsZero():
-			// Quarantined already: the deletion keeps its schedule.
-			st.Next, st.NextAt, st.SnoozedUntil, changed = iamsweep.ActionQuarantine, d.At, time.Time{}, true
+			// (Quarantined already: the deletion keeps its schedule.)
+			st.Next, st.NextAt, st.SnoozedUntil = iamsweep.ActionQuarantine, d.At, time.Time{}
 		case d.Kind == iamsweep.DecisionSnooze && d.Until.After(st.SnoozedUntil):
-			st.SnoozedUntil, changed = d.Until, true
+			st.SnoozedUntil = d.Until
+		default:
+			return errUnchanged
 		}
-		if changed {
-			st.Updated = d.At
-			if err := s.o.Store.PutEscalation(ctx, st); err != nil {
-				s.o.Log.Error("update the escalation after a decision", "principal_arn", d.ARN, "err", err)
-			}
-		}
+		st.Updated = d.At
+		return nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		s.o.Log.Error("update the escalation after a decision", "principal_arn", d.ARN, "err", err)
 	}
 	ev := store.Event{Key: d.Key, ARN: d.ARN, At: d.At, Kind: "decision", Text: decisionEvent(d)}
 	if err := s.o.Store.AddEvent(ctx, ev); err != nil {
 		s.o.Log.Error("record the decision's event", "principal_arn", d.ARN, "err", err)
 	}
 }
+
+// errUnchanged leaves an escalation state as it is.
+var errUnchanged = errors.New("unchanged")
 
 func decisionEvent(d iamsweep.Decision) string {
 	var b strings.Builder

@@ -43,7 +43,9 @@ type Store interface {
 	Decisions(ctx context.Context, key iamsweep.FindingKey) ([]iamsweep.Decision, error)
 	Notices(ctx context.Context, key iamsweep.FindingKey) ([]store.NoticeRecord, error)
 	Escalation(ctx context.Context, key iamsweep.FindingKey) (store.EscalationState, error)
-	PutEscalation(ctx context.Context, st store.EscalationState) error
+	// UpdateEscalation changes a finding's escalation state atomically
+	// (fn's error, returned, stores nothing).
+	UpdateEscalation(ctx context.Context, key iamsweep.FindingKey, fn func(st *store.EscalationState, found bool) error) error
 	AddEvent(ctx context.Context, e store.Event) error
 	Events(ctx context.Context, key iamsweep.FindingKey, limit int) ([]store.Event, error)
 }
