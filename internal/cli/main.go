@@ -140,6 +140,7 @@ Exit status:
 		NewCmdExceptions(d, nil),
 		NewCmdEscalate(d, nil),
 		NewCmdEscalation(d, nil),
+		NewCmdServe(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root
