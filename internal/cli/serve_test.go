@@ -10,18 +10,23 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/links"
+	"github.com/iamsweep/iamsweep/internal/store"
 	"github.com/iamsweep/iamsweep/internal/workflow"
 )
 
@@ -313,5 +318,46 @@ func TestServe_tls(t *testing.T) {
 	r := e.run("serve", "--no-scheduler", "--tls-cert", certFile, "--tls-key", otherKey)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "serve.tls-cert") {
 		t.Errorf("mismatched key: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// iamsweep escalate run from cron makes the same links as the service
+// when serve.base-url says where one answers: signed with the key in the
+// state database, so that serve --no-scheduler accepts them.
+func TestEscalate_linksWhenAServiceAnswers(t *testing.T) {
+	e := newEscalation(t)
+	if err := os.WriteFile(e.config, []byte(escalateConfig+"serve:\n  base-url: https://iamsweep.example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.escalate()
+	mail := mailTo(t, e.srv, "alice@example.com")
+	m := regexp.MustCompile(`Keep:\s+https://iamsweep\.example\.com/d/([A-Za-z0-9_-]{98})\n`).FindStringSubmatch(mail.Text)
+	if m == nil {
+		t.Fatalf("no Keep link in the mail:\n%s", mail.Text)
+	}
+	e.withStore(func(st *store.Store) {
+		key, err := st.Secret(t.Context(), "link-key", func() ([]byte, error) { return nil, errors.New("the link key is not in the store") })
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := links.NewSigner(key, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash, _, err := signer.Verify(m[1], e.now)
+		if err != nil {
+			t.Fatalf("the link does not verify under the store's key: %v", err)
+		}
+		tok, err := st.LinkToken(t.Context(), hash)
+		if err != nil || tok.Kind != iamsweep.DecisionKeep || !strings.HasSuffix(tok.ARN, ":role/app/old-batch") || tok.Recipient != "email:alice@example.com" {
+			t.Errorf("stored token %+v, %v", tok, err)
+		}
+	})
+
+	// Without a base URL, notices carry no links.
+	e2 := newEscalation(t)
+	e2.escalate()
+	if mail := mailTo(t, e2.srv, "alice@example.com"); strings.Contains(mail.Text, "/d/") {
+		t.Errorf("links without serve.base-url:\n%s", mail.Text)
 	}
 }
