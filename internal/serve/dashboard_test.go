@@ -270,8 +270,10 @@ func TestServer_headers(t *testing.T) {
 	if r := e.do(e.browser(), "GET", "/healthz", nil); r.status != http.StatusOK || r.body != "ok\n" {
 		t.Errorf("healthz: %d %q", r.status, r.body)
 	}
-	if r := e.do(e.browser(), "GET", "/nope", nil); r.status != http.StatusNotFound {
-		t.Errorf("unknown page: %d", r.status)
+	for _, p := range []string{"/nope", "/static/", "/static/nope.css", "/d/"} {
+		if r := e.do(e.browser(), "GET", p, nil); r.status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, r.status)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -81,7 +82,7 @@ type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Rand is the source of random IDs and nonces (crypto/rand.Reader).
-	Rand interface{ Read([]byte) (int, error) }
+	Rand io.Reader
 	Log  *slog.Logger
 }
 
@@ -138,7 +139,8 @@ func (s *Server) now() time.Time { return s.o.Now().UTC() }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(staticFS())))
+	// The style sheet and the icon; no directory listing.
+	mux.Handle("GET /static/{file}", http.StripPrefix("/static/", http.FileServerFS(staticFS())))
 
 	// Decision links. GET also answers HEAD; any other method gets the
 	// page that says so.
