@@ -26,6 +26,7 @@ var (
 		"internal/credreport": true,
 		"internal/planfile":   true,
 		"internal/configrule": true,
+		"internal/refs":       true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true}
