@@ -1,0 +1,201 @@
+package awsapi
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/fakeaws"
+)
+
+const (
+	etlRole    = "arn:aws:iam::" + testAccountID + ":role/jobs/nightly-etl"
+	webProfile = "arn:aws:iam::" + testAccountID + ":instance-profile/web"
+	etlPolicy  = `{"Version":"2012-10-17","Statement":[{"Sid":"Etl","Effect":"Allow","Principal":{"AWS":"` + etlRole + `"},"Action":"*","Resource":"*"}]}`
+)
+
+// resourceAccount is an account with compute and policies in two of its
+// three enabled Regions.
+func resourceAccount() *fakeaws.Account {
+	return &fakeaws.Account{ID: testAccountID, Resources: &fakeaws.Resources{
+		Functions: []fakeaws.Function{
+			{Region: "eu-west-1", Name: "nightly-etl", Role: etlRole, Policy: etlPolicy},
+			{Region: "eu-west-1", Name: "other", Role: "arn:aws:iam::" + testAccountID + ":role/other"},
+			{Region: "us-east-1", Name: "api", Role: "arn:aws:iam::" + testAccountID + ":role/api"},
+			{Region: "af-south-1", Name: "opted-out", Role: etlRole},
+		},
+		Instances: []fakeaws.Instance{
+			{Region: "us-east-1", ID: "i-0abc", Name: "web-1", State: "stopped", InstanceProfileARN: webProfile},
+			{Region: "us-east-1", ID: "i-0def", State: "terminated", InstanceProfileARN: webProfile},
+			{Region: "us-east-1", ID: "i-0nop", State: "running"},
+		},
+		Buckets: []fakeaws.Bucket{
+			{Region: "eu-west-1", Name: "etl-data", Policy: etlPolicy},
+			{Region: "us-west-2", Name: "logs"},
+		},
+		Keys: []fakeaws.Key{{Region: "us-west-2", ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Policy: etlPolicy}},
+	}}
+}
+
+func readBindings(t *testing.T, srv *fakeaws.Server, opts BindingOptions) ([]iamsweep.Binding, []iamsweep.NotChecked) {
+	t.Helper()
+	r := NewBindings(testConfig(srv), testAccountID, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
+	var got []iamsweep.Binding
+	nc, err := r.Bindings(t.Context(), func(b iamsweep.Binding) error {
+		b.Policy = nil // compared by ARN and kind; the policy is checked apart
+		got = append(got, b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(a, b iamsweep.Binding) int {
+		if a.ARN != b.ARN {
+			if a.ARN < b.ARN {
+				return -1
+			}
+			return 1
+		}
+		if a.Kind < b.Kind {
+			return -1
+		}
+		if a.Kind > b.Kind {
+			return 1
+		}
+		return 0
+	})
+	return got, nc
+}
+
+func TestBindings_Read(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()), fakeaws.WithMaxPageItems(1))
+	got, nc := readBindings(t, srv, BindingOptions{})
+	want := []iamsweep.Binding{
+		{Kind: iamsweep.RefEC2Instance, Service: "ec2", AccountID: testAccountID, Region: "us-east-1", ARN: "arn:aws:ec2:us-east-1:" + testAccountID + ":instance/i-0abc",
+			Name: "web-1 (i-0abc)", Type: "EC2 instance", State: "stopped", InstanceProfileARNs: []string{webProfile}},
+		{Kind: iamsweep.RefResourcePolicy, Service: "kms", AccountID: testAccountID, Region: "us-west-2", ARN: "arn:aws:kms:us-west-2:" + testAccountID + ":key/1234abcd-12ab-34cd-56ef-1234567890ab",
+			Name: "1234abcd-12ab-34cd-56ef-1234567890ab", Type: "KMS key"},
+		{Kind: iamsweep.RefLambdaFunction, Service: "lambda", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:lambda:eu-west-1:" + testAccountID + ":function:nightly-etl",
+			Name: "nightly-etl", Type: "Lambda function", RoleARNs: []string{etlRole}},
+		{Kind: iamsweep.RefResourcePolicy, Service: "lambda", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:lambda:eu-west-1:" + testAccountID + ":function:nightly-etl",
+			Name: "nightly-etl", Type: "Lambda function"},
+		{Kind: iamsweep.RefLambdaFunction, Service: "lambda", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:lambda:eu-west-1:" + testAccountID + ":function:other",
+			Name: "other", Type: "Lambda function", RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/other"}},
+		{Kind: iamsweep.RefLambdaFunction, Service: "lambda", AccountID: testAccountID, Region: "us-east-1", ARN: "arn:aws:lambda:us-east-1:" + testAccountID + ":function:api",
+			Name: "api", Type: "Lambda function", RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/api"}},
+		{Kind: iamsweep.RefResourcePolicy, Service: "s3", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:s3:::etl-data", Name: "etl-data", Type: "S3 bucket"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bindings (-want +got):\n%s", diff)
+	}
+	if len(nc) != 0 {
+		t.Errorf("not checked: %v", nc)
+	}
+	// Per account and Region, plus one call per resource with a policy:
+	// never per principal. Pages of one item make every listing paginate.
+	for action, want := range map[string]int{
+		"DescribeRegions":   1,
+		"ListFunctions":     3 + 1, // eu-west-1 has two pages; the other Regions one each (empty included)
+		"GetPolicy":         3,
+		"DescribeInstances": 3 + 1, // us-east-1 has two non-terminated instances
+		"ListKeys":          3,
+		"GetKeyPolicy":      1,
+		"ListBuckets":       2,
+		"GetBucketPolicy":   2,
+	} {
+		if got := srv.CallCount(action); got != want {
+			t.Errorf("%s calls = %d, want %d", action, got, want)
+		}
+	}
+	for _, c := range srv.Calls() {
+		if c.ErrorCode != "" && c.ErrorCode != "ResourceNotFoundException" && c.ErrorCode != "NoSuchBucketPolicy" {
+			t.Errorf("call %s failed with %s", c.Action, c.ErrorCode)
+		}
+	}
+}
+
+func TestBindings_Policies(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
+	r := NewBindings(testConfig(srv), testAccountID, slog.New(slog.NewTextHandler(io.Discard, nil)), BindingOptions{Regions: []string{"eu-west-1"}})
+	var policies []string
+	if _, err := r.Bindings(t.Context(), func(b iamsweep.Binding) error {
+		if b.Policy != nil {
+			policies = append(policies, b.Service+" "+b.Policy.Statements[0].Principal.ByType["AWS"][0])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(policies)
+	if diff := cmp.Diff([]string{"lambda " + etlRole, "s3 " + etlRole}, policies); diff != "" {
+		t.Errorf("policies (-want +got):\n%s", diff)
+	}
+}
+
+func TestBindings_NotChecked(t *testing.T) {
+	tests := []struct {
+		name   string
+		fault  string
+		code   string
+		status int
+		want   []iamsweep.NotChecked
+	}{
+		{name: "Lambda listing denied", fault: "lambda:ListFunctions", code: "AccessDeniedException", status: 403, want: []iamsweep.NotChecked{
+			{AccountID: testAccountID, Region: "eu-west-1", Service: "lambda functions", Reason: "access denied: lambda:ListFunctions"},
+			{AccountID: testAccountID, Region: "us-east-1", Service: "lambda functions", Reason: "access denied: lambda:ListFunctions"},
+			{AccountID: testAccountID, Region: "us-west-2", Service: "lambda functions", Reason: "access denied: lambda:ListFunctions"},
+		}},
+		{name: "bucket policies denied", fault: "s3:GetBucketPolicy", code: "AccessDenied", status: 403, want: []iamsweep.NotChecked{
+			{AccountID: testAccountID, Region: "eu-west-1", Service: "s3 bucket policies (first: etl-data)", Reason: "access denied: s3:GetBucketPolicy"},
+			{AccountID: testAccountID, Region: "us-west-2", Service: "s3 bucket policies (first: logs)", Reason: "access denied: s3:GetBucketPolicy"},
+		}},
+		{name: "Regions not listed: the configured one only", fault: "ec2:DescribeRegions", code: "UnauthorizedOperation", status: 403, want: []iamsweep.NotChecked{
+			{AccountID: testAccountID, Service: "ec2 regions (only us-east-1 was read)", Reason: "access denied: ec2:DescribeRegions"},
+		}},
+		{name: "KMS denied", fault: "kms:ListKeys", code: "AccessDeniedException", status: 400, want: []iamsweep.NotChecked{
+			{AccountID: testAccountID, Region: "eu-west-1", Service: "kms key policies", Reason: "access denied: kms:ListKeys"},
+			{AccountID: testAccountID, Region: "us-east-1", Service: "kms key policies", Reason: "access denied: kms:ListKeys"},
+			{AccountID: testAccountID, Region: "us-west-2", Service: "kms key policies", Reason: "access denied: kms:ListKeys"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()), fakeaws.WithFault("", tt.fault, -1, tt.status, tt.code, "denied"))
+			got, nc := readBindings(t, srv, BindingOptions{})
+			if diff := cmp.Diff(tt.want, nc); diff != "" {
+				t.Errorf("not checked (-want +got):\n%s", diff)
+			}
+			if len(got) == 0 {
+				t.Error("nothing else was read")
+			}
+		})
+	}
+}
+
+func TestBindings_OptedOutRegion(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
+	_, nc := readBindings(t, srv, BindingOptions{Regions: []string{"af-south-1"}})
+	if len(nc) != 3 {
+		t.Fatalf("not checked = %v, want Lambda, EC2 and KMS in af-south-1", nc)
+	}
+	for _, n := range nc {
+		if n.Region != "af-south-1" || n.Reason == "" {
+			t.Errorf("not checked %+v", n)
+		}
+	}
+}
+
+func TestBindings_CallbackError(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
+	r := NewBindings(testConfig(srv), testAccountID, slog.New(slog.NewTextHandler(io.Discard, nil)), BindingOptions{})
+	stop := errors.New("stop")
+	_, err := r.Bindings(t.Context(), func(iamsweep.Binding) error { return stop })
+	if !errors.Is(err, stop) {
+		t.Fatalf("err = %v, want the callback's", err)
+	}
+}
