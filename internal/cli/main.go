@@ -136,6 +136,7 @@ Exit status:
 		NewCmdHistory(d, nil),
 		NewCmdPrune(d, nil),
 		NewCmdExceptions(d, nil),
+		NewCmdRefs(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root

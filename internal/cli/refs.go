@@ -1,0 +1,294 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/refs"
+)
+
+// RefsOptions are the inputs of the refs command.
+type RefsOptions struct {
+	deps
+	Config config.Config
+	// ARNs are the principals whose references to show.
+	ARNs []string
+}
+
+// refsSettings are the settings of the refs command.
+var refsSettings = []string{"from-file", "credential-report", "profile", "region", "endpoint-url", "output", "out", "log-level", "log-format"}
+
+// NewCmdRefs returns the refs command.
+func NewCmdRefs(d deps, runF func(context.Context, *RefsOptions) error) *cobra.Command {
+	opts := &RefsOptions{deps: d, Config: d.config()}
+	cmd := &cobra.Command{
+		Use:   "refs ARN...",
+		Short: "Show what still points at roles and users (their blast radius)",
+		Long: `Refs shows, for each role or user ARN, what still references it and would
+break if it were deleted: other roles whose trust policy names it (role
+chaining), the CloudFormation stack that created it, its instance profiles,
+EC2 instances (running or stopped) that run with them, Lambda functions
+that use it as their execution role, and the S3 bucket, KMS key and Lambda
+function policies that name it (by ARN, unique ID, a matching wildcard, or
+in a condition). A reference marked "!" blocks a delete in iamsweep plan.
+
+Live, it reads the account of the current AWS credentials once, in every
+Region enabled for it: the IAM export (GetAccountAuthorizationDetails),
+then Lambda, EC2, S3 and KMS, whatever the number of ARNs. A source it
+cannot read (a missing permission, a Region not enabled) is listed as not
+checked, with the reason: the references are complete only when nothing
+is. With --from-file it reads only the export: trust chains, instance
+profiles and CloudFormation ownership (see docs/refs.md).
+
+Exit status: 0 shown; 1 failure; 2 usage or input error.`,
+		Example: `  iamsweep refs arn:aws:iam::111122223333:role/jobs/nightly-etl
+  iamsweep refs --from-file examples/account-export.json arn:aws:iam::123456789012:role/ci-deploy
+  iamsweep refs -o json arn:aws:iam::111122223333:role/a arn:aws:iam::111122223333:user/b`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
+				return err
+			}
+			opts.ARNs = args
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRefs(cmd.Context(), opts)
+		},
+	}
+	bindSettings(cmd, &opts.Config, refsSettings...)
+	setUsage(cmd, "output", "output format: table or json")
+	return cmd
+}
+
+// runRefs reads the references of opts.ARNs and writes them.
+func runRefs(ctx context.Context, opts *RefsOptions) error {
+	cfg := opts.Config
+	if err := tableOrJSON(&cfg, "refs"); err != nil {
+		return err
+	}
+	if err := checkPrincipalARNs(opts.ARNs); err != nil {
+		return err
+	}
+	log := newLogger(opts.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
+	out, err := openOutput(opts.io.Out, cfg.Out)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	got, err := readReferences(ctx, cfg, opts.deps, opts.ARNs, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Output == "json" {
+		err = writeRefsJSON(out, got)
+	} else {
+		err = writeRefsTable(out, got)
+	}
+	if err != nil {
+		return err
+	}
+	return out.Commit()
+}
+
+// checkPrincipalARNs checks that every argument is the ARN of an IAM role
+// or user, before any call.
+func checkPrincipalARNs(arns []string) error {
+	for i, a := range arns {
+		if _, err := refs.NewTarget(a); err != nil {
+			return iamsweep.NewInputError("argument "+strconv.Itoa(i+1), "", err)
+		}
+	}
+	return nil
+}
+
+// readReferences builds the index of one account, from the export
+// (cfg.FromFile) or live, and looks up each ARN in it.
+func readReferences(ctx context.Context, cfg config.Config, d deps, arns []string, log *slog.Logger) ([]iamsweep.PrincipalReferences, error) {
+	idx := refs.NewIndex()
+	wantUsers := slices.ContainsFunc(arns, func(a string) bool { t, _ := refs.NewTarget(a); return t.Kind == "user" })
+	addRole := func(r iamsweep.Role) error { idx.AddRole(r); return nil }
+	addUser := func(u iamsweep.User) error { idx.AddUser(u); return nil }
+	if cfg.Offline() {
+		inv, done, err := inventory(ctx, cfg, aws.Config{}, d.io, log)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		if cfg.FromFile != "" {
+			if err := inv.Roles(ctx, addRole); err != nil {
+				return nil, err
+			}
+		}
+		if wantUsers {
+			if err := inv.Users(ctx, addUser); err != nil && !errors.Is(err, iamsweep.ErrNoCredentialReport) {
+				return nil, err
+			}
+		}
+		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, s3, kms",
+			Reason: "read from files: compute and resource policies are read only from a live account"})
+	} else {
+		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
+		if err != nil {
+			return nil, err
+		}
+		caller, err := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{}).Caller(ctx)
+		if err != nil {
+			return nil, err
+		}
+		client := awsapi.New(awsCfg, log, awsapi.Options{NoKeyIDs: true})
+		var userFn func(iamsweep.User) error
+		if wantUsers {
+			userFn = addUser
+		}
+		if err := client.Principals(ctx, addRole, userFn); err != nil {
+			var ue *iamsweep.UsersError
+			if !errors.As(err, &ue) {
+				return nil, fmt.Errorf("read the IAM export of account %s: %w", caller.ID, err)
+			}
+			idx.AddNotChecked(iamsweep.NotChecked{AccountID: caller.ID, Service: "iam users", Reason: ue.Error()})
+		}
+		nc, err := awsapi.NewBindings(awsCfg, caller.ID, log, awsapi.BindingOptions{}).Bindings(ctx, func(b iamsweep.Binding) error {
+			idx.AddBinding(b)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		idx.AddNotChecked(nc...)
+		for _, a := range arns {
+			if t, _ := refs.NewTarget(a); t.AccountID != caller.ID {
+				idx.AddNotChecked(iamsweep.NotChecked{AccountID: t.AccountID, Service: "all",
+					Reason: "the credentials are of account " + caller.ID + ": read this account with its own credentials"})
+			}
+		}
+	}
+	out := make([]iamsweep.PrincipalReferences, 0, len(arns))
+	for _, a := range arns {
+		r, err := idx.Lookup(a)
+		if err != nil {
+			return nil, err // checked before
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// refsJSON is the JSON form of refs' output.
+type refsJSON struct {
+	SchemaVersion int             `json:"schema_version"`
+	Principals    []principalJSON `json:"principals"`
+}
+
+type principalJSON struct {
+	ARN        string           `json:"arn"`
+	ID         string           `json:"id,omitempty"`
+	AccountID  string           `json:"account_id"`
+	Kind       string           `json:"kind"`
+	Found      bool             `json:"found"`
+	References []referenceJSON  `json:"references"`
+	NotChecked []notCheckedJSON `json:"not_checked"`
+}
+
+type referenceJSON struct {
+	Kind         string `json:"kind"`
+	AccountID    string `json:"account_id"`
+	Region       string `json:"region,omitempty"`
+	ARN          string `json:"arn,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Service      string `json:"service"`
+	Match        string `json:"match"`
+	Why          string `json:"why"`
+	BlocksDelete bool   `json:"blocks_delete"`
+}
+
+type notCheckedJSON struct {
+	AccountID string `json:"account_id,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Service   string `json:"service"`
+	Reason    string `json:"reason"`
+}
+
+func writeRefsJSON(w io.Writer, ps []iamsweep.PrincipalReferences) error {
+	doc := refsJSON{SchemaVersion: 1, Principals: []principalJSON{}}
+	for _, p := range ps {
+		pj := principalJSON{ARN: p.ARN, ID: p.ID, AccountID: p.AccountID, Kind: p.Kind, Found: p.Found,
+			References: []referenceJSON{}, NotChecked: []notCheckedJSON{}}
+		for _, r := range p.References {
+			pj.References = append(pj.References, referenceJSON{Kind: string(r.Kind), AccountID: r.AccountID, Region: r.Region, ARN: r.ARN,
+				Name: r.Name, Service: r.Service, Match: r.Match, Why: r.Why, BlocksDelete: r.BlocksDelete})
+		}
+		for _, n := range p.NotChecked {
+			pj.NotChecked = append(pj.NotChecked, notCheckedJSON(n))
+		}
+		doc.Principals = append(doc.Principals, pj)
+	}
+	return writeJSON(w, doc)
+}
+
+func writeRefsTable(w io.Writer, ps []iamsweep.PrincipalReferences) error {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		blocking := len(p.Blocking())
+		fmt.Fprintf(&b, "%s %s: %s", p.Kind, p.ARN, plural(len(p.References), "reference"))
+		if blocking > 0 {
+			fmt.Fprintf(&b, ", %d %s a delete", blocking, map[bool]string{true: "blocks", false: "block"}[blocking == 1])
+		}
+		if !p.Found {
+			b.WriteString(" (not in the account's IAM export)")
+		}
+		b.WriteString("\n")
+		if len(p.References) > 0 {
+			tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+			for _, r := range p.References {
+				mark := " "
+				if r.BlocksDelete {
+					mark = "!"
+				}
+				fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\n", mark, r.Kind, orDash(r.Region), orDash(r.ARN), r.Why)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+		for _, n := range p.NotChecked {
+			where := n.Region
+			if where == "" {
+				where = "global"
+			}
+			fmt.Fprintf(&b, "  not checked: %s (%s): %s\n", n.Service, where, n.Reason)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
