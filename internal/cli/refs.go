@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -291,4 +294,68 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// planReferences reads the references of the roles and users the latest
+// scan found unused, for plan: live with --refs, from a file with
+// --refs-file; nil (not read) with neither.
+func planReferences(ctx context.Context, opts *PlanOptions, res iamsweep.ScanResult) (map[string]iamsweep.PrincipalReferences, error) {
+	if opts.RefsFile != "" {
+		return readRefsFile(opts.RefsFile)
+	}
+	if !opts.Refs {
+		return nil, nil
+	}
+	var arns []string
+	for _, f := range res.Findings {
+		if f.Unused() && (f.Type == iamsweep.TypeUnusedIAMRole || f.Type == iamsweep.TypeUnusedIAMUser) && !slices.Contains(arns, f.ARN) {
+			arns = append(arns, f.ARN)
+		}
+	}
+	out := map[string]iamsweep.PrincipalReferences{}
+	if len(arns) == 0 {
+		return out, nil
+	}
+	log := newLogger(opts.io.ErrOut, opts.Config.LogLevel, opts.Config.LogFormat)
+	list, err := readReferences(ctx, opts.Config, opts.deps, arns, log)
+	if err != nil {
+		return nil, fmt.Errorf("read references: %w", err)
+	}
+	for _, r := range list {
+		out[r.ARN] = r
+	}
+	return out, nil
+}
+
+// readRefsFile reads the output of iamsweep refs -o json.
+func readRefsFile(path string) (map[string]iamsweep.PrincipalReferences, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, iamsweep.NewInputError(path, "", fmt.Errorf("read references: %w", unwrapPathError(err)))
+	}
+	var doc refsJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, iamsweep.NewInputError(path, "", fmt.Errorf("not the output of iamsweep refs -o json: %w", err))
+	}
+	if doc.SchemaVersion != 1 {
+		return nil, iamsweep.NewInputError(path, "schema_version", fmt.Errorf("version %d is not 1", doc.SchemaVersion))
+	}
+	out := map[string]iamsweep.PrincipalReferences{}
+	for i, p := range doc.Principals {
+		if _, err := refs.NewTarget(p.ARN); err != nil {
+			return nil, iamsweep.NewInputError(path, fmt.Sprintf("principals[%d].arn", i), err)
+		}
+		r := iamsweep.PrincipalReferences{ARN: p.ARN, ID: p.ID, AccountID: p.AccountID, Kind: p.Kind, Found: p.Found}
+		for _, x := range p.References {
+			r.References = append(r.References, iamsweep.Reference{Kind: iamsweep.ReferenceKind(x.Kind), AccountID: x.AccountID, Region: x.Region,
+				ARN: x.ARN, Name: x.Name, Service: x.Service, Match: x.Match, Why: x.Why, BlocksDelete: x.BlocksDelete})
+		}
+		for _, n := range p.NotChecked {
+			r.NotChecked = append(r.NotChecked, iamsweep.NotChecked(n))
+		}
+		out[p.ARN] = r
+	}
+	return out, nil
 }
