@@ -231,8 +231,15 @@ func TestTemplate_policy(t *testing.T) {
 		t.Errorf("conditions of the statements: %v", gs)
 	}
 
-	// The IAM reads are the documented scan policy's, and GetRole.
-	scan := readPolicyActions(t, "../../policies/iamsweep-scan.json")
+	// The IAM reads are the documented scan policy's, and GetRole. (The
+	// policy's other reads are iamsweep refs', which the function does not
+	// run.)
+	var scan []string
+	for _, a := range readPolicyActions(t, "../../policies/iamsweep-scan.json") {
+		if strings.HasPrefix(a, "iam:") {
+			scan = append(scan, a)
+		}
+	}
 	var iam []string
 	for _, a := range granted(gs, "") {
 		if strings.HasPrefix(a, "iam:") {
