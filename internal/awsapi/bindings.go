@@ -35,6 +35,14 @@ var BindingCalls = []string{
 	"s3:GetBucketPolicy",
 	"kms:ListKeys",
 	"kms:GetKeyPolicy",
+	"sqs:ListQueues",
+	"sqs:GetQueueAttributes",
+	"sns:ListTopics",
+	"sns:GetTopicAttributes",
+	"secretsmanager:ListSecrets",
+	"secretsmanager:GetResourcePolicy",
+	"ecs:ListTaskDefinitions",
+	"ecs:DescribeTaskDefinition",
 }
 
 // BindingOptions tune a Bindings reader.
@@ -45,13 +53,18 @@ type BindingOptions struct {
 	// Concurrency bounds the Regions read at once, and the per-resource
 	// calls (policies) in flight in each (default 4).
 	Concurrency int
+	// MaxTaskDefinitions bounds the ECS task definition revisions
+	// described per Region, one call each (default
+	// DefaultMaxTaskDefinitions); those beyond are reported not checked.
+	MaxTaskDefinitions int
 }
 
 // Bindings reads, once per account, the resources that may point at its
 // principals: Lambda functions (execution role and function policy), EC2
-// instances (instance profile, running and stopped), S3 bucket policies
-// and KMS key policies, in every enabled Region. It implements
-// iamsweep.BindingReader.
+// instances (instance profile, running and stopped), ECS task definitions
+// (task and execution roles of active revisions), and the policies of S3
+// buckets, KMS keys, SQS queues, SNS topics and Secrets Manager secrets,
+// in every enabled Region. It implements iamsweep.BindingReader.
 type Bindings struct {
 	cfg       aws.Config
 	accountID string
@@ -73,6 +86,9 @@ func NewBindings(cfg aws.Config, accountID string, log *slog.Logger, opts Bindin
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
+	}
+	if opts.MaxTaskDefinitions <= 0 {
+		opts.MaxTaskDefinitions = DefaultMaxTaskDefinitions
 	}
 	cfg.APIOptions = append(cfg.APIOptions[:len(cfg.APIOptions):len(cfg.APIOptions)], LogRetries(log))
 	ownBodies(&cfg)
@@ -106,6 +122,10 @@ func (b *Bindings) Bindings(ctx context.Context, fn func(iamsweep.Binding) error
 			rg.Go(func() error { return b.functions(rctx, r, emit) })
 			rg.Go(func() error { return b.instances(rctx, r, emit) })
 			rg.Go(func() error { return b.keys(rctx, r, emit) })
+			rg.Go(func() error { return b.queues(rctx, r, emit) })
+			rg.Go(func() error { return b.topics(rctx, r, emit) })
+			rg.Go(func() error { return b.secrets(rctx, r, emit) })
+			rg.Go(func() error { return b.taskDefinitions(rctx, r, emit) })
 			return rg.Wait()
 		})
 	}

@@ -38,7 +38,15 @@ func resourceAccount() *fakeaws.Account {
 			{Region: "eu-west-1", Name: "etl-data", Policy: etlPolicy},
 			{Region: "us-west-2", Name: "logs"},
 		},
-		Keys: []fakeaws.Key{{Region: "us-west-2", ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Policy: etlPolicy}},
+		Keys:    []fakeaws.Key{{Region: "us-west-2", ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Policy: etlPolicy}},
+		Queues:  []fakeaws.Queue{{Region: "us-east-1", Name: "jobs", Policy: etlPolicy}, {Region: "us-east-1", Name: "plain"}},
+		Topics:  []fakeaws.Topic{{Region: "eu-west-1", Name: "alerts", Policy: etlPolicy}, {Region: "eu-west-1", Name: "default-policy"}},
+		Secrets: []fakeaws.Secret{{Region: "us-west-2", Name: "db-password", Policy: etlPolicy}, {Region: "us-west-2", Name: "no-policy"}},
+		TaskDefinitions: []fakeaws.TaskDefinition{
+			{Region: "eu-west-1", Family: "web", Revision: 3, TaskRole: etlRole, ExecutionRole: "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"},
+			{Region: "eu-west-1", Family: "web", Revision: 2, Inactive: true, TaskRole: etlRole},
+			{Region: "eu-west-1", Family: "no-roles", Revision: 1},
+		},
 	}}
 }
 
@@ -89,7 +97,16 @@ func TestBindings_Read(t *testing.T) {
 		{Kind: iamsweep.RefLambdaFunction, Service: "lambda", AccountID: testAccountID, Region: "us-east-1", ARN: "arn:aws:lambda:us-east-1:" + testAccountID + ":function:api",
 			Name: "api", Type: "Lambda function", RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/api"}},
 		{Kind: iamsweep.RefResourcePolicy, Service: "s3", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:s3:::etl-data", Name: "etl-data", Type: "S3 bucket"},
+		{Kind: iamsweep.RefResourcePolicy, Service: "secretsmanager", AccountID: testAccountID, Region: "us-west-2", ARN: "arn:aws:secretsmanager:us-west-2:" + testAccountID + ":secret:db-password-AbCdEf",
+			Name: "db-password", Type: "secret"},
+		{Kind: iamsweep.RefResourcePolicy, Service: "sns", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:sns:eu-west-1:" + testAccountID + ":alerts", Name: "alerts", Type: "SNS topic"},
+		{Kind: iamsweep.RefResourcePolicy, Service: "sns", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:sns:eu-west-1:" + testAccountID + ":default-policy", Name: "default-policy", Type: "SNS topic"},
+		{Kind: iamsweep.RefResourcePolicy, Service: "sqs", AccountID: testAccountID, Region: "us-east-1", ARN: "arn:aws:sqs:us-east-1:" + testAccountID + ":jobs", Name: "jobs", Type: "SQS queue"},
 	}
+	// The ECS ARN sorts after the EC2 one.
+	want = append(want[:1:1], append([]iamsweep.Binding{{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: testAccountID, Region: "eu-west-1",
+		ARN: "arn:aws:ecs:eu-west-1:" + testAccountID + ":task-definition/web:3", Name: "web:3", Type: "ECS task definition",
+		RoleARNs: []string{etlRole, "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"}}}, want[1:]...)...)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bindings (-want +got):\n%s", diff)
 	}
@@ -107,6 +124,12 @@ func TestBindings_Read(t *testing.T) {
 		"GetKeyPolicy":      1,
 		"ListBuckets":       2,
 		"GetBucketPolicy":   2,
+		// Pages of one: a Region with n items takes n+1 pages (the last
+		// says there is no more), an empty one 1.
+		"ListQueues": 1 + 2 + 1, "GetQueueAttributes": 2,
+		"ListTopics": 2 + 1 + 1, "GetTopicAttributes": 2,
+		"ListSecrets": 1 + 1 + 2, "GetResourcePolicy": 2,
+		"ListTaskDefinitions": 2 + 1 + 1, "DescribeTaskDefinition": 2,
 	} {
 		if got := srv.CallCount(action); got != want {
 			t.Errorf("%s calls = %d, want %d", action, got, want)
@@ -132,7 +155,8 @@ func TestBindings_Policies(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(policies)
-	if diff := cmp.Diff([]string{"lambda " + etlRole, "s3 " + etlRole}, policies); diff != "" {
+	// The topic without a policy of its own has SNS's default, for "*".
+	if diff := cmp.Diff([]string{"lambda " + etlRole, "s3 " + etlRole, "sns *", "sns " + etlRole}, policies); diff != "" {
 		t.Errorf("policies (-want +got):\n%s", diff)
 	}
 }
@@ -157,6 +181,9 @@ func TestBindings_NotChecked(t *testing.T) {
 		{name: "Regions not listed: the configured one only", fault: "ec2:DescribeRegions", code: "UnauthorizedOperation", status: 403, want: []iamsweep.NotChecked{
 			{AccountID: testAccountID, Service: "ec2 regions (only us-east-1 was read)", Reason: "access denied: ec2:DescribeRegions"},
 		}},
+		{name: "task definitions denied", fault: "ecs:DescribeTaskDefinition", code: "AccessDeniedException", status: 400, want: []iamsweep.NotChecked{
+			{AccountID: testAccountID, Region: "eu-west-1", Service: "ecs task definitions", Reason: "access denied: ecs:DescribeTaskDefinition"},
+		}},
 		{name: "KMS denied", fault: "kms:ListKeys", code: "AccessDeniedException", status: 400, want: []iamsweep.NotChecked{
 			{AccountID: testAccountID, Region: "eu-west-1", Service: "kms key policies", Reason: "access denied: kms:ListKeys"},
 			{AccountID: testAccountID, Region: "us-east-1", Service: "kms key policies", Reason: "access denied: kms:ListKeys"},
@@ -180,8 +207,8 @@ func TestBindings_NotChecked(t *testing.T) {
 func TestBindings_OptedOutRegion(t *testing.T) {
 	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
 	_, nc := readBindings(t, srv, BindingOptions{Regions: []string{"af-south-1"}})
-	if len(nc) != 3 {
-		t.Fatalf("not checked = %v, want Lambda, EC2 and KMS in af-south-1", nc)
+	if len(nc) != 7 {
+		t.Fatalf("not checked = %v, want Lambda, EC2, KMS, SQS, SNS, Secrets Manager and ECS in af-south-1", nc)
 	}
 	for _, n := range nc {
 		if n.Region != "af-south-1" || n.Reason == "" {
@@ -197,5 +224,21 @@ func TestBindings_CallbackError(t *testing.T) {
 	_, err := r.Bindings(t.Context(), func(iamsweep.Binding) error { return stop })
 	if !errors.Is(err, stop) {
 		t.Fatalf("err = %v, want the callback's", err)
+	}
+}
+
+func TestBindings_MaxTaskDefinitions(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
+	acct := srv.Account(testAccountID)
+	acct.Resources.TaskDefinitions = append(acct.Resources.TaskDefinitions,
+		fakeaws.TaskDefinition{Region: "eu-west-1", Family: "web", Revision: 4, TaskRole: etlRole})
+	_, nc := readBindings(t, srv, BindingOptions{Regions: []string{"eu-west-1"}, MaxTaskDefinitions: 2})
+	want := []iamsweep.NotChecked{{AccountID: testAccountID, Region: "eu-west-1", Service: "ecs task definitions",
+		Reason: "3 active revisions, only the first 2 described (one call each)"}}
+	if diff := cmp.Diff(want, nc); diff != "" {
+		t.Errorf("not checked (-want +got):\n%s", diff)
+	}
+	if got := srv.CallCount("DescribeTaskDefinition"); got != 2 {
+		t.Errorf("DescribeTaskDefinition calls = %d, want 2", got)
 	}
 }

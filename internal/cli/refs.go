@@ -44,13 +44,14 @@ func NewCmdRefs(d deps, runF func(context.Context, *RefsOptions) error) *cobra.C
 break if it were deleted: other roles whose trust policy names it (role
 chaining), the CloudFormation stack that created it, its instance profiles,
 EC2 instances (running or stopped) that run with them, Lambda functions
-that use it as their execution role, and the S3 bucket, KMS key and Lambda
-function policies that name it (by ARN, unique ID, a matching wildcard, or
+and active ECS task definitions that run as it, and the policies of S3
+buckets, KMS keys, Lambda functions, SQS queues, SNS topics and Secrets
+Manager secrets that name it (by ARN, unique ID, a matching wildcard, or
 in a condition). A reference marked "!" blocks a delete in iamsweep plan.
 
 Live, it reads the account of the current AWS credentials once, in every
 Region enabled for it: the IAM export (GetAccountAuthorizationDetails),
-then Lambda, EC2, S3 and KMS, whatever the number of ARNs. A source it
+then those services, whatever the number of ARNs. A source it
 cannot read (a missing permission, a Region not enabled) is listed as not
 checked, with the reason: the references are complete only when nothing
 is. With --from-file it reads only the export: trust chains, instance
@@ -141,7 +142,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 				return nil, err
 			}
 		}
-		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, s3, kms",
+		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager",
 			Reason: "read from files: compute and resource policies are read only from a live account"})
 	} else {
 		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)

@@ -22,6 +22,44 @@ type Resources struct {
 	Instances []Instance
 	Buckets   []Bucket
 	Keys      []Key
+	Queues    []Queue
+	Topics    []Topic
+	Secrets   []Secret
+	// TaskDefinitions are ECS task definition revisions.
+	TaskDefinitions []TaskDefinition
+}
+
+// Queue is an SQS queue.
+type Queue struct {
+	Region, Name string
+	// Policy is the queue policy (JSON); "" for none.
+	Policy string
+}
+
+// Topic is an SNS topic that ListTopics lists (WithSNSTopics creates the
+// topics Publish accepts).
+type Topic struct {
+	Region, Name string
+	// Policy is the topic's access policy (JSON); "" for SNS's default.
+	Policy string
+}
+
+// Secret is a Secrets Manager secret.
+type Secret struct {
+	Region, Name string
+	// Policy is the resource policy (JSON); "" for none.
+	Policy string
+}
+
+// TaskDefinition is a revision of an ECS task definition.
+type TaskDefinition struct {
+	Region   string
+	Family   string
+	Revision int
+	// Inactive is true for a deregistered revision.
+	Inactive bool
+	// TaskRole and ExecutionRole are role ARNs; "" for none.
+	TaskRole, ExecutionRole string
 }
 
 // Region is a Region and its opt-in status for the account.

@@ -492,6 +492,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "s3":
 		req.proto, req.body = restXMLProtocol, body
 		s.serveS3(w, req)
+	case "sqs": // JSON 1.0 in the SDK's versions since 2023
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, sqsActions, sqsTargetPrefix)
+	case "secretsmanager":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, secretsActions, secretsTargetPrefix)
+	case "ecs":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, ecsActions, ecsTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}

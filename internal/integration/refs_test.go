@@ -12,10 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
@@ -42,7 +47,8 @@ func functionZip(t *testing.T) []byte {
 
 // TestRefs_moto seeds real bindings in moto through the AWS APIs (a Lambda
 // function running as a role, a stopped EC2 instance with an instance
-// profile, a bucket policy, a KMS key policy, a role chained to another)
+// profile, an ECS task definition, the policies of a bucket, a KMS key, a
+// queue, a topic and a secret, a role chained to another)
 // and checks that iamsweep's reads and index find every one.
 func TestRefs_moto(t *testing.T) {
 	env := newAWSEnv(t)
@@ -104,6 +110,30 @@ func TestRefs_moto(t *testing.T) {
 		t.Fatalf("CreateKey: %v", err)
 	}
 
+	queuePolicy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + etl.ARN + `"},"Action":"sqs:SendMessage","Resource":"*"}]}`
+	if _, err := sqs.NewFromConfig(env.Config).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs"),
+		Attributes: map[string]string{"Policy": queuePolicy}}); err != nil {
+		t.Fatalf("CreateQueue: %v", err)
+	}
+	_, err = sns.NewFromConfig(env.Config).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts"),
+		Attributes: map[string]string{"Policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + web.ARN + `"},"Action":"sns:Publish","Resource":"*"}]}`}})
+	if err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+	sm := secretsmanager.NewFromConfig(env.Config)
+	secret, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db-password"), SecretString: aws.String("x")})
+	if err != nil {
+		t.Fatalf("CreateSecret: %v", err)
+	}
+	if _, err := sm.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: secret.ARN,
+		ResourcePolicy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + etl.ARN + `"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`)}); err != nil {
+		t.Fatalf("PutResourcePolicy: %v", err)
+	}
+	if _, err := ecs.NewFromConfig(env.Config).RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String("web-task"),
+		TaskRoleArn: aws.String(web.ARN), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("nginx"), Memory: aws.Int32(128)}}}); err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+
 	// What iamsweep refs does: the export, then the bindings, into one index.
 	log := slog.New(slog.DiscardHandler)
 	idx := refs.NewIndex()
@@ -141,6 +171,8 @@ func TestRefs_moto(t *testing.T) {
 		{iamsweep.RefLambdaFunction, "nightly-etl", "role", true},
 		{iamsweep.RefResourcePolicy, "etl-data", "arn", true},
 		{iamsweep.RefTrustPolicy, "reporting", "arn", true},
+		{iamsweep.RefResourcePolicy, "jobs", "arn", true},
+		{iamsweep.RefResourcePolicy, "db-password", "arn", true},
 	} {
 		if got := lookup(etl.ARN); !slices.Contains(got, want) {
 			t.Errorf("etl-runner: %+v not found in %+v", want, got)
@@ -150,6 +182,8 @@ func TestRefs_moto(t *testing.T) {
 		{iamsweep.RefInstanceProfile, "web-profile", "role", false},
 		{iamsweep.RefEC2Instance, instanceID, "instance-profile", true},
 		{iamsweep.RefResourcePolicy, aws.ToString(key.KeyMetadata.KeyId), "condition", true},
+		{iamsweep.RefResourcePolicy, "alerts", "arn", true},
+		{iamsweep.RefECSTaskDefinition, "web-task:1", "role", true},
 	} {
 		if got := lookup(web.ARN); !slices.Contains(got, want) {
 			t.Errorf("web: %+v not found in %+v", want, got)
