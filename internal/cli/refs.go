@@ -12,10 +12,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
@@ -32,7 +34,8 @@ type RefsOptions struct {
 }
 
 // refsSettings are the settings of the refs command.
-var refsSettings = []string{"from-file", "credential-report", "profile", "region", "endpoint-url", "output", "out", "log-level", "log-format"}
+var refsSettings = []string{"from-file", "credential-report", "profile", "region", "endpoint-url", "output", "out", "log-level", "log-format",
+	"org", "ou", "accounts", "exclude-accounts", "assume-role", "external-id", "concurrency"}
 
 // NewCmdRefs returns the refs command.
 func NewCmdRefs(d deps, runF func(context.Context, *RefsOptions) error) *cobra.Command {
@@ -56,6 +59,11 @@ cannot read (a missing permission, a Region not enabled) is listed as not
 checked, with the reason: the references are complete only when nothing
 is. With --from-file it reads only the export: trust chains, instance
 profiles and CloudFormation ownership (see docs/refs.md).
+
+With --org, --ou or --accounts it reads every account in scope (through
+the role of --assume-role, as scan does) into one index: trust chains
+across accounts are found, and each principal is looked up whatever its
+account. An account that cannot be read is listed as not checked.
 
 Exit status: 0 shown; 1 failure; 2 usage or input error.`,
 		Example: `  iamsweep refs arn:aws:iam::111122223333:role/jobs/nightly-etl
@@ -126,7 +134,12 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 	wantUsers := slices.ContainsFunc(arns, func(a string) bool { t, _ := refs.NewTarget(a); return t.Kind == "user" })
 	addRole := func(r iamsweep.Role) error { idx.AddRole(r); return nil }
 	addUser := func(u iamsweep.User) error { idx.AddUser(u); return nil }
-	if cfg.Offline() {
+	switch {
+	case cfg.MultiAccount():
+		if err := readOrgReferences(ctx, cfg, d, idx, wantUsers, log); err != nil {
+			return nil, err
+		}
+	case cfg.Offline():
 		inv, done, err := inventory(ctx, cfg, aws.Config{}, d.io, log)
 		if err != nil {
 			return nil, err
@@ -144,7 +157,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 		}
 		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager",
 			Reason: "read from files: compute and resource policies are read only from a live account"})
-	} else {
+	default:
 		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
 		if err != nil {
 			return nil, err
@@ -189,6 +202,82 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// readOrgReferences reads every account in scope into idx, Concurrency
+// accounts at once: the IAM export and the bindings of each. An account
+// that cannot be read (its role cannot be assumed) is recorded not
+// checked, and the others are read.
+func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs.Index, wantUsers bool, log *slog.Logger) error {
+	awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
+	if err != nil {
+		return err
+	}
+	org := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{Role: cfg.AssumeRole, ExternalID: cfg.ExternalID, Client: awsapi.Options{NoKeyIDs: true}})
+	if _, err := org.Caller(ctx); err != nil {
+		return err
+	}
+	accounts, err := scope(ctx, cfg, org, log)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex // guards idx
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cfg.Concurrency)
+	for _, acct := range accounts {
+		if !acct.Active() {
+			continue
+		}
+		g.Go(func() error {
+			err := readAccountReferences(gctx, org, acct, idx, &mu, wantUsers)
+			if err == nil || gctx.Err() != nil {
+				return gctx.Err()
+			}
+			log.Warn("account not read", "account_id", acct.ID, "err", err)
+			mu.Lock()
+			idx.AddNotChecked(iamsweep.NotChecked{AccountID: acct.ID, Service: "all", Reason: "the account could not be read: " + err.Error()})
+			mu.Unlock()
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// readAccountReferences reads one account of an organization into idx.
+func readAccountReferences(ctx context.Context, org *awsapi.Org, acct iamsweep.Account, idx *refs.Index, mu *sync.Mutex, wantUsers bool) error {
+	inv, err := org.Inventory(ctx, acct)
+	if err != nil {
+		return err
+	}
+	locked := func(f func()) { mu.Lock(); f(); mu.Unlock() }
+	roleFn := func(r iamsweep.Role) error { locked(func() { idx.AddRole(r) }); return nil }
+	var userFn func(iamsweep.User) error
+	if wantUsers {
+		userFn = func(u iamsweep.User) error { locked(func() { idx.AddUser(u) }); return nil }
+	}
+	if pr, ok := inv.(iamsweep.PrincipalReader); ok {
+		err = pr.Principals(ctx, roleFn, userFn)
+	} else {
+		err = inv.Roles(ctx, roleFn)
+	}
+	var ue *iamsweep.UsersError
+	if errors.As(err, &ue) {
+		locked(func() {
+			idx.AddNotChecked(iamsweep.NotChecked{AccountID: acct.ID, Service: "iam users", Reason: ue.Error()})
+		})
+	} else if err != nil {
+		return fmt.Errorf("read the IAM export: %w", err)
+	}
+	b, err := org.Bindings(ctx, acct, awsapi.BindingOptions{})
+	if err != nil {
+		return err
+	}
+	nc, err := b.Bindings(ctx, func(x iamsweep.Binding) error { locked(func() { idx.AddBinding(x) }); return nil })
+	if err != nil {
+		return err
+	}
+	locked(func() { idx.AddNotChecked(nc...) })
+	return nil
 }
 
 // refsJSON is the JSON form of refs' output.

@@ -171,3 +171,54 @@ func TestRefs_badInput(t *testing.T) {
 		})
 	}
 }
+
+func TestRefs_org(t *testing.T) {
+	isolateAWS(t, fakeaws.SampleCallerKey, "secret")
+	org, accounts := fakeaws.SampleOrganization()
+	legacy := "arn:aws:iam::" + fakeaws.SampleManagement + ":role/legacy/legacy-role"
+	for _, a := range accounts {
+		switch a.ID {
+		case fakeaws.SampleProdA: // chains into prod-a from the management account
+			a.Roles = append(a.Roles, &fakeaws.Role{Name: "cross-account-deploy",
+				TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + legacy + `"},"Action":"sts:AssumeRole"}]}`})
+		case fakeaws.SampleProdB: // a bucket policy in prod-b names it
+			a.Resources = &fakeaws.Resources{Buckets: []fakeaws.Bucket{{Region: "us-east-1", Name: "shared-artifacts",
+				Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + legacy + `"},"Action":"s3:GetObject","Resource":"*"}]}`}}}
+		}
+	}
+	srv := fakeaws.New(t, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
+		fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement))
+	r := runCLI(t, nil, "", false, "refs", "--org", "--endpoint-url", srv.URL, "--log-level", "error", "-o", "json", legacy)
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var doc refsDoc
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range doc.Principals[0].References {
+		got = append(got, x.Kind+" "+x.Name)
+	}
+	want := []string{"resource-policy shared-artifacts", "trust-policy cross-account-deploy"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("references across the organization (-want +got):\n%s", diff)
+	}
+	if !doc.Principals[0].Found {
+		t.Error("the management account's role was not found")
+	}
+	// Every ACTIVE account was read: GAAD once in each of the five seeded
+	// ones, and the audit account, which has no role to assume, is not
+	// checked (it is another account than the principal's: not listed).
+	if n := srv.CallCount("GetAccountAuthorizationDetails"); n != 5 {
+		t.Errorf("GetAccountAuthorizationDetails calls = %d, want 5", n)
+	}
+	if len(doc.Principals[0].NotChecked) != 0 {
+		t.Errorf("not checked in the management account: %v", doc.Principals[0].NotChecked)
+	}
+	audit := runCLI(t, nil, "", false, "refs", "--org", "--endpoint-url", srv.URL, "--log-level", "error",
+		"arn:aws:iam::"+fakeaws.SampleAudit+":role/x")
+	if !strings.Contains(audit.stdout, "not checked: all (global): the account could not be read: ") {
+		t.Errorf("the unreadable account is not reported:\n%s", audit.stdout)
+	}
+}
