@@ -174,13 +174,6 @@ type callbackError struct{ err error }
 
 func (e *callbackError) Error() string { return e.err.Error() }
 
-func wrapFn(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &callbackError{err}
-}
-
 // regions returns the Regions to read: those given, or the account's
 // enabled Regions (DescribeRegions without AllRegions lists the Regions
 // enabled for the account; opted-out ones are left out). When the list

@@ -2,7 +2,6 @@ package awsapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -179,10 +178,5 @@ func (b *Bindings) taskDefinitions(ctx context.Context, region string, emit func
 			return nil
 		})
 	}
-	err := g.Wait()
-	var fnErr *callbackError
-	if errors.As(err, &fnErr) {
-		return fnErr.err
-	}
-	return err
+	return unwrapCallback(g.Wait())
 }
