@@ -43,6 +43,8 @@ var BindingCalls = []string{
 	"secretsmanager:GetResourcePolicy",
 	"ecs:ListTaskDefinitions",
 	"ecs:DescribeTaskDefinition",
+	"ecr:DescribeRepositories",
+	"ecr:GetRepositoryPolicy",
 }
 
 // BindingOptions tune a Bindings reader.
@@ -63,8 +65,8 @@ type BindingOptions struct {
 // principals: Lambda functions (execution role and function policy), EC2
 // instances (instance profile, running and stopped), ECS task definitions
 // (task and execution roles of active revisions), and the policies of S3
-// buckets, KMS keys, SQS queues, SNS topics and Secrets Manager secrets,
-// in every enabled Region. It implements iamsweep.BindingReader.
+// buckets, KMS keys, SQS queues, SNS topics, Secrets Manager secrets and
+// ECR repositories, in every enabled Region. It implements iamsweep.BindingReader.
 type Bindings struct {
 	cfg       aws.Config
 	accountID string
@@ -126,6 +128,7 @@ func (b *Bindings) Bindings(ctx context.Context, fn func(iamsweep.Binding) error
 			rg.Go(func() error { return b.topics(rctx, r, emit) })
 			rg.Go(func() error { return b.secrets(rctx, r, emit) })
 			rg.Go(func() error { return b.taskDefinitions(rctx, r, emit) })
+			rg.Go(func() error { return b.repositories(rctx, r, emit) })
 			return rg.Wait()
 		})
 	}

@@ -49,7 +49,7 @@ func refsBound(roles, functions, buckets, regions int) int {
 	return pages(roles, PageSize) + // GetAccountAuthorizationDetails
 		1 + // DescribeRegions
 		regions*(pages(perRegion, 50)+1+1) + // ListFunctions, DescribeInstances, ListKeys
-		regions*4 + // ListQueues, ListTopics, ListSecrets, ListTaskDefinitions (none seeded)
+		regions*5 + // ListQueues, ListTopics, ListSecrets, ListTaskDefinitions, DescribeRepositories (none seeded)
 		functions + // GetPolicy
 		pages(buckets, 1000) + buckets // ListBuckets, GetBucketPolicy
 }

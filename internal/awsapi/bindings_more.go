@@ -2,17 +2,20 @@ package awsapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/iamsweep/iamsweep"
@@ -179,4 +182,35 @@ func (b *Bindings) taskDefinitions(ctx context.Context, region string, emit func
 		})
 	}
 	return unwrapCallback(g.Wait())
+}
+
+// repositories reads the ECR repositories of a Region
+// (DescribeRepositories, 1,000 a page) and the policy of each
+// (GetRepositoryPolicy).
+func (b *Bindings) repositories(ctx context.Context, region string, emit func(iamsweep.Binding) error) error {
+	client := ecr.NewFromConfig(b.regional(region))
+	var repos []iamsweep.Binding
+	p := ecr.NewDescribeRepositoriesPaginator(client, &ecr.DescribeRepositoriesInput{MaxResults: aws.Int32(1000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return b.skip(ctx, region, "ecr repository policies", "ecr:DescribeRepositories", err)
+		}
+		for _, r := range page.Repositories {
+			repos = append(repos, iamsweep.Binding{Service: "ecr", AccountID: b.accountID, Region: region,
+				ARN: aws.ToString(r.RepositoryArn), Name: aws.ToString(r.RepositoryName)})
+		}
+	}
+	return b.policies(ctx, region, "ecr repository policies", "ecr:GetRepositoryPolicy", "ECR repository", repos,
+		func(ctx context.Context, r iamsweep.Binding) (string, error) {
+			out, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(r.Name)})
+			var apiErr smithy.APIError
+			if errors.As(err, &apiErr) && apiErr.ErrorCode() == "RepositoryPolicyNotFoundException" {
+				return "", nil
+			}
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.PolicyText), nil
+		}, emit)
 }

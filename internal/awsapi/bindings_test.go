@@ -38,10 +38,11 @@ func resourceAccount() *fakeaws.Account {
 			{Region: "eu-west-1", Name: "etl-data", Policy: etlPolicy},
 			{Region: "us-west-2", Name: "logs"},
 		},
-		Keys:    []fakeaws.Key{{Region: "us-west-2", ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Policy: etlPolicy}},
-		Queues:  []fakeaws.Queue{{Region: "us-east-1", Name: "jobs", Policy: etlPolicy}, {Region: "us-east-1", Name: "plain"}},
-		Topics:  []fakeaws.Topic{{Region: "eu-west-1", Name: "alerts", Policy: etlPolicy}, {Region: "eu-west-1", Name: "default-policy"}},
-		Secrets: []fakeaws.Secret{{Region: "us-west-2", Name: "db-password", Policy: etlPolicy}, {Region: "us-west-2", Name: "no-policy"}},
+		Keys:         []fakeaws.Key{{Region: "us-west-2", ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Policy: etlPolicy}},
+		Queues:       []fakeaws.Queue{{Region: "us-east-1", Name: "jobs", Policy: etlPolicy}, {Region: "us-east-1", Name: "plain"}},
+		Topics:       []fakeaws.Topic{{Region: "eu-west-1", Name: "alerts", Policy: etlPolicy}, {Region: "eu-west-1", Name: "default-policy"}},
+		Secrets:      []fakeaws.Secret{{Region: "us-west-2", Name: "db-password", Policy: etlPolicy}, {Region: "us-west-2", Name: "no-policy"}},
+		Repositories: []fakeaws.Repository{{Region: "us-east-1", Name: "web", Policy: etlPolicy}, {Region: "us-east-1", Name: "no-policy"}},
 		TaskDefinitions: []fakeaws.TaskDefinition{
 			{Region: "eu-west-1", Family: "web", Revision: 3, TaskRole: etlRole, ExecutionRole: "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"},
 			{Region: "eu-west-1", Family: "web", Revision: 2, Inactive: true, TaskRole: etlRole},
@@ -62,6 +63,12 @@ func readBindings(t *testing.T, srv *fakeaws.Server, opts BindingOptions) ([]iam
 	if err != nil {
 		t.Fatal(err)
 	}
+	sortBindings(got)
+	return got, nc
+}
+
+// sortBindings sorts bindings by ARN, then kind.
+func sortBindings(got []iamsweep.Binding) {
 	slices.SortFunc(got, func(a, b iamsweep.Binding) int {
 		if a.ARN != b.ARN {
 			if a.ARN < b.ARN {
@@ -77,7 +84,6 @@ func readBindings(t *testing.T, srv *fakeaws.Server, opts BindingOptions) ([]iam
 		}
 		return 0
 	})
-	return got, nc
 }
 
 func TestBindings_Read(t *testing.T) {
@@ -88,6 +94,8 @@ func TestBindings_Read(t *testing.T) {
 			Name: "web-1 (i-0abc)", Type: "EC2 instance", State: "stopped", InstanceProfileARNs: []string{webProfile}},
 		{Kind: iamsweep.RefResourcePolicy, Service: "kms", AccountID: testAccountID, Region: "us-west-2", ARN: "arn:aws:kms:us-west-2:" + testAccountID + ":key/1234abcd-12ab-34cd-56ef-1234567890ab",
 			Name: "1234abcd-12ab-34cd-56ef-1234567890ab", Type: "KMS key"},
+		{Kind: iamsweep.RefResourcePolicy, Service: "ecr", AccountID: testAccountID, Region: "us-east-1", ARN: "arn:aws:ecr:us-east-1:" + testAccountID + ":repository/web",
+			Name: "web", Type: "ECR repository"},
 		{Kind: iamsweep.RefLambdaFunction, Service: "lambda", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:lambda:eu-west-1:" + testAccountID + ":function:nightly-etl",
 			Name: "nightly-etl", Type: "Lambda function", RoleARNs: []string{etlRole}},
 		{Kind: iamsweep.RefResourcePolicy, Service: "lambda", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:lambda:eu-west-1:" + testAccountID + ":function:nightly-etl",
@@ -103,10 +111,10 @@ func TestBindings_Read(t *testing.T) {
 		{Kind: iamsweep.RefResourcePolicy, Service: "sns", AccountID: testAccountID, Region: "eu-west-1", ARN: "arn:aws:sns:eu-west-1:" + testAccountID + ":default-policy", Name: "default-policy", Type: "SNS topic"},
 		{Kind: iamsweep.RefResourcePolicy, Service: "sqs", AccountID: testAccountID, Region: "us-east-1", ARN: "arn:aws:sqs:us-east-1:" + testAccountID + ":jobs", Name: "jobs", Type: "SQS queue"},
 	}
-	// The ECS ARN sorts after the EC2 one.
-	want = append(want[:1:1], append([]iamsweep.Binding{{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: testAccountID, Region: "eu-west-1",
+	want = append(want, []iamsweep.Binding{{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: testAccountID, Region: "eu-west-1",
 		ARN: "arn:aws:ecs:eu-west-1:" + testAccountID + ":task-definition/web:3", Name: "web:3", Type: "ECS task definition",
-		RoleARNs: []string{etlRole, "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"}}}, want[1:]...)...)
+		RoleARNs: []string{etlRole, "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"}}}...)
+	sortBindings(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bindings (-want +got):\n%s", diff)
 	}
@@ -124,19 +132,22 @@ func TestBindings_Read(t *testing.T) {
 		"GetKeyPolicy":      1,
 		"ListBuckets":       2,
 		"GetBucketPolicy":   2,
-		// Pages of one: a Region with n items takes n+1 pages (the last
-		// says there is no more), an empty one 1.
+		// Pages of one: a Region with n items takes n pages, an empty
+		// one 1.
 		"ListQueues": 1 + 2 + 1, "GetQueueAttributes": 2,
 		"ListTopics": 2 + 1 + 1, "GetTopicAttributes": 2,
 		"ListSecrets": 1 + 1 + 2, "GetResourcePolicy": 2,
 		"ListTaskDefinitions": 2 + 1 + 1, "DescribeTaskDefinition": 2,
+		"DescribeRepositories": 1 + 2 + 1, "GetRepositoryPolicy": 2,
 	} {
 		if got := srv.CallCount(action); got != want {
 			t.Errorf("%s calls = %d, want %d", action, got, want)
 		}
 	}
 	for _, c := range srv.Calls() {
-		if c.ErrorCode != "" && c.ErrorCode != "ResourceNotFoundException" && c.ErrorCode != "NoSuchBucketPolicy" {
+		switch c.ErrorCode {
+		case "", "ResourceNotFoundException", "NoSuchBucketPolicy", "RepositoryPolicyNotFoundException": // no policy
+		default:
 			t.Errorf("call %s failed with %s", c.Action, c.ErrorCode)
 		}
 	}
@@ -207,8 +218,8 @@ func TestBindings_NotChecked(t *testing.T) {
 func TestBindings_OptedOutRegion(t *testing.T) {
 	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
 	_, nc := readBindings(t, srv, BindingOptions{Regions: []string{"af-south-1"}})
-	if len(nc) != 7 {
-		t.Fatalf("not checked = %v, want Lambda, EC2, KMS, SQS, SNS, Secrets Manager and ECS in af-south-1", nc)
+	if len(nc) != 8 {
+		t.Fatalf("not checked = %v, want Lambda, EC2, KMS, SQS, SNS, Secrets Manager, ECS and ECR in af-south-1", nc)
 	}
 	for _, n := range nc {
 		if n.Region != "af-south-1" || n.Reason == "" {

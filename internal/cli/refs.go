@@ -48,8 +48,8 @@ break if it were deleted: other roles whose trust policy names it (role
 chaining), the CloudFormation stack that created it, its instance profiles,
 EC2 instances (running or stopped) that run with them, Lambda functions
 and active ECS task definitions that run as it, and the policies of S3
-buckets, KMS keys, Lambda functions, SQS queues, SNS topics and Secrets
-Manager secrets that name it (by ARN, unique ID, a matching wildcard, or
+buckets, KMS keys, Lambda functions, SQS queues, SNS topics, Secrets
+Manager secrets and ECR repositories that name it (by ARN, unique ID, a matching wildcard, or
 in a condition). A reference marked "!" blocks a delete in iamsweep plan.
 
 Live, it reads the account of the current AWS credentials once, in every
@@ -155,7 +155,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 				return nil, err
 			}
 		}
-		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager",
+		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager, ecr",
 			Reason: "read from files: compute and resource policies are read only from a live account"})
 	default:
 		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)

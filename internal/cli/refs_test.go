@@ -143,7 +143,7 @@ func TestRefs_offline(t *testing.T) {
 	}
 	want := "role " + webRole + ": 1 reference\n" +
 		"    instance-profile  -  " + webProfile + "  instance profile web-ec2-role holds this role: EC2 instances, launch templates and Auto Scaling groups that name the profile run as it\n" +
-		"  not checked: lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager (global): read from files: compute and resource policies are read only from a live account\n"
+		"  not checked: lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager, ecr (global): read from files: compute and resource policies are read only from a live account\n"
 	if diff := cmp.Diff(want, r.stdout); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}

@@ -27,6 +27,14 @@ type Resources struct {
 	Secrets   []Secret
 	// TaskDefinitions are ECS task definition revisions.
 	TaskDefinitions []TaskDefinition
+	Repositories    []Repository
+}
+
+// Repository is an ECR repository.
+type Repository struct {
+	Region, Name string
+	// Policy is the repository policy (JSON); "" for none.
+	Policy string
 }
 
 // Queue is an SQS queue.

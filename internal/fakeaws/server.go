@@ -501,6 +501,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "ecs":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, ecsActions, ecsTargetPrefix)
+	case "ecr":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, ecrActions, ecrTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -48,7 +49,8 @@ func functionZip(t *testing.T) []byte {
 // TestRefs_moto seeds real bindings in moto through the AWS APIs (a Lambda
 // function running as a role, a stopped EC2 instance with an instance
 // profile, an ECS task definition, the policies of a bucket, a KMS key, a
-// queue, a topic and a secret, a role chained to another)
+// queue, a topic, a secret and an ECR repository, a role chained to
+// another)
 // and checks that iamsweep's reads and index find every one.
 func TestRefs_moto(t *testing.T) {
 	env := newAWSEnv(t)
@@ -134,6 +136,18 @@ func TestRefs_moto(t *testing.T) {
 		t.Fatalf("RegisterTaskDefinition: %v", err)
 	}
 
+	ecrc := ecr.NewFromConfig(env.Config)
+	if _, err := ecrc.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("web-images")}); err != nil {
+		t.Fatalf("CreateRepository: %v", err)
+	}
+	if _, err := ecrc.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("web-images"),
+		PolicyText: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"` + web.ARN + `"},"Action":"ecr:BatchGetImage"}]}`)}); err != nil {
+		t.Fatalf("SetRepositoryPolicy: %v", err)
+	}
+	if _, err := ecrc.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("no-policy")}); err != nil {
+		t.Fatalf("CreateRepository: %v", err)
+	}
+
 	// What iamsweep refs does: the export, then the bindings, into one index.
 	log := slog.New(slog.DiscardHandler)
 	idx := refs.NewIndex()
@@ -184,6 +198,7 @@ func TestRefs_moto(t *testing.T) {
 		{iamsweep.RefResourcePolicy, aws.ToString(key.KeyMetadata.KeyId), "condition", true},
 		{iamsweep.RefResourcePolicy, "alerts", "arn", true},
 		{iamsweep.RefECSTaskDefinition, "web-task:1", "role", true},
+		{iamsweep.RefResourcePolicy, "web-images", "arn", true},
 	} {
 		if got := lookup(web.ARN); !slices.Contains(got, want) {
 			t.Errorf("web: %+v not found in %+v", want, got)
