@@ -49,15 +49,15 @@ chaining), the CloudFormation stack that created it, its instance profiles,
 EC2 instances (running or stopped) that run with them, Lambda functions
 and active ECS task definitions that run as it, and the policies of S3
 buckets, KMS keys, Lambda functions, SQS queues, SNS topics, Secrets
-Manager secrets and ECR repositories that name it (by ARN, unique ID, a matching wildcard, or
-in a condition). A reference marked "!" blocks a delete in iamsweep plan.
+Manager secrets and ECR repositories that name it (by ARN, unique ID, a
+matching wildcard, or in a condition). A reference marked "!" blocks a
+delete in iamsweep plan --refs.
 
 Live, it reads the account of the current AWS credentials once, in every
 Region enabled for it: the IAM export (GetAccountAuthorizationDetails),
-then those services, whatever the number of ARNs. A source it
-cannot read (a missing permission, a Region not enabled) is listed as not
-checked, with the reason: the references are complete only when nothing
-is. With --from-file it reads only the export: trust chains, instance
+then those services, whatever the number of ARNs. A source it cannot read
+(a missing permission, a Region not enabled) is listed as not checked,
+with the reason: the references are complete only when nothing is. With --from-file it reads only the export: trust chains, instance
 profiles and CloudFormation ownership (see docs/refs.md).
 
 With --org, --ou or --accounts it reads every account in scope (through
@@ -67,7 +67,7 @@ account. An account that cannot be read is listed as not checked.
 
 Exit status: 0 shown; 1 failure; 2 usage or input error.`,
 		Example: `  iamsweep refs arn:aws:iam::111122223333:role/jobs/nightly-etl
-  iamsweep refs --from-file examples/account-export.json arn:aws:iam::123456789012:role/ci-deploy
+  iamsweep refs --from-file examples/account-export.json arn:aws:iam::111122223333:role/app/web-ec2-role
   iamsweep refs -o json arn:aws:iam::111122223333:role/a arn:aws:iam::111122223333:user/b`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
