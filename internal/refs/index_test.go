@@ -1,6 +1,8 @@
 package refs
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -169,4 +171,9 @@ func TestIndex_UserSameNameAsRole(t *testing.T) {
 	if len(got.References) != 0 {
 		t.Errorf("a user is referenced by a function's role of its name: %v", got.References)
 	}
+}
+
+func roleWithTrust(name string, trust *iamsweep.PolicyDocument) iamsweep.Role {
+	return iamsweep.Role{AccountID: acct, ARN: "arn:aws:iam::111122223333:role/" + name, ID: "AROAEXAMPLE" + strings.ToUpper(fmt.Sprintf("%010s", name)),
+		Name: name, Path: "/", TrustPolicy: trust}
 }
