@@ -493,6 +493,10 @@ type RemediationPolicy struct {
 	// AllowServiceLinked lets delete act on service-linked roles (through
 	// DeleteServiceLinkedRole); they are refused otherwise.
 	AllowServiceLinked bool
+	// DeleteReferenced lets a plan delete a role or user that is still
+	// referenced (compute that runs as it, a trust chain, a resource
+	// policy: Reference.BlocksDelete); such a delete is refused otherwise.
+	DeleteReferenced bool
 }
 
 // DefaultRemediationPolicy is the policy before any configuration: reversible actions

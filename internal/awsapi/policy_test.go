@@ -2,6 +2,8 @@ package awsapi
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"reflect"
 	"slices"
@@ -47,6 +49,13 @@ func TestScanPolicy_Valid(t *testing.T) {
 		}
 		if len(s.Actions) == 0 || len(s.Resources) == 0 {
 			t.Errorf("statement %d (%s) names no action or no resource", i, s.Sid)
+		}
+		if s.Sid == "IamsweepRefsReadOnly" {
+			// iamsweep refs: the reads of Bindings, and nothing else.
+			if !equalSets(s.Actions, BindingCalls) {
+				t.Errorf("statement %d (%s) grants %v, want BindingCalls %v", i, s.Sid, s.Actions, BindingCalls)
+			}
+			continue
 		}
 		for _, a := range s.Actions {
 			if !strings.HasPrefix(a, "iam:") {
@@ -175,6 +184,24 @@ func TestScanPolicy_CoversEveryCall(t *testing.T) {
 	// Actions are "iam:GetAccountAuthorizationDetails"; calls the fake
 	// refused (an action it does not implement) count too.
 	called := srv.Actions()
+	// iamsweep refs reads more (Bindings), granted by the same policy:
+	// every call it makes is one of BindingCalls, and every one of those
+	// is made.
+	refsSrv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
+	if _, err := NewBindings(testConfig(refsSrv), testAccountID, discardLog(), BindingOptions{}).Bindings(ctx, func(iamsweep.Binding) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var refsCalled []string
+	for _, a := range refsSrv.Actions() {
+		if iamAction, ok := operationAction[a]; ok {
+			a = iamAction
+		}
+		refsCalled = append(refsCalled, a)
+	}
+	if !equalSets(refsCalled, BindingCalls) {
+		t.Errorf("Bindings calls %v, BindingCalls says %v", refsCalled, BindingCalls)
+	}
+	called = append(called, refsCalled...)
 	if !slices.Contains(called, "iam:GetAccountAuthorizationDetails") {
 		t.Fatalf("recorded actions %v; want at least the roles listing", called)
 	}
@@ -215,3 +242,17 @@ func TestScanPolicy_CoversEveryCall(t *testing.T) {
 		}
 	}
 }
+
+// operationAction maps the API operations whose IAM action has another
+// name to that action.
+var operationAction = map[string]string{"s3:ListBuckets": "s3:ListAllMyBuckets"}
+
+// equalSets reports whether a and b hold the same strings, in any order.
+func equalSets(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -142,6 +142,7 @@ Exit status:
 		NewCmdEscalate(d, nil),
 		NewCmdEscalation(d, nil),
 		NewCmdServe(d, nil),
+		NewCmdRefs(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root

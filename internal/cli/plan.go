@@ -23,6 +23,11 @@ type PlanOptions struct {
 	Config config.Config
 	// Out is a file to save the plan to as JSON too, "" for none.
 	Out string
+	// Refs reads the references of the plan's roles and users live (in
+	// the account of the AWS credentials) before deciding on them.
+	Refs bool
+	// RefsFile reads them from a file written by iamsweep refs -o json.
+	RefsFile string
 }
 
 // NewCmdPlan returns the plan command.
@@ -40,10 +45,20 @@ the reason. Nothing in AWS changes.
 
 The plan is saved in the state database (apply runs the latest one), and
 with --out as a JSON file to review, keep or pass to apply (written as scan
-writes --out: see iamsweep scan --help).`,
+writes --out: see iamsweep scan --help).
+
+With --refs (live, in the account of the AWS credentials) or --refs-file
+(the JSON of iamsweep refs -o json), plan first reads what still points at
+each role and user it acts on (see docs/refs.md): a delete of a principal
+still referenced by compute, a trust chain or a resource policy is refused
+with the references as the reason, unless remediation.delete-referenced is
+true; a quarantine runs and the plan says what stops working.`,
 		Example: `  iamsweep scan
   iamsweep plan --out plan.json
-  iamsweep apply plan.json`,
+  iamsweep apply plan.json
+
+  # Refuse deletes of roles that something still uses:
+  iamsweep plan --refs --profile audit`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
@@ -55,9 +70,12 @@ writes --out: see iamsweep scan --help).`,
 			return runPlan(cmd.Context(), opts)
 		},
 	}
-	bindSettings(cmd, &opts.Config, "state", "allow-service-linked", "output", "log-level", "log-format")
+	bindSettings(cmd, &opts.Config, "state", "allow-service-linked", "output", "log-level", "log-format", "profile", "region", "endpoint-url")
 	setUsage(cmd, "output", "output format: table or json")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan as JSON to this file (written atomically)")
+	cmd.Flags().BoolVar(&opts.Refs, "refs", false, "read what still references each role and user live first; refuse deleting the referenced ones")
+	cmd.Flags().StringVar(&opts.RefsFile, "refs-file", "", "read the references from this output of 'iamsweep refs -o json' instead")
+	cmd.MarkFlagsMutuallyExclusive("refs", "refs-file")
 	return cmd
 }
 
@@ -81,12 +99,16 @@ func runPlan(ctx context.Context, opts *PlanOptions) error {
 		return err
 	}
 	policy := remediationPolicy(cfg)
+	references, err := planReferences(ctx, opts, res)
+	if err != nil {
+		return err
+	}
 	now := opts.now().UTC()
 	id, err := freePlanID(ctx, st, now)
 	if err != nil {
 		return err
 	}
-	plan := remediate.MakePlan(remediate.PlanInput{ID: id, Created: now, Scan: res}, policy)
+	plan := remediate.MakePlan(remediate.PlanInput{ID: id, Created: now, Scan: res, References: references}, policy)
 	plan.ScanID = scanID
 	if opts.Out != "" {
 		o, err := openOutput(nil, opts.Out)
@@ -196,7 +218,12 @@ func writePlan(w io.Writer, p iamsweep.Plan, file string) error {
 		if a.Irreversible {
 			b.WriteString("        IRREVERSIBLE\n")
 		}
+		kindNotes := remediate.KindNotes(a.Principal, a.Kind)
 		for _, n := range a.Notes {
+			if !slices.Contains(kindNotes, n) {
+				fmt.Fprintf(&b, "        note: %s\n", n) // this action's own (references)
+				continue
+			}
 			if !slices.Contains(notes, n) {
 				notes = append(notes, n)
 				noteKinds = append(noteKinds, a.Kind)

@@ -113,6 +113,8 @@ func (c *Config) Settings() []Setting {
 		{Name: "remediation.protected-accounts", Value: accountsVar(&r.ProtectedAccounts), Usage: "account IDs iamsweep never changes"},
 		{Name: "remediation.kill-switch-file", Value: stringVar(&c.KillSwitchFile),
 			Usage: "while this file exists, apply stops before its next step (default: STOP beside the state database)"},
+		{Name: "remediation.delete-referenced", Value: boolVar(&r.DeleteReferenced),
+			Usage: "let plan delete roles and users still referenced by compute, a trust chain or a resource policy (iamsweep refs; default false)"},
 
 		{Name: "retention.keep-scans", Value: keepScansVar(&c.Retention.KeepScans),
 			Usage: "keep the N most recently recorded scans (1 or more)"},

@@ -56,6 +56,7 @@ remediation:
   max-deletions-per-account: 3
   protected-accounts: ["012345678901", "111122223333"]
   kill-switch-file: /run/iamsweep.stop
+  delete-referenced: true
 retention:
   keep-scans: 30
   older-than: 180d
@@ -141,7 +142,7 @@ serve:
 		Types:              []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser},
 		Remediation: iamsweep.RemediationPolicy{
 			Roles: iamsweep.ActionDelete, AccessKeys: iamsweep.ActionDeleteKey, Passwords: iamsweep.ActionDeletePassword,
-			MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: 3, ProtectedAccounts: []string{"012345678901", "111122223333"},
+			MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: 3, ProtectedAccounts: []string{"012345678901", "111122223333"}, DeleteReferenced: true,
 		},
 		KillSwitchFile: "/run/iamsweep.stop",
 		Retention:      iamsweep.Retention{KeepScans: 30, OlderThan: 180 * 24 * time.Hour},
@@ -200,6 +201,13 @@ serve:
 		"serve.listen": 87, "serve.base-url": 88, "serve.tls-cert": 89, "serve.tls-key": 90, "serve.link-ttl": 91,
 	} {
 		lines[name] = line
+	}
+	// remediation.delete-referenced (line 45, the last remediation key)
+	// moved every key after it one line down.
+	for name, line := range lines {
+		if line >= 45 && !strings.HasPrefix(name, "remediation.") {
+			lines[name] = line + 1
+		}
 	}
 	settable := 0 // secrets are never in the file
 	for _, s := range got.Settings() {

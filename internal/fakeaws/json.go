@@ -58,7 +58,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, req *request, actions map[stri
 		return
 	}
 	s.wait(req)
-	w.Header().Set("Content-Type", jsonContentType)
+	w.Header().Set("Content-Type", req.jsonContentType())
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Header().Set("X-Amzn-RequestId", s.requestID())
 	w.WriteHeader(http.StatusOK)
@@ -73,12 +73,21 @@ func (s *Server) writeJSONError(w http.ResponseWriter, e *apiError) {
 	if e.reason != "" {
 		doc["Reason"] = e.reason
 	}
-	body, _ := json.Marshal(doc) // a map of strings always encodes
-	w.Header().Set("Content-Type", jsonContentType)
+	body, _ := json.Marshal(doc)                    // a map of strings always encodes
+	w.Header().Set("Content-Type", jsonContentType) // 1.1 and 1.0 clients read both
 	w.Header().Set("X-Amzn-ErrorType", e.code)
 	w.Header().Set("X-Amzn-RequestId", s.requestID())
 	w.WriteHeader(e.status)
 	_, _ = w.Write(body)
+}
+
+// jsonContentType is the media type of the request's JSON protocol:
+// JSON 1.0 for SQS, 1.1 for the others.
+func (req *request) jsonContentType() string {
+	if req.service == "sqs" {
+		return "application/x-amz-json-1.0"
+	}
+	return jsonContentType
 }
 
 // decodeInput decodes the request document into v. An empty body is an

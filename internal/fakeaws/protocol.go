@@ -12,6 +12,8 @@ const (
 	jsonProtocol
 	// restJSONProtocol is the REST-JSON protocol of Security Hub.
 	restJSONProtocol
+	// restXMLProtocol is the REST-XML protocol of S3.
+	restXMLProtocol
 )
 
 // invalidToken is the error for an access key no account knows.
@@ -21,6 +23,8 @@ func (p protocol) invalidToken() *apiError {
 		return errorf(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
 	case restJSONProtocol:
 		return errorf(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+	case restXMLProtocol:
+		return errorf(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
 	}
 	return errorf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
 }
@@ -33,6 +37,8 @@ func (p protocol) expiredToken() *apiError {
 		return errorf(400, "ExpiredTokenException", "The security token included in the request is expired")
 	case restJSONProtocol:
 		return errorf(403, "ExpiredTokenException", "The security token included in the request is expired")
+	case restXMLProtocol:
+		return errorf(400, "ExpiredToken", "The provided token has expired.")
 	}
 	return errorf(403, "ExpiredToken", "The security token included in the request is expired")
 }
@@ -46,6 +52,8 @@ func (p protocol) throttling() *apiError {
 		return errorf(400, "TooManyRequestsException", "Rate exceeded")
 	case restJSONProtocol:
 		return errorf(429, "LimitExceededException", "Rate exceeded")
+	case restXMLProtocol:
+		return errorf(503, "SlowDown", "Please reduce your request rate.")
 	}
 	return errorf(400, "Throttling", "Rate exceeded")
 }

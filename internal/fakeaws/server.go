@@ -490,6 +490,31 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if parseForm(w, req, body, snsNamespace) {
 			s.serveQuery(w, req, snsActions, snsNamespace, "2010-03-31")
 		}
+	case "lambda":
+		req.proto, req.body = restJSONProtocol, body
+		s.serveLambda(w, req)
+	case "kms":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, kmsActions, kmsTargetPrefix)
+	case "ec2":
+		if parseForm(w, req, body, ec2Namespace) {
+			s.serveEC2(w, req)
+		}
+	case "s3":
+		req.proto, req.body = restXMLProtocol, body
+		s.serveS3(w, req)
+	case "sqs": // JSON 1.0 in the SDK's versions since 2023
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, sqsActions, sqsTargetPrefix)
+	case "secretsmanager":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, secretsActions, secretsTargetPrefix)
+	case "ecs":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, ecsActions, ecsTargetPrefix)
+	case "ecr":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, ecrActions, ecrTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}

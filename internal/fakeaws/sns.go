@@ -78,6 +78,9 @@ func parseTopicARN(arn string) (region, account string, ok bool) {
 
 var snsActions = map[string]queryAction{
 	"Publish": (*Server).publish,
+	// iamsweep refs' reads (sns_refs.go)
+	"ListTopics":         (*Server).listTopics,
+	"GetTopicAttributes": (*Server).getTopicAttributes,
 }
 
 func (s *Server) publish(_ *Account, req *request, x *xmlw) *apiError {

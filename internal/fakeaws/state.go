@@ -37,6 +37,10 @@ type Account struct {
 	// InstanceProfiles are the instance profiles that hold no role. A
 	// profile that holds a role is seeded in the role's InstanceProfiles.
 	InstanceProfiles []InstanceProfile
+	// Resources are the account's resources beyond IAM (Lambda functions,
+	// EC2 instances, S3 buckets, KMS keys) that iamsweep refs reads; nil
+	// for none.
+	Resources *Resources
 
 	report *credentialReport
 	// virtualMFA are the account's virtual MFA devices, assigned or not.

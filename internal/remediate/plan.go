@@ -17,6 +17,12 @@ type PlanInput struct {
 	Created time.Time
 	// Scan is the scan whose findings the plan acts on.
 	Scan iamsweep.ScanResult
+	// References are what still points at principals (iamsweep refs), by
+	// principal ARN; nil when they were not read. A delete of a principal
+	// with blocking references is refused unless the policy's
+	// DeleteReferenced says otherwise; every role and user action notes
+	// what will break.
+	References map[string]iamsweep.PrincipalReferences
 }
 
 // MakePlan turns a scan's unused findings into actions by policy p. Every
@@ -44,6 +50,9 @@ func MakePlan(in PlanInput, p iamsweep.RemediationPolicy) iamsweep.Plan {
 		}
 		a := newAction(f, kind)
 		a.Refused = Guardrail(a, f.Tags, p)
+		if in.References != nil {
+			applyReferences(&a, in.References, p)
+		}
 		plan.Actions = append(plan.Actions, a)
 	}
 	ApplyLimits(plan.Actions, p)

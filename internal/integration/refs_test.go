@@ -1,0 +1,222 @@
+//go:build integration
+
+package integration
+
+import (
+	"archive/zip"
+	"bytes"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/refs"
+)
+
+// functionZip is a deployment package of one Python handler.
+func functionZip(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	w, err := z.Create("handler.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("def handler(event, context):\n    return {}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestRefs_moto seeds real bindings in moto through the AWS APIs (a Lambda
+// function running as a role, a stopped EC2 instance with an instance
+// profile, an ECS task definition, the policies of a bucket, a KMS key, a
+// queue, a topic, a secret and an ECR repository, a role chained to
+// another)
+// and checks that iamsweep's reads and index find every one.
+func TestRefs_moto(t *testing.T) {
+	env := newAWSEnv(t)
+	ctx := t.Context()
+	etl, err := seedRole(ctx, env.IAM, roleSpec{Name: "etl-runner", Path: "/jobs/", Trust: trustLambda})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, err := seedRole(ctx, env.IAM, roleSpec{Name: "web", Trust: trustEC2, InstanceProfiles: []profileSpec{{Name: "web-profile"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + etl.ARN + `"},"Action":"sts:AssumeRole"}]}`
+	if _, err := seedRole(ctx, env.IAM, roleSpec{Name: "reporting", Trust: chain}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := lambda.NewFromConfig(env.Config).CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("nightly-etl"), Role: aws.String(etl.ARN), Runtime: lambdatypes.RuntimePython312,
+		Handler: aws.String("handler.handler"), Code: &lambdatypes.FunctionCode{ZipFile: functionZip(t)},
+	}); err != nil {
+		t.Fatalf("CreateFunction: %v", err)
+	}
+
+	ec2c := ec2.NewFromConfig(env.Config)
+	images, err := ec2c.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	if err != nil || len(images.Images) == 0 {
+		t.Fatalf("DescribeImages: %v (%d images)", err, len(images.Images))
+	}
+	run, err := ec2c.RunInstances(ctx, &ec2.RunInstancesInput{
+		ImageId: images.Images[0].ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1), InstanceType: ec2types.InstanceTypeT3Micro,
+		IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Arn: aws.String(web.Profiles[0].ARN)},
+	})
+	if err != nil {
+		t.Fatalf("RunInstances: %v", err)
+	}
+	instanceID := aws.ToString(run.Instances[0].InstanceId)
+	if _, err := ec2c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{instanceID}}); err != nil {
+		t.Fatalf("StopInstances: %v", err)
+	}
+
+	s3c := s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("etl-data")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("no-policy")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	bucketPolicy := `{"Version":"2012-10-17","Statement":[{"Sid":"Etl","Effect":"Allow","Principal":{"AWS":"` + etl.ARN + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::etl-data/*"}]}`
+	if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("etl-data"), Policy: aws.String(bucketPolicy)}); err != nil {
+		t.Fatalf("PutBucketPolicy: %v", err)
+	}
+
+	keyPolicy := `{"Version":"2012-10-17","Statement":[` +
+		`{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + motoAccount + `:root"},"Action":"kms:*","Resource":"*"},` +
+		`{"Sid":"Web","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringLike":{"aws:userid":"` + web.ID + `:*"}}}]}`
+	key, err := kms.NewFromConfig(env.Config).CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(keyPolicy)})
+	if err != nil {
+		t.Fatalf("CreateKey: %v", err)
+	}
+
+	queuePolicy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + etl.ARN + `"},"Action":"sqs:SendMessage","Resource":"*"}]}`
+	if _, err := sqs.NewFromConfig(env.Config).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs"),
+		Attributes: map[string]string{"Policy": queuePolicy}}); err != nil {
+		t.Fatalf("CreateQueue: %v", err)
+	}
+	_, err = sns.NewFromConfig(env.Config).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts"),
+		Attributes: map[string]string{"Policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + web.ARN + `"},"Action":"sns:Publish","Resource":"*"}]}`}})
+	if err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+	sm := secretsmanager.NewFromConfig(env.Config)
+	secret, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db-password"), SecretString: aws.String("x")})
+	if err != nil {
+		t.Fatalf("CreateSecret: %v", err)
+	}
+	if _, err := sm.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: secret.ARN,
+		ResourcePolicy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + etl.ARN + `"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`)}); err != nil {
+		t.Fatalf("PutResourcePolicy: %v", err)
+	}
+	if _, err := ecs.NewFromConfig(env.Config).RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String("web-task"),
+		TaskRoleArn: aws.String(web.ARN), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("nginx"), Memory: aws.Int32(128)}}}); err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+
+	ecrc := ecr.NewFromConfig(env.Config)
+	if _, err := ecrc.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("web-images")}); err != nil {
+		t.Fatalf("CreateRepository: %v", err)
+	}
+	if _, err := ecrc.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("web-images"),
+		PolicyText: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"` + web.ARN + `"},"Action":"ecr:BatchGetImage"}]}`)}); err != nil {
+		t.Fatalf("SetRepositoryPolicy: %v", err)
+	}
+	if _, err := ecrc.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("no-policy")}); err != nil {
+		t.Fatalf("CreateRepository: %v", err)
+	}
+
+	// What iamsweep refs does: the export, then the bindings, into one index.
+	log := slog.New(slog.DiscardHandler)
+	idx := refs.NewIndex()
+	if err := awsapi.New(env.Config, log).Roles(ctx, func(r iamsweep.Role) error { idx.AddRole(r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := awsapi.NewBindings(env.Config, motoAccount, log, awsapi.BindingOptions{Regions: []string{"us-east-1", "eu-west-1"}}).
+		Bindings(ctx, func(b iamsweep.Binding) error { idx.AddBinding(b); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nc) > 0 {
+		t.Errorf("not checked against moto: %v", nc)
+	}
+
+	type ref struct {
+		Kind   iamsweep.ReferenceKind
+		Name   string
+		Match  string
+		Blocks bool
+	}
+	lookup := func(arn string) []ref {
+		t.Helper()
+		p, err := idx.Lookup(arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []ref
+		for _, r := range p.References {
+			out = append(out, ref{r.Kind, r.Name, r.Match, r.BlocksDelete})
+		}
+		return out
+	}
+	for _, want := range []ref{
+		{iamsweep.RefLambdaFunction, "nightly-etl", "role", true},
+		{iamsweep.RefResourcePolicy, "etl-data", "arn", true},
+		{iamsweep.RefTrustPolicy, "reporting", "arn", true},
+		{iamsweep.RefResourcePolicy, "jobs", "arn", true},
+		{iamsweep.RefResourcePolicy, "db-password", "arn", true},
+	} {
+		if got := lookup(etl.ARN); !slices.Contains(got, want) {
+			t.Errorf("etl-runner: %+v not found in %+v", want, got)
+		}
+	}
+	for _, want := range []ref{
+		{iamsweep.RefInstanceProfile, "web-profile", "role", false},
+		{iamsweep.RefEC2Instance, instanceID, "instance-profile", true},
+		{iamsweep.RefResourcePolicy, aws.ToString(key.KeyMetadata.KeyId), "condition", true},
+		{iamsweep.RefResourcePolicy, "alerts", "arn", true},
+		{iamsweep.RefECSTaskDefinition, "web-task:1", "role", true},
+		{iamsweep.RefResourcePolicy, "web-images", "arn", true},
+	} {
+		if got := lookup(web.ARN); !slices.Contains(got, want) {
+			t.Errorf("web: %+v not found in %+v", want, got)
+		}
+	}
+
+	// The enabled Regions come from moto's DescribeRegions.
+	regions := awsapi.NewBindings(env.Config, motoAccount, log, awsapi.BindingOptions{})
+	var functions int
+	if _, err := regions.Bindings(ctx, func(b iamsweep.Binding) error {
+		if b.Kind == iamsweep.RefLambdaFunction {
+			functions++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if functions != 1 {
+		t.Errorf("%d functions over moto's enabled Regions, want 1", functions)
+	}
+}

@@ -1,0 +1,76 @@
+package remediate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// maxReasons bounds the references a refusal or note names; the rest are
+// counted ("and 3 more: iamsweep refs ARN").
+const maxReasons = 3
+
+// applyReferences refuses a delete of a principal that is still
+// referenced (unless policy p allows it) and notes, on every role and user
+// action, what will break and what could not be checked.
+func applyReferences(a *iamsweep.Action, all map[string]iamsweep.PrincipalReferences, p iamsweep.RemediationPolicy) {
+	if a.Kind != iamsweep.ActionDelete && a.Kind != iamsweep.ActionQuarantine {
+		return
+	}
+	r, ok := all[a.ARN]
+	if !ok {
+		a.Notes = append(a.Notes, "references not read for this principal: run iamsweep refs "+a.ARN+" before applying")
+		return
+	}
+	blocking := r.Blocking()
+	if len(blocking) > 0 {
+		what := summarize(blocking, a.ARN)
+		switch {
+		case a.Kind == iamsweep.ActionQuarantine:
+			a.Notes = append(a.Notes, "while quarantined, these stop working: "+what)
+		case !p.DeleteReferenced:
+			if a.Refused == "" {
+				a.Refused = "still referenced: " + what + "; quarantine it instead (reversible), remove the references, or set remediation.delete-referenced: true"
+			}
+		default:
+			a.Notes = append(a.Notes, "deleted although still referenced (remediation.delete-referenced): these break: "+what)
+		}
+	}
+	if len(r.NotChecked) > 0 {
+		var parts []string
+		for _, n := range r.NotChecked {
+			where := n.Region
+			if where == "" {
+				where = "global"
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s): %s", n.Service, where, n.Reason))
+		}
+		a.Notes = append(a.Notes, "references not checked: "+strings.Join(parts, "; "))
+	}
+}
+
+// summarize names the first references and counts the others.
+func summarize(refs []iamsweep.Reference, arn string) string {
+	var parts []string
+	for i, r := range refs {
+		if i == maxReasons {
+			parts = append(parts, fmt.Sprintf("and %d more (iamsweep refs %s)", len(refs)-maxReasons, arn))
+			break
+		}
+		where := r.ARN
+		if r.Region != "" {
+			where += " in " + r.Region
+		}
+		parts = append(parts, r.Why+" ("+where+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// KindNotes returns the notes every action of kind on a principal ("role"
+// or "user") carries, so that a display can tell them from the notes of
+// one action.
+func KindNotes(principal string, kind iamsweep.ActionKind) []string {
+	notes, _ := describeKind(principal, kind)
+	return notes
+}
