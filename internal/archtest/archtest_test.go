@@ -28,6 +28,7 @@ var (
 		"internal/configrule": true,
 		"internal/escalate":   true,
 		"internal/links":      true,
+		"internal/refine":     true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true, "internal/lastaccess": true}
