@@ -116,6 +116,7 @@ A typical run:
   iamsweep escalate             notify owners, then quarantine and delete on schedule
   iamsweep escalation           each principal's escalation timeline
   iamsweep serve                escalate on a schedule; decision links; a dashboard
+  iamsweep refine --all         narrow the policies of used principals to what they used
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -142,6 +143,7 @@ Exit status:
 		NewCmdEscalate(d, nil),
 		NewCmdEscalation(d, nil),
 		NewCmdServe(d, nil),
+		NewCmdRefine(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root
