@@ -29,6 +29,7 @@ var (
 		"internal/escalate":   true,
 		"internal/links":      true,
 		"internal/refs":       true,
+		"internal/refine":     true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true, "internal/lastaccess": true}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"time"
@@ -33,6 +34,11 @@ type deps struct {
 	// config file, the environment and the flags apply (the Lambda
 	// function's: see Entry).
 	defaults func(*config.Config)
+	// accessReports reads the service last accessed reports of principals
+	// of the account of client, for refine's live mode (opts gives the
+	// state database that caches them); nil means this build has no
+	// reader, and refine works offline only.
+	accessReports func(ctx context.Context, opts *RefineOptions, client *awsapi.Client, arns []string, now time.Time, log *slog.Logger) (map[string]iamsweep.AccessReport, error)
 }
 
 // config returns the settings' defaults, changed by d.defaults.
@@ -50,7 +56,7 @@ func Main(ctx context.Context, args []string, ios IO) int {
 	return run(ctx, args, deps{io: ios, now: time.Now, statePath: func() (string, error) {
 		home, _ := os.UserHomeDir()
 		return store.DefaultPathFrom(ios.Getenv, home, runtime.GOOS)
-	}})
+	}, accessReports: liveAccessReports})
 }
 
 func run(ctx context.Context, args []string, d deps) int {
@@ -116,6 +122,7 @@ A typical run:
   iamsweep escalate             notify owners, then quarantine and delete on schedule
   iamsweep escalation           each principal's escalation timeline
   iamsweep serve                escalate on a schedule; decision links; a dashboard
+  iamsweep refine --all         narrow the policies of used principals to what they used
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -143,6 +150,7 @@ Exit status:
 		NewCmdEscalation(d, nil),
 		NewCmdServe(d, nil),
 		NewCmdRefs(d, nil),
+		NewCmdRefine(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root
