@@ -386,7 +386,10 @@ func (r *Runner) notify(ctx context.Context, sum *Summary, queue []pending, now 
 		}
 		if err == nil {
 			err = r.Sender.SendNotice(ctx, n)
-			if err != nil && !errors.Is(err, iamsweep.ErrThrottled) {
+			// Throttled, or refused before anything went out: certainly
+			// not delivered, so released and sent again next run. Any
+			// other error may have delivered it.
+			if err != nil && !errors.Is(err, iamsweep.ErrThrottled) && !errors.Is(err, iamsweep.ErrNotDelivered) {
 				outcome = "unknown"
 			}
 		}

@@ -227,6 +227,7 @@ func TestRunner_RunOnce_sendErrors(t *testing.T) {
 		wantStage  iamsweep.Stage
 	}{
 		{"throttled: released, sent next run", fmt.Errorf("send: %w", iamsweep.ErrThrottled), true, ""},
+		{"refused outright (MessageRejected): released, sent next run", fmt.Errorf("send: %w", iamsweep.ErrNotDelivered), true, ""},
 		{"other error: possibly delivered, never resent", errors.New("connection reset"), false, iamsweep.StageNotice},
 	}
 	for _, tt := range tests {
