@@ -76,11 +76,40 @@ func (s *Server) checkLink(ctx context.Context, text string) (link, *refusal, er
 	for _, f := range res.Findings {
 		if iamsweep.KeyOf(f) == rec.Key {
 			l.finding = f
+			if rec.Kind == iamsweep.DecisionRemove || rec.Kind == iamsweep.DecisionSnooze {
+				if r, err := s.keptRefusal(ctx, f, now); r != nil || err != nil {
+					return link{}, r, err
+				}
+			}
 			return l, nil, nil
 		}
 	}
 	return link{}, refused(http.StatusNotFound, "unknown-finding", "iamsweep no longer finds this principal",
 		"The latest scan does not hold "+rec.ARN+": it was deleted or renamed, or the scan no longer covers its account. There is nothing to decide."), nil
+}
+
+// keptRefusal refuses a Remove or a Snooze of a finding that a Keep
+// holds now (its own, or its user's for a password or a key): the
+// escalation ignores them while the Keep holds, so confirming one would
+// promise what will not happen.
+func (s *Server) keptRefusal(ctx context.Context, f iamsweep.Finding, now time.Time) (*refusal, error) {
+	keys := []iamsweep.FindingKey{iamsweep.KeyOf(f)}
+	if f.Type == iamsweep.TypeUnusedIAMUserPassword || f.Type == iamsweep.TypeUnusedIAMUserAccessKey {
+		keys = append(keys, iamsweep.KeyOf(iamsweep.Finding{AccountID: f.AccountID, Type: iamsweep.TypeUnusedIAMUser, ARN: f.ARN}))
+	}
+	for _, k := range keys {
+		exc, err := s.o.Store.Exceptions(ctx, store.ExceptionFilter{ActiveAt: now, Key: k})
+		if err != nil {
+			return nil, err
+		}
+		if len(exc) > 0 {
+			e := exc[len(exc)-1]
+			return refused(http.StatusConflict, "kept", "This principal is kept",
+				fmt.Sprintf("%s is kept by %s until %s: %s. While the exception holds, iamsweep neither quarantines nor deletes it, so this link cannot act. To remove it now, ask your security team to revoke the exception first.",
+					f.ARN, e.By, e.Until.UTC().Format(time.DateOnly), e.Reason)), nil
+		}
+	}
+	return nil, nil
 }
 
 func usedOrExpired(rec store.LinkToken, now time.Time) *refusal {

@@ -390,3 +390,42 @@ func TestDecision_cookieAttributes(t *testing.T) {
 		t.Error("no HSTS when secure")
 	}
 }
+
+// TestDecision_removeOrSnoozeWhileKept: the escalation ignores a Remove or
+// a Snooze while a Keep holds, so their links must not say "will be
+// quarantined"; they refuse, name the Keep, and record nothing.
+func TestDecision_removeOrSnoozeWhileKept(t *testing.T) {
+	e := newEnv(t)
+	e.noticed(findings[0])
+	l := e.links(findings[0])
+	c := e.browser()
+	if r := e.confirm(c, l.Keep, url.Values{"reason": {"yearly DR test"}, "until": {"2027-03-01"}}); r.status != http.StatusOK {
+		t.Fatalf("Keep: %d\n%s", r.status, r.body)
+	}
+	for _, link := range []string{l.Remove, l.Snooze} {
+		for _, method := range []string{"GET", "POST"} {
+			r := e.do(c, method, link, url.Values{"csrf": {"x"}, "days": {"7"}})
+			if r.status != http.StatusConflict || !strings.Contains(r.body, "kept by alice@example.com until 2027-03-01") {
+				t.Errorf("%s %s while kept: %d\n%s", method, linkPath(link), r.status, r.body)
+			}
+		}
+		if e.token(link).Used.IsZero() == false {
+			t.Errorf("%s was used up by a refusal", linkPath(link))
+		}
+	}
+	if n := len(e.decisions()); n != 1 {
+		t.Errorf("%d decisions, want the Keep alone", n)
+	}
+	// Once the Keep is revoked, the Remove link works again.
+	exc, _ := e.st.Exceptions(t.Context(), store.ExceptionFilter{ActiveAt: start})
+	if len(exc) != 1 {
+		t.Fatalf("exceptions %+v", exc)
+	}
+	if err := e.st.RevokeException(t.Context(), exc[0].ID, start, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Minute)
+	if r := e.confirm(c, l.Remove, nil); r.status != http.StatusOK {
+		t.Errorf("Remove after the revocation: %d\n%s", r.status, r.body)
+	}
+}
