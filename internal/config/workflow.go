@@ -318,6 +318,12 @@ func (c Config) validateWorkflow() error {
 	}
 	for _, s := range steps {
 		if s.d != 0 && s.d <= e.WarnBefore {
+			if _, set := c.OriginOf(s.name); !set {
+				// The step is a default: the warn-before given is the
+				// value to change.
+				return c.Invalid("escalation.warn-before", fmt.Errorf("%s is not shorter than %s, %s by default: the warning would come before the step it warns of starts",
+					formatDuration(e.WarnBefore), s.name, formatDuration(s.d)))
+			}
 			return c.Invalid(s.name, fmt.Errorf("%s is not longer than escalation.warn-before %s: the warning would come before the step it warns of starts", formatDuration(s.d), formatDuration(e.WarnBefore)))
 		}
 	}

@@ -122,7 +122,7 @@ func TestWorkflow_errors(t *testing.T) {
 		{"step within warn-before", "escalation:\n  warn-before: 7d\n  access-keys:\n    delete-after: 7d\n",
 			`iamsweep.yaml:4: escalation.access-keys.delete-after: 7d is not longer than escalation.warn-before 7d`},
 		{"warn-before longer than the default step", "escalation:\n  warn-before: 40d\n",
-			`default: escalation.quarantine-after: 30d is not longer than escalation.warn-before 40d`},
+			`iamsweep.yaml:2: escalation.warn-before: 40d is not shorter than escalation.quarantine-after, 30d by default`},
 		{"keep-max too short", "escalation:\n  keep-max: 12h\n", `iamsweep.yaml:2: escalation.keep-max: want 1d or more, got "12h"`},
 		{"keep-max too long", "escalation:\n  keep-max: 2000d\n", `iamsweep.yaml:2: escalation.keep-max: want at most 5 years`},
 		{"snooze over keep", "escalation:\n  keep-max: 20d\n  snooze-max: 21d\n", `iamsweep.yaml:3: escalation.snooze-max: 21d is longer than escalation.keep-max 20d`},
