@@ -208,18 +208,32 @@ func (s *Server) decisionView(ctx context.Context, l link, nonce []byte) decisio
 
 // linkNonce returns the request's link CSRF nonce, setting a new cookie
 // when it has none (a link opened from a mail arrives without cookies).
+// The cookie's path is the link's own: a link followed from a webmail
+// arrives without the SameSite=Strict cookie, so each opening sets a new
+// one, and with one path for every link, opening a second link in
+// another tab would void the first tab's form.
 func (s *Server) linkNonce(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if c, err := r.Cookie(linkCSRFCookie); err == nil {
-		if n, err := b64.DecodeString(c.Value); err == nil && len(n) == 16 {
-			return n, nil
-		}
+	if n := linkNonces(r); len(n) > 0 {
+		return n[0], nil
 	}
 	n := make([]byte, 16)
 	if _, err := s.o.Rand.Read(n); err != nil {
 		return nil, err
 	}
-	http.SetCookie(w, s.cookie(linkCSRFCookie, b64.EncodeToString(n), "/d/", time.Time{}))
+	http.SetCookie(w, s.cookie(linkCSRFCookie, b64.EncodeToString(n), "/d/"+r.PathValue("token"), time.Time{}))
 	return n, nil
+}
+
+// linkNonces returns the valid link CSRF nonces the request carries, the
+// link's own first (browsers send the cookie of the longest path first).
+func linkNonces(r *http.Request) [][]byte {
+	var out [][]byte
+	for _, c := range r.CookiesNamed(linkCSRFCookie) {
+		if n, err := b64.DecodeString(c.Value); err == nil && len(n) == 16 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // linkCSRF is the confirmation form's value: bound to the cookie's nonce
@@ -389,16 +403,16 @@ func (s *Server) invalid(w http.ResponseWriter, r *http.Request, l link, msg str
 // checkLinkCSRF checks the confirmation's CSRF value against the cookie's
 // nonce and the link, and that the post came from this service.
 func (s *Server) checkLinkCSRF(r *http.Request, hash []byte) bool {
-	c, err := r.Cookie(linkCSRFCookie)
-	if err != nil {
-		return false
-	}
-	nonce, err := b64.DecodeString(c.Value)
-	if err != nil || len(nonce) != 16 {
-		return false
-	}
 	got, err := b64.DecodeString(r.PostFormValue("csrf"))
-	return err == nil && hmac.Equal(got, s.linkCSRF(nonce, hash)) && s.sameOrigin(r)
+	if err != nil || !s.sameOrigin(r) {
+		return false
+	}
+	for _, nonce := range linkNonces(r) {
+		if hmac.Equal(got, s.linkCSRF(nonce, hash)) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepInput reads a Keep's reason and expiry date. The exception lasts

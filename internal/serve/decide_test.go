@@ -381,7 +381,7 @@ func TestDecision_cookieAttributes(t *testing.T) {
 	l := e.links(findings[0])
 	r := e.do(e.browser(), "GET", l.Keep, nil)
 	sc := r.header.Get("Set-Cookie")
-	for _, want := range []string{linkCSRFCookie + "=", "Path=/d/", "HttpOnly", "Secure", "SameSite=Strict"} {
+	for _, want := range []string{linkCSRFCookie + "=", "Path=" + linkPath(l.Keep) + ";", "HttpOnly", "Secure", "SameSite=Strict"} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("Set-Cookie %q lacks %q", sc, want)
 		}
@@ -427,5 +427,38 @@ func TestDecision_removeOrSnoozeWhileKept(t *testing.T) {
 	e.clock.Add(time.Minute)
 	if r := e.confirm(c, l.Remove, nil); r.status != http.StatusOK {
 		t.Errorf("Remove after the revocation: %d\n%s", r.status, r.body)
+	}
+}
+
+// TestDecision_severalTabs: an owner opens the links of a notice from a
+// webmail in several tabs, then confirms each. A link followed from
+// another site arrives without the SameSite=Strict cookies, so each page
+// sets its own nonce cookie; one page's cookie must not void another's
+// form.
+func TestDecision_severalTabs(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.links(findings[0]), e.links(findings[1])
+	c := e.browser()
+	// A cross-site navigation: no cookie goes with it, its Set-Cookie is
+	// kept.
+	open := func(link string) string {
+		r := e.do(&http.Client{}, "GET", link, nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", linkPath(link), r.status)
+		}
+		u, _ := url.Parse(link)
+		c.Jar.SetCookies(u, (&http.Response{Header: r.header}).Cookies())
+		return csrf(t, r.body)
+	}
+	csrfA := open(a.Remove)
+	csrfB := open(b.Snooze)
+	if r := e.do(c, "POST", a.Remove, url.Values{"csrf": {csrfA}}); r.status != http.StatusOK {
+		t.Errorf("confirming the first tab after opening a second: %d\n%s", r.status, r.body)
+	}
+	if r := e.do(c, "POST", b.Snooze, url.Values{"csrf": {csrfB}, "days": {"7"}}); r.status != http.StatusOK {
+		t.Errorf("confirming the second tab: %d\n%s", r.status, r.body)
+	}
+	if n := len(e.decisions()); n != 2 {
+		t.Errorf("%d decisions, want 2", n)
 	}
 }
