@@ -384,6 +384,16 @@ func (d *decider) decide(st State) Intent {
 		st.SnoozedUntil = latest.Until
 		if st.Next != "" && st.NextAt.Before(latest.Until) {
 			st.NextAt = latest.Until
+			// The owner was warned of the old date: back to the stage
+			// before the warning, so that a new one goes out before the
+			// new date (JournalStage keeps it apart from the first).
+			switch st.Stage {
+			case iamsweep.StageQuarantineWarning, iamsweep.StageDeleteWarning:
+				st.Stage = iamsweep.StageNotice
+				if quarantined {
+					st.Stage = iamsweep.StageQuarantined
+				}
+			}
 		}
 		event("decision", "next step delayed to %s: snoozed by %s", day(latest.Until), latest.By)
 	}
@@ -541,11 +551,17 @@ func (d *decider) latestDecision(st State) (iamsweep.Decision, bool) {
 // journal claims a notice item of st at stage: each stage once per round,
 // so that a finding that starts over (used, then unused again; a Keep that
 // expired; a restore) is told again. The first notice of a round is one
-// stage whatever it says; security is the security team's copy of a
+// stage whatever it says; a warning after a Snooze is claimed apart from
+// the warning before it; security is the security team's copy of a
 // tripwire, claimed apart from the owner's.
 func JournalStage(st State, stage iamsweep.Stage, security bool) (iamsweep.Stage, int) {
 	if stage == iamsweep.StageExceptionExpired {
 		stage = iamsweep.StageNotice
+	}
+	if (stage == iamsweep.StageQuarantineWarning || stage == iamsweep.StageDeleteWarning) && !st.SnoozedUntil.IsZero() {
+		// A warning after a Snooze: another warning than the one before
+		// it (the step moved), once per snooze.
+		stage += iamsweep.Stage("-after-snooze-" + day(st.SnoozedUntil))
 	}
 	if security {
 		stage += "-security"
