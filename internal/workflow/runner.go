@@ -404,7 +404,25 @@ func (r *Runner) notify(ctx context.Context, sum *Summary, queue []pending, now 
 		}
 		if outcome == "failed" {
 			sum.NoticesFailed++
-			sum.Steps = append(sum.Steps, fmt.Sprintf("notice to %s failed (tried again next run): %s", n.To, errText))
+			// An item whose state waits for its delivery is queued again
+			// by the next run; one whose state was stored without it (a
+			// step taken, a tripwire's owner copy) is not.
+			again, done := 0, 0
+			for _, p := range ps {
+				if p.store {
+					again++
+				} else {
+					done++
+				}
+			}
+			what := "tried again next run"
+			switch {
+			case again == 0:
+				what = "not sent again: what it tells of is recorded in the principal's history"
+			case done > 0:
+				what = fmt.Sprintf("%d items tried again next run, %d not sent again", again, done)
+			}
+			sum.Steps = append(sum.Steps, fmt.Sprintf("notice to %s failed (%s): %s", n.To, what, errText))
 			r.log().Warn("notice not sent", "to", n.To.String(), "err", err)
 			continue
 		}

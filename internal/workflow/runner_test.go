@@ -419,3 +419,32 @@ func TestRunner_RunOnce_tripwireAlertRetried(t *testing.T) {
 		t.Errorf("after the alert: sent %d, applied %v", len(e.sender.sent), e.remedy.applied)
 	}
 }
+
+// TestRunner_RunOnce_failedNoticeOfADoneStep: the notice of a step taken
+// (quarantined) is not queued again by a later run, so a run whose send
+// of it failed must not promise it will be.
+func TestRunner_RunOnce_failedNoticeOfADoneStep(t *testing.T) {
+	e := newEnv()
+	f := finding("a1", "alice@example.com", day(-200), iamsweep.VerdictUnused)
+	e.scan = []iamsweep.Finding{f}
+	e.run(t)
+	e.now = day(11)
+	e.run(t)
+	e.now = day(14)
+	e.sender.err = fmt.Errorf("send: %w", iamsweep.ErrNotDelivered)
+	sum := e.run(t)
+	if sum.Quarantined != 1 || sum.NoticesFailed != 1 {
+		t.Fatalf("summary = %+v", sum)
+	}
+	steps := strings.Join(sum.Steps, "\n")
+	if strings.Contains(steps, "tried again next run") || !strings.Contains(steps, "not sent again") {
+		t.Errorf("steps:\n%s", steps)
+	}
+	e.sender.err = nil
+	e.now = day(15)
+	n := len(e.sender.sent)
+	e.run(t)
+	if len(e.sender.sent) != n {
+		t.Errorf("a later run sent %+v; the test's premise (not queued again) changed: update the message", e.sender.sent[n:])
+	}
+}
