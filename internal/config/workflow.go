@@ -406,6 +406,11 @@ func checkBaseURL(v string) error {
 	if strings.HasSuffix(u.Path, "/") {
 		return fmt.Errorf("want no trailing slash, got %s", iamsweep.Quote(v))
 	}
+	if u.Path != "" || u.RawPath != "" {
+		// Its pages, forms and cookies live at /: under a path, behind a
+		// proxy, every form would post outside it.
+		return fmt.Errorf("want the URL of a host's root, without a path (iamsweep serve answers at /: give it a host name of its own), got %s", iamsweep.Quote(v))
+	}
 	if u.Scheme == "http" && !loopback(u.Hostname()) {
 		return fmt.Errorf("want https: links carry tokens, which plain http exposes (http only for localhost or 127.0.0.1), got %s", iamsweep.Quote(v))
 	}
