@@ -317,7 +317,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	s.o.Log.Info("decision recorded", "kind", d.Kind, "principal_arn", d.ARN, "by", d.By, "from", d.From, "token", tokenRef(text))
 	s.afterDecision(r.Context(), d)
-	s.render(w, r, http.StatusOK, "message", messagePage{Title: "Decision recorded", Text: decidedText(d, l.finding)})
+	st, err := s.o.Store.Escalation(r.Context(), d.Key)
+	quarantined := err == nil && !st.QuarantinedAt.IsZero() && st.DeletedAt.IsZero()
+	s.render(w, r, http.StatusOK, "message", messagePage{Title: "Decision recorded", Text: decidedText(d, l.finding, quarantined)})
 }
 
 // afterDecision tells the escalation about a recorded decision at once,
@@ -375,13 +377,22 @@ func decisionEvent(d iamsweep.Decision) string {
 	return b.String()
 }
 
-func decidedText(d iamsweep.Decision, f iamsweep.Finding) string {
+// decidedText says what a recorded decision does; quarantined tells
+// whether the escalation holds the principal quarantined now.
+func decidedText(d iamsweep.Decision, f iamsweep.Finding, quarantined bool) string {
 	switch d.Kind {
 	case iamsweep.DecisionKeep:
-		return fmt.Sprintf("%s is kept until %s. Later scans judge it exempt (\"kept by %s until %s: %s\"); then you will be asked again.",
+		text := fmt.Sprintf("%s is kept until %s. Later scans judge it exempt (\"kept by %s until %s: %s\"); then you will be asked again.",
 			f.ARN, d.Until.Format(time.DateOnly), d.By, d.Until.Format(time.DateOnly), d.Reason)
+		if quarantined {
+			text += " Its quarantine is lifted at the next run of the escalation."
+		}
+		return text
 	case iamsweep.DecisionSnooze:
 		return fmt.Sprintf("Nothing will happen to %s before %s; then the escalation resumes and you will be told before each step.", f.ARN, d.Until.Format(time.DateOnly))
+	}
+	if quarantined {
+		return fmt.Sprintf("%s is already quarantined, so nothing more happens now; a deletion, where the policy schedules one, keeps its date and is announced before it.", f.ARN)
 	}
 	return fmt.Sprintf("%s will be quarantined (a deny-all policy, after a backup) at the next run of the escalation, then deleted on the schedule if it stays unused. Its backup is kept.", f.ARN)
 }

@@ -462,3 +462,26 @@ func TestDecision_severalTabs(t *testing.T) {
 		t.Errorf("%d decisions, want 2", n)
 	}
 }
+
+// TestDecision_messagesOfAQuarantinedPrincipal: what the confirmation
+// says fits a principal already quarantined: a Keep lifts the quarantine
+// at the next run; a Remove has nothing left to quarantine.
+func TestDecision_messagesOfAQuarantinedPrincipal(t *testing.T) {
+	e := newEnv(t)
+	key := iamsweep.KeyOf(findings[0])
+	q := store.EscalationState{Key: key, ARN: roleARN, AccountID: "111122223333", Type: iamsweep.TypeUnusedIAMRole, Stage: iamsweep.StageQuarantined,
+		QuarantinedAt: start.AddDate(0, 0, -3), Next: iamsweep.ActionDelete, NextAt: start.AddDate(0, 0, 27), Updated: start.AddDate(0, 0, -3)}
+	if err := e.st.PutEscalation(t.Context(), q); err != nil {
+		t.Fatal(err)
+	}
+	l := e.links(findings[0])
+	r := e.confirm(e.browser(), l.Remove, nil)
+	if r.status != http.StatusOK || strings.Contains(r.body, "will be quarantined") || !strings.Contains(r.body, "already quarantined") {
+		t.Errorf("Remove of a quarantined role: %d\n%s", r.status, r.body)
+	}
+	l = e.links(findings[0])
+	r = e.confirm(e.browser(), l.Keep, url.Values{"reason": {"needed after all"}, "until": {"2027-03-01"}})
+	if r.status != http.StatusOK || !strings.Contains(r.body, "quarantine is lifted at the next run") {
+		t.Errorf("Keep of a quarantined role: %d\n%s", r.status, r.body)
+	}
+}
