@@ -467,6 +467,27 @@ func (d *decider) act(it Intent, st State, kind iamsweep.ActionKind) Intent {
 	return it
 }
 
+// Redeliver returns the notice item of the quarantine st records, for a
+// run to send again when the notice journal holds no delivery of it (the
+// send failed, or was throttled: a step's state is stored with the step,
+// before its notice goes out, so Decide does not offer it again). It is
+// nil unless st is quarantined by this cycle and nothing stopped it. The
+// item says what the quarantined notice said: the next step and its date,
+// or why there is none.
+func Redeliver(f iamsweep.Finding, st State, p Policy, refuse func(iamsweep.Finding, iamsweep.ActionKind) string) *iamsweep.NoticeItem {
+	if st.Stage != iamsweep.StageQuarantined || st.QuarantinedAt.IsZero() || !st.DeletedAt.IsZero() || st.Stopped != "" || iamsweep.KeyOf(f) != st.Key {
+		return nil
+	}
+	d := decider{f: f, p: p, steps: p.Types[f.Type], refuse: refuse}
+	note := ""
+	if st.Next == "" && d.steps.Delete != "" {
+		if why := d.refused(d.steps.Delete); why != "" {
+			note = "It stays quarantined: iamsweep will not " + Verb(d.steps.Delete) + " (" + why + ")."
+		}
+	}
+	return d.item(iamsweep.StageQuarantined, st, note)
+}
+
 // first is the first step of a new cycle and when it comes, or why there
 // is none though the policy has one. A principal still quarantined from
 // an earlier cycle goes on to its deletion.

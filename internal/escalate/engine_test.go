@@ -603,3 +603,32 @@ func TestDecide_snoozeAfterAWarningWarnsAgain(t *testing.T) {
 		})
 	}
 }
+
+func TestRedeliver(t *testing.T) {
+	unused := role(iamsweep.VerdictUnused, t0.Add(-days(200)))
+	quarantined := with(func(s *State) {
+		s.Stage, s.FirstNoticeAt, s.QuarantinedAt, s.Next, s.NextAt = iamsweep.StageQuarantined, t0, at(14), iamsweep.ActionDelete, at(44)
+	})
+	if it := Redeliver(unused, quarantined, policy(), nil); it == nil || it.Stage != iamsweep.StageQuarantined || it.Next != iamsweep.ActionDelete ||
+		!it.NextAt.Equal(at(44)) || it.Note != "" {
+		t.Errorf("quarantined: %+v", it)
+	}
+	// No deletion, as the policy refuses it: the notice says so again.
+	stays := quarantined
+	stays.Next, stays.NextAt = "", time.Time{}
+	refuse := func(iamsweep.Finding, iamsweep.ActionKind) string { return "remediation.roles: quarantine" }
+	if it := Redeliver(unused, stays, policy(), refuse); it == nil || !strings.Contains(it.Note, "It stays quarantined: iamsweep will not delete it (remediation.roles: quarantine)") {
+		t.Errorf("quarantined for good: %+v", it)
+	}
+	for name, st := range map[string]State{
+		"delete warned": with(func(s *State) { *s = quarantined; s.Stage = iamsweep.StageDeleteWarning }),
+		"kept":          with(func(s *State) { *s = quarantined; s.Stopped = "kept by a until 2027-01-01: x" }),
+		"tripwire":      with(func(s *State) { *s = quarantined; s.Stopped = "tripwire: used on 2026-12-20" }),
+		"deleted":       with(func(s *State) { *s = quarantined; s.DeletedAt = at(44) }),
+		"noticed":       with(func(s *State) { s.Stage, s.FirstNoticeAt = iamsweep.StageNotice, t0 }),
+	} {
+		if it := Redeliver(unused, st, policy(), nil); it != nil {
+			t.Errorf("%s: %+v, want nothing", name, it)
+		}
+	}
+}
