@@ -21,6 +21,12 @@ var (
 	ErrDeleteConflict = errors.New("delete conflict")
 	// ErrThrottled: AWS kept throttling after every retry (Throttling).
 	ErrThrottled = errors.New("throttled")
+	// ErrNotDelivered: a notice was certainly not delivered: refused before
+	// anything was sent (a channel not set up, an invalid address, a
+	// canceled wait for the rate limit), or refused outright by the
+	// service (an HTTP 4xx answer such as SES's MessageRejected). Unlike
+	// an error that may have delivered it, it is safe to send again.
+	ErrNotDelivered = errors.New("not delivered")
 	// ErrNoCredentials: no AWS credentials could be found or they are invalid.
 	ErrNoCredentials = errors.New("no valid AWS credentials")
 	// ErrNoCredentialReport: the source holds no credential report, so the

@@ -128,8 +128,9 @@ type Notice struct {
 }
 
 // NoticeSender renders a notice for its channel and delivers it. It
-// returns an error wrapping ErrThrottled when the channel throttles, so
-// that the caller retries later; any other error is final for this run.
+// returns an error wrapping ErrThrottled when the channel throttles, or
+// ErrNotDelivered when nothing certainly went out, so that the caller
+// sends it again later; any other error may have delivered it.
 type NoticeSender interface {
 	SendNotice(ctx context.Context, n Notice) error
 }

@@ -6,6 +6,12 @@
 //	go run ./cmd/fakeaws &
 //	AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
 //	  go run ./cmd/iamsweep scan --endpoint-url http://127.0.0.1:4599
+//
+// The example account also has Amazon SES, out of the sandbox, with the
+// domain example.com verified in every Region, so that iamsweep's
+// notices can be sent from iamsweep@example.com; --outbox DIR writes each
+// mail SES accepts to a file there (its subject, addresses, text and HTML
+// parts), to read a notice and follow its links.
 package main
 
 import (
@@ -19,6 +25,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,11 +41,12 @@ func main() {
 	latency := flag.Duration("latency", 0, "delay every response by this long")
 	throttle := flag.Float64("throttle-rate", 0, "answer this fraction of calls (0-1) with Throttling")
 	sampleOrg := flag.Bool("sample-org", false, "serve the sample AWS Organization instead (sign with access key "+fakeaws.SampleCallerKey+")")
+	outbox := flag.String("outbox", "", "write each mail SES accepts to a file in this directory (the example account; created if missing)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Stderr, *addr, *export, *report, *latency, *throttle, *sampleOrg); err != nil {
+	if err := run(ctx, os.Stderr, *addr, *export, *report, *latency, *throttle, *sampleOrg, *outbox); err != nil {
 		fmt.Fprintln(os.Stderr, "fakeaws:", err)
 		os.Exit(1)
 	}
@@ -45,7 +54,7 @@ func main() {
 
 // run serves until ctx ends; it says on stderr what it serves where once it
 // listens.
-func run(ctx context.Context, stderr io.Writer, addr, export, report string, latency time.Duration, throttle float64, sampleOrg bool) error {
+func run(ctx context.Context, stderr io.Writer, addr, export, report string, latency time.Duration, throttle float64, sampleOrg bool, outbox string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
@@ -55,6 +64,9 @@ func run(ctx context.Context, stderr io.Writer, addr, export, report string, lat
 	}
 	opts := []fakeaws.Option{fakeaws.WithLatency(latency), fakeaws.WithThrottleRate(throttle), fakeaws.WithReportDelay(0)}
 	if sampleOrg {
+		if outbox != "" {
+			return errors.New("--outbox serves the example account, not --sample-org")
+		}
 		org, accounts := fakeaws.SampleOrganization()
 		opts = append(opts, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
 			fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement))
@@ -84,7 +96,17 @@ func run(ctx context.Context, stderr io.Writer, addr, export, report string, lat
 	if err != nil {
 		return err
 	}
-	return serve(ctx, stderr, addr, append(opts, fakeaws.WithAccounts(acct)),
+	opts = append(opts, fakeaws.WithAccounts(acct))
+	for _, region := range sesRegions {
+		opts = append(opts, fakeaws.WithSES(region, acct.ID, fakeaws.SES{Identities: []string{"example.com"}, Production: true}))
+	}
+	if outbox != "" {
+		if err := os.MkdirAll(outbox, 0o755); err != nil {
+			return fmt.Errorf("--outbox: %w", err)
+		}
+		opts = append(opts, fakeaws.WithOutbox(writeOutbox(outbox, stderr)))
+	}
+	return serve(ctx, stderr, addr, opts,
 		fmt.Sprintf("account %s (%d roles, %d users)", acct.ID, len(acct.Roles), len(acct.Users)))
 }
 
@@ -111,4 +133,32 @@ func serve(ctx context.Context, stderr io.Writer, addr string, opts []fakeaws.Op
 		return err
 	}
 	return nil
+}
+
+// sesRegions are the Regions where the example account has SES.
+var sesRegions = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+	"eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1",
+	"ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3"}
+
+// writeOutbox returns the hook that writes each accepted mail to dir as
+// NNNN.txt (headers and the text part) and NNNN.html (the HTML part), and
+// says so on stderr.
+func writeOutbox(dir string, stderr io.Writer) func(fakeaws.SentEmail) {
+	n := 0
+	return func(m fakeaws.SentEmail) {
+		n++
+		base := filepath.Join(dir, fmt.Sprintf("%04d", n))
+		text := fmt.Sprintf("Message-Id: %s\nFrom: %s\nTo: %s\nSubject: %s\n\n%s", m.MessageID, m.From,
+			strings.Join(m.To, ", "), m.Subject, m.Text)
+		if err := os.WriteFile(base+".txt", []byte(text), 0o644); err != nil {
+			fmt.Fprintf(stderr, "fakeaws: outbox: %v\n", err)
+			return
+		}
+		if m.HTML != "" {
+			if err := os.WriteFile(base+".html", []byte(m.HTML), 0o644); err != nil {
+				fmt.Fprintf(stderr, "fakeaws: outbox: %v\n", err)
+			}
+		}
+		fmt.Fprintf(stderr, "fakeaws: mail to %s: %q (%s.txt)\n", strings.Join(m.To, ", "), m.Subject, base)
+	}
 }

@@ -6,10 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iamsweep/iamsweep/internal/fakeaws"
 )
 
 func TestRun_addressInUse(t *testing.T) {
@@ -19,7 +23,7 @@ func TestRun_addressInUse(t *testing.T) {
 	}
 	defer ln.Close()
 	var stderr bytes.Buffer
-	err = run(t.Context(), &stderr, ln.Addr().String(), "", "", 0, 0, false)
+	err = run(t.Context(), &stderr, ln.Addr().String(), "", "", 0, 0, false, "")
 	if err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Errorf("run on a taken address: %v, want the bind's error", err)
 	}
@@ -42,7 +46,7 @@ func TestRun_servesTheExampleFromAnyDirectory(t *testing.T) {
 	defer cancel()
 	lines := make(lineWriter, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, lines, "127.0.0.1:0", "", "", 0, 0, false) }()
+	go func() { done <- run(ctx, lines, "127.0.0.1:0", "", "", 0, 0, false, "") }()
 
 	var line string
 	select {
@@ -68,5 +72,28 @@ func TestRun_servesTheExampleFromAnyDirectory(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run after the cancellation: %v", err)
+	}
+}
+
+func TestWriteOutbox(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	write := writeOutbox(dir, &stderr)
+	write(fakeaws.SentEmail{MessageID: "m-1", From: "iamsweep@example.com", To: []string{"alice@example.com"},
+		Subject: "iamsweep: your unused IAM role deploy", Text: "Keep: http://127.0.0.1:8080/d/tok\n", HTML: "<p>hi</p>"})
+	txt, err := os.ReadFile(filepath.Join(dir, "0001.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"To: alice@example.com\n", "Subject: iamsweep: your unused IAM role deploy\n", "Keep: http://127.0.0.1:8080/d/tok"} {
+		if !strings.Contains(string(txt), want) {
+			t.Errorf("0001.txt = %q, lacks %q", txt, want)
+		}
+	}
+	if html, err := os.ReadFile(filepath.Join(dir, "0001.html")); err != nil || string(html) != "<p>hi</p>" {
+		t.Errorf("0001.html = %q, %v", html, err)
+	}
+	if !strings.Contains(stderr.String(), "fakeaws: mail to alice@example.com") {
+		t.Errorf("stderr = %q", stderr.String())
 	}
 }

@@ -388,3 +388,26 @@ func TestEscalate_org(t *testing.T) {
 		t.Errorf("the account that cannot be scanned is not logged:\n%s", r.stderr)
 	}
 }
+
+// TestEscalation_plansNoDeletionThePolicyRefuses: with the default
+// remediation policy (roles: quarantine) the escalation never deletes a
+// role, and its notices say so; the timeline must not plan a deletion.
+func TestEscalation_plansNoDeletionThePolicyRefuses(t *testing.T) {
+	e := newEscalation(t)
+	cfg := strings.Replace(escalateConfig, "remediation:\n  roles: delete\n", "", 1)
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.at(0)
+	e.escalate()
+	r := e.run("escalation", "arn:aws:iam::"+exampleAccountID+":role/app/old-batch")
+	if r.code != ExitOK {
+		t.Fatalf("escalation: exit %d, %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "quarantine on 2026-12-15") {
+		t.Errorf("no quarantine planned:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "delete") {
+		t.Errorf("a deletion the remediation policy refuses is planned:\n%s", r.stdout)
+	}
+}

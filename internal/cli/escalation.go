@@ -17,6 +17,7 @@ import (
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/config"
 	"github.com/iamsweep/iamsweep/internal/escalate"
+	"github.com/iamsweep/iamsweep/internal/remediate"
 	"github.com/iamsweep/iamsweep/internal/store"
 )
 
@@ -111,7 +112,7 @@ func readTimelines(ctx context.Context, cfg config.Config, d deps, arns []string
 	if err != nil {
 		return nil, err
 	}
-	policy := escalationPolicy(cfg.Escalation)
+	policy := timelinePolicy(cfg)
 	var out []timeline
 	for _, s := range states {
 		if len(arns) > 0 && !slices.Contains(arns, s.ARN) {
@@ -249,4 +250,28 @@ func writeTimelinesJSON(w io.Writer, tls []timeline) error {
 		out.Principals = append(out.Principals, p)
 	}
 	return writeJSON(w, out)
+}
+
+// timelinePolicy is the escalation policy as far as the remediation policy
+// lets it go: a deletion that remediation.roles (users, access-keys,
+// passwords) does not allow is never run, and its notices say so, so the
+// timeline plans none.
+func timelinePolicy(cfg config.Config) escalate.Policy {
+	p := escalationPolicy(cfg.Escalation)
+	rp := remediationPolicy(cfg)
+	for t, steps := range p.Types {
+		if steps.Delete == "" {
+			continue
+		}
+		principal := "user"
+		if t == iamsweep.TypeUnusedIAMRole {
+			principal = "role"
+		}
+		a := iamsweep.Action{Kind: steps.Delete, Principal: principal, Finding: iamsweep.Finding{Type: t}}
+		if remediate.PolicyAllows(a, rp) != "" {
+			steps.Delete, steps.DeleteAfter = "", 0
+			p.Types[t] = steps
+		}
+	}
+	return p
 }

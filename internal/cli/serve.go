@@ -120,17 +120,15 @@ See docs/serve.md.`,
 // checks the result: what serve needs to run.
 func serveOverrides(cmd *cobra.Command, o *ServeOptions) error {
 	sv, fs := &o.Config.Serve, cmd.Flags()
-	if fs.Changed("listen") {
-		sv.Listen = o.Listen
-	}
-	if fs.Changed("base-url") {
-		sv.BaseURL = o.BaseURL
-	}
-	if fs.Changed("tls-cert") {
-		sv.TLSCert = o.TLSCert
-	}
-	if fs.Changed("tls-key") {
-		sv.TLSKey = o.TLSKey
+	for _, f := range []struct {
+		flag  string
+		value string
+		to    *string
+	}{{"listen", o.Listen, &sv.Listen}, {"base-url", o.BaseURL, &sv.BaseURL}, {"tls-cert", o.TLSCert, &sv.TLSCert}, {"tls-key", o.TLSKey, &sv.TLSKey}} {
+		if fs.Changed(f.flag) {
+			*f.to = f.value
+			o.Config.Override("serve."+f.flag, f.flag)
+		}
 	}
 	if err := o.Config.Validate(); err != nil {
 		return err

@@ -160,7 +160,9 @@ func TestServe_settings(t *testing.T) {
 	}{
 		{"no base URL", "", nil, "serve.base-url"},
 		{"plain http to another host", "serve:\n  base-url: http://iamsweep.example.com\n", nil, "serve.base-url"},
-		{"a bad listen address", "serve:\n  base-url: https://iamsweep.example.com\n", []string{"--listen", "nowhere"}, "serve.listen"},
+		{"a bad listen address", "serve:\n  base-url: https://iamsweep.example.com\n", []string{"--listen", "nowhere"}, "iamsweep: --listen: want HOST:PORT"},
+		{"a bad --base-url over a good one", "serve:\n  base-url: https://iamsweep.example.com\n", []string{"--base-url", "ftp://x"}, "iamsweep: --base-url: want an https URL"},
+		{"a bad serve.listen in the file", "serve:\n  base-url: https://iamsweep.example.com\n  listen: nowhere\n", nil, ".yaml:17: serve.listen: want HOST:PORT"},
 		{"a certificate without its key", "serve:\n  base-url: https://iamsweep.example.com\n", []string{"--tls-cert", "cert.pem"}, "serve.tls-key"},
 	}
 	for _, tt := range tests {

@@ -264,6 +264,13 @@ func (c Config) OriginOf(name string) (Origin, bool) {
 	return o, ok
 }
 
+// Override records that a command's flag (serve's --base-url over the
+// file's serve.base-url) gave setting name its value, so that an error
+// about the value names the flag, not the file or the default.
+func (c *Config) Override(name, flag string) {
+	c.setOrigin(name, Origin{Source: "--" + flag})
+}
+
 func (c *Config) setOrigin(name string, o Origin) {
 	if c.origins == nil {
 		c.origins = map[string]Origin{}

@@ -318,6 +318,12 @@ func (c Config) validateWorkflow() error {
 	}
 	for _, s := range steps {
 		if s.d != 0 && s.d <= e.WarnBefore {
+			if _, set := c.OriginOf(s.name); !set {
+				// The step is a default: the warn-before given is the
+				// value to change.
+				return c.Invalid("escalation.warn-before", fmt.Errorf("%s is not shorter than %s, %s by default: the warning would come before the step it warns of starts",
+					formatDuration(e.WarnBefore), s.name, formatDuration(s.d)))
+			}
 			return c.Invalid(s.name, fmt.Errorf("%s is not longer than escalation.warn-before %s: the warning would come before the step it warns of starts", formatDuration(s.d), formatDuration(e.WarnBefore)))
 		}
 	}
@@ -399,6 +405,11 @@ func checkBaseURL(v string) error {
 	}
 	if strings.HasSuffix(u.Path, "/") {
 		return fmt.Errorf("want no trailing slash, got %s", iamsweep.Quote(v))
+	}
+	if u.Path != "" || u.RawPath != "" {
+		// Its pages, forms and cookies live at /: under a path, behind a
+		// proxy, every form would post outside it.
+		return fmt.Errorf("want the URL of a host's root, without a path (iamsweep serve answers at /: give it a host name of its own), got %s", iamsweep.Quote(v))
 	}
 	if u.Scheme == "http" && !loopback(u.Hostname()) {
 		return fmt.Errorf("want https: links carry tokens, which plain http exposes (http only for localhost or 127.0.0.1), got %s", iamsweep.Quote(v))

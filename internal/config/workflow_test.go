@@ -122,7 +122,7 @@ func TestWorkflow_errors(t *testing.T) {
 		{"step within warn-before", "escalation:\n  warn-before: 7d\n  access-keys:\n    delete-after: 7d\n",
 			`iamsweep.yaml:4: escalation.access-keys.delete-after: 7d is not longer than escalation.warn-before 7d`},
 		{"warn-before longer than the default step", "escalation:\n  warn-before: 40d\n",
-			`default: escalation.quarantine-after: 30d is not longer than escalation.warn-before 40d`},
+			`iamsweep.yaml:2: escalation.warn-before: 40d is not shorter than escalation.quarantine-after, 30d by default`},
 		{"keep-max too short", "escalation:\n  keep-max: 12h\n", `iamsweep.yaml:2: escalation.keep-max: want 1d or more, got "12h"`},
 		{"keep-max too long", "escalation:\n  keep-max: 2000d\n", `iamsweep.yaml:2: escalation.keep-max: want at most 5 years`},
 		{"snooze over keep", "escalation:\n  keep-max: 20d\n  snooze-max: 21d\n", `iamsweep.yaml:3: escalation.snooze-max: 21d is longer than escalation.keep-max 20d`},
@@ -134,6 +134,9 @@ func TestWorkflow_errors(t *testing.T) {
 		{"base-url not a URL", "serve:\n  base-url: iamsweep.example.com\n", `serve.base-url: want an https URL`},
 		{"base-url with a query", "serve:\n  base-url: https://x.example.com/?a=1\n", `serve.base-url: want a URL without a query or fragment`},
 		{"base-url trailing slash", "serve:\n  base-url: https://x.example.com/iamsweep/\n", `serve.base-url: want no trailing slash`},
+		// The pages, forms and cookies of serve live at the root of its
+		// host: under a path, every form would post outside it.
+		{"base-url with a path", "serve:\n  base-url: https://example.com/iamsweep\n", `iamsweep.yaml:2: serve.base-url: want the URL of a host's root, without a path`},
 		{"base-url with a user", "serve:\n  base-url: https://u:p@x.example.com\n", `serve.base-url: want an https URL`},
 		{"cert without key", "serve:\n  tls-cert: c.pem\n", `iamsweep.yaml:2: serve.tls-cert: give both serve.tls-cert and serve.tls-key, or neither`},
 		{"key without cert", "serve:\n  tls-key: k.pem\n", `iamsweep.yaml:2: serve.tls-key: give both`},
@@ -167,8 +170,8 @@ func TestWorkflow_goodValues(t *testing.T) {
 		"serve:\n  listen: \"[::1]:8080\"\n",
 		"serve:\n  listen: \"iamsweep.internal:443\"\n",
 		"serve:\n  base-url: http://127.0.0.1:8080\n",
-		"serve:\n  base-url: http://localhost:8080/iamsweep\n",
-		"serve:\n  base-url: https://example.com/iamsweep\n  tls-cert: c.pem\n  tls-key: k.pem\n",
+		"serve:\n  base-url: http://localhost:8080\n",
+		"serve:\n  base-url: https://example.com\n  tls-cert: c.pem\n  tls-key: k.pem\n",
 		"escalation:\n  quarantine-after: never\n  delete-after: never\n  warn-before: 40d\n",
 		"escalation:\n  warn-before: 12h\n  quarantine-after: 36h\n",
 	} {

@@ -384,6 +384,16 @@ func (d *decider) decide(st State) Intent {
 		st.SnoozedUntil = latest.Until
 		if st.Next != "" && st.NextAt.Before(latest.Until) {
 			st.NextAt = latest.Until
+			// The owner was warned of the old date: back to the stage
+			// before the warning, so that a new one goes out before the
+			// new date (JournalStage keeps it apart from the first).
+			switch st.Stage {
+			case iamsweep.StageQuarantineWarning, iamsweep.StageDeleteWarning:
+				st.Stage = iamsweep.StageNotice
+				if quarantined {
+					st.Stage = iamsweep.StageQuarantined
+				}
+			}
 		}
 		event("decision", "next step delayed to %s: snoozed by %s", day(latest.Until), latest.By)
 	}
@@ -455,6 +465,27 @@ func (d *decider) act(it Intent, st State, kind iamsweep.ActionKind) Intent {
 	it.Notice = d.item(done.Stage, done, note)
 	it.Done = done
 	return it
+}
+
+// Redeliver returns the notice item of the quarantine st records, for a
+// run to send again when the notice journal holds no delivery of it (the
+// send failed, or was throttled: a step's state is stored with the step,
+// before its notice goes out, so Decide does not offer it again). It is
+// nil unless st is quarantined by this cycle and nothing stopped it. The
+// item says what the quarantined notice said: the next step and its date,
+// or why there is none.
+func Redeliver(f iamsweep.Finding, st State, p Policy, refuse func(iamsweep.Finding, iamsweep.ActionKind) string) *iamsweep.NoticeItem {
+	if st.Stage != iamsweep.StageQuarantined || st.QuarantinedAt.IsZero() || !st.DeletedAt.IsZero() || st.Stopped != "" || iamsweep.KeyOf(f) != st.Key {
+		return nil
+	}
+	d := decider{f: f, p: p, steps: p.Types[f.Type], refuse: refuse}
+	note := ""
+	if st.Next == "" && d.steps.Delete != "" {
+		if why := d.refused(d.steps.Delete); why != "" {
+			note = "It stays quarantined: iamsweep will not " + Verb(d.steps.Delete) + " (" + why + ")."
+		}
+	}
+	return d.item(iamsweep.StageQuarantined, st, note)
 }
 
 // first is the first step of a new cycle and when it comes, or why there
@@ -541,11 +572,17 @@ func (d *decider) latestDecision(st State) (iamsweep.Decision, bool) {
 // journal claims a notice item of st at stage: each stage once per round,
 // so that a finding that starts over (used, then unused again; a Keep that
 // expired; a restore) is told again. The first notice of a round is one
-// stage whatever it says; security is the security team's copy of a
+// stage whatever it says; a warning after a Snooze is claimed apart from
+// the warning before it; security is the security team's copy of a
 // tripwire, claimed apart from the owner's.
 func JournalStage(st State, stage iamsweep.Stage, security bool) (iamsweep.Stage, int) {
 	if stage == iamsweep.StageExceptionExpired {
 		stage = iamsweep.StageNotice
+	}
+	if (stage == iamsweep.StageQuarantineWarning || stage == iamsweep.StageDeleteWarning) && !st.SnoozedUntil.IsZero() {
+		// A warning after a Snooze: another warning than the one before
+		// it (the step moved), once per snooze.
+		stage += iamsweep.Stage("-after-snooze-" + day(st.SnoozedUntil))
 	}
 	if security {
 		stage += "-security"

@@ -289,11 +289,11 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
-			name: "snooze pushes the quarantine to its end", now: at(13), finding: unused, state: &warned,
+			name: "snooze pushes the quarantine to its end, to be warned of again", now: at(13), finding: unused, state: &warned,
 			decisions: []iamsweep.Decision{{Key: roleKey, Kind: iamsweep.DecisionSnooze, By: "alice@example.com", At: at(12), Until: at(30)}},
 			want: func() *outcome {
 				s := warned
-				s.SnoozedUntil, s.NextAt = at(30), at(30)
+				s.SnoozedUntil, s.NextAt, s.Stage = at(30), at(30), iamsweep.StageNotice
 				return &outcome{State: s, Done: s, Events: []Event{{"decision", "next step delayed to 2026-12-31: snoozed by alice@example.com"}}}
 			}(),
 		},
@@ -545,5 +545,90 @@ func TestDecide_latestDecisionHolds(t *testing.T) {
 	got = Decide(Input{Now: at(2), Findings: []iamsweep.Finding{key}, States: []State{st}, Decisions: []iamsweep.Decision{rm}, Policy: p})
 	if len(got) != 1 || got[0].Action != iamsweep.ActionDeactivateKey {
 		t.Errorf("remove of a key: %+v", got)
+	}
+}
+
+// TestDecide_snoozeAfterAWarningWarnsAgain: a Snooze that moves a step
+// its owner was already warned of gets a new warning before the new
+// date (the page and the docs promise "you will be told before each
+// step"), journaled apart from the first warning so that the journal
+// does not take it for a resend.
+func TestDecide_snoozeAfterAWarningWarnsAgain(t *testing.T) {
+	unused := role(iamsweep.VerdictUnused, t0.Add(-days(200)))
+	for _, tt := range []struct {
+		name    string
+		warned  State
+		stage   iamsweep.Stage // of the warning
+		action  iamsweep.ActionKind
+		restage iamsweep.Stage // after the snooze
+	}{
+		{"quarantine", with(func(s *State) {
+			s.Stage, s.FirstNoticeAt, s.Next, s.NextAt = iamsweep.StageQuarantineWarning, t0, iamsweep.ActionQuarantine, at(14)
+		}), iamsweep.StageQuarantineWarning, iamsweep.ActionQuarantine, iamsweep.StageNotice},
+		{"deletion", with(func(s *State) {
+			s.Stage, s.FirstNoticeAt, s.QuarantinedAt, s.LastUsedAtQuarantine = iamsweep.StageDeleteWarning, t0, at(1), t0.Add(-days(200))
+			s.Next, s.NextAt = iamsweep.ActionDelete, at(14)
+		}), iamsweep.StageDeleteWarning, iamsweep.ActionDelete, iamsweep.StageQuarantined},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			snooze := iamsweep.Decision{Key: roleKey, Kind: iamsweep.DecisionSnooze, By: "alice@example.com", At: at(12), Until: at(30)}
+			in := Input{Findings: []iamsweep.Finding{unused}, Decisions: []iamsweep.Decision{snooze}, Policy: policy()}
+			first, _ := JournalStage(tt.warned, tt.stage, false)
+
+			in.Now, in.States = at(12), []State{tt.warned}
+			got := Decide(in)
+			if len(got) != 1 || got[0].Notice != nil || got[0].Action != "" || !got[0].State.NextAt.Equal(at(30)) || got[0].State.Stage != tt.restage {
+				t.Fatalf("day 12, snoozed to day 30: %+v", got)
+			}
+			st := got[0].Done
+
+			in.Now, in.States = at(27), []State{st}
+			if got := Decide(in); len(got) != 0 {
+				t.Fatalf("day 27, snoozed: %+v, want nothing", got)
+			}
+			// The snooze ends: the warning, warn-before ahead of the step.
+			in.Now = at(30)
+			got = Decide(in)
+			if len(got) != 1 || got[0].Notice == nil || got[0].Notice.Stage != tt.stage || !got[0].Notice.NextAt.Equal(at(33)) || got[0].Action != "" {
+				t.Fatalf("day 30: %+v, want a new %s for day 33", got, tt.stage)
+			}
+			if again, _ := JournalStage(got[0].State, tt.stage, false); again == first {
+				t.Errorf("the new warning is journaled as %q, as the first one: the journal would not send it", again)
+			}
+			in.Now, in.States = at(33), []State{got[0].Done}
+			got = Decide(in)
+			if len(got) != 1 || got[0].Action != tt.action {
+				t.Errorf("day 33: %+v, want %s", got, tt.action)
+			}
+		})
+	}
+}
+
+func TestRedeliver(t *testing.T) {
+	unused := role(iamsweep.VerdictUnused, t0.Add(-days(200)))
+	quarantined := with(func(s *State) {
+		s.Stage, s.FirstNoticeAt, s.QuarantinedAt, s.Next, s.NextAt = iamsweep.StageQuarantined, t0, at(14), iamsweep.ActionDelete, at(44)
+	})
+	if it := Redeliver(unused, quarantined, policy(), nil); it == nil || it.Stage != iamsweep.StageQuarantined || it.Next != iamsweep.ActionDelete ||
+		!it.NextAt.Equal(at(44)) || it.Note != "" {
+		t.Errorf("quarantined: %+v", it)
+	}
+	// No deletion, as the policy refuses it: the notice says so again.
+	stays := quarantined
+	stays.Next, stays.NextAt = "", time.Time{}
+	refuse := func(iamsweep.Finding, iamsweep.ActionKind) string { return "remediation.roles: quarantine" }
+	if it := Redeliver(unused, stays, policy(), refuse); it == nil || !strings.Contains(it.Note, "It stays quarantined: iamsweep will not delete it (remediation.roles: quarantine)") {
+		t.Errorf("quarantined for good: %+v", it)
+	}
+	for name, st := range map[string]State{
+		"delete warned": with(func(s *State) { *s = quarantined; s.Stage = iamsweep.StageDeleteWarning }),
+		"kept":          with(func(s *State) { *s = quarantined; s.Stopped = "kept by a until 2027-01-01: x" }),
+		"tripwire":      with(func(s *State) { *s = quarantined; s.Stopped = "tripwire: used on 2026-12-20" }),
+		"deleted":       with(func(s *State) { *s = quarantined; s.DeletedAt = at(44) }),
+		"noticed":       with(func(s *State) { s.Stage, s.FirstNoticeAt = iamsweep.StageNotice, t0 }),
+	} {
+		if it := Redeliver(unused, st, policy(), nil); it != nil {
+			t.Errorf("%s: %+v, want nothing", name, it)
+		}
 	}
 }

@@ -24,8 +24,10 @@ func Plan(st State, p Policy, now time.Time) []Planned {
 	steps := p.Types[st.Type]
 	var out []Planned
 	at := st.NextAt
+	warned := st.Stage == iamsweep.StageQuarantineWarning || st.Stage == iamsweep.StageDeleteWarning
 	if st.SnoozedUntil.After(at) {
-		at = st.SnoozedUntil
+		// The snooze moves the step: its owner is warned again (Decide).
+		at, warned = st.SnoozedUntil, false
 	}
 	warn := func(next iamsweep.ActionKind, on time.Time) {
 		w := on.Add(-p.WarnBefore)
@@ -38,11 +40,13 @@ func Plan(st State, p Policy, now time.Time) []Planned {
 		}
 		out = append(out, Planned{At: w, What: fmt.Sprintf("%s notice: %s on %s", stage, next, on.UTC().Format("2006-01-02"))})
 	}
-	switch st.Stage {
-	case iamsweep.StageQuarantineWarning, iamsweep.StageDeleteWarning:
-	default:
-		// A step whose warning is late moves to give the owner WarnBefore.
+	if !warned {
+		// A step whose warning is late moves to give the owner WarnBefore;
+		// no warning goes out while a snooze holds.
 		if min := now.Add(p.WarnBefore); at.Before(min) {
+			at = min
+		}
+		if min := st.SnoozedUntil.Add(p.WarnBefore); st.SnoozedUntil.After(now) && at.Before(min) {
 			at = min
 		}
 		warn(st.Next, at)

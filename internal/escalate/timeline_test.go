@@ -36,10 +36,19 @@ func TestPlan(t *testing.T) {
 			{at(41), "delete-warning notice: delete on 2027-01-14"},
 			{at(44), "delete (if still unused; the backup is kept)"},
 		}},
+		// Warned, then snoozed past the date: warned again when the snooze
+		// ends, the step warn-before later.
 		{"snoozed past the date", with(func(s *State) { *s = noticed; s.Stage, s.SnoozedUntil = iamsweep.StageQuarantineWarning, at(30) }), at(12), []Planned{
-			{at(30), "quarantine"},
-			{at(57), "delete-warning notice: delete on 2027-01-30"},
-			{at(60), "delete (if still unused; the backup is kept)"},
+			{at(30), "quarantine-warning notice: quarantine on 2027-01-03"},
+			{at(33), "quarantine"},
+			{at(60), "delete-warning notice: delete on 2027-02-02"},
+			{at(63), "delete (if still unused; the backup is kept)"},
+		}},
+		{"snoozed, as the escalation keeps it", with(func(s *State) { *s = noticed; s.SnoozedUntil, s.NextAt = at(30), at(30) }), at(12), []Planned{
+			{at(30), "quarantine-warning notice: quarantine on 2027-01-03"},
+			{at(33), "quarantine"},
+			{at(60), "delete-warning notice: delete on 2027-02-02"},
+			{at(63), "delete (if still unused; the backup is kept)"},
 		}},
 		{"quarantined", with(func(s *State) {
 			*s = noticed

@@ -98,6 +98,9 @@ type Server struct {
 	// sentEmails what SendEmail accepted (ses.go).
 	ses        map[string]*sesState
 	sentEmails []SentEmail
+	// onEmail, when set, is told of each message SendEmail accepts
+	// (WithOutbox).
+	onEmail func(SentEmail)
 	// topics are the SNS topics, by ARN, and published what Publish
 	// accepted (sns.go).
 	topics    map[string]bool

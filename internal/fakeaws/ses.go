@@ -84,6 +84,16 @@ func WithSES(region, account string, ses SES) Option {
 	}
 }
 
+// WithOutbox calls fn with each message SendEmail accepts, as it accepts
+// it (with the server's lock held: fn must not call the Server), for a
+// demo to show what was sent.
+func WithOutbox(fn func(SentEmail)) Option {
+	return func(s *Server) error {
+		s.onEmail = fn
+		return nil
+	}
+}
+
 // SentEmails returns the messages SES accepted, in order.
 func (s *Server) SentEmails() []SentEmail {
 	s.mu.Lock()
@@ -265,6 +275,9 @@ func (s *Server) sendEmail(req *request) (any, *apiError) {
 		m.HTML = *h.Data
 	}
 	s.sentEmails = append(s.sentEmails, m)
+	if s.onEmail != nil {
+		s.onEmail(m)
+	}
 	return map[string]string{"MessageId": id}, nil
 }
 

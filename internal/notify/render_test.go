@@ -482,3 +482,35 @@ func TestRenderEmail_docsExample(t *testing.T) {
 		t.Errorf("docs/notifications.md does not show the owner's notice as rendered; put this in it:\n%s", want)
 	}
 }
+
+// TestRenderEmail_noLinks: iamsweep escalate without serve.base-url sends
+// notices without decision links; they must still tell the owner how to
+// keep a principal, and not speak of links.
+func TestRenderEmail_noLinks(t *testing.T) {
+	n := ownerNotice()
+	for i := range n.Items {
+		n.Items[i].Links = iamsweep.DecisionLinks{}
+	}
+	m, err := RenderEmail(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{m.Text, m.HTML} {
+		if !strings.Contains(part, "ask your security team") {
+			t.Errorf("a notice without links does not say how to keep a principal:\n%s", part)
+		}
+		if strings.Contains(part, "Each link") {
+			t.Errorf("a notice without links speaks of links:\n%s", part)
+		}
+	}
+	for _, msg := range RenderSlack(n) {
+		b, _ := msg.encode()
+		if !strings.Contains(string(b), "ask your security team") {
+			t.Errorf("a Slack notice without links does not say how to keep a principal:\n%s", b)
+		}
+	}
+	_, text, err := RenderSNS(n)
+	if err != nil || !strings.Contains(text, "ask your security team") {
+		t.Errorf("an SNS notice without links does not say how to keep a principal (%v):\n%s", err, text)
+	}
+}

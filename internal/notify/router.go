@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"os"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
@@ -147,7 +148,9 @@ func New(c config.Notify, d Deps) (*Router, error) {
 // webhook. Errors name the notice and the recipient.
 //
 // Errors: iamsweep.ErrThrottled when the channel kept throttling after
-// the retries (send again later); iamsweep.ErrAccessDenied,
+// the retries (send again later); iamsweep.ErrNotDelivered besides any
+// other error when nothing certainly went out (refused before the call,
+// or with an HTTP 4xx answer: safe to send again); iamsweep.ErrAccessDenied,
 // iamsweep.ErrNotFound (no such topic or configuration set), an
 // *iamsweep.APIError with code MessageRejected (an unverified sender, or
 // recipient in the SES sandbox), a refused webhook call, an invalid
@@ -159,7 +162,7 @@ func (r *Router) SendNotice(ctx context.Context, n iamsweep.Notice) error {
 	)
 	switch {
 	case len(n.Items) == 0:
-		err = errors.New("the notice lists nothing")
+		err = notSent(errors.New("the notice lists nothing"))
 	case n.To.Kind == iamsweep.RecipientEmail:
 		id, err = r.sendMail(ctx, n)
 	case n.To.Kind == iamsweep.RecipientSNS:
@@ -167,9 +170,12 @@ func (r *Router) SendNotice(ctx context.Context, n iamsweep.Notice) error {
 	case n.To.Kind == iamsweep.RecipientSlack:
 		id, err = r.slack.send(ctx, n)
 	default:
-		err = fmt.Errorf("unknown recipient kind %s (want email, sns or slack)", iamsweep.Quote(string(n.To.Kind)))
+		err = notSent(fmt.Errorf("unknown recipient kind %s (want email, sns or slack)", iamsweep.Quote(string(n.To.Kind))))
 	}
 	if err != nil {
+		if refusedOutright(err) {
+			err = undelivered{err}
+		}
 		return fmt.Errorf("send notice %s to %s: %w", n.ID, n.To, err)
 	}
 	attrs := []any{"notice_id", n.ID, "recipient", n.To.String(), "items", len(n.Items)}
@@ -180,20 +186,47 @@ func (r *Router) SendNotice(ctx context.Context, n iamsweep.Notice) error {
 	return nil
 }
 
+// undelivered marks an error after which the notice certainly was not
+// delivered: iamsweep.ErrNotDelivered.
+type undelivered struct{ err error }
+
+func (u undelivered) Error() string   { return u.err.Error() }
+func (u undelivered) Unwrap() []error { return []error{u.err, iamsweep.ErrNotDelivered} }
+
+// notSent marks an error that happened before anything was sent.
+func notSent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return undelivered{err}
+}
+
+// refusedOutright reports whether err is an AWS service's refusal of the
+// request (an HTTP 4xx answer: nothing was accepted), or a connection
+// that was refused: either way nothing went out. A timeout, a broken
+// connection or a 5xx answer may have delivered it.
+func refusedOutright(err error) bool {
+	var ae *iamsweep.APIError
+	if errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500 {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
 func (r *Router) sendMail(ctx context.Context, n iamsweep.Notice) (string, error) {
 	if r.mailer == nil || r.from == "" {
-		return "", errors.New("mail is not set up: set notify.from to an address verified in Amazon SES")
+		return "", notSent(errors.New("mail is not set up: set notify.from to an address verified in Amazon SES"))
 	}
 	to, err := mail.ParseAddress(n.To.Address)
 	if err != nil {
-		return "", fmt.Errorf("%s is not an email address", iamsweep.Quote(n.To.Address))
+		return "", notSent(fmt.Errorf("%s is not an email address", iamsweep.Quote(n.To.Address)))
 	}
 	m, err := RenderEmail(n)
 	if err != nil {
-		return "", err
+		return "", notSent(err)
 	}
 	if err := r.mailLimit.wait(ctx); err != nil {
-		return "", err
+		return "", notSent(err)
 	}
 	return r.mailer.SendEmail(ctx, awsapi.Email{From: r.from, To: to.Address, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
 		ConfigurationSet: r.configSet})
@@ -201,14 +234,14 @@ func (r *Router) sendMail(ctx context.Context, n iamsweep.Notice) (string, error
 
 func (r *Router) publish(ctx context.Context, n iamsweep.Notice) (string, error) {
 	if r.publisher == nil {
-		return "", errors.New("SNS is not set up")
+		return "", notSent(errors.New("SNS is not set up"))
 	}
 	subject, text, err := RenderSNS(n)
 	if err != nil {
-		return "", err
+		return "", notSent(err)
 	}
 	if err := r.topicLimit.wait(ctx); err != nil {
-		return "", err
+		return "", notSent(err)
 	}
 	return r.publisher.Publish(ctx, n.To.Address, subject, text)
 }

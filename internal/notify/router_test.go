@@ -526,6 +526,11 @@ func TestRouter_errors(t *testing.T) {
 			if len(e.aws.SentEmails())+len(e.aws.PublishedMessages())+len(e.slack.received()) != 0 {
 				t.Error("something was sent")
 			}
+			// Nothing went out: the error must say so, or the notice
+			// journal keeps it as "perhaps delivered" and never sends it.
+			if !errors.Is(err, iamsweep.ErrNotDelivered) && !errors.Is(err, iamsweep.ErrThrottled) {
+				t.Errorf("error %v is neither ErrNotDelivered nor ErrThrottled", err)
+			}
 		})
 	}
 }

@@ -111,6 +111,8 @@ func RenderSlack(n iamsweep.Notice) []SlackMessage {
 	footer += ". Sent by iamsweep."
 	if v.HasLinks {
 		footer = "Each link opens a confirmation page: nothing changes until you confirm there. Each link works once. " + footer
+	} else {
+		footer = "To keep one of them, ask your security team to record an exception, with your reason and an end date. " + footer
 	}
 	out := make([]SlackMessage, 0, len(parts))
 	for i, items := range parts {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
@@ -62,23 +63,42 @@ func webhookURL(raw string) error {
 func (c *slackChannel) send(ctx context.Context, n iamsweep.Notice) (string, error) {
 	h := c.hooks[n.To.Address]
 	if h == nil {
-		return "", fmt.Errorf("no Slack webhook named %s in notify.slack-webhooks", iamsweep.Quote(n.To.Address))
+		return "", notSent(fmt.Errorf("no Slack webhook named %s in notify.slack-webhooks", iamsweep.Quote(n.To.Address)))
 	}
 	msgs := RenderSlack(n)
 	for i, m := range msgs {
 		body, err := m.encode()
 		if err != nil {
-			return "", fmt.Errorf("encode Slack message: %w", err)
+			err = fmt.Errorf("encode Slack message: %w", err)
+			if i == 0 {
+				err = notSent(err)
+			}
+			return "", err
 		}
 		if err := c.post(ctx, h, body); err != nil {
 			if i > 0 {
+				// The earlier messages went out: perhaps delivered.
 				return "", fmt.Errorf("message %d of %d: %w", i+1, len(msgs), err)
+			}
+			var refused *webhookRefusal
+			if errors.As(err, &refused) || errors.Is(err, iamsweep.ErrThrottled) {
+				return "", err
+			}
+			if ctx.Err() == nil && errors.Is(err, syscall.ECONNREFUSED) {
+				return "", notSent(err)
 			}
 			return "", err
 		}
 	}
 	return "", nil
 }
+
+// webhookRefusal is a webhook's refusal of a message (an HTTP answer
+// that is neither a success, 429 nor 5xx): the message was not posted.
+type webhookRefusal struct{ err error }
+
+func (w *webhookRefusal) Error() string   { return w.err.Error() }
+func (w *webhookRefusal) Unwrap() []error { return []error{w.err, iamsweep.ErrNotDelivered} }
 
 // post sends one message, at the webhook's rate, retrying throttling,
 // server errors and broken connections with backoff.
@@ -96,7 +116,7 @@ func (c *slackChannel) post(ctx context.Context, h *webhook, body []byte) error 
 		}
 		transient := err != nil || status == http.StatusTooManyRequests || status >= 500
 		if !transient {
-			return fmt.Errorf("post to Slack webhook %s: refused: HTTP %d %s%s", h.name, status, text, hint(status, h.env))
+			return &webhookRefusal{fmt.Errorf("post to Slack webhook %s: refused: HTTP %d %s%s", h.name, status, text, hint(status, h.env))}
 		}
 		var cause error
 		switch {

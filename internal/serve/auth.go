@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -185,10 +186,13 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a path, never
-// "//host" or a URL.
+// "//host" or a URL. A backslash anywhere is refused: browsers read "\\"
+// as "/" in a URL, and http.Redirect cleans the path, so "/a/../\\host"
+// would leave as "/\\host", that is "//host", another site.
 func safeNext(next string) string {
 	u, err := url.Parse(next)
-	if next == "" || err != nil || u.IsAbs() || u.Host != "" || len(next) < 1 || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
+	if next == "" || err != nil || u.IsAbs() || u.Host != "" || u.Opaque != "" || next[0] != '/' ||
+		(len(next) > 1 && next[1] == '/') || strings.ContainsRune(next, '\\') {
 		return "/"
 	}
 	return next

@@ -82,6 +82,10 @@ func TestDashboard_signIn(t *testing.T) {
 		t.Errorf("sign-in: %d to %q, want / (never another host)", r.status, r.header.Get("Location"))
 	}
 	sc := r.header.Get("Set-Cookie")
+	r2 := e.do(e.browser(), "POST", "/signin", url.Values{"token": {dashboardToken}, "next": {"/a/../\\evil.example"}})
+	if loc := r2.header.Get("Location"); r2.status != http.StatusSeeOther || loc != "/" {
+		t.Errorf("sign-in with a next that cleans to /\\host: %d to %q, want /", r2.status, loc)
+	}
 	for _, want := range []string{sessionCookie + "=", "Path=/", "HttpOnly", "Secure", "SameSite=Strict", "Max-Age=43200"} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("session cookie %q lacks %q", sc, want)
@@ -281,6 +285,9 @@ func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "/", "/": "/", "/exceptions": "/exceptions", "/?verdict=used": "/?verdict=used",
 		"//evil.example": "/", "/\\evil.example": "/", "https://evil.example/": "/", "exceptions": "/", "javascript:alert(1)": "/",
+		// http.Redirect cleans the path: "/a/../\\x" would become "/\\x",
+		// which browsers read as "//x", another host.
+		"/a/../\\evil.example": "/", "/./\\evil.example": "/", "/x\\y": "/",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)

@@ -76,11 +76,40 @@ func (s *Server) checkLink(ctx context.Context, text string) (link, *refusal, er
 	for _, f := range res.Findings {
 		if iamsweep.KeyOf(f) == rec.Key {
 			l.finding = f
+			if rec.Kind == iamsweep.DecisionRemove || rec.Kind == iamsweep.DecisionSnooze {
+				if r, err := s.keptRefusal(ctx, f, now); r != nil || err != nil {
+					return link{}, r, err
+				}
+			}
 			return l, nil, nil
 		}
 	}
 	return link{}, refused(http.StatusNotFound, "unknown-finding", "iamsweep no longer finds this principal",
 		"The latest scan does not hold "+rec.ARN+": it was deleted or renamed, or the scan no longer covers its account. There is nothing to decide."), nil
+}
+
+// keptRefusal refuses a Remove or a Snooze of a finding that a Keep
+// holds now (its own, or its user's for a password or a key): the
+// escalation ignores them while the Keep holds, so confirming one would
+// promise what will not happen.
+func (s *Server) keptRefusal(ctx context.Context, f iamsweep.Finding, now time.Time) (*refusal, error) {
+	keys := []iamsweep.FindingKey{iamsweep.KeyOf(f)}
+	if f.Type == iamsweep.TypeUnusedIAMUserPassword || f.Type == iamsweep.TypeUnusedIAMUserAccessKey {
+		keys = append(keys, iamsweep.KeyOf(iamsweep.Finding{AccountID: f.AccountID, Type: iamsweep.TypeUnusedIAMUser, ARN: f.ARN}))
+	}
+	for _, k := range keys {
+		exc, err := s.o.Store.Exceptions(ctx, store.ExceptionFilter{ActiveAt: now, Key: k})
+		if err != nil {
+			return nil, err
+		}
+		if len(exc) > 0 {
+			e := exc[len(exc)-1]
+			return refused(http.StatusConflict, "kept", "This principal is kept",
+				fmt.Sprintf("%s is kept by %s until %s: %s. While the exception holds, iamsweep neither quarantines nor deletes it, so this link cannot act. To remove it now, ask your security team to revoke the exception first.",
+					f.ARN, e.By, e.Until.UTC().Format(time.DateOnly), e.Reason)), nil
+		}
+	}
+	return nil, nil
 }
 
 func usedOrExpired(rec store.LinkToken, now time.Time) *refusal {
@@ -179,18 +208,32 @@ func (s *Server) decisionView(ctx context.Context, l link, nonce []byte) decisio
 
 // linkNonce returns the request's link CSRF nonce, setting a new cookie
 // when it has none (a link opened from a mail arrives without cookies).
+// The cookie's path is the link's own: a link followed from a webmail
+// arrives without the SameSite=Strict cookie, so each opening sets a new
+// one, and with one path for every link, opening a second link in
+// another tab would void the first tab's form.
 func (s *Server) linkNonce(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if c, err := r.Cookie(linkCSRFCookie); err == nil {
-		if n, err := b64.DecodeString(c.Value); err == nil && len(n) == 16 {
-			return n, nil
-		}
+	if n := linkNonces(r); len(n) > 0 {
+		return n[0], nil
 	}
 	n := make([]byte, 16)
 	if _, err := s.o.Rand.Read(n); err != nil {
 		return nil, err
 	}
-	http.SetCookie(w, s.cookie(linkCSRFCookie, b64.EncodeToString(n), "/d/", time.Time{}))
+	http.SetCookie(w, s.cookie(linkCSRFCookie, b64.EncodeToString(n), "/d/"+r.PathValue("token"), time.Time{}))
 	return n, nil
+}
+
+// linkNonces returns the valid link CSRF nonces the request carries, the
+// link's own first (browsers send the cookie of the longest path first).
+func linkNonces(r *http.Request) [][]byte {
+	var out [][]byte
+	for _, c := range r.CookiesNamed(linkCSRFCookie) {
+		if n, err := b64.DecodeString(c.Value); err == nil && len(n) == 16 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // linkCSRF is the confirmation form's value: bound to the cookie's nonce
@@ -274,7 +317,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	s.o.Log.Info("decision recorded", "kind", d.Kind, "principal_arn", d.ARN, "by", d.By, "from", d.From, "token", tokenRef(text))
 	s.afterDecision(r.Context(), d)
-	s.render(w, r, http.StatusOK, "message", messagePage{Title: "Decision recorded", Text: decidedText(d, l.finding)})
+	st, err := s.o.Store.Escalation(r.Context(), d.Key)
+	quarantined := err == nil && !st.QuarantinedAt.IsZero() && st.DeletedAt.IsZero()
+	s.render(w, r, http.StatusOK, "message", messagePage{Title: "Decision recorded", Text: decidedText(d, l.finding, quarantined)})
 }
 
 // afterDecision tells the escalation about a recorded decision at once,
@@ -332,13 +377,22 @@ func decisionEvent(d iamsweep.Decision) string {
 	return b.String()
 }
 
-func decidedText(d iamsweep.Decision, f iamsweep.Finding) string {
+// decidedText says what a recorded decision does; quarantined tells
+// whether the escalation holds the principal quarantined now.
+func decidedText(d iamsweep.Decision, f iamsweep.Finding, quarantined bool) string {
 	switch d.Kind {
 	case iamsweep.DecisionKeep:
-		return fmt.Sprintf("%s is kept until %s. Later scans judge it exempt (\"kept by %s until %s: %s\"); then you will be asked again.",
+		text := fmt.Sprintf("%s is kept until %s. Later scans judge it exempt (\"kept by %s until %s: %s\"); then you will be asked again.",
 			f.ARN, d.Until.Format(time.DateOnly), d.By, d.Until.Format(time.DateOnly), d.Reason)
+		if quarantined {
+			text += " Its quarantine is lifted at the next run of the escalation."
+		}
+		return text
 	case iamsweep.DecisionSnooze:
 		return fmt.Sprintf("Nothing will happen to %s before %s; then the escalation resumes and you will be told before each step.", f.ARN, d.Until.Format(time.DateOnly))
+	}
+	if quarantined {
+		return fmt.Sprintf("%s is already quarantined, so nothing more happens now; a deletion, where the policy schedules one, keeps its date and is announced before it.", f.ARN)
 	}
 	return fmt.Sprintf("%s will be quarantined (a deny-all policy, after a backup) at the next run of the escalation, then deleted on the schedule if it stays unused. Its backup is kept.", f.ARN)
 }
@@ -360,16 +414,16 @@ func (s *Server) invalid(w http.ResponseWriter, r *http.Request, l link, msg str
 // checkLinkCSRF checks the confirmation's CSRF value against the cookie's
 // nonce and the link, and that the post came from this service.
 func (s *Server) checkLinkCSRF(r *http.Request, hash []byte) bool {
-	c, err := r.Cookie(linkCSRFCookie)
-	if err != nil {
-		return false
-	}
-	nonce, err := b64.DecodeString(c.Value)
-	if err != nil || len(nonce) != 16 {
-		return false
-	}
 	got, err := b64.DecodeString(r.PostFormValue("csrf"))
-	return err == nil && hmac.Equal(got, s.linkCSRF(nonce, hash)) && s.sameOrigin(r)
+	if err != nil || !s.sameOrigin(r) {
+		return false
+	}
+	for _, nonce := range linkNonces(r) {
+		if hmac.Equal(got, s.linkCSRF(nonce, hash)) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepInput reads a Keep's reason and expiry date. The exception lasts

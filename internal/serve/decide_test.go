@@ -381,12 +381,107 @@ func TestDecision_cookieAttributes(t *testing.T) {
 	l := e.links(findings[0])
 	r := e.do(e.browser(), "GET", l.Keep, nil)
 	sc := r.header.Get("Set-Cookie")
-	for _, want := range []string{linkCSRFCookie + "=", "Path=/d/", "HttpOnly", "Secure", "SameSite=Strict"} {
+	for _, want := range []string{linkCSRFCookie + "=", "Path=" + linkPath(l.Keep) + ";", "HttpOnly", "Secure", "SameSite=Strict"} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("Set-Cookie %q lacks %q", sc, want)
 		}
 	}
 	if r.header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS when secure")
+	}
+}
+
+// TestDecision_removeOrSnoozeWhileKept: the escalation ignores a Remove or
+// a Snooze while a Keep holds, so their links must not say "will be
+// quarantined"; they refuse, name the Keep, and record nothing.
+func TestDecision_removeOrSnoozeWhileKept(t *testing.T) {
+	e := newEnv(t)
+	e.noticed(findings[0])
+	l := e.links(findings[0])
+	c := e.browser()
+	if r := e.confirm(c, l.Keep, url.Values{"reason": {"yearly DR test"}, "until": {"2027-03-01"}}); r.status != http.StatusOK {
+		t.Fatalf("Keep: %d\n%s", r.status, r.body)
+	}
+	for _, link := range []string{l.Remove, l.Snooze} {
+		for _, method := range []string{"GET", "POST"} {
+			r := e.do(c, method, link, url.Values{"csrf": {"x"}, "days": {"7"}})
+			if r.status != http.StatusConflict || !strings.Contains(r.body, "kept by alice@example.com until 2027-03-01") {
+				t.Errorf("%s %s while kept: %d\n%s", method, linkPath(link), r.status, r.body)
+			}
+		}
+		if e.token(link).Used.IsZero() == false {
+			t.Errorf("%s was used up by a refusal", linkPath(link))
+		}
+	}
+	if n := len(e.decisions()); n != 1 {
+		t.Errorf("%d decisions, want the Keep alone", n)
+	}
+	// Once the Keep is revoked, the Remove link works again.
+	exc, _ := e.st.Exceptions(t.Context(), store.ExceptionFilter{ActiveAt: start})
+	if len(exc) != 1 {
+		t.Fatalf("exceptions %+v", exc)
+	}
+	if err := e.st.RevokeException(t.Context(), exc[0].ID, start, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Minute)
+	if r := e.confirm(c, l.Remove, nil); r.status != http.StatusOK {
+		t.Errorf("Remove after the revocation: %d\n%s", r.status, r.body)
+	}
+}
+
+// TestDecision_severalTabs: an owner opens the links of a notice from a
+// webmail in several tabs, then confirms each. A link followed from
+// another site arrives without the SameSite=Strict cookies, so each page
+// sets its own nonce cookie; one page's cookie must not void another's
+// form.
+func TestDecision_severalTabs(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.links(findings[0]), e.links(findings[1])
+	c := e.browser()
+	// A cross-site navigation: no cookie goes with it, its Set-Cookie is
+	// kept.
+	open := func(link string) string {
+		r := e.do(&http.Client{}, "GET", link, nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", linkPath(link), r.status)
+		}
+		u, _ := url.Parse(link)
+		c.Jar.SetCookies(u, (&http.Response{Header: r.header}).Cookies())
+		return csrf(t, r.body)
+	}
+	csrfA := open(a.Remove)
+	csrfB := open(b.Snooze)
+	if r := e.do(c, "POST", a.Remove, url.Values{"csrf": {csrfA}}); r.status != http.StatusOK {
+		t.Errorf("confirming the first tab after opening a second: %d\n%s", r.status, r.body)
+	}
+	if r := e.do(c, "POST", b.Snooze, url.Values{"csrf": {csrfB}, "days": {"7"}}); r.status != http.StatusOK {
+		t.Errorf("confirming the second tab: %d\n%s", r.status, r.body)
+	}
+	if n := len(e.decisions()); n != 2 {
+		t.Errorf("%d decisions, want 2", n)
+	}
+}
+
+// TestDecision_messagesOfAQuarantinedPrincipal: what the confirmation
+// says fits a principal already quarantined: a Keep lifts the quarantine
+// at the next run; a Remove has nothing left to quarantine.
+func TestDecision_messagesOfAQuarantinedPrincipal(t *testing.T) {
+	e := newEnv(t)
+	key := iamsweep.KeyOf(findings[0])
+	q := store.EscalationState{Key: key, ARN: roleARN, AccountID: "111122223333", Type: iamsweep.TypeUnusedIAMRole, Stage: iamsweep.StageQuarantined,
+		QuarantinedAt: start.AddDate(0, 0, -3), Next: iamsweep.ActionDelete, NextAt: start.AddDate(0, 0, 27), Updated: start.AddDate(0, 0, -3)}
+	if err := e.st.PutEscalation(t.Context(), q); err != nil {
+		t.Fatal(err)
+	}
+	l := e.links(findings[0])
+	r := e.confirm(e.browser(), l.Remove, nil)
+	if r.status != http.StatusOK || strings.Contains(r.body, "will be quarantined") || !strings.Contains(r.body, "already quarantined") {
+		t.Errorf("Remove of a quarantined role: %d\n%s", r.status, r.body)
+	}
+	l = e.links(findings[0])
+	r = e.confirm(e.browser(), l.Keep, url.Values{"reason": {"needed after all"}, "until": {"2027-03-01"}})
+	if r.status != http.StatusOK || !strings.Contains(r.body, "quarantine is lifted at the next run") {
+		t.Errorf("Keep of a quarantined role: %d\n%s", r.status, r.body)
 	}
 }

@@ -34,6 +34,11 @@ func TestDecision_concurrentPosts(t *testing.T) {
 	var all []confirmed
 	for i := range nLinks {
 		f := findings[i%2]
+		if i%3 == 1 {
+			// Keeps on a finding of their own: a Keep in force refuses the
+			// Remove and Snooze links of its finding.
+			f = findings[2]
+		}
 		l := e.links(f)
 		link, form := l.Remove, url.Values{}
 		switch i % 3 {

@@ -106,6 +106,10 @@ type pending struct {
 	// action has its state stored already).
 	done  escalate.State
 	store bool
+	// again is true when a later run offers the item again if this send
+	// fails: its state waits for it (store), or it is a quarantined
+	// notice (redeliveries).
+	again bool
 }
 
 // RunOnce runs the workflow once: scan, decide, act, notify, record. An
@@ -173,20 +177,56 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 		}
 		claim, round := escalate.JournalStage(it.State, it.Notice.Stage, false)
 		copyToSecurity := it.Security && res.To != r.Owners.SecurityTeam
+		store := storeOnDelivery && !copyToSecurity
 		queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: res, Item: *it.Notice}, key: key, claim: claim, round: round,
-			done: it.Done, store: storeOnDelivery && !copyToSecurity})
+			done: it.Done, store: store, again: store || it.Notice.Stage == iamsweep.StageQuarantined})
 		if copyToSecurity {
 			sec := escalate.Resolution{Owner: res.Owner, To: r.Owners.SecurityTeam,
 				Fallback: fmt.Sprintf("every tripwire alert goes to the security team too (%s is told as well)", res.To)}
 			claim, round := escalate.JournalStage(it.State, it.Notice.Stage, true)
 			queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: sec, Item: *it.Notice}, key: key, claim: claim, round: round,
-				done: it.Done, store: true})
+				done: it.Done, store: true, again: true})
 		}
 	}
+	queue = append(queue, r.redeliveries(states, intents, res.Findings)...)
 	if err := r.notify(ctx, &sum, queue, now); err != nil {
 		return sum, err
 	}
 	return sum, nil
+}
+
+// redeliveries are the quarantined notices to send again: of findings no
+// intent of this run is about, whose state records a quarantine
+// (escalate.Redeliver). The notice journal's claim lets through only
+// those never delivered (nor perhaps delivered). None in a dry run, which
+// claims nothing and so cannot tell.
+func (r *Runner) redeliveries(states []escalate.State, intents []escalate.Intent, findings []iamsweep.Finding) []pending {
+	if r.DryRun {
+		return nil
+	}
+	busy := map[iamsweep.FindingKey]bool{}
+	for _, it := range intents {
+		busy[iamsweep.KeyOf(it.Finding)] = true
+	}
+	byKey := map[iamsweep.FindingKey]iamsweep.Finding{}
+	for _, f := range findings {
+		byKey[iamsweep.KeyOf(f)] = f
+	}
+	var out []pending
+	for _, st := range states {
+		f, ok := byKey[st.Key]
+		if !ok || busy[st.Key] {
+			continue
+		}
+		item := escalate.Redeliver(f, st, r.Policy, r.Refuse)
+		if item == nil {
+			continue
+		}
+		claim, round := escalate.JournalStage(st, item.Stage, false)
+		out = append(out, pending{Addressed: escalate.Addressed{Resolution: r.Owners.Resolve(f), Item: *item}, key: st.Key,
+			claim: claim, round: round, done: st, again: true})
+	}
+	return out
 }
 
 func (r *Runner) put(ctx context.Context, st escalate.State) error {
@@ -386,7 +426,10 @@ func (r *Runner) notify(ctx context.Context, sum *Summary, queue []pending, now 
 		}
 		if err == nil {
 			err = r.Sender.SendNotice(ctx, n)
-			if err != nil && !errors.Is(err, iamsweep.ErrThrottled) {
+			// Throttled, or refused before anything went out: certainly
+			// not delivered, so released and sent again next run. Any
+			// other error may have delivered it.
+			if err != nil && !errors.Is(err, iamsweep.ErrThrottled) && !errors.Is(err, iamsweep.ErrNotDelivered) {
 				outcome = "unknown"
 			}
 		}
@@ -401,7 +444,26 @@ func (r *Runner) notify(ctx context.Context, sum *Summary, queue []pending, now 
 		}
 		if outcome == "failed" {
 			sum.NoticesFailed++
-			sum.Steps = append(sum.Steps, fmt.Sprintf("notice to %s failed (tried again next run): %s", n.To, errText))
+			// An item whose state waits for its delivery, or a quarantined
+			// notice, is offered again by the next run; one whose state was
+			// stored without it (a deletion done, a tripwire's owner copy)
+			// is not.
+			again, done := 0, 0
+			for _, p := range ps {
+				if p.again {
+					again++
+				} else {
+					done++
+				}
+			}
+			what := "tried again next run"
+			switch {
+			case again == 0:
+				what = "not sent again: what it tells of is recorded in the principal's history"
+			case done > 0:
+				what = fmt.Sprintf("%d items tried again next run, %d not sent again", again, done)
+			}
+			sum.Steps = append(sum.Steps, fmt.Sprintf("notice to %s failed (%s): %s", n.To, what, errText))
 			r.log().Warn("notice not sent", "to", n.To.String(), "err", err)
 			continue
 		}

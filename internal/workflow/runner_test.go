@@ -227,6 +227,7 @@ func TestRunner_RunOnce_sendErrors(t *testing.T) {
 		wantStage  iamsweep.Stage
 	}{
 		{"throttled: released, sent next run", fmt.Errorf("send: %w", iamsweep.ErrThrottled), true, ""},
+		{"refused outright (MessageRejected): released, sent next run", fmt.Errorf("send: %w", iamsweep.ErrNotDelivered), true, ""},
 		{"other error: possibly delivered, never resent", errors.New("connection reset"), false, iamsweep.StageNotice},
 	}
 	for _, tt := range tests {
@@ -416,5 +417,54 @@ func TestRunner_RunOnce_tripwireAlertRetried(t *testing.T) {
 	e.run(t)
 	if len(e.sender.sent) != 2 || len(e.remedy.applied) != 0 {
 		t.Errorf("after the alert: sent %d, applied %v", len(e.sender.sent), e.remedy.applied)
+	}
+}
+
+// TestRunner_RunOnce_failedNoticeOfADoneStep: the notice of a step
+// taken is queued with the step, whose state is stored at once. A
+// quarantined notice that failed is offered again by the next runs until
+// the journal holds its delivery; a deletion's is not (the principal is
+// gone from the scan), and the run says so.
+func TestRunner_RunOnce_failedNoticeOfADoneStep(t *testing.T) {
+	e := newEnv()
+	f := finding("a1", "alice@example.com", day(-200), iamsweep.VerdictUnused)
+	e.scan = []iamsweep.Finding{f}
+	e.run(t)
+	e.now = day(11)
+	e.run(t)
+	e.now = day(14)
+	e.sender.err = fmt.Errorf("send: %w", iamsweep.ErrNotDelivered)
+	sum := e.run(t)
+	if sum.Quarantined != 1 || sum.NoticesFailed != 1 || !strings.Contains(strings.Join(sum.Steps, "\n"), "failed (tried again next run)") {
+		t.Fatalf("summary = %+v", sum)
+	}
+	// As IAM now shows it: quarantined.
+	f.Tags = append(f.Tags, iamsweep.Tag{Key: "iamsweep:quarantined-at", Value: day(14).Format(time.RFC3339)})
+	e.scan = []iamsweep.Finding{f}
+	e.now = day(15) // failing again
+	if sum := e.run(t); sum.NoticesFailed != 1 {
+		t.Errorf("day 15: summary = %+v, want the quarantined notice tried again", sum)
+	}
+	e.sender.err = nil
+	n := len(e.sender.sent)
+	e.now = day(16)
+	e.run(t)
+	if got := e.sender.sent[n:]; len(got) != 1 || got[0].Items[0].Stage != iamsweep.StageQuarantined || !got[0].Items[0].NextAt.Equal(day(44)) {
+		t.Fatalf("day 16: sent %+v, want the quarantined notice, deletion on day 44", got)
+	}
+	e.now = day(17)
+	e.run(t)
+	if len(e.sender.sent) != n+1 {
+		t.Errorf("the quarantined notice went out again: %+v", e.sender.sent[n+1:])
+	}
+
+	// The deletion: its notice failed, and the principal is gone.
+	e.now = day(41)
+	e.run(t)
+	e.now = day(44)
+	e.sender.err = fmt.Errorf("send: %w", iamsweep.ErrNotDelivered)
+	sum = e.run(t)
+	if sum.Deleted != 1 || !strings.Contains(strings.Join(sum.Steps, "\n"), "not sent again") {
+		t.Errorf("day 44: summary = %+v", sum)
 	}
 }
