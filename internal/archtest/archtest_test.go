@@ -30,7 +30,7 @@ var (
 		"internal/refine":     true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
-	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true}
+	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true, "internal/lastaccess": true}
 	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true,
 		// workflow wires the store, the remediation service and the
 		// notifier the CLI or serve built around one run of the owner
