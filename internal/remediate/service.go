@@ -330,8 +330,21 @@ func (w *work) run() {
 		w.finish(StatusRefused, why)
 		return
 	}
-	// Re-judge with the use IAM records now.
-	if f, ok := w.recheck(); !ok {
+	// A refinement: the policies must be those it was computed from.
+	if a.Kind == iamsweep.ActionRefine {
+		if !w.js.mutated {
+			why, err := refineRecheck(w.ctx, w.m, a, w.parts())
+			if err != nil {
+				w.finish(StatusFailed, "re-check the policies: "+err.Error())
+				return
+			}
+			if why != "" {
+				w.finish(StatusSkipped, why)
+				return
+			}
+		}
+	} else if f, ok := w.recheck(); !ok {
+		// Re-judged with the use IAM records now: used since.
 		if w.js.mutated {
 			w.finish(StatusSkipped, fmt.Sprintf("used since an earlier apply began this action (%s): it stopped part way; iamsweep restore %s brings back what it removed", f.Reason, a.ARN))
 		} else {
@@ -498,6 +511,14 @@ func (w *work) currentID() string {
 	return w.user.ID
 }
 
+// parts returns the policies and tags of the principal as read.
+func (w *work) parts() policies {
+	if w.role != nil {
+		return roleParts(*w.role)
+	}
+	return userParts(*w.user)
+}
+
 func (w *work) currentTags() []iamsweep.Tag {
 	if w.role != nil {
 		return w.role.Tags
@@ -640,6 +661,13 @@ func (w *work) steps(b iamsweep.Backup) ([]iamsweep.Step, []string, error) {
 			return nil, nil, fmt.Errorf("backup %s holds no user", b.ID)
 		}
 		return DeleteUserSteps(*w.user, *b.User), nil, nil
+	case iamsweep.ActionRefine:
+		created, err := readCreated(w.ctx, w.m, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := RefineSteps(a, w.parts(), created, refineTag(w.plan.ID, a))
+		return st, nil, err
 	case iamsweep.ActionDeactivateKey:
 		for _, k := range w.user.AccessKeys {
 			if k.ID == a.AccessKeyID && k.Active {
