@@ -121,7 +121,7 @@ func toFile(p iamsweep.Plan) file {
 		}
 		f.Actions = append(f.Actions, action{
 			Changes: changes,
-			ID: a.ID, Kind: string(a.Kind), Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
+			ID:      a.ID, Kind: string(a.Kind), Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
 			ARN: a.ARN, Name: a.Name, Path: a.Path, AccessKeyID: a.AccessKeyID, Refused: a.Refused,
 			Irreversible: a.Irreversible, Notes: a.Notes,
 			Finding: finding{
@@ -236,7 +236,7 @@ func Parse(data []byte, source string) (iamsweep.Plan, error) {
 		fd := a.Finding
 		p.Actions = append(p.Actions, iamsweep.Action{
 			Changes: changes,
-			ID: a.ID, Kind: kind, Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
+			ID:      a.ID, Kind: kind, Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
 			ARN: a.ARN, Name: a.Name, Path: a.Path, AccessKeyID: a.AccessKeyID, Refused: a.Refused,
 			Irreversible: a.Irreversible, Notes: a.Notes,
 			Finding: iamsweep.Finding{
