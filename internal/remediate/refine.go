@@ -217,17 +217,48 @@ func actionWithin(b iamsweep.Statement, a string) bool {
 		return true
 	}
 	for _, p := range b.Actions {
-		switch {
-		case strings.EqualFold(p, a):
-			return true
-		case !wild && refine.MatchAction(p, a):
-			return true
-		case wild && strings.HasSuffix(p, "*") && !strings.ContainsAny(p[:len(p)-1], "*?") &&
-			strings.HasPrefix(strings.ToLower(a), strings.ToLower(p[:len(p)-1])):
+		if globWithin(strings.ToLower(p), strings.ToLower(a)) {
 			return true
 		}
 	}
 	return false
+}
+
+// globWithin reports whether every action the pattern a matches, pattern
+// p matches too (both lower case; "*" any run of characters, "?" one): a
+// "*" of a can only be covered by a "*" of p, a "?" of a by a "?" or "*"
+// of p, a letter by the same letter or a wildcard of p.
+func globWithin(p, a string) bool {
+	// memo[i][j]: p[i:] covers a[j:]; 0 unknown, 1 yes, 2 no.
+	memo := make([][]byte, len(p)+1)
+	for i := range memo {
+		memo[i] = make([]byte, len(a)+1)
+	}
+	var within func(i, j int) bool
+	within = func(i, j int) bool {
+		if m := memo[i][j]; m != 0 {
+			return m == 1
+		}
+		var ok bool
+		switch {
+		case i == len(p):
+			ok = j == len(a)
+		case p[i] == '*':
+			ok = within(i+1, j) || (j < len(a) && within(i, j+1))
+		case j == len(a) || a[j] == '*':
+			ok = false
+		case p[i] == '?':
+			ok = within(i+1, j+1)
+		default:
+			ok = a[j] != '?' && p[i] == a[j] && within(i+1, j+1)
+		}
+		memo[i][j] = 2
+		if ok {
+			memo[i][j] = 1
+		}
+		return ok
+	}
+	return within(0, 0)
 }
 
 // refineOps returns the calls of the principal kind.
