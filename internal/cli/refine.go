@@ -35,6 +35,9 @@ type RefineOptions struct {
 	// OutDir, when set, receives one file per recommended policy and
 	// summary.json.
 	OutDir string
+	// PlanFile, when set, receives a plan of refine actions for apply
+	// (also saved in the state database).
+	PlanFile string
 }
 
 // NewCmdRefine returns the refine command; runF, when not nil, runs in
@@ -64,6 +67,11 @@ Offline, it reads an export of 'aws iam get-account-authorization-details'
 (DIR/<account>/<role|user>/<principal>/<policy>.json) and DIR/summary.json
 (the JSON output); stdout still carries the table (or -o json|csv).
 
+--plan FILE also writes the recommendations as a plan of refine actions
+(and saves it in the state database) for 'iamsweep apply FILE', which
+backs each principal up, re-checks its policies and changes them for this
+principal alone; 'iamsweep restore ARN' undoes it. See docs/refine.md.
+
 Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
 4 unused permissions found (some policy has a recommended step); 130
 interrupted.`,
@@ -89,10 +97,11 @@ interrupted.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
-		"output", "profile", "region", "endpoint-url", "log-level", "log-format")
+		"state", "allow-service-linked", "output", "profile", "region", "endpoint-url", "log-level", "log-format")
 	setUsage(cmd, "output", "output format: table, json or csv")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one file per recommended policy and summary.json into this `DIR`")
+	cmd.Flags().StringVar(&opts.PlanFile, "plan", "", "also write a plan of refine actions for iamsweep apply to this `FILE` (and save it in the state database)")
 	return cmd
 }
 
@@ -103,6 +112,8 @@ type refineInput struct {
 	reports    map[string]iamsweep.AccessReport
 	// evidence says where reports come from, for reasons.
 	evidence func(arn string) string
+	// ids are the principals' unique IDs, by ARN.
+	ids map[string]string
 }
 
 func runRefine(ctx context.Context, opts *RefineOptions) error {
@@ -143,6 +154,11 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	results, err := refineAll(in, o)
 	if err != nil {
 		return err
+	}
+	if opts.PlanFile != "" {
+		if err := writeRefinePlan(ctx, opts, in, results, now); err != nil {
+			return err
+		}
 	}
 	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source})
 }
@@ -199,11 +215,12 @@ type principalSet struct {
 	principals []refine.Principal
 	attached   map[string][]iamsweep.AttachedPolicy
 	policies   map[string]iamsweep.ManagedPolicy
+	ids        map[string]string
 }
 
 func newPrincipalSet(opts *RefineOptions) *principalSet {
 	s := &principalSet{want: map[string]bool{}, all: opts.All, attached: map[string][]iamsweep.AttachedPolicy{},
-		policies: map[string]iamsweep.ManagedPolicy{}}
+		policies: map[string]iamsweep.ManagedPolicy{}, ids: map[string]string{}}
 	for _, arn := range opts.ARNs {
 		s.want[arn] = true
 	}
@@ -215,6 +232,7 @@ func (s *principalSet) role(ro iamsweep.Role) error {
 		s.principals = append(s.principals, refine.Principal{ARN: ro.ARN, Kind: "role", Name: ro.Name, Path: ro.Path,
 			Created: ro.Created, Tags: ro.Tags, Inline: ro.InlinePolicies})
 		s.attached[ro.ARN] = ro.AttachedPolicies
+		s.ids[ro.ARN] = ro.ID
 	}
 	return nil
 }
@@ -224,6 +242,7 @@ func (s *principalSet) user(u iamsweep.User) error {
 		s.principals = append(s.principals, refine.Principal{ARN: u.ARN, Kind: "user", Name: u.Name, Path: u.Path,
 			Created: u.Created, Tags: u.Tags, Inline: u.InlinePolicies})
 		s.attached[u.ARN] = u.AttachedPolicies
+		s.ids[u.ARN] = u.ID
 	}
 	return nil
 }
@@ -315,7 +334,7 @@ func offlineRefineInput(ctx context.Context, opts *RefineOptions, log *slog.Logg
 			}
 		}
 	}
-	return refineInput{principals: set.principals, reports: reports, evidence: func(arn string) string {
+	return refineInput{principals: set.principals, reports: reports, ids: set.ids, evidence: func(arn string) string {
 		return fmt.Sprintf("%s holds no %s", cfg.AccessDir, lastaccess.FileName(arn))
 	}}, nil
 }
@@ -356,7 +375,7 @@ func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, lo
 	if err != nil {
 		return refineInput{}, refineAWSError(err)
 	}
-	return refineInput{principals: set.principals, reports: reports, evidence: func(string) string {
+	return refineInput{principals: set.principals, reports: reports, ids: set.ids, evidence: func(string) string {
 		return "IAM returned no report for it"
 	}}, nil
 }

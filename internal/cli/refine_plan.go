@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/iamsweep/iamsweep/internal/planfile"
+	"github.com/iamsweep/iamsweep/internal/refine"
+	"github.com/iamsweep/iamsweep/internal/remediate"
+)
+
+// writeRefinePlan turns the refinements into a plan of refine actions,
+// writes it to --plan's file (atomically) and saves it in the state
+// database, as iamsweep plan does; a line on stderr says how to apply it.
+func writeRefinePlan(ctx context.Context, opts *RefineOptions, in refineInput, results []refine.Result, asOf time.Time) error {
+	cfg := opts.Config
+	st, _, err := openState(ctx, cfg, opts.deps)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := opts.now().UTC()
+	id, err := freePlanID(ctx, st, now)
+	if err != nil {
+		return err
+	}
+	principals := map[string]remediate.RefinedPrincipal{}
+	for _, p := range in.principals {
+		principals[p.ARN] = remediate.RefinedPrincipal{ID: in.ids[p.ARN], Tags: p.Tags}
+	}
+	plan := remediate.MakeRefinePlan(remediate.RefinePlanInput{ID: id, Created: now, AsOf: asOf,
+		WindowDays: cmp.Or(cfg.WindowDays, refine.DefaultWindowDays), Results: results, Principals: principals}, remediationPolicy(cfg))
+	o, err := openOutput(nil, opts.PlanFile)
+	if err != nil {
+		return err
+	}
+	defer o.Abort()
+	if err := planfile.Write(o, plan); err != nil {
+		return fmt.Errorf("write %s: %w", opts.PlanFile, err)
+	}
+	if err := o.Commit(); err != nil {
+		return err
+	}
+	if err := st.SavePlan(ctx, plan); err != nil {
+		return err
+	}
+	refused := 0
+	for _, a := range plan.Actions {
+		if a.Refused != "" {
+			refused++
+		}
+	}
+	fmt.Fprintf(opts.io.ErrOut, "iamsweep: plan %s: %d refine actions (%d refused) saved to %s and the state database; review and apply it with: iamsweep apply %s\n",
+		plan.ID, len(plan.Actions), refused, opts.PlanFile, opts.PlanFile)
+	return nil
+}
