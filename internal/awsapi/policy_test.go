@@ -124,6 +124,12 @@ func exerciseClient(t *testing.T, ctx context.Context, c *Client) []string {
 			continue // the Config rule's: checked against deploy/iamsweep-lambda.yaml in internal/lambdafn
 		}
 		ft := m.Type()
+		if mt.Name == "ManagedPolicies" {
+			// refine's read of the managed policies' documents.
+			m.Call([]reflect.Value{reflect.ValueOf(ctx)})
+			called = append(called, mt.Name)
+			continue
+		}
 		// A scan method takes a context and callbacks (Roles, Users:
 		// one; Principals: one per kind) and returns an error.
 		isScan := ft.NumIn() >= 2 && ft.In(0) == ctxType && ft.NumOut() == 1 && ft.Out(0) == errType
