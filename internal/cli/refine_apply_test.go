@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -150,5 +152,134 @@ func TestRefine_planApplyRestore(t *testing.T) {
 		if _, err := m.ReadPolicy(t.Context(), arn); !errors.Is(err, iamsweep.ErrNotFound) {
 			t.Errorf("%s after restore: %v, want it deleted", arn, err)
 		}
+	}
+}
+
+// refineKillAccount holds role app, whose policies a refine plan narrows,
+// and role other, which shares the customer managed policy shared-ops.
+func refineKillAccount() *fakeaws.Account {
+	created := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
+	shared := "arn:aws:iam::111122223333:policy/shared-ops"
+	return &fakeaws.Account{ID: "111122223333",
+		Policies: []*fakeaws.ManagedPolicy{{Name: "shared-ops", Document: killAllow("ec2:Describe*", "logs:*")}},
+		Roles: []*fakeaws.Role{
+			{Name: "app", Created: created, Inline: []fakeaws.InlinePolicy{{Name: "s3-rw", Document: killAllow("s3:*")}, {Name: "sqs-all", Document: killAllow("sqs:*")}},
+				Attached: []fakeaws.AttachedPolicy{{Name: "shared-ops", ARN: shared}}},
+			{Name: "other", Created: created, Attached: []fakeaws.AttachedPolicy{{Name: "shared-ops", ARN: shared}}},
+		}}
+}
+
+func killAllow(actions ...string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["` + strings.Join(actions, `","`) + `"],"Resource":"*"}]}`
+}
+
+// refineMutations are the calls a refine action and its restore make.
+var refineMutations = []string{"PutRolePolicy", "DeleteRolePolicy", "CreatePolicy", "DeletePolicy", "AttachRolePolicy", "DetachRolePolicy"}
+
+func refineMutationCount(srv *fakeaws.Server) int {
+	n := 0
+	for _, c := range srv.Calls() {
+		if c.ErrorCode == "" && slices.Contains(refineMutations, c.Action) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestApply_refineKilledAndRerun kills an apply of a refine plan with
+// SIGKILL after each of its calls reached IAM and before the answer came
+// back, and runs apply again: the rerun finishes the refinement with the
+// calls an uninterrupted apply makes (none twice), keeps one backup, and
+// restore gives the role its policies back.
+func TestApply_refineKilledAndRerun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs apply in a child process")
+	}
+	// Put, Create, Attach, Delete inline, Detach.
+	const calls = 5
+	for k := 1; k <= calls; k++ {
+		t.Run(fmt.Sprintf("killed after call %d of %d", k, calls), func(t *testing.T) {
+			isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+			srv := fakeaws.New(t, fakeaws.WithAccounts(refineKillAccount()))
+			m := awsapi.New(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(),
+				Credentials: credentials.NewStaticCredentialsProvider("AKIAFAKEFAKEFAKEFAKE", "secret", "")}, slog.New(slog.DiscardHandler), awsapi.Options{})
+			before, err := m.ReadRole(t.Context(), "app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			shared := "arn:aws:iam::111122223333:policy/shared-ops"
+			plan := iamsweep.Plan{ID: "p-refine", Actions: []iamsweep.Action{{ID: "a001", Kind: iamsweep.ActionRefine, Principal: "role",
+				AccountID: "111122223333", ARN: before.ARN, Name: "app", Path: "/",
+				Finding: iamsweep.Finding{Type: iamsweep.TypeUnusedPermission, AccountID: "111122223333", ARN: before.ARN, PrincipalID: before.ID, Name: "app", Path: "/"},
+				Changes: []iamsweep.PolicyChange{
+					{Policy: "s3-rw", Inline: true, Document: killAllow("s3:*"), Refined: killAllow("s3:GetObject")},
+					{Policy: "sqs-all", Inline: true, Document: killAllow("sqs:*")},
+					{Policy: shared, Document: killAllow("ec2:Describe*", "logs:*"), Refined: killAllow("ec2:DescribeInstances"), RefinedName: "shared-ops-app-refined"},
+				}}}}
+			dir := t.TempDir()
+			state, file := filepath.Join(dir, "state.db"), filepath.Join(dir, "plan.json")
+			var buf bytes.Buffer
+			if err := planfile.Write(&buf, plan); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+
+			holding := srv.HoldResponsesAfter(k, refineMutations...)
+			var stderr bytes.Buffer
+			child := exec.Command(os.Args[0], "apply", file, "--yes", "--state", state, "--endpoint-url", srv.URL, "--region", "us-east-1")
+			child.Env = append(os.Environ(), childEnv+"=1")
+			child.Stderr = &stderr
+			if err := child.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-holding:
+			case <-time.After(60 * time.Second):
+				_ = child.Process.Kill()
+				t.Fatalf("the child made %d calls in 60 s; stderr:\n%s", refineMutationCount(srv), stderr.String())
+			}
+			if err := child.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			_ = child.Wait()
+			srv.StopHolding()
+			if got := refineMutationCount(srv); got != k {
+				t.Fatalf("%d calls went through before the kill, want %d", got, k)
+			}
+
+			var out, errOut bytes.Buffer
+			d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+				now: func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }, retry: awsapi.RetryOptions{NoBackoff: true}}
+			cli := func(args ...string) int {
+				out.Reset()
+				errOut.Reset()
+				return run(t.Context(), append(args, "--state", state, "--endpoint-url", srv.URL, "--region", "us-east-1"), d)
+			}
+			if code := cli("apply", file, "--yes"); code != ExitOK {
+				t.Fatalf("apply after the kill: exit %d\n%s\n%s", code, out.String(), errOut.String())
+			}
+			if !strings.Contains(errOut.String(), "resuming: an earlier apply was interrupted during") {
+				t.Errorf("the rerun does not say where the killed apply stood:\n%s", errOut.String())
+			}
+			if got := refineMutationCount(srv); got != calls {
+				t.Errorf("%d calls in all, want %d as without the kill", got, calls)
+			}
+			app, err := m.ReadRole(t.Context(), "app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			refined := "arn:aws:iam::111122223333:policy/iamsweep/refined/shared-ops-app-refined"
+			if !slices.Equal(app.AttachedPolicies, []string{refined}) || len(app.InlinePolicies) != 1 {
+				t.Errorf("app after the rerun: attached %v, inline %v", app.AttachedPolicies, app.InlinePolicies)
+			}
+			if code := cli("restore", before.ARN, "--yes"); code != ExitOK || !strings.Contains(out.String(), "every restorable field matches the backup") {
+				t.Fatalf("restore: exit %d\n%s\n%s", code, out.String(), errOut.String())
+			}
+			if _, err := m.ReadPolicy(t.Context(), refined); !errors.Is(err, iamsweep.ErrNotFound) {
+				t.Errorf("the refined policy after restore: %v", err)
+			}
+		})
 	}
 }
