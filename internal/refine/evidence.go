@@ -1,0 +1,79 @@
+package refine
+
+import (
+	"strings"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+)
+
+// evidence answers "was this action used in the window?" from an
+// AccessReport, with three answers: used, unused, and unknown (no data),
+// which Refine treats as used: an evidence gap is not evidence of non-use.
+type evidence struct {
+	services map[string]*serviceEvidence // by lower-case namespace
+	order    []string                    // namespaces in report order, lower case
+}
+
+type serviceEvidence struct {
+	namespace   string // as the report spells it
+	used        bool   // last accessed within the window
+	actionLevel bool
+	// tracked are the actions IAM tracks for the service, by lower-case
+	// name; an action absent from it is not tracked, not unused.
+	tracked      map[string]trackedAction
+	trackedOrder []string
+}
+
+type trackedAction struct {
+	name string
+	used bool
+}
+
+// newEvidence reads rep, counting a use as a use when it happened at or
+// after cutoff.
+func newEvidence(rep iamsweep.AccessReport, cutoff time.Time) *evidence {
+	ev := &evidence{services: make(map[string]*serviceEvidence, len(rep.Services))}
+	inWindow := func(t time.Time) bool { return !t.IsZero() && !t.Before(cutoff) }
+	for _, s := range rep.Services {
+		ns := strings.ToLower(s.Namespace)
+		se := ev.services[ns]
+		if se == nil {
+			se = &serviceEvidence{namespace: s.Namespace, tracked: map[string]trackedAction{}}
+			ev.services[ns] = se
+			ev.order = append(ev.order, ns)
+		}
+		se.used = se.used || inWindow(s.LastAccessed)
+		se.actionLevel = se.actionLevel || (s.ActionLevel && rep.Granularity != iamsweep.GranularityService)
+		for _, a := range s.Actions {
+			key := strings.ToLower(a.Name)
+			t, seen := se.tracked[key]
+			if !seen {
+				t.name = a.Name
+				se.trackedOrder = append(se.trackedOrder, key)
+			}
+			t.used = t.used || inWindow(a.LastAccessed)
+			se.tracked[key] = t
+			// A tracked action used in the window means its service was.
+			se.used = se.used || t.used
+		}
+	}
+	return ev
+}
+
+// keep reports whether the action service:name must stay allowed: its
+// service is not in the report (no data), was used and is tracked at
+// service level only, or was used and the action is untracked or used.
+func (ev *evidence) keep(service, name string) bool {
+	se := ev.services[strings.ToLower(service)]
+	switch {
+	case se == nil:
+		return true
+	case !se.used:
+		return false
+	case !se.actionLevel:
+		return true
+	}
+	t, tracked := se.tracked[strings.ToLower(name)]
+	return !tracked || t.used
+}

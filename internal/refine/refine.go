@@ -1,0 +1,584 @@
+package refine
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/policy"
+)
+
+// IAM's size limits, in characters without white space
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+const (
+	// MaxManagedPolicySize is the limit of one managed policy version.
+	MaxManagedPolicySize = 6144
+	// MaxRoleInlineSize is the limit of all inline policies of a role
+	// together.
+	MaxRoleInlineSize = 10240
+	// MaxUserInlineSize is the limit of all inline policies of a user
+	// together.
+	MaxUserInlineSize = 2048
+	// DefaultManagedPolicyQuota is how many managed policies a principal
+	// may have attached by default.
+	DefaultManagedPolicyQuota = 10
+	// maxPolicyNameLength is IAM's limit on a managed policy's name.
+	maxPolicyNameLength = 128
+)
+
+// Refine recommends, for each policy of p, the step that narrows it to
+// what rep shows p used in its window (see the package doc for the rules).
+// It fails only on inconsistent input: a report about another principal,
+// a window out of range, or a principal kind other than role or user.
+func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
+	if rep.ARN != "" && rep.ARN != p.ARN {
+		return Result{}, fmt.Errorf("refine %s: the access report is about %s", p.ARN, rep.ARN)
+	}
+	if p.Kind != "role" && p.Kind != "user" {
+		return Result{}, fmt.Errorf("refine %s: kind %q, want role or user", p.ARN, p.Kind)
+	}
+	res := Result{ARN: p.ARN, Kind: p.Kind, Name: p.Name, EvidenceSince: rep.Since, EvidenceUntil: rep.Generated}
+	res.WindowDays, res.WindowPattern = o.window(p)
+	if res.WindowDays < 1 || res.WindowDays > MaxWindowDays {
+		return Result{}, fmt.Errorf("refine %s: window of %d days, want 1 to %d (IAM keeps %d days of data)",
+			p.ARN, res.WindowDays, MaxWindowDays, MaxWindowDays)
+	}
+	if tag, ok := o.exempt(p); ok {
+		res.Status = StatusExempt
+		res.Reason = fmt.Sprintf("exempt: tagged %s", tag)
+		return res, nil
+	}
+	cutoff := o.Now.AddDate(0, 0, -res.WindowDays)
+	coverage := describeCoverage(rep, res.WindowDays, res.WindowPattern)
+	if !rep.Since.IsZero() && rep.Since.After(cutoff) {
+		res.Status = StatusInsufficientEvidence
+		res.Reason = fmt.Sprintf("not refined: %s; the evidence covers less than the window, and a permission not used yet may be needed later", coverage)
+		return res, nil
+	}
+	ev := newEvidence(rep, cutoff)
+	r := refiner{ev: ev, cat: o.Catalog}
+	if r.cat == nil {
+		r.cat = DefaultCatalog()
+	}
+	for _, s := range rep.Services {
+		if s.LastAccessed.After(res.LastAccessed) {
+			res.LastAccessed = s.LastAccessed
+		}
+	}
+	allows := allowStatements(p)
+	res.UnusedServices, res.UnusedActions = unused(ev, allows)
+
+	for _, ip := range p.Inline {
+		res.Policies = append(res.Policies, r.policy(PolicyResult{ID: ip.Name, Name: ip.Name, Inline: true,
+			RecommendedName: ip.Name, Existing: ip.Document}, false))
+	}
+	for _, mp := range p.Managed {
+		pr := PolicyResult{ID: mp.ARN, Name: mp.Name, AWSManaged: mp.AWSManaged(), UpdatedAt: mp.UpdatedAt,
+			Existing: mp.Document, RecommendedName: recommendedName(mp.Name, p.Name)}
+		pr = r.policy(pr, false)
+		if pr.Size > MaxManagedPolicySize {
+			pr = r.fit(pr, fmt.Sprintf("the narrowed document has %d characters, over IAM's %d for a managed policy", pr.Size, MaxManagedPolicySize))
+		}
+		res.Policies = append(res.Policies, pr)
+	}
+	r.fitInline(&res, p.Kind)
+	if len(p.Managed) >= DefaultManagedPolicyQuota && slices.ContainsFunc(res.Policies, func(pr PolicyResult) bool {
+		return !pr.Inline && pr.Recommended != nil
+	}) {
+		res.Notes = append(res.Notes, fmt.Sprintf("the principal has %d managed policies attached, IAM's default quota is %d: detach the existing policy before attaching its refined one",
+			len(p.Managed), DefaultManagedPolicyQuota))
+	}
+
+	changed := 0
+	for _, pr := range res.Policies {
+		if pr.Changed() {
+			changed++
+		}
+	}
+	if changed == 0 {
+		res.Status = StatusInUse
+		res.Reason = fmt.Sprintf("nothing to remove: %s", coverage)
+		return res, nil
+	}
+	res.Status = StatusRefined
+	res.Reason = fmt.Sprintf("%d of %d policies narrowed (%d unused services, %d unused actions): %s",
+		changed, len(res.Policies), len(res.UnusedServices), len(res.UnusedActions), coverage)
+	return res, nil
+}
+
+// window returns the window for p and the pattern that set it.
+func (o Options) window(p Principal) (int, string) {
+	for _, w := range o.Windows {
+		if w.Pattern.Match(p.PathName()) {
+			return w.Days, w.Pattern.String()
+		}
+	}
+	if o.WindowDays == 0 {
+		return DefaultWindowDays, ""
+	}
+	return o.WindowDays, ""
+}
+
+// exempt returns the tag that exempts p, if any ("key=value").
+func (o Options) exempt(p Principal) (string, bool) {
+	for _, e := range o.ExemptTags {
+		for _, t := range p.Tags {
+			if strings.EqualFold(t.Key, e.Key) && (e.Value == "" || t.Value == e.Value) {
+				return t.Key + "=" + t.Value, true
+			}
+		}
+	}
+	return "", false
+}
+
+// describeCoverage says how long the evidence covers, for reasons.
+func describeCoverage(rep iamsweep.AccessReport, window int, pattern string) string {
+	w := fmt.Sprintf("a %d-day window", window)
+	if pattern != "" {
+		w += fmt.Sprintf(" (set for %q)", pattern)
+	}
+	until := "the report's date"
+	if !rep.Generated.IsZero() {
+		until = rep.Generated.UTC().Format(time.DateOnly)
+	}
+	if rep.Since.IsZero() {
+		return fmt.Sprintf("%s; service last accessed data up to %s, start of tracking not stated", w, until)
+	}
+	days := 0
+	if !rep.Generated.IsZero() {
+		days = int(rep.Generated.Sub(rep.Since).Hours() / 24)
+	}
+	return fmt.Sprintf("%s; service last accessed data from %s to %s (%d days)", w,
+		rep.Since.UTC().Format(time.DateOnly), until, days)
+}
+
+// recommendedName is the name of a principal's refined copy of a managed
+// policy: "<policy>-<principal>-refined", cut to IAM's 128 characters.
+func recommendedName(policyName, principal string) string {
+	name := policyName + "-" + principal + "-refined"
+	if len(name) > maxPolicyNameLength {
+		name = policyName + "-refined"
+		if len(name) > maxPolicyNameLength {
+			name = name[len(name)-maxPolicyNameLength:]
+		}
+	}
+	return name
+}
+
+// refiner holds what the refinement of one principal's policies shares.
+type refiner struct {
+	ev  *evidence
+	cat *Catalog
+}
+
+// policy refines one policy; coarse never expands a wildcard into
+// actions and never adds NotAction exclusions (the result is then never
+// larger than the original).
+func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
+	doc := pr.Existing
+	pr.Recommended, pr.Steps, pr.Notes = nil, nil, nil
+	var out []iamsweep.Statement
+	changed, allows, denies := false, 0, 0
+	for i, s := range doc.Statements {
+		where := statementName(i, s)
+		switch {
+		case s.Effect != "Allow":
+			if s.Effect == "Deny" {
+				denies++
+			}
+			out = append(out, s)
+		case s.NotActions != nil:
+			ns, ch, notes := r.notAction(s, where, coarse)
+			out, changed = append(out, ns), changed || ch
+			pr.Notes = append(pr.Notes, notes...)
+			allows++
+		case s.Actions != nil:
+			acts, ch, notes := r.actions(s.Actions, where, coarse)
+			pr.Notes = append(pr.Notes, notes...)
+			changed = changed || ch
+			if len(acts) == 0 {
+				continue
+			}
+			ns := s
+			ns.Actions = acts
+			out = append(out, ns)
+			allows++
+		default:
+			out = append(out, s)
+		}
+	}
+	pr.Size = size(doc)
+	if !changed {
+		if allows == 0 && denies > 0 {
+			pr.Notes = append(pr.Notes, "allows nothing: a policy of Deny statements is never detached, since removing a Deny widens access")
+		}
+		return pr
+	}
+	if allows == 0 && denies == 0 {
+		pr.Size = 0
+		pr.Steps = []Step{{Action: DetachPolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt}}
+		return pr
+	}
+	if allows == 0 {
+		pr.Notes = append(pr.Notes, "none of its Allow statements was used: the refined policy keeps only its Deny statements, since removing a Deny widens access")
+	}
+	rec := iamsweep.PolicyDocument{Version: doc.Version, ID: doc.ID, Statements: out}
+	pr.Recommended = &rec
+	pr.Size = size(rec)
+	pr.Steps = []Step{
+		{Action: CreatePolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt, RecommendedPolicy: &rec},
+		{Action: DetachPolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt},
+	}
+	return pr
+}
+
+// fit refines pr again without expanding wildcards, after why.
+func (r refiner) fit(pr PolicyResult, why string) PolicyResult {
+	coarse := r.policy(pr, true)
+	coarse.Notes = append(coarse.Notes, why+": wildcards kept unexpanded, so that it fits")
+	return coarse
+}
+
+// fitInline keeps the principal's inline policies together within IAM's
+// limit for the kind, refining them coarsely when the narrowed documents
+// are too long, and dropping their recommendations when even that does
+// not fit.
+func (r refiner) fitInline(res *Result, kind string) {
+	limit := MaxRoleInlineSize
+	if kind == "user" {
+		limit = MaxUserInlineSize
+	}
+	total := func() int {
+		n := 0
+		for _, pr := range res.Policies {
+			if pr.Inline {
+				n += pr.Size
+			}
+		}
+		return n
+	}
+	before := total()
+	if before <= limit {
+		return
+	}
+	why := fmt.Sprintf("the narrowed inline policies have %d characters together, over IAM's %d for a %s", before, limit, kind)
+	for i, pr := range res.Policies {
+		if pr.Inline {
+			res.Policies[i] = r.fit(pr, why)
+		}
+	}
+	if after := total(); after > limit {
+		for i, pr := range res.Policies {
+			if pr.Inline && pr.Changed() {
+				pr.Steps, pr.Recommended = nil, nil
+				pr.Size = size(pr.Existing)
+				pr.Notes = append(pr.Notes, fmt.Sprintf("no recommendation: even without expanding wildcards the inline policies have %d characters together, over IAM's %d; move statements to a managed policy by hand", after, limit))
+				res.Policies[i] = pr
+			}
+		}
+	}
+}
+
+// statementName names a statement for notes: its Sid, or its position.
+func statementName(i int, s iamsweep.Statement) string {
+	if s.Sid != "" {
+		return fmt.Sprintf("statement %q", s.Sid)
+	}
+	return fmt.Sprintf("statement %d", i+1)
+}
+
+// size is the length IAM counts for a document: its JSON without white
+// space outside strings (Marshal prints none).
+func size(doc iamsweep.PolicyDocument) int { return len(policy.Marshal(doc)) }
+
+// actions narrows the Action list of an Allow statement.
+func (r refiner) actions(patterns []string, where string, coarse bool) ([]string, bool, []string) {
+	out := make([]string, 0, len(patterns))
+	var notes []string
+	changed := false
+	for _, p := range patterns {
+		got, ch, note := r.pattern(p, coarse)
+		changed = changed || ch
+		if note != "" {
+			notes = append(notes, where+": "+note)
+		}
+		out = append(out, got...)
+	}
+	return dedupKeepOrder(out), changed, notes
+}
+
+// pattern narrows one action pattern to what must stay allowed of what
+// it matches. It returns the pattern itself when nothing it matches can
+// go, and a note when the evidence could not be used.
+func (r refiner) pattern(p string, coarse bool) ([]string, bool, string) {
+	svc, name, ok := splitAction(p)
+	if !ok || strings.Contains(name, ":") {
+		if strings.Trim(p, "*") != "" {
+			return []string{p}, false, fmt.Sprintf("kept %q: not of the form service:action", p)
+		}
+		svc, name = "*", "*"
+	}
+	if !hasWildcard(svc) {
+		got, ch, note := r.service(strings.ToLower(svc), name, p, coarse)
+		return got, ch, note
+	}
+	if coarse {
+		return []string{p}, false, ""
+	}
+	// A wildcard over services: narrow per service the catalogue or the
+	// report knows; services that exist in neither cannot have been used.
+	var out []string
+	changed := false
+	var notes []string
+	for _, s := range r.servicesMatching(svc) {
+		got, ch, note := r.service(s, name, s+":"+name, coarse)
+		out = append(out, got...)
+		changed = changed || ch
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
+	if !changed {
+		return []string{p}, false, ""
+	}
+	return out, true, strings.Join(notes, "; ")
+}
+
+// servicesMatching returns the lower-case prefixes, of the catalogue and
+// of the report, that the service pattern matches, sorted.
+func (r refiner) servicesMatching(pattern string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if !seen[s] && globFold(pattern, s) {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, s := range r.cat.Services() {
+		add(s)
+	}
+	for _, s := range r.ev.order {
+		add(s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// service narrows the name pattern within service svc (lower case);
+// emit is what to return when the whole pattern stays.
+func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, string) {
+	se := r.ev.services[svc]
+	switch {
+	case se == nil || (se.used && !se.actionLevel):
+		return []string{emit}, false, ""
+	case !se.used:
+		return nil, true, ""
+	}
+	var unusedTracked []string
+	for _, key := range se.trackedOrder {
+		if t := se.tracked[key]; !t.used && globFold(name, t.name) {
+			unusedTracked = append(unusedTracked, key)
+		}
+	}
+	if len(unusedTracked) == 0 {
+		return []string{emit}, false, ""
+	}
+	if !hasWildcard(name) {
+		return nil, true, ""
+	}
+	if coarse {
+		return []string{emit}, false, ""
+	}
+	catalog, known := r.cat.Actions(svc)
+	if !known {
+		return []string{emit}, false, fmt.Sprintf("kept %q: %d actions it matches were not used, but the action catalogue does not list service %q, so the actions to keep cannot be listed", emit, len(unusedTracked), svc)
+	}
+	var keep []string
+	seen := map[string]bool{}
+	consider := func(n string) {
+		k := strings.ToLower(n)
+		if seen[k] || !globFold(name, n) {
+			return
+		}
+		seen[k] = true
+		if r.ev.keep(svc, n) {
+			keep = append(keep, svc+":"+n)
+		}
+	}
+	for _, n := range catalog {
+		consider(n)
+	}
+	for _, key := range se.trackedOrder {
+		consider(se.tracked[key].name)
+	}
+	sort.Slice(keep, func(i, j int) bool { return strings.ToLower(keep[i]) < strings.ToLower(keep[j]) })
+	return keep, true, ""
+}
+
+// notAction narrows an Allow statement with NotAction by excluding what
+// the evidence shows unused: each unused service ("svc:*") and each
+// unused tracked action of a used service that it still allows. The
+// statement keeps allowing everything else, services IAM reports nothing
+// about included; that is never more than it allowed before.
+func (r refiner) notAction(s iamsweep.Statement, where string, coarse bool) (iamsweep.Statement, bool, []string) {
+	keptNote := where + ": Allow with NotAction kept as it is"
+	if coarse {
+		return s, false, []string{keptNote}
+	}
+	var add []string
+	for _, ns := range r.ev.order {
+		se := r.ev.services[ns]
+		if !se.used {
+			if !excludedAll(s.NotActions, ns) {
+				add = append(add, ns+":*")
+			}
+			continue
+		}
+		if !se.actionLevel {
+			continue
+		}
+		for _, key := range se.trackedOrder {
+			t := se.tracked[key]
+			if !t.used && !matchesAny(s.NotActions, ns+":"+t.name) {
+				add = append(add, ns+":"+t.name)
+			}
+		}
+	}
+	if len(add) == 0 {
+		return s, false, []string{keptNote + ": the evidence shows nothing unused that it allows"}
+	}
+	ns := s
+	ns.NotActions = append(slices.Clip(s.NotActions), add...)
+	return ns, true, []string{fmt.Sprintf("%s: Allow with NotAction narrowed by excluding %d unused services and actions; it still allows every other action, of services the report does not cover too", where, len(add))}
+}
+
+// excludedAll reports whether a NotAction list already excludes every
+// action of the service.
+func excludedAll(notActions []string, svc string) bool {
+	for _, p := range notActions {
+		if ps, pn, ok := splitAction(p); ok && strings.Trim(pn, "*") == "" && pn != "" && globFold(ps, svc) {
+			return true
+		}
+		if strings.Trim(p, "*") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func matchesAny(patterns []string, action string) bool {
+	for _, p := range patterns {
+		if globFold(p, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// dedupKeepOrder removes later duplicates, compared without regard to
+// case.
+func dedupKeepOrder(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	out := list[:0]
+	for _, s := range list {
+		k := strings.ToLower(s)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// allowStatements returns every Allow statement of the principal's
+// policies.
+func allowStatements(p Principal) []iamsweep.Statement {
+	var out []iamsweep.Statement
+	add := func(doc iamsweep.PolicyDocument) {
+		for _, s := range doc.Statements {
+			if s.Effect == "Allow" {
+				out = append(out, s)
+			}
+		}
+	}
+	for _, ip := range p.Inline {
+		add(ip.Document)
+	}
+	for _, mp := range p.Managed {
+		add(mp.Document)
+	}
+	return out
+}
+
+// allowsAction reports whether some statement allows the action (ignoring
+// resources and conditions).
+func allowsAction(allows []iamsweep.Statement, action string) bool {
+	for _, s := range allows {
+		if s.NotActions != nil {
+			if !matchesAny(s.NotActions, action) {
+				return true
+			}
+			continue
+		}
+		if matchesAny(s.Actions, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// unused lists the unused services and tracked actions that the
+// principal's Allow statements allow.
+func unused(ev *evidence, allows []iamsweep.Statement) (services, actions []string) {
+	for _, ns := range ev.order {
+		se := ev.services[ns]
+		if !se.used {
+			// The report lists only services the policies allow; check
+			// anyway, with an action name no service defines.
+			if allowsServiceAtAll(allows, ns) {
+				services = append(services, ns)
+			}
+			continue
+		}
+		if !se.actionLevel {
+			continue
+		}
+		for _, key := range se.trackedOrder {
+			t := se.tracked[key]
+			if !t.used && allowsAction(allows, ns+":"+t.name) {
+				actions = append(actions, ns+":"+t.name)
+			}
+		}
+	}
+	sort.Strings(services)
+	sort.Strings(actions)
+	return services, actions
+}
+
+// allowsServiceAtAll reports whether some Allow statement may allow an
+// action of the service.
+func allowsServiceAtAll(allows []iamsweep.Statement, svc string) bool {
+	for _, s := range allows {
+		if s.NotActions != nil {
+			if !excludedAll(s.NotActions, svc) {
+				return true
+			}
+			continue
+		}
+		for _, p := range s.Actions {
+			ps, _, ok := splitAction(p)
+			if !ok {
+				ps = p
+			}
+			if globFold(ps, svc) {
+				return true
+			}
+		}
+	}
+	return false
+}
