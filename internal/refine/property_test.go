@@ -179,7 +179,9 @@ func anyGlob(patterns []string, s string, fold bool) bool {
 
 // caseSensitiveEqualShape is enough for the generated resources, which
 // are all lower case.
-func caseSensitiveEqualShape(p, s string) bool { return strings.ToLower(p) == p && strings.ToLower(s) == s }
+func caseSensitiveEqualShape(p, s string) bool {
+	return strings.ToLower(p) == p && strings.ToLower(s) == s
+}
 
 // effective is the set of statements in force for a principal after the
 // recommended steps.
