@@ -19,21 +19,32 @@ type Catalog struct {
 	// services maps a lower-case prefix to its action names, sorted
 	// without regard to case, in the casing AWS documents.
 	services map[string][]string
+	// lower holds the same names in lower case, index for index, and
+	// qualified as "prefix:Name".
+	lower     map[string][]string
+	qualified map[string][]string
 	prefixes []string
 }
 
 // NewCatalog builds a catalogue from action names by service prefix
 // ("s3" → "GetObject", ...). Prefixes are matched without regard to case.
 func NewCatalog(source string, actions map[string][]string) *Catalog {
-	c := &Catalog{Source: source, services: make(map[string][]string, len(actions))}
+	c := &Catalog{Source: source, services: make(map[string][]string, len(actions)), lower: make(map[string][]string, len(actions)),
+		qualified: make(map[string][]string, len(actions))}
 	for prefix, names := range actions {
 		p := strings.ToLower(prefix)
 		list := append(c.services[p], names...)
 		sort.Slice(list, func(i, j int) bool { return strings.ToLower(list[i]) < strings.ToLower(list[j]) })
 		c.services[p] = dedupFold(list)
 	}
-	for p := range c.services {
+	for p, names := range c.services {
 		c.prefixes = append(c.prefixes, p)
+		low, q := make([]string, len(names)), make([]string, len(names))
+		for i, n := range names {
+			low[i] = strings.ToLower(n)
+			q[i] = p + ":" + n
+		}
+		c.lower[p], c.qualified[p] = low, q
 	}
 	sort.Strings(c.prefixes)
 	return c
@@ -47,6 +58,14 @@ func (c *Catalog) Actions(prefix string) ([]string, bool) {
 	}
 	a, ok := c.services[strings.ToLower(prefix)]
 	return a, ok
+}
+
+// lowerActions returns Actions in lower case, index for index.
+func (c *Catalog) lowerActions(prefix string) []string {
+	if c == nil {
+		return nil
+	}
+	return c.lower[prefix]
 }
 
 // Services returns the lower-case service prefixes the catalogue knows, in

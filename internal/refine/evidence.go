@@ -74,6 +74,12 @@ func (ev *evidence) keep(service, name string) bool {
 	case !se.actionLevel:
 		return true
 	}
-	t, tracked := se.tracked[strings.ToLower(name)]
+	return se.keepLower(strings.ToLower(name))
+}
+
+// keepLower is keep for a used, action-level service and a lower-case
+// action name.
+func (se *serviceEvidence) keepLower(name string) bool {
+	t, tracked := se.tracked[name]
 	return !tracked || t.used
 }

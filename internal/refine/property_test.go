@@ -302,3 +302,30 @@ func statementEqual(a, b iamsweep.Statement) bool {
 	return string(policy.Marshal(iamsweep.PolicyDocument{Statements: []iamsweep.Statement{a}})) ==
 		string(policy.Marshal(iamsweep.PolicyDocument{Statements: []iamsweep.Statement{b}}))
 }
+
+// TestSize holds the added-up size equal to the printed one, over
+// generated documents and some with strings that need escaping.
+func TestSize(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	docs := []iamsweep.PolicyDocument{
+		{},
+		{Version: "2012-10-17", Statements: []iamsweep.Statement{}},
+		{ID: "x\"y", Statements: []iamsweep.Statement{{Effect: "Allow", Actions: []string{"s3:Get\\"}}}},
+		{Statements: []iamsweep.Statement{{Sid: "é", Effect: "Allow", Actions: []string{"a"}}}},
+		{Statements: []iamsweep.Statement{{Effect: "Allow", Principal: &iamsweep.Principals{Wildcard: true}}}},
+		{Statements: []iamsweep.Statement{{Effect: "Allow", Conditions: []iamsweep.Condition{
+			{Operator: "StringLike", Key: "k1", Values: []string{"a", "b"}}, {Operator: "Bool", Key: "k2", Values: []string{"true"}},
+			{Operator: "StringLike", Key: "k3", Values: []string{}}}}}},
+	}
+	for range 500 {
+		p := randomPrincipal(r)
+		for _, m := range p.Managed {
+			docs = append(docs, m.Document)
+		}
+	}
+	for _, d := range docs {
+		if got, want := size(d), len(policy.Marshal(d)); got != want {
+			t.Fatalf("size = %d, printed %d: %s", got, want, policy.Marshal(d))
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/iamsweep/iamsweep"
-	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
 // IAM's size limits, in characters without white space
@@ -59,7 +58,7 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		return res, nil
 	}
 	ev := newEvidence(rep, cutoff)
-	r := refiner{ev: ev, cat: o.Catalog}
+	r := refiner{ev: ev, cat: o.Catalog, memo: map[memoKey]memoResult{}}
 	if r.cat == nil {
 		r.cat = DefaultCatalog()
 	}
@@ -172,6 +171,20 @@ func recommendedName(policyName, principal string) string {
 type refiner struct {
 	ev  *evidence
 	cat *Catalog
+	// memo holds pattern's results by coarse flag and pattern: the same
+	// patterns recur across a principal's statements and policies.
+	memo map[memoKey]memoResult
+}
+
+type memoKey struct {
+	pattern string
+	coarse  bool
+}
+
+type memoResult struct {
+	out     []string
+	changed bool
+	note    string
 }
 
 // policy refines one policy; coarse never expands a wildcard into
@@ -183,7 +196,7 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 	var out []iamsweep.Statement
 	changed, allows, denies := false, 0, 0
 	for i, s := range doc.Statements {
-		where := statementName(i, s)
+		where := stmtRef{i, s.Sid}
 		switch {
 		case s.Effect != "Allow":
 			if s.Effect == "Deny" {
@@ -282,20 +295,22 @@ func (r refiner) fitInline(res *Result, kind string) {
 	}
 }
 
-// statementName names a statement for notes: its Sid, or its position.
-func statementName(i int, s iamsweep.Statement) string {
-	if s.Sid != "" {
-		return fmt.Sprintf("statement %q", s.Sid)
-	}
-	return fmt.Sprintf("statement %d", i+1)
+// stmtRef names a statement for notes: by its Sid, or its position.
+type stmtRef struct {
+	index int
+	sid   string
 }
 
-// size is the length IAM counts for a document: its JSON without white
-// space outside strings (Marshal prints none).
-func size(doc iamsweep.PolicyDocument) int { return len(policy.Marshal(doc)) }
+func (s stmtRef) String() string {
+	if s.sid != "" {
+		return fmt.Sprintf("statement %q", s.sid)
+	}
+	return fmt.Sprintf("statement %d", s.index+1)
+}
+
 
 // actions narrows the Action list of an Allow statement.
-func (r refiner) actions(patterns []string, where string, coarse bool) ([]string, bool, []string) {
+func (r refiner) actions(patterns []string, where stmtRef, coarse bool) ([]string, bool, []string) {
 	out := make([]string, 0, len(patterns))
 	var notes []string
 	changed := false
@@ -303,17 +318,35 @@ func (r refiner) actions(patterns []string, where string, coarse bool) ([]string
 		got, ch, note := r.pattern(p, coarse)
 		changed = changed || ch
 		if note != "" {
-			notes = append(notes, where+": "+note)
+			notes = append(notes, where.String()+": "+note)
 		}
 		out = append(out, got...)
 	}
-	return dedupKeepOrder(out), changed, notes
+	switch {
+	case !changed:
+		// A statement the evidence leaves alone stays as it was written.
+		return patterns, false, notes
+	case len(patterns) == 1:
+		// One pattern's narrowing lists each action once.
+		return out, true, notes
+	}
+	return dedupKeepOrder(out), true, notes
 }
 
 // pattern narrows one action pattern to what must stay allowed of what
 // it matches. It returns the pattern itself when nothing it matches can
 // go, and a note when the evidence could not be used.
 func (r refiner) pattern(p string, coarse bool) ([]string, bool, string) {
+	k := memoKey{p, coarse}
+	if m, ok := r.memo[k]; ok {
+		return m.out, m.changed, m.note
+	}
+	out, changed, note := r.narrow(p, coarse)
+	r.memo[k] = memoResult{out, changed, note}
+	return out, changed, note
+}
+
+func (r refiner) narrow(p string, coarse bool) ([]string, bool, string) {
 	svc, name, ok := splitAction(p)
 	if !ok || strings.Contains(name, ":") {
 		if strings.Trim(p, "*") != "" {
@@ -377,6 +410,11 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 		return []string{emit}, false, ""
 	case !se.used:
 		return nil, true, ""
+	case !hasWildcard(name):
+		if se.keepLower(strings.ToLower(name)) {
+			return []string{emit}, false, ""
+		}
+		return nil, true, ""
 	}
 	var unusedTracked []string
 	for _, key := range se.trackedOrder {
@@ -387,36 +425,34 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	if len(unusedTracked) == 0 {
 		return []string{emit}, false, ""
 	}
-	if !hasWildcard(name) {
-		return nil, true, ""
-	}
 	if coarse {
 		return []string{emit}, false, ""
 	}
-	catalog, known := r.cat.Actions(svc)
-	if !known {
+	if _, known := r.cat.Actions(svc); !known {
 		return []string{emit}, false, fmt.Sprintf("kept %q: %d actions it matches were not used, but the action catalogue does not list service %q, so the actions to keep cannot be listed", emit, len(unusedTracked), svc)
 	}
+	// The catalogue is sorted without regard to case; tracked actions it
+	// does not list (newer than it) follow, sorted the same way.
 	var keep []string
-	seen := map[string]bool{}
-	consider := func(n string) {
-		k := strings.ToLower(n)
-		if seen[k] || !globFold(name, n) {
-			return
-		}
-		seen[k] = true
-		if r.ev.keep(svc, n) {
-			keep = append(keep, svc+":"+n)
+	qualified := r.cat.qualified[svc]
+	for i, low := range r.cat.lowerActions(svc) {
+		if globFold(name, low) && se.keepLower(low) {
+			keep = append(keep, qualified[i])
 		}
 	}
-	for _, n := range catalog {
-		consider(n)
-	}
+	var extra []string
 	for _, key := range se.trackedOrder {
-		consider(se.tracked[key].name)
+		if t := se.tracked[key]; t.used && globFold(name, key) && !inSorted(r.cat.lowerActions(svc), key) {
+			extra = append(extra, svc+":"+t.name)
+		}
 	}
-	sort.Slice(keep, func(i, j int) bool { return strings.ToLower(keep[i]) < strings.ToLower(keep[j]) })
-	return keep, true, ""
+	sort.Slice(extra, func(i, j int) bool { return strings.ToLower(extra[i]) < strings.ToLower(extra[j]) })
+	return append(keep, extra...), true, ""
+}
+
+func inSorted(list []string, s string) bool {
+	_, found := slices.BinarySearch(list, s)
+	return found
 }
 
 // notAction narrows an Allow statement with NotAction by excluding what
@@ -424,8 +460,8 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 // unused tracked action of a used service that it still allows. The
 // statement keeps allowing everything else, services IAM reports nothing
 // about included; that is never more than it allowed before.
-func (r refiner) notAction(s iamsweep.Statement, where string, coarse bool) (iamsweep.Statement, bool, []string) {
-	keptNote := where + ": Allow with NotAction kept as it is"
+func (r refiner) notAction(s iamsweep.Statement, where stmtRef, coarse bool) (iamsweep.Statement, bool, []string) {
+	keptNote := where.String() + ": Allow with NotAction kept as it is"
 	if coarse {
 		return s, false, []string{keptNote}
 	}
