@@ -23,7 +23,7 @@ type Catalog struct {
 	// qualified as "prefix:Name".
 	lower     map[string][]string
 	qualified map[string][]string
-	prefixes []string
+	prefixes  []string
 }
 
 // NewCatalog builds a catalogue from action names by service prefix

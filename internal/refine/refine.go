@@ -308,7 +308,6 @@ func (s stmtRef) String() string {
 	return fmt.Sprintf("statement %d", s.index+1)
 }
 
-
 // actions narrows the Action list of an Allow statement.
 func (r refiner) actions(patterns []string, where stmtRef, coarse bool) ([]string, bool, []string) {
 	out := make([]string, 0, len(patterns))
