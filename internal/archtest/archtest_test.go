@@ -27,6 +27,7 @@ var (
 		"internal/planfile":   true,
 		"internal/configrule": true,
 		"internal/escalate":   true,
+		"internal/refine":     true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true, "internal/lastaccess": true}
