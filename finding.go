@@ -37,6 +37,10 @@ const (
 	// TypeRootAccessKey is the record type of an access key of the root
 	// user, which should not exist at all.
 	TypeRootAccessKey FindingType = "RootAccessKey"
+	// TypeUnusedPermission is the record type of a used role or user whose
+	// policies allow services or actions it did not use (iamsweep refine;
+	// scans do not make it).
+	TypeUnusedPermission FindingType = "UnusedPermission"
 )
 
 // Rule is a stable, machine-readable code for the rule that decided a

@@ -192,7 +192,7 @@ type memoResult struct {
 // larger than the original).
 func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 	doc := pr.Existing
-	pr.Recommended, pr.Steps, pr.Notes = nil, nil, nil
+	pr.Recommended, pr.Steps, pr.Notes, pr.Changes = nil, nil, nil, nil
 	var out []iamsweep.Statement
 	changed, allows, denies := false, 0, 0
 	for i, s := range doc.Statements {
@@ -208,10 +208,16 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 			out, changed = append(out, ns), changed || ch
 			pr.Notes = append(pr.Notes, notes...)
 			allows++
+			if ch {
+				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", Before: s.NotActions, After: ns.NotActions})
+			}
 		case s.Actions != nil:
 			acts, ch, notes := r.actions(s.Actions, where, coarse)
 			pr.Notes = append(pr.Notes, notes...)
 			changed = changed || ch
+			if ch {
+				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "Action", Before: s.Actions, After: acts, Removed: len(acts) == 0})
+			}
 			if len(acts) == 0 {
 				continue
 			}

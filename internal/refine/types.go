@@ -179,6 +179,23 @@ type PolicyResult struct {
 	Size int
 	// Notes say what was kept that the evidence could not judge, and why.
 	Notes []string
+	// Changes are the Allow statements the refinement changed or removed,
+	// in document order (for a readable diff).
+	Changes []StatementChange
+}
+
+// StatementChange is what the refinement did to one Allow statement of
+// an existing policy; its Resource, NotResource and Condition stay.
+type StatementChange struct {
+	// Index is the statement's position in the existing document, from 0.
+	Index int
+	Sid   string
+	// Field is "Action" or "NotAction": the list that changed.
+	Field string
+	// Removed is true when the statement goes: none of its actions stays.
+	Removed bool
+	// Before and After are the list before and after.
+	Before, After []string
 }
 
 // Changed reports whether the policy has recommended steps.

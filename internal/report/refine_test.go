@@ -1,0 +1,131 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/golden"
+	"github.com/iamsweep/iamsweep/internal/policy"
+	"github.com/iamsweep/iamsweep/internal/refine"
+)
+
+var refineNow = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+func mustDoc(t *testing.T, s string) iamsweep.PolicyDocument {
+	t.Helper()
+	d, err := policy.Parse([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// refineResults refines a role and a user of real shapes with a small
+// catalogue.
+func refineResults(t *testing.T) []refine.Result {
+	t.Helper()
+	cat := refine.NewCatalog("test catalogue", map[string][]string{
+		"s3":     {"GetObject", "GetBucketPolicy", "GetBucketAcl", "ListBucket", "ListAllMyBuckets"},
+		"lambda": {"ListFunctions", "ListLayers", "ListAliases"},
+	})
+	recent := refineNow.AddDate(0, 0, -2)
+	role := refine.Principal{ARN: "arn:aws:iam::111122223333:role/app", Kind: "role", Name: "app", Path: "/",
+		Inline: []iamsweep.InlinePolicy{{Name: "ListLambda", Document: mustDoc(t, `{"Version":"2012-10-17","Statement":[{"Sid":"L","Effect":"Allow","Action":["lambda:ListFunctions","lambda:ListAliases"],"Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`)}},
+		Managed: []refine.ManagedPolicy{
+			{ARN: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", Name: "AmazonS3ReadOnlyAccess", UpdatedAt: time.Date(2023, 8, 10, 21, 31, 39, 0, time.UTC),
+				Document: mustDoc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":"*"}]}`)},
+			{ARN: "arn:aws:iam::111122223333:policy/queue", Name: "queue",
+				Document: mustDoc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}`)},
+			{ARN: "arn:aws:iam::111122223333:policy/power", Name: "power",
+				Document: mustDoc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"},{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}`)},
+		}}
+	rep := iamsweep.AccessReport{ARN: role.ARN, Granularity: iamsweep.GranularityAction, Generated: refineNow, Since: refineNow.AddDate(-1, 0, 0),
+		Services: []iamsweep.ServiceAccess{
+			{Namespace: "lambda", LastAccessed: recent, ActionLevel: true, Actions: []iamsweep.ActionAccess{{Name: "ListFunctions", LastAccessed: recent}, {Name: "ListAliases"}}},
+			{Namespace: "s3", LastAccessed: recent, ActionLevel: true, Actions: []iamsweep.ActionAccess{{Name: "GetBucketPolicy"}, {Name: "ListAllMyBuckets", LastAccessed: recent}}},
+			{Namespace: "sqs"},
+		}}
+	user := refine.Principal{ARN: "arn:aws:iam::111122223333:user/bob", Kind: "user", Name: "bob", Path: "/",
+		Tags: []iamsweep.Tag{{Key: "breakglass", Value: "yes"}}}
+	o := refine.Options{Now: refineNow, Catalog: cat, ExemptTags: []iamsweep.Tag{{Key: "breakglass"}}}
+	var out []refine.Result
+	for _, in := range []struct {
+		p   refine.Principal
+		rep iamsweep.AccessReport
+	}{{role, rep}, {user, iamsweep.AccessReport{ARN: user.ARN}}} {
+		res, err := refine.Refine(in.p, in.rep, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func TestRefineOutputs(t *testing.T) {
+	results := refineResults(t)
+	files := PolicyFiles(results)
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, f.Path)
+	}
+	golden.Check(t, "files", strings.Join(paths, "\n")+"\n"+string(files[0].Data))
+
+	var js bytes.Buffer
+	if err := WriteRefineJSON(&js, NewRefineSummary(RefineMeta{AsOf: refineNow, Catalog: "test catalogue"}, results, files)); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "json", js.String())
+	// The recommendation reads as Access Analyzer's output does.
+	var doc struct {
+		Principals []struct {
+			Recommendation struct {
+				RecommendedSteps []struct {
+					Step struct {
+						RecommendedAction, ExistingPolicyID, RecommendedPolicy string
+					} `json:"unusedPermissionsRecommendedStep"`
+				} `json:"recommendedSteps"`
+			} `json:"recommendation"`
+		} `json:"principals"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	steps := doc.Principals[0].Recommendation.RecommendedSteps
+	if len(steps) == 0 || steps[0].Step.RecommendedAction != "CREATE_POLICY" || steps[0].Step.ExistingPolicyID != "ListLambda" {
+		t.Fatalf("steps %+v", steps)
+	}
+	if _, err := policy.Parse([]byte(steps[0].Step.RecommendedPolicy)); err != nil {
+		t.Fatalf("recommendedPolicy is not a policy document: %v", err)
+	}
+
+	for _, color := range []bool{false, true} {
+		var tb bytes.Buffer
+		if err := WriteRefineTable(&tb, results, RefineTableOptions{Color: color, MaxListed: 3}); err != nil {
+			t.Fatal(err)
+		}
+		name := "table"
+		if color {
+			name = "table-tty"
+		}
+		golden.Check(t, name, tb.String())
+	}
+
+	var cb bytes.Buffer
+	if err := WriteRefineCSV(&cb, results); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "csv", cb.String())
+}
+
+func TestSafeName(t *testing.T) {
+	for in, want := range map[string]string{"": "_", ".": "_", "..": "_", "a/b": "a_b", "Ok+=,.@_-9": "Ok+=,.@_-9", "é": "_"} {
+		if got := safeName(in); got != want {
+			t.Errorf("safeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
