@@ -127,3 +127,29 @@ type InstanceProfile struct {
 	Roles []string
 	Tags  []Tag
 }
+
+// ManagedPolicy is a managed policy (customer or AWS managed) with the
+// document of its default version, as GetAccountAuthorizationDetails
+// lists it under Policies.
+type ManagedPolicy struct {
+	ARN  string
+	Name string
+	Path string
+	// DefaultVersionID is the version in force ("v3").
+	DefaultVersionID string
+	// UpdatedAt is the policy's UpdateDate: when its default version was
+	// last set; zero when unknown.
+	UpdatedAt time.Time
+	// AttachmentCount is how many roles, users and groups it is attached
+	// to; -1 when unknown.
+	AttachmentCount int
+	// Document is the default version's document.
+	Document PolicyDocument
+}
+
+// AWSManaged reports whether the policy is AWS managed (its ARN is in the
+// "aws" account: arn:aws:iam::aws:policy/...), which nobody can edit.
+func (m ManagedPolicy) AWSManaged() bool {
+	a, err := ParseARN(m.ARN)
+	return err == nil && a.AccountID == "aws"
+}

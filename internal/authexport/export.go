@@ -22,6 +22,9 @@ type Summary struct {
 	// Roles and Users are the numbers of roles and users read.
 	Roles int
 	Users int
+	// Policies is the number of managed policies read (with a Policy
+	// handler only).
+	Policies int
 	// Truncated is true when the export says IsTruncated: it holds only the
 	// first page(s) of a paginated listing, exported with --no-paginate or
 	// --max-items.
@@ -33,6 +36,10 @@ type Summary struct {
 type Handlers struct {
 	Role func(iamsweep.Role) error
 	User func(iamsweep.User) error
+	// Policy receives the managed policies of the Policies list (customer
+	// managed, and the AWS managed ones attached in the account), each with
+	// its default version's document.
+	Policy func(iamsweep.ManagedPolicy) error
 }
 
 // ReadRoles decodes the export in r and calls fn for every role, in file
@@ -123,7 +130,20 @@ func Read(ctx context.Context, r io.Reader, source string, h Handlers) (Summary,
 			if err != nil {
 				return sum, err
 			}
-		case "GroupDetailList", "Policies":
+		case "Policies":
+			found = true
+			if h.Policy == nil {
+				if err := rd.skipList(name); err != nil {
+					return sum, err
+				}
+				continue
+			}
+			n, err := readList(ctx, rd, name, (*wireManagedPolicy).policy, policyKey, &seen, h.Policy)
+			sum.Policies += n
+			if err != nil {
+				return sum, err
+			}
+		case "GroupDetailList":
 			found = true
 			if err := rd.skipList(name); err != nil {
 				return sum, err
@@ -222,6 +242,11 @@ func (s *seen) add(kind, accountID, name, arn string, p position) error {
 
 func roleKey(r iamsweep.Role) (kind, accountID, name, arn string) {
 	return "role", r.AccountID, r.Name, r.ARN
+}
+
+func policyKey(p iamsweep.ManagedPolicy) (kind, accountID, name, arn string) {
+	a, _ := iamsweep.ParseARN(p.ARN) // checked by policy()
+	return "policy", a.AccountID, p.Name, p.ARN
 }
 
 func userKey(u iamsweep.User) (kind, accountID, name, arn string) {

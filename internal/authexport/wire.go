@@ -71,6 +71,66 @@ type wireLastUsed struct {
 	Region       string    `json:"Region"`
 }
 
+// wireManagedPolicy is a ManagedPolicyDetail (a member of Policies) as
+// the AWS CLI prints it.
+type wireManagedPolicy struct {
+	PolicyName        string        `json:"PolicyName"`
+	Arn               string        `json:"Arn"`
+	Path              string        `json:"Path"`
+	DefaultVersionID  string        `json:"DefaultVersionId"`
+	AttachmentCount   *int          `json:"AttachmentCount"`
+	UpdateDate        timeValue     `json:"UpdateDate"`
+	PolicyVersionList []wireVersion `json:"PolicyVersionList"`
+}
+
+type wireVersion struct {
+	Document         policyValue `json:"Document"`
+	VersionID        string      `json:"VersionId"`
+	IsDefaultVersion bool        `json:"IsDefaultVersion"`
+}
+
+// policy converts a managed policy, keeping the document of its default
+// version (IsDefaultVersion, else the version DefaultVersionId names).
+func (w *wireManagedPolicy) policy() (iamsweep.ManagedPolicy, error) {
+	if w.PolicyName == "" {
+		return iamsweep.ManagedPolicy{}, errors.New("policy has no PolicyName")
+	}
+	if w.Arn == "" {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("policy %s has no Arn", bounded(w.PolicyName))
+	}
+	arn, err := iamsweep.ParseARN(w.Arn)
+	if err != nil {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("field Arn: %w", err)
+	}
+	if arn.Service != "iam" || !strings.HasPrefix(arn.Resource, "policy/") {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("field Arn: %s is not the ARN of a managed policy", iamsweep.Quote(w.Arn))
+	}
+	p := iamsweep.ManagedPolicy{ARN: w.Arn, Name: w.PolicyName, Path: w.Path, DefaultVersionID: w.DefaultVersionID,
+		UpdatedAt: w.UpdateDate.t, AttachmentCount: -1}
+	if w.AttachmentCount != nil {
+		p.AttachmentCount = *w.AttachmentCount
+	}
+	var def *wireVersion
+	for i := range w.PolicyVersionList {
+		v := &w.PolicyVersionList[i]
+		if v.IsDefaultVersion || (def == nil && v.VersionID != "" && v.VersionID == w.DefaultVersionID) {
+			def = v
+			if v.IsDefaultVersion {
+				break
+			}
+		}
+	}
+	if def == nil || def.Document.doc == nil {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("policy %s: PolicyVersionList holds no document of the default version %s",
+			iamsweep.Quote(w.Arn), iamsweep.Quote(w.DefaultVersionID))
+	}
+	if p.DefaultVersionID == "" {
+		p.DefaultVersionID = def.VersionID
+	}
+	p.Document = *def.Document.doc
+	return p, nil
+}
+
 // wireUser is a UserDetail as the AWS CLI prints it.
 type wireUser struct {
 	Path                    string         `json:"Path"`

@@ -29,21 +29,7 @@ func (p Principal) PathName() string { return iamsweep.JoinPathName(p.Path, p.Na
 
 // ManagedPolicy is a managed policy attached to a principal, with the
 // document of its default version.
-type ManagedPolicy struct {
-	ARN      string
-	Name     string
-	Document iamsweep.PolicyDocument
-	// UpdatedAt is when the default version was created (the policy's
-	// UpdateDate); zero when unknown.
-	UpdatedAt time.Time
-}
-
-// AWSManaged reports whether the policy is AWS managed (it lives in the
-// "aws" account: arn:aws:iam::aws:policy/...) and so cannot be edited.
-func (m ManagedPolicy) AWSManaged() bool {
-	a, err := iamsweep.ParseARN(m.ARN)
-	return err == nil && a.AccountID == "aws"
-}
+type ManagedPolicy = iamsweep.ManagedPolicy
 
 // Options are the settings of a refinement.
 type Options struct {
