@@ -185,7 +185,11 @@ func caseSensitiveEqualShape(p, s string) bool {
 
 // effective is the set of statements in force for a principal after the
 // recommended steps.
-func effective(res Result) []iamsweep.Statement {
+func effective(p Principal, res Result) []iamsweep.Statement {
+	if res.Policies == nil {
+		// Not refined (exempt, unused as a whole...): nothing changes.
+		return original(p)
+	}
 	var out []iamsweep.Statement
 	for _, pr := range res.Policies {
 		switch {
@@ -247,7 +251,7 @@ func TestRefine_properties(t *testing.T) {
 		if res.Status == StatusRefined {
 			refined++
 		}
-		before, after := original(p), effective(res)
+		before, after := original(p), effective(p, res)
 		ev := newEvidence(rep, propNow.AddDate(0, 0, -DefaultWindowDays))
 		describe := func() string {
 			var b strings.Builder

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/detect"
 )
 
 // IAM's size limits, in characters without white space
@@ -50,6 +51,11 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		res.Reason = fmt.Sprintf("exempt: tagged %s", tag)
 		return res, nil
 	}
+	if m, ok := detect.MatchManaged(p.Path, p.Name); ok && p.Kind == "role" {
+		res.Status = StatusExempt
+		res.Reason = fmt.Sprintf("exempt: %s; its policies belong to the service that owns it", m.Reason)
+		return res, nil
+	}
 	cutoff := o.Now.AddDate(0, 0, -res.WindowDays)
 	coverage := describeCoverage(rep, res.WindowDays, res.WindowPattern)
 	if !rep.Since.IsZero() && rep.Since.After(cutoff) {
@@ -66,6 +72,12 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		if s.LastAccessed.After(res.LastAccessed) {
 			res.LastAccessed = s.LastAccessed
 		}
+	}
+	if len(rep.Services) > 0 && !slices.ContainsFunc(ev.order, func(ns string) bool { return ev.services[ns].used }) {
+		res.Status = StatusUnusedPrincipal
+		res.Reason = fmt.Sprintf("not refined: the principal used none of the %d services its policies allow in the window, so it is unused as a whole (scan reports it; plan and apply remove it): %s",
+			len(rep.Services), coverage)
+		return res, nil
 	}
 	allows := allowStatements(p)
 	res.UnusedServices, res.UnusedActions = unused(ev, allows)
@@ -106,6 +118,13 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 	res.Reason = fmt.Sprintf("%d of %d policies narrowed (%d unused services, %d unused actions): %s",
 		changed, len(res.Policies), len(res.UnusedServices), len(res.UnusedActions), coverage)
 	return res, nil
+}
+
+// NoEvidence returns the result of a principal for which there is no
+// service last accessed data; why says where it was looked for.
+func NoEvidence(p Principal, why string) Result {
+	return Result{ARN: p.ARN, Kind: p.Kind, Name: p.Name, Status: StatusNoEvidence,
+		Reason: "not refined: no service last accessed data: " + why}
 }
 
 // window returns the window for p and the pattern that set it.

@@ -95,9 +95,9 @@ func TestRefine_rules(t *testing.T) {
 		},
 		{
 			name: "services not in the report are kept",
-			p:    inlineRole(doc(allow("s3:GetObject", "sqs:SendMessage"))),
-			rep:  report(iamsweep.ServiceAccess{Namespace: "s3"}),
-			want: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`},
+			p:    inlineRole(doc(allow("s3:GetObject", "sqs:SendMessage", "ec2:RunInstances"))),
+			rep:  report(iamsweep.ServiceAccess{Namespace: "s3"}, iamsweep.ServiceAccess{Namespace: "ec2", LastAccessed: recent}),
+			want: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage","ec2:RunInstances"],"Resource":"*"}]}`},
 		},
 		{
 			name: "a wildcard over a service the catalogue lacks is kept",
@@ -129,9 +129,10 @@ func TestRefine_rules(t *testing.T) {
 		{
 			name: "fully unused policy detached; Deny-only kept",
 			p: inlineRole(doc(allow("ec2:RunInstances")),
-				doc(iamsweep.Statement{Effect: "Deny", Actions: []string{"ec2:*"}, Resources: []string{"*"}})),
-			rep:  report(iamsweep.ServiceAccess{Namespace: "ec2"}),
-			want: []string{"detach", "keep"},
+				doc(iamsweep.Statement{Effect: "Deny", Actions: []string{"ec2:*"}, Resources: []string{"*"}}),
+				doc(allow("s3:GetObject"))),
+			rep:  report(iamsweep.ServiceAccess{Namespace: "ec2"}, iamsweep.ServiceAccess{Namespace: "s3", LastAccessed: recent}),
+			want: []string{"detach", "keep", "keep"},
 		},
 		{
 			name: "service-level report keeps a used service whole",
@@ -157,7 +158,7 @@ func TestRefine_rules(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, outcome(res)); diff != "" {
-				t.Errorf("outcome (-want +got):\n%s\nnotes: %v", diff, res.Policies[0].Notes)
+				t.Errorf("outcome (-want +got):\n%s\n%s: %s", diff, res.Status, res.Reason)
 			}
 		})
 	}
@@ -188,9 +189,10 @@ func TestRefine_statuses(t *testing.T) {
 		{"evidence shorter than the window", iamsweep.AccessReport{ARN: roleARN, Generated: now, Since: now.AddDate(0, 0, -10)},
 			Options{}, StatusInsufficientEvidence, "(10 days); the evidence covers less than the window"},
 		{"evidence exactly the window", iamsweep.AccessReport{ARN: roleARN, Generated: now, Since: now.AddDate(0, 0, -90),
-			Services: []iamsweep.ServiceAccess{{Namespace: "s3"}}}, Options{}, StatusRefined, "(90 days)"},
+			Services: []iamsweep.ServiceAccess{{Namespace: "s3"}, {Namespace: "ec2", LastAccessed: recent}}}, Options{}, StatusRefined, "(90 days)"},
+		{"used nothing", report(iamsweep.ServiceAccess{Namespace: "s3", LastAccessed: old}), Options{}, StatusUnusedPrincipal, "used none of the 1 services"},
 		{"start of tracking not stated", iamsweep.AccessReport{ARN: roleARN, Generated: now,
-			Services: []iamsweep.ServiceAccess{{Namespace: "s3"}}}, Options{}, StatusRefined, "start of tracking not stated"},
+			Services: []iamsweep.ServiceAccess{{Namespace: "s3"}}}, Options{}, StatusUnusedPrincipal, "start of tracking not stated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,6 +205,18 @@ func TestRefine_statuses(t *testing.T) {
 				t.Errorf("got %s %q, want %s with %q", res.Status, res.Reason, tt.want, tt.wantReason)
 			}
 		})
+	}
+}
+
+func TestRefine_serviceLinkedExempt(t *testing.T) {
+	p := Principal{ARN: "arn:aws:iam::111122223333:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing",
+		Kind: "role", Name: "AWSServiceRoleForElasticLoadBalancing", Path: "/aws-service-role/elasticloadbalancing.amazonaws.com/"}
+	res, err := Refine(p, iamsweep.AccessReport{ARN: p.ARN}, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusExempt || !strings.Contains(res.Reason, "belong to the service") {
+		t.Errorf("got %s %q", res.Status, res.Reason)
 	}
 }
 

@@ -76,6 +76,12 @@ const (
 	StatusExempt Status = "exempt"
 	// StatusInsufficientEvidence: the evidence covers less than the window.
 	StatusInsufficientEvidence Status = "insufficient-evidence"
+	// StatusNoEvidence: there is no service last accessed data for the
+	// principal.
+	StatusNoEvidence Status = "no-evidence"
+	// StatusUnusedPrincipal: the principal used no service in the window;
+	// it is unused as a whole, which scan, plan and apply deal with.
+	StatusUnusedPrincipal Status = "unused-principal"
 )
 
 // StepAction is the action of a recommended step, as IAM Access Analyzer

@@ -272,7 +272,7 @@ func WriteRefineCSV(w io.Writer, results []refine.Result) error {
 	_ = cw.Write([]string{"type", "account_id", "arn", "status", "window_days", "policy_id", "policy_kind", "steps",
 		"recommended_name", "removed", "added", "size", "notes", "reason"})
 	for _, r := range results {
-		if len(r.Policies) == 0 || r.Status == refine.StatusExempt || r.Status == refine.StatusInsufficientEvidence {
+		if len(r.Policies) == 0 {
 			_ = cw.Write([]string{string(iamsweep.TypeUnusedPermission), accountOf(r.ARN), csvSafe(r.ARN), string(r.Status),
 				strconv.Itoa(r.WindowDays), "", "", "", "", "", "", "", strings.Join(r.Notes, "; "), csvSafe(r.Reason)})
 			continue
@@ -413,8 +413,9 @@ func WriteRefineTable(w io.Writer, results []refine.Result, o RefineTableOptions
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%d principals: %d refined, %d in use, %d exempt, %d with too little evidence\n", len(results),
-		counts[refine.StatusRefined], counts[refine.StatusInUse], counts[refine.StatusExempt], counts[refine.StatusInsufficientEvidence])
+	fmt.Fprintf(&b, "%d principals: %d refined, %d in use, %d exempt, %d unused as a whole, %d with too little evidence, %d without evidence\n", len(results),
+		counts[refine.StatusRefined], counts[refine.StatusInUse], counts[refine.StatusExempt], counts[refine.StatusUnusedPrincipal],
+		counts[refine.StatusInsufficientEvidence], counts[refine.StatusNoEvidence])
 	_, err := io.WriteString(w, b.String())
 	return err
 }
