@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -417,13 +418,16 @@ func httpClient(cfg config.Config) *awshttp.BuildableClient {
 
 // scanSettings are the settings scan takes: every one with a flag but
 // allow-service-linked, which only plan and apply use.
+// notScanSettings are the top-level settings of other commands.
+var notScanSettings = []string{"allow-service-linked", "access-dir", "window-days", "window", "exempt-tag"}
+
 func scanSettings() []string {
 	var (
 		c     config.Config
 		names []string
 	)
 	for _, s := range c.Settings() {
-		if s.Section() == "" && s.Name != "allow-service-linked" {
+		if s.Section() == "" && !slices.Contains(notScanSettings, s.Name) {
 			names = append(names, s.Name)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,19 @@ type Config struct {
 	// section).
 	Serve Serve
 
+	// AccessDir is a folder of saved service last accessed reports, one
+	// per principal, that refine reads offline beside FromFile.
+	AccessDir string
+	// WindowDays is refine's tracking window: a permission not used for
+	// this many days is unused (1-400).
+	WindowDays int
+	// Windows set refine's window for principals whose path and name
+	// match a pattern: "PATTERN=DAYS" (ParseWindows).
+	Windows []string
+	// ExemptTags exempt principals with a tag from refine: "KEY" (any
+	// value) or "KEY=VALUE" (ParseExemptTags).
+	ExemptTags []string
+
 	// origins records where each setting that is not a default came from.
 	origins map[string]Origin
 }
@@ -142,7 +156,58 @@ func Default() Config {
 		Notify:      DefaultNotify(),
 		Escalation:  DefaultEscalation(),
 		Serve:       DefaultServe(),
+		WindowDays:  90,
 	}
+}
+
+// Window is a refine window for the principals a pattern matches.
+type Window struct {
+	Pattern detect.Pattern
+	Days    int
+}
+
+// ParseWindows parses window values "PATTERN=DAYS" (the pattern language
+// of allow; the last "=" separates the days).
+func ParseWindows(values []string) ([]Window, error) {
+	var out []Window
+	for i, v := range values {
+		pat, days, ok := cutLast(v, "=")
+		if !ok {
+			return nil, fmt.Errorf("value %d: want PATTERN=DAYS (\"/backup/*=400\"), got %s", i+1, iamsweep.Quote(v))
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(days))
+		if err != nil || n < 1 || n > detect.TrackingPeriodDays {
+			return nil, fmt.Errorf("value %d: days must be a whole number from 1 to %d, got %s", i+1, detect.TrackingPeriodDays, iamsweep.Quote(days))
+		}
+		p, err := detect.CompilePattern(pat)
+		if err != nil {
+			return nil, fmt.Errorf("value %d: %w", i+1, err)
+		}
+		out = append(out, Window{Pattern: p, Days: n})
+	}
+	return out, nil
+}
+
+func cutLast(s, sep string) (before, after string, ok bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+// ParseExemptTags parses exempt-tag values: "KEY" exempts any value of the
+// tag, "KEY=VALUE" that value only.
+func ParseExemptTags(values []string) ([]iamsweep.Tag, error) {
+	var out []iamsweep.Tag
+	for i, v := range values {
+		k, val, _ := strings.Cut(v, "=")
+		if strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("value %d: want KEY or KEY=VALUE, got %s", i+1, iamsweep.Quote(v))
+		}
+		out = append(out, iamsweep.Tag{Key: k, Value: val})
+	}
+	return out, nil
 }
 
 // ParseTime parses an --as-of value: RFC 3339, with or without fractional
@@ -273,6 +338,16 @@ func (c Config) Validate() error {
 	}
 	if !rolePattern.MatchString(c.AssumeRole) && !(strings.HasPrefix(c.AssumeRole, "arn:") && strings.Contains(c.AssumeRole, "{account}")) {
 		return bad("assume-role", fmt.Errorf("want a role name (with an optional path) or an ARN template with {account}, got %s", iamsweep.Quote(c.AssumeRole)))
+	}
+	if c.WindowDays < 1 || c.WindowDays > detect.TrackingPeriodDays {
+		return bad("window-days", fmt.Errorf("must be between 1 and %d (IAM keeps %d days of last accessed data), got %d",
+			detect.TrackingPeriodDays, detect.TrackingPeriodDays, c.WindowDays))
+	}
+	if _, err := ParseWindows(c.Windows); err != nil {
+		return bad("window", err)
+	}
+	if _, err := ParseExemptTags(c.ExemptTags); err != nil {
+		return bad("exempt-tag", err)
 	}
 	if c.FromFile == "-" && c.CredentialReport == "-" {
 		return bad("credential-report", errors.New("standard input can hold only one file: it is given to from-file already"))

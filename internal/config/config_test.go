@@ -50,7 +50,8 @@ func TestDefault(t *testing.T) {
 			RootAccessKeys: StepsOverride{QuarantineAfter: new(time.Duration), DeleteAfter: new(time.Duration)},
 			KeepMax:        180 * Day, SnoozeMax: 30 * Day, WarnBefore: 7 * Day, Frequency: 24 * time.Hour,
 		},
-		Serve: Serve{Listen: "127.0.0.1:8080", LinkTTL: 14 * Day},
+		Serve:      Serve{Listen: "127.0.0.1:8080", LinkTTL: 14 * Day},
+		WindowDays: 90,
 	}
 	got := Default()
 	if diff := cmp.Diff(want, got, allFields); diff != "" {

@@ -96,6 +96,10 @@ func (c *Config) Settings() []Setting {
 		{Name: "quiet", Short: "q", Value: boolVar(&c.Quiet), Usage: "no progress display on stderr"},
 		{Name: "state", Value: stringVar(&c.State), Usage: "path of iamsweep's state database (default: iamsweep/state.db in the user's data directory)"},
 		{Name: "no-state", Value: boolVar(&c.NoState), Usage: "do not record the scan in the state database"},
+		{Name: "access-dir", Value: stringVar(&c.AccessDir), Usage: "refine offline with the saved service last accessed reports in this folder, one per principal (see docs/refine.md), beside --from-file"},
+		{Name: "window-days", Value: intVar(&c.WindowDays), Usage: "refine: a permission not used for this many days is unused (1-400)"},
+		{Name: "window", Value: listVar(&c.Windows), Usage: "refine: PATTERN=DAYS sets the window of the principals whose path+name match the pattern (first match wins); repeatable"},
+		{Name: "exempt-tag", Value: listVar(&c.ExemptTags), Usage: "refine: leave principals with this tag alone: KEY (any value) or KEY=VALUE; repeatable"},
 		{Name: "allow-service-linked", Value: boolVar(&c.AllowServiceLinked), Usage: "let plan and apply delete service-linked roles (through DeleteServiceLinkedRole)"},
 
 		{Name: "remediation.roles", Value: actionVar(&r.Roles, iamsweep.ActionQuarantine, iamsweep.ActionDelete),

@@ -104,6 +104,12 @@ serve:
   tls-cert: /etc/iamsweep/cert.pem
   tls-key: /etc/iamsweep/key.pem
   link-ttl: 7d
+access-dir: access/
+window-days: 60
+window:
+  - /backup/*=400
+exempt-tag:
+  - iamsweep:refine=exempt
 `
 	got, err := Parse(strings.NewReader(in), "iamsweep.yaml")
 	if err != nil {
@@ -165,6 +171,7 @@ serve:
 		},
 		Serve: Serve{Listen: "0.0.0.0:9090", BaseURL: "https://iamsweep.example.com", TLSCert: "/etc/iamsweep/cert.pem",
 			TLSKey: "/etc/iamsweep/key.pem", LinkTTL: 7 * Day},
+		AccessDir: "access/", WindowDays: 60, Windows: []string{"/backup/*=400"}, ExemptTags: []string{"iamsweep:refine=exempt"},
 	}
 	// Each origin is the line of the value; a block list starts on the
 	// line of its first item.
@@ -173,7 +180,7 @@ serve:
 		"fail-on": 11, "from-file": 12, "credential-report": 13, "no-key-ids": 14, "profile": 15, "region": 16, "endpoint-url": 17,
 		"log-level": 18, "log-format": 19, "org": 20, "ou": 22, "accounts": 23, "exclude-accounts": 24, "assume-role": 25,
 		"external-id": 26, "concurrency": 27, "quiet": 28, "state": 29, "no-state": 30, "allow-service-linked": 31,
-		"types": 32, "owner-tags": 33, "to": 34,
+		"types": 32, "owner-tags": 33, "to": 34, "access-dir": 92, "window-days": 93, "window": 95, "exempt-tag": 97,
 	}
 	if n := len(keys("")); len(lines) != n {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), n)
