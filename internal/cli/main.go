@@ -115,6 +115,7 @@ A typical run:
   iamsweep exceptions           list the principals owners decided to keep
   iamsweep escalate             notify owners, then quarantine and delete on schedule
   iamsweep escalation           each principal's escalation timeline
+  iamsweep refine --all         narrow the policies of used principals to what they used
 
 Exit status:
   0    ran and found nothing unused (at or above --fail-on)
@@ -140,6 +141,7 @@ Exit status:
 		NewCmdExceptions(d, nil),
 		NewCmdEscalate(d, nil),
 		NewCmdEscalation(d, nil),
+		NewCmdRefine(d, nil),
 		NewCmdVersion(d, nil),
 	)
 	return root

@@ -40,20 +40,17 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 	if p.Kind != "role" && p.Kind != "user" {
 		return Result{}, fmt.Errorf("refine %s: kind %q, want role or user", p.ARN, p.Kind)
 	}
+	if p.Created.After(rep.Since) {
+		rep.Since = p.Created
+	}
 	res := Result{ARN: p.ARN, Kind: p.Kind, Name: p.Name, EvidenceSince: rep.Since, EvidenceUntil: rep.Generated}
 	res.WindowDays, res.WindowPattern = o.window(p)
 	if res.WindowDays < 1 || res.WindowDays > MaxWindowDays {
 		return Result{}, fmt.Errorf("refine %s: window of %d days, want 1 to %d (IAM keeps %d days of data)",
 			p.ARN, res.WindowDays, MaxWindowDays, MaxWindowDays)
 	}
-	if tag, ok := o.exempt(p); ok {
-		res.Status = StatusExempt
-		res.Reason = fmt.Sprintf("exempt: tagged %s", tag)
-		return res, nil
-	}
-	if m, ok := detect.MatchManaged(p.Path, p.Name); ok && p.Kind == "role" {
-		res.Status = StatusExempt
-		res.Reason = fmt.Sprintf("exempt: %s; its policies belong to the service that owns it", m.Reason)
+	if reason, ok := o.exemption(p); ok {
+		res.Status, res.Reason = StatusExempt, reason
 		return res, nil
 	}
 	cutoff := o.Now.AddDate(0, 0, -res.WindowDays)
@@ -121,10 +118,28 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 }
 
 // NoEvidence returns the result of a principal for which there is no
-// service last accessed data; why says where it was looked for.
-func NoEvidence(p Principal, why string) Result {
-	return Result{ARN: p.ARN, Kind: p.Kind, Name: p.Name, Status: StatusNoEvidence,
-		Reason: "not refined: no service last accessed data: " + why}
+// service last accessed data (why says where it was looked for), or its
+// exemption when it is exempt.
+func NoEvidence(p Principal, o Options, why string) Result {
+	res := Result{ARN: p.ARN, Kind: p.Kind, Name: p.Name}
+	if reason, ok := o.exemption(p); ok {
+		res.Status, res.Reason = StatusExempt, reason
+		return res
+	}
+	res.Status, res.Reason = StatusNoEvidence, "not refined: no service last accessed data: "+why
+	return res
+}
+
+// exemption returns why p is exempt, if it is: a tag, or a role AWS or
+// the organization's control plane owns.
+func (o Options) exemption(p Principal) (string, bool) {
+	if tag, ok := o.exempt(p); ok {
+		return fmt.Sprintf("exempt: tagged %s", tag), true
+	}
+	if m, ok := detect.MatchManaged(p.Path, p.Name); ok && p.Kind == "role" {
+		return fmt.Sprintf("exempt: %s; its policies belong to the service that owns it", m.Reason), true
+	}
+	return "", false
 }
 
 // window returns the window for p and the pattern that set it.

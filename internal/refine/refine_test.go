@@ -190,6 +190,8 @@ func TestRefine_statuses(t *testing.T) {
 			Options{}, StatusInsufficientEvidence, "(10 days); the evidence covers less than the window"},
 		{"evidence exactly the window", iamsweep.AccessReport{ARN: roleARN, Generated: now, Since: now.AddDate(0, 0, -90),
 			Services: []iamsweep.ServiceAccess{{Namespace: "s3"}, {Namespace: "ec2", LastAccessed: recent}}}, Options{}, StatusRefined, "(90 days)"},
+		{"created within the window", iamsweep.AccessReport{ARN: roleARN, Generated: now, Since: now.AddDate(-1, 0, 0)},
+			Options{}, StatusInsufficientEvidence, "(5 days)"},
 		{"used nothing", report(iamsweep.ServiceAccess{Namespace: "s3", LastAccessed: old}), Options{}, StatusUnusedPrincipal, "used none of the 1 services"},
 		{"start of tracking not stated", iamsweep.AccessReport{ARN: roleARN, Generated: now,
 			Services: []iamsweep.ServiceAccess{{Namespace: "s3"}}}, Options{}, StatusUnusedPrincipal, "start of tracking not stated"},
@@ -197,6 +199,10 @@ func TestRefine_statuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.o.Now = now
+			p := p
+			if strings.HasPrefix(tt.name, "created") {
+				p.Created = now.AddDate(0, 0, -5)
+			}
 			res, err := Refine(p, tt.rep, tt.o)
 			if err != nil {
 				t.Fatal(err)

@@ -15,7 +15,11 @@ type Principal struct {
 	Kind string
 	Name string
 	Path string
-	Tags []iamsweep.Tag
+	// Created is when the principal was created; zero when unknown. IAM
+	// holds no data from before it, so the evidence starts there at the
+	// earliest.
+	Created time.Time
+	Tags    []iamsweep.Tag
 	// Inline are the principal's inline policies.
 	Inline []iamsweep.InlinePolicy
 	// Managed are the managed policies attached to it, AWS managed ones

@@ -1,0 +1,365 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/authexport"
+	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/lastaccess"
+	"github.com/iamsweep/iamsweep/internal/refine"
+	"github.com/iamsweep/iamsweep/internal/report"
+)
+
+// RefineOptions are the inputs of the refine command.
+type RefineOptions struct {
+	deps
+	// Config holds the resolved settings.
+	Config config.Config
+	// ARNs are the principals to refine; All refines every role and user.
+	ARNs []string
+	All  bool
+	// OutDir, when set, receives one file per recommended policy and
+	// summary.json.
+	OutDir string
+}
+
+// NewCmdRefine returns the refine command; runF, when not nil, runs in
+// place of runRefine (a test seam).
+func NewCmdRefine(d deps, runF func(context.Context, *RefineOptions) error) *cobra.Command {
+	opts := &RefineOptions{deps: d, Config: d.config()}
+	cmd := &cobra.Command{
+		Use:   "refine [ARN... | --all]",
+		Short: "Narrow the policies of used roles and users to what they used",
+		Long: `Refine reads, for each role or user, which services and actions it used
+(IAM's service last accessed data) and recommends, per inline and attached
+managed policy, a step in the shape of IAM Access Analyzer's unused-permission
+recommendations: DETACH_POLICY when nothing the policy allows was used in the
+window, else CREATE_POLICY with a refined document (then DETACH_POLICY of the
+existing one). It changes nothing in AWS.
+
+The refined document keeps every Resource, NotResource and Condition, keeps
+Deny statements as they are, narrows wildcards to the actions used and to
+those IAM does not track, drops the statements of unused services, and never
+allows anything the original did not. See docs/refine.md.
+
+Offline, it reads an export of 'aws iam get-account-authorization-details'
+(--from-file, with the Policies list) and a folder of saved
+'aws iam get-service-last-accessed-details' outputs (--access-dir).
+
+--out DIR writes one file per recommended policy
+(DIR/<account>/<role|user>/<principal>/<policy>.json) and DIR/summary.json
+(the JSON output); stdout still carries the table (or -o json|csv).
+
+Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
+4 unused permissions found (some policy has a recommended step); 130
+interrupted.`,
+		Example: `  # Offline, every role and user of an export:
+  iamsweep refine --all --from-file examples/account-export.json --access-dir examples/access --as-of 2026-11-23
+
+  # Two roles, the recommended policies written to a folder:
+  iamsweep refine arn:aws:iam::111122223333:role/app arn:aws:iam::111122223333:role/etl \
+      --from-file export.json --access-dir access/ --out refined/
+
+  # A longer window for backup roles; leave break-glass roles alone:
+  iamsweep refine --all --from-file export.json --access-dir access/ \
+      --window '/backup/*=400' --exempt-tag breakglass`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ARNs = args
+			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRefine(cmd.Context(), opts)
+		},
+	}
+	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
+		"output", "profile", "region", "endpoint-url", "log-level", "log-format")
+	setUsage(cmd, "output", "output format: table, json or csv")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
+	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one file per recommended policy and summary.json into this `DIR`")
+	return cmd
+}
+
+// refineInput is what refine works on: the principals chosen, with their
+// policies' documents, and the evidence of their use.
+type refineInput struct {
+	principals []refine.Principal
+	reports    map[string]iamsweep.AccessReport
+	// evidence says where reports come from, for reasons.
+	evidence func(arn string) string
+}
+
+func runRefine(ctx context.Context, opts *RefineOptions) error {
+	cfg := opts.Config
+	log := newLogger(opts.io.ErrOut, cfg.LogLevel, cfg.LogFormat)
+	if err := checkRefineArgs(opts); err != nil {
+		return err
+	}
+	if !oneOf(cfg.Output, "table", "json", "csv") {
+		return cfg.Invalid("output", fmt.Errorf("refine writes table, json or csv, got %s", iamsweep.Quote(cfg.Output)))
+	}
+	windows, _ := config.ParseWindows(cfg.Windows)    // validated
+	exempt, _ := config.ParseExemptTags(cfg.ExemptTags) // validated
+	now := cfg.AsOf
+	if now.IsZero() {
+		now = opts.now().UTC()
+	}
+	o := refine.Options{Now: now, WindowDays: cfg.WindowDays, ExemptTags: exempt}
+	for _, w := range windows {
+		o.Windows = append(o.Windows, refine.Window{Pattern: w.Pattern, Days: w.Days})
+	}
+	if cfg.FromFile == "" {
+		return usageError{errors.New("refine reads an export and saved access reports: give --from-file and --access-dir (live refinement is not wired yet)")}
+	}
+	in, err := offlineRefineInput(ctx, opts, log)
+	if err != nil {
+		return err
+	}
+	results, err := refineAll(in, o)
+	if err != nil {
+		return err
+	}
+	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source})
+}
+
+func oneOf(v string, options ...string) bool {
+	for _, o := range options {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRefineArgs checks the choice of principals and of the sources.
+func checkRefineArgs(opts *RefineOptions) error {
+	cfg := opts.Config
+	switch {
+	case opts.All && len(opts.ARNs) > 0:
+		return flagError{errors.New("give principal ARNs or --all, not both")}
+	case !opts.All && len(opts.ARNs) == 0:
+		return flagError{errors.New("give the ARNs of the roles and users to refine, or --all")}
+	}
+	for _, arn := range opts.ARNs {
+		a, err := iamsweep.ParseARN(arn)
+		if err == nil && (a.Service != "iam" || !(strings.HasPrefix(a.Resource, "role/") || strings.HasPrefix(a.Resource, "user/"))) {
+			err = fmt.Errorf("%s is not the ARN of an IAM role or user", iamsweep.Quote(arn))
+		}
+		if err != nil {
+			return flagError{err}
+		}
+	}
+	switch {
+	case cfg.AccessDir != "" && cfg.FromFile == "":
+		return cfg.Invalid("access-dir", errors.New("needs from-file: the export holds the principals and their policies"))
+	case cfg.FromFile != "" && cfg.AccessDir == "":
+		return cfg.Invalid("from-file", errors.New("refine offline needs access-dir too: the saved service last accessed reports"))
+	case cfg.FromFile != "" && (cfg.Profile != "" || cfg.EndpointURL != ""):
+		return cfg.Invalid("from-file", errors.New("cannot be combined with profile or endpoint-url: offline refinement calls no AWS API"))
+	}
+	if opts.OutDir != "" {
+		if fi, err := os.Stat(opts.OutDir); err == nil && !fi.IsDir() {
+			return iamsweep.NewInputError(opts.OutDir, "", errors.New("is not a directory: --out takes a folder for refine"))
+		}
+	}
+	return nil
+}
+
+// offlineRefineInput reads the export and the folder of saved reports.
+func offlineRefineInput(ctx context.Context, opts *RefineOptions, log *slog.Logger) (refineInput, error) {
+	cfg := opts.Config
+	var (
+		r      io.Reader
+		source string
+	)
+	if cfg.FromFile == "-" {
+		r, source = opts.io.In, "stdin"
+	} else {
+		f, err := os.Open(cfg.FromFile)
+		if err != nil {
+			return refineInput{}, iamsweep.NewInputError(cfg.FromFile, "", fmt.Errorf("open export: %w", unwrapPathError(err)))
+		}
+		defer f.Close()
+		r, source = f, cfg.FromFile
+	}
+	want := map[string]bool{}
+	for _, arn := range opts.ARNs {
+		want[arn] = true
+	}
+	chosen := func(arn string) bool { return opts.All || want[arn] }
+	var principals []refine.Principal
+	attached := map[string][]iamsweep.AttachedPolicy{}
+	policies := map[string]iamsweep.ManagedPolicy{}
+	sum, err := authexport.Read(ctx, r, source, authexport.Handlers{
+		Role: func(ro iamsweep.Role) error {
+			if chosen(ro.ARN) {
+				principals = append(principals, refine.Principal{ARN: ro.ARN, Kind: "role", Name: ro.Name, Path: ro.Path, Created: ro.Created, Tags: ro.Tags, Inline: ro.InlinePolicies})
+				attached[ro.ARN] = ro.AttachedPolicies
+			}
+			return nil
+		},
+		User: func(u iamsweep.User) error {
+			if chosen(u.ARN) && !u.Root {
+				principals = append(principals, refine.Principal{ARN: u.ARN, Kind: "user", Name: u.Name, Path: u.Path, Created: u.Created, Tags: u.Tags, Inline: u.InlinePolicies})
+				attached[u.ARN] = u.AttachedPolicies
+			}
+			return nil
+		},
+		Policy: func(p iamsweep.ManagedPolicy) error {
+			policies[p.ARN] = p
+			return nil
+		},
+	})
+	if err != nil {
+		return refineInput{}, err
+	}
+	if sum.Truncated {
+		fmt.Fprintf(opts.io.ErrOut, "iamsweep: warning: %s says IsTruncated: it holds only part of the account\n", source)
+	}
+	found := map[string]bool{}
+	for i, p := range principals {
+		found[p.ARN] = true
+		for _, ap := range attached[p.ARN] {
+			mp, ok := policies[ap.ARN]
+			if !ok {
+				return refineInput{}, iamsweep.NewInputError(source, "Policies", fmt.Errorf(
+					"the export holds no document of %s, attached to %s: export the Policies list too (aws iam get-account-authorization-details without --filter, or with LocalManagedPolicy AWSManagedPolicy)",
+					ap.ARN, p.ARN))
+			}
+			principals[i].Managed = append(principals[i].Managed, mp)
+		}
+	}
+	for _, arn := range opts.ARNs {
+		if !found[arn] {
+			return refineInput{}, iamsweep.NewInputError(source, "", fmt.Errorf("the export holds no role or user %s", arn))
+		}
+	}
+	reports, err := lastaccess.LoadAccessDir(cfg.AccessDir)
+	if err != nil {
+		return refineInput{}, err
+	}
+	for arn := range reports {
+		if !found[arn] && opts.All {
+			log.Warn("access report of a principal the export does not hold", "principal_arn", arn, "access_dir", cfg.AccessDir)
+		}
+	}
+	return refineInput{principals: principals, reports: reports, evidence: func(arn string) string {
+		return fmt.Sprintf("%s holds no %s", cfg.AccessDir, lastaccess.FileName(arn))
+	}}, nil
+}
+
+// refineAll refines every principal of in, sorted by ARN.
+func refineAll(in refineInput, o refine.Options) ([]refine.Result, error) {
+	results := make([]refine.Result, 0, len(in.principals))
+	for _, p := range in.principals {
+		rep, ok := in.reports[p.ARN]
+		if !ok {
+			results = append(results, refine.NoEvidence(p, o, in.evidence(p.ARN)))
+			continue
+		}
+		res, err := refine.Refine(p, rep, o)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, res)
+	}
+	sort.Slice(results, func(i, j int) bool { return results[i].ARN < results[j].ARN })
+	return results, nil
+}
+
+// writeRefine writes the output on stdout and, with --out, the files.
+// It returns errUnusedFound when some policy has a recommended step.
+func writeRefine(opts *RefineOptions, results []refine.Result, meta report.RefineMeta) error {
+	var files []report.PolicyFile
+	if opts.OutDir != "" {
+		files = report.PolicyFiles(results)
+	}
+	summary := report.NewRefineSummary(meta, results, files)
+	var out bytes.Buffer
+	var err error
+	switch opts.Config.Output {
+	case "json":
+		err = report.WriteRefineJSON(&out, summary)
+	case "csv":
+		err = report.WriteRefineCSV(&out, results)
+	default:
+		err = report.WriteRefineTable(&out, results, report.RefineTableOptions{Color: opts.io.colorEnabled()})
+	}
+	if err != nil {
+		return err
+	}
+	if opts.OutDir != "" {
+		var js bytes.Buffer
+		if err := report.WriteRefineJSON(&js, summary); err != nil {
+			return err
+		}
+		files = append(files, report.PolicyFile{Path: "summary.json", Data: js.Bytes()})
+		if err := writeFiles(opts.OutDir, files); err != nil {
+			return err
+		}
+	}
+	if _, err := opts.io.Out.Write(out.Bytes()); err != nil {
+		return fmt.Errorf("write the %s output: %w", opts.Config.Output, err)
+	}
+	for _, r := range results {
+		if r.Status == refine.StatusRefined {
+			return &StatusError{Code: ExitUnused, Reason: "unused permissions found"}
+		}
+	}
+	return nil
+}
+
+// writeFiles writes each file under dir, each atomically (a temporary
+// file in its directory, synced and renamed into place).
+func writeFiles(dir string, files []report.PolicyFile) error {
+	for _, f := range files {
+		path := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		}
+		if err := writeFileAtomic(path, f.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), newFileMode)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	return nil
+}
+
