@@ -112,7 +112,7 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	if !oneOf(cfg.Output, "table", "json", "csv") {
 		return cfg.Invalid("output", fmt.Errorf("refine writes table, json or csv, got %s", iamsweep.Quote(cfg.Output)))
 	}
-	windows, _ := config.ParseWindows(cfg.Windows)    // validated
+	windows, _ := config.ParseWindows(cfg.Windows)      // validated
 	exempt, _ := config.ParseExemptTags(cfg.ExemptTags) // validated
 	now := cfg.AsOf
 	if now.IsZero() {
@@ -362,4 +362,3 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
-
