@@ -110,7 +110,13 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 		return err
 	}
 	if !oneOf(cfg.Output, "table", "json", "csv") {
-		return cfg.Invalid("output", fmt.Errorf("refine writes table, json or csv, got %s", iamsweep.Quote(cfg.Output)))
+		// Given to refine itself, a format it lacks is a mistake; from the
+		// environment or the config file, where it is set for scan, it
+		// means the table here.
+		if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {
+			return cfg.Invalid("output", fmt.Errorf("refine writes table, json or csv, got %s", iamsweep.Quote(cfg.Output)))
+		}
+		opts.Config.Output = "table"
 	}
 	windows, _ := config.ParseWindows(cfg.Windows)      // validated
 	exempt, _ := config.ParseExemptTags(cfg.ExemptTags) // validated

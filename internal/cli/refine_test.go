@@ -89,6 +89,13 @@ func TestRefine_outDir(t *testing.T) {
 	}
 }
 
+func TestRefine_outputFromEnvironment(t *testing.T) {
+	r := runCLI(t, map[string]string{"IAMSWEEP_OUTPUT": "html"}, "", false, refineArgs("arn:aws:iam::111122223333:role/data/etl")...)
+	if r.code != ExitUnused || !strings.Contains(r.stdout, "etl-glue (customer-managed)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestRefine_errors(t *testing.T) {
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
