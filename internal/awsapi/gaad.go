@@ -215,3 +215,12 @@ func accountOf(arn string) string {
 	}
 	return a.AccountID
 }
+
+// Details reads roles (when role is not nil) and users (when user is not
+// nil) as GetAccountAuthorizationDetails lists them, with their policies
+// and tags, in one listing: no credential report and no access key calls
+// (a user's credentials are left unknown; HasDetails is set). iamsweep
+// refine needs no more. An error of role or user is returned unchanged.
+func (c *Client) Details(ctx context.Context, role func(iamsweep.Role) error, user func(iamsweep.User) error) error {
+	return c.listDetails(ctx, role, user)
+}

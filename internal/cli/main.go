@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"time"
@@ -33,6 +34,10 @@ type deps struct {
 	// config file, the environment and the flags apply (the Lambda
 	// function's: see Entry).
 	defaults func(*config.Config)
+	// accessReports reads the service last accessed reports of principals
+	// of the account of client, for refine's live mode; nil means this
+	// build has no reader, and refine works offline only.
+	accessReports func(ctx context.Context, client *awsapi.Client, arns []string, now time.Time, log *slog.Logger) (map[string]iamsweep.AccessReport, error)
 }
 
 // config returns the settings' defaults, changed by d.defaults.

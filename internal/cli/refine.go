@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/authexport"
+	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/config"
 	"github.com/iamsweep/iamsweep/internal/lastaccess"
 	"github.com/iamsweep/iamsweep/internal/refine"
@@ -128,10 +130,13 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	for _, w := range windows {
 		o.Windows = append(o.Windows, refine.Window{Pattern: w.Pattern, Days: w.Days})
 	}
-	if cfg.FromFile == "" {
-		return usageError{errors.New("refine reads an export and saved access reports: give --from-file and --access-dir (live refinement is not wired yet)")}
+	var in refineInput
+	var err error
+	if cfg.FromFile != "" {
+		in, err = offlineRefineInput(ctx, opts, log)
+	} else {
+		in, err = liveRefineInput(ctx, opts, now, log)
 	}
-	in, err := offlineRefineInput(ctx, opts, log)
 	if err != nil {
 		return err
 	}
@@ -185,6 +190,81 @@ func checkRefineArgs(opts *RefineOptions) error {
 	return nil
 }
 
+// principalSet gathers the chosen principals and the managed policies as
+// a source lists them, then joins each principal with the documents of
+// its attached policies.
+type principalSet struct {
+	want       map[string]bool
+	all        bool
+	principals []refine.Principal
+	attached   map[string][]iamsweep.AttachedPolicy
+	policies   map[string]iamsweep.ManagedPolicy
+}
+
+func newPrincipalSet(opts *RefineOptions) *principalSet {
+	s := &principalSet{want: map[string]bool{}, all: opts.All, attached: map[string][]iamsweep.AttachedPolicy{},
+		policies: map[string]iamsweep.ManagedPolicy{}}
+	for _, arn := range opts.ARNs {
+		s.want[arn] = true
+	}
+	return s
+}
+
+func (s *principalSet) role(ro iamsweep.Role) error {
+	if s.all || s.want[ro.ARN] {
+		s.principals = append(s.principals, refine.Principal{ARN: ro.ARN, Kind: "role", Name: ro.Name, Path: ro.Path,
+			Created: ro.Created, Tags: ro.Tags, Inline: ro.InlinePolicies})
+		s.attached[ro.ARN] = ro.AttachedPolicies
+	}
+	return nil
+}
+
+func (s *principalSet) user(u iamsweep.User) error {
+	if (s.all || s.want[u.ARN]) && !u.Root {
+		s.principals = append(s.principals, refine.Principal{ARN: u.ARN, Kind: "user", Name: u.Name, Path: u.Path,
+			Created: u.Created, Tags: u.Tags, Inline: u.InlinePolicies})
+		s.attached[u.ARN] = u.AttachedPolicies
+	}
+	return nil
+}
+
+func (s *principalSet) policy(p iamsweep.ManagedPolicy) error {
+	s.policies[p.ARN] = p
+	return nil
+}
+
+// join gives each principal the documents of its attached policies. A
+// principal named on the command line that the source does not hold, and
+// an attached policy without a document, are errors (missing returns
+// them, worded for the source).
+func (s *principalSet) join(missingPolicy func(policyARN, principalARN string) error, missingPrincipal func(arn string) error) error {
+	found := map[string]bool{}
+	for i, p := range s.principals {
+		found[p.ARN] = true
+		for _, ap := range s.attached[p.ARN] {
+			mp, ok := s.policies[ap.ARN]
+			if !ok {
+				return missingPolicy(ap.ARN, p.ARN)
+			}
+			s.principals[i].Managed = append(s.principals[i].Managed, mp)
+		}
+	}
+	for arn := range s.want {
+		if !found[arn] {
+			return missingPrincipal(arn)
+		}
+	}
+	return nil
+}
+
+func (s *principalSet) arns() []string {
+	out := make([]string, len(s.principals))
+	for i, p := range s.principals {
+		out[i] = p.ARN
+	}
+	return out
+}
+
 // offlineRefineInput reads the export and the folder of saved reports.
 func offlineRefineInput(ctx context.Context, opts *RefineOptions, log *slog.Logger) (refineInput, error) {
 	cfg := opts.Config
@@ -202,70 +282,91 @@ func offlineRefineInput(ctx context.Context, opts *RefineOptions, log *slog.Logg
 		defer f.Close()
 		r, source = f, cfg.FromFile
 	}
-	want := map[string]bool{}
-	for _, arn := range opts.ARNs {
-		want[arn] = true
-	}
-	chosen := func(arn string) bool { return opts.All || want[arn] }
-	var principals []refine.Principal
-	attached := map[string][]iamsweep.AttachedPolicy{}
-	policies := map[string]iamsweep.ManagedPolicy{}
-	sum, err := authexport.Read(ctx, r, source, authexport.Handlers{
-		Role: func(ro iamsweep.Role) error {
-			if chosen(ro.ARN) {
-				principals = append(principals, refine.Principal{ARN: ro.ARN, Kind: "role", Name: ro.Name, Path: ro.Path, Created: ro.Created, Tags: ro.Tags, Inline: ro.InlinePolicies})
-				attached[ro.ARN] = ro.AttachedPolicies
-			}
-			return nil
-		},
-		User: func(u iamsweep.User) error {
-			if chosen(u.ARN) && !u.Root {
-				principals = append(principals, refine.Principal{ARN: u.ARN, Kind: "user", Name: u.Name, Path: u.Path, Created: u.Created, Tags: u.Tags, Inline: u.InlinePolicies})
-				attached[u.ARN] = u.AttachedPolicies
-			}
-			return nil
-		},
-		Policy: func(p iamsweep.ManagedPolicy) error {
-			policies[p.ARN] = p
-			return nil
-		},
-	})
+	set := newPrincipalSet(opts)
+	sum, err := authexport.Read(ctx, r, source, authexport.Handlers{Role: set.role, User: set.user, Policy: set.policy})
 	if err != nil {
 		return refineInput{}, err
 	}
 	if sum.Truncated {
 		fmt.Fprintf(opts.io.ErrOut, "iamsweep: warning: %s says IsTruncated: it holds only part of the account\n", source)
 	}
-	found := map[string]bool{}
-	for i, p := range principals {
-		found[p.ARN] = true
-		for _, ap := range attached[p.ARN] {
-			mp, ok := policies[ap.ARN]
-			if !ok {
-				return refineInput{}, iamsweep.NewInputError(source, "Policies", fmt.Errorf(
-					"the export holds no document of %s, attached to %s: export the Policies list too (aws iam get-account-authorization-details without --filter, or with LocalManagedPolicy AWSManagedPolicy)",
-					ap.ARN, p.ARN))
-			}
-			principals[i].Managed = append(principals[i].Managed, mp)
-		}
-	}
-	for _, arn := range opts.ARNs {
-		if !found[arn] {
-			return refineInput{}, iamsweep.NewInputError(source, "", fmt.Errorf("the export holds no role or user %s", arn))
-		}
+	err = set.join(func(policyARN, principalARN string) error {
+		return iamsweep.NewInputError(source, "Policies", fmt.Errorf(
+			"the export holds no document of %s, attached to %s: export the Policies list too (aws iam get-account-authorization-details without --filter, or with LocalManagedPolicy AWSManagedPolicy)",
+			policyARN, principalARN))
+	}, func(arn string) error {
+		return iamsweep.NewInputError(source, "", fmt.Errorf("the export holds no role or user %s", arn))
+	})
+	if err != nil {
+		return refineInput{}, err
 	}
 	reports, err := lastaccess.LoadAccessDir(cfg.AccessDir)
 	if err != nil {
 		return refineInput{}, err
 	}
-	for arn := range reports {
-		if !found[arn] && opts.All {
-			log.Warn("access report of a principal the export does not hold", "principal_arn", arn, "access_dir", cfg.AccessDir)
+	if opts.All {
+		held := map[string]bool{}
+		for _, arn := range set.arns() {
+			held[arn] = true
+		}
+		for arn := range reports {
+			if !held[arn] {
+				log.Warn("access report of a principal the export does not hold", "principal_arn", arn, "access_dir", cfg.AccessDir)
+			}
 		}
 	}
-	return refineInput{principals: principals, reports: reports, evidence: func(arn string) string {
+	return refineInput{principals: set.principals, reports: reports, evidence: func(arn string) string {
 		return fmt.Sprintf("%s holds no %s", cfg.AccessDir, lastaccess.FileName(arn))
 	}}, nil
+}
+
+// liveRefineInput reads the account of the AWS configuration: its roles
+// and users and the documents of its managed policies (two listings of
+// GetAccountAuthorizationDetails), then the service last accessed reports
+// of the chosen principals through d.accessReports.
+func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, log *slog.Logger) (refineInput, error) {
+	if opts.accessReports == nil {
+		return refineInput{}, usageError{errors.New("live refinement needs the service last accessed reader, which this build lacks: refine offline with --from-file and --access-dir (see docs/refine.md)")}
+	}
+	awsCfg, err := loadAWSConfig(ctx, opts.Config, opts.retry, log)
+	if err != nil {
+		return refineInput{}, err
+	}
+	client := awsapi.New(awsCfg, log, awsapi.Options{NoKeyIDs: true})
+	set := newPrincipalSet(opts)
+	if err := client.Details(ctx, set.role, set.user); err != nil {
+		return refineInput{}, refineAWSError(err)
+	}
+	policies, err := client.ManagedPolicies(ctx)
+	if err != nil {
+		return refineInput{}, refineAWSError(err)
+	}
+	for _, p := range policies {
+		_ = set.policy(p)
+	}
+	err = set.join(func(policyARN, principalARN string) error {
+		return fmt.Errorf("IAM listed no managed policy %s, attached to %s", policyARN, principalARN)
+	}, func(arn string) error {
+		return usageError{fmt.Errorf("the account has no role or user %s", arn)}
+	})
+	if err != nil {
+		return refineInput{}, err
+	}
+	reports, err := opts.accessReports(ctx, client, set.arns(), now, log)
+	if err != nil {
+		return refineInput{}, refineAWSError(err)
+	}
+	return refineInput{principals: set.principals, reports: reports, evidence: func(string) string {
+		return "IAM returned no report for it"
+	}}, nil
+}
+
+// refineAWSError adds the permissions to an access denied.
+func refineAWSError(err error) error {
+	if errors.Is(err, iamsweep.ErrAccessDenied) {
+		return fmt.Errorf("%w\n(refine needs the permissions in policies/iamsweep-scan.json; see docs/permissions.md)", err)
+	}
+	return err
 }
 
 // refineAll refines every principal of in, sorted by ARN.

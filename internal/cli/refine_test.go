@@ -1,13 +1,23 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamsweep/iamsweep"
+	"github.com/iamsweep/iamsweep/internal/awsapi"
+	"github.com/iamsweep/iamsweep/internal/fakeaws"
+	"github.com/iamsweep/iamsweep/internal/lastaccess"
 	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
@@ -125,5 +135,64 @@ func TestRefine_errors(t *testing.T) {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d with %q", r.code, r.stdout, r.stderr, tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// TestRefine_live refines through the real SDK client and the fake IAM
+// endpoint: principals and managed policy documents from two
+// GetAccountAuthorizationDetails listings, the reports from the evidence
+// reader the build wires in (here canned: the saved reports of the
+// offline example, and one made up).
+func TestRefine_live(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	const acct = "111122223333"
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: acct,
+		Policies: []*fakeaws.ManagedPolicy{
+			{Name: "etl-queue", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:111122223333:etl-*"},{"Effect":"Deny","Action":"sqs:DeleteQueue","Resource":"*"}]}`},
+			{Name: "etl-glue", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["glue:StartJobRun","glue:GetJobRun","glue:GetJob*"],"Resource":"*"}]}`},
+		},
+		Roles: []*fakeaws.Role{
+			{Name: "etl", Path: "/data/", Created: time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC), Attached: []fakeaws.AttachedPolicy{
+				{Name: "etl-queue", ARN: "arn:aws:iam::111122223333:policy/etl-queue"}, {Name: "etl-glue", ARN: "arn:aws:iam::111122223333:policy/etl-glue"}}},
+			{Name: "ci", Path: "/", Created: time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC), Attached: []fakeaws.AttachedPolicy{
+				{Name: "AdministratorAccess", ARN: "arn:aws:iam::aws:policy/AdministratorAccess"}}},
+		},
+	}))
+	saved, err := lastaccess.LoadAccessDir(refineAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated := time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
+	reports := map[string]iamsweep.AccessReport{
+		"arn:aws:iam::111122223333:role/data/etl": saved["arn:aws:iam::111122223333:role/data/etl"],
+		"arn:aws:iam::111122223333:role/ci": {ARN: "arn:aws:iam::111122223333:role/ci", Granularity: iamsweep.GranularityAction,
+			Generated: generated, Since: generated.AddDate(-1, 0, 0), Services: []iamsweep.ServiceAccess{
+				{Namespace: "cloudformation", LastAccessed: generated.AddDate(0, 0, -1)}, {Namespace: "ec2"}}},
+	}
+	var asked []string
+	var out, errOut bytes.Buffer
+	d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+		now: func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }, retry: awsapi.RetryOptions{NoBackoff: true},
+		accessReports: func(_ context.Context, _ *awsapi.Client, arns []string, _ time.Time, _ *slog.Logger) (map[string]iamsweep.AccessReport, error) {
+			asked = arns
+			return reports, nil
+		}}
+	code := run(t.Context(), []string{"refine", "--all", "--endpoint-url", srv.URL, "--region", "us-east-1"}, d)
+	if code != ExitUnused {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	sort.Strings(asked)
+	if diff := cmp.Diff([]string{"arn:aws:iam::111122223333:role/ci", "arn:aws:iam::111122223333:role/data/etl"}, asked); diff != "" {
+		t.Errorf("reports asked for (-want +got):\n%s", diff)
+	}
+	if n := srv.CallCount("GetAccountAuthorizationDetails"); n != 2 {
+		t.Errorf("%d GetAccountAuthorizationDetails calls, want 2 (principals, then policies)", n)
+	}
+	golden(t, "table", out.String())
+
+	// Without a reader, live refinement says how to refine offline.
+	r := runCLI(t, nil, "", false, "refine", "--all", "--endpoint-url", srv.URL)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "refine offline with --from-file and --access-dir") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -245,6 +245,23 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 			if ch {
 				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", Before: s.NotActions, After: ns.NotActions})
 			}
+		case s.Actions != nil && !coarse && slices.ContainsFunc(s.Actions, fullWildcard):
+			// "*" allows everything; everything but what went unused is
+			// NotAction of it: as short as the evidence, and it keeps
+			// what the evidence cannot judge (services the report does
+			// not cover, new ones) as "*" did.
+			ns, ch, _ := r.notAction(iamsweep.Statement{NotActions: []string{}}, where, coarse)
+			allows++
+			if !ch {
+				out = append(out, s)
+				continue
+			}
+			changed = true
+			rewritten := s
+			rewritten.Actions, rewritten.NotActions = nil, ns.NotActions
+			out = append(out, rewritten)
+			pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", After: ns.NotActions})
+			pr.Notes = append(pr.Notes, fmt.Sprintf("%s: Action %q rewritten as NotAction of the %d unused services and actions: it allows everything else, as before", where, "*", len(ns.NotActions)))
 		case s.Actions != nil:
 			acts, ch, notes := r.actions(s.Actions, where, coarse)
 			pr.Notes = append(pr.Notes, notes...)
@@ -529,6 +546,16 @@ func (r refiner) notAction(s iamsweep.Statement, where stmtRef, coarse bool) (ia
 	ns := s
 	ns.NotActions = append(slices.Clip(s.NotActions), add...)
 	return ns, true, []string{fmt.Sprintf("%s: Allow with NotAction narrowed by excluding %d unused services and actions; it still allows every other action, of services the report does not cover too", where, len(add))}
+}
+
+// fullWildcard reports whether an action pattern matches every action
+// ("*", "*:*", "**").
+func fullWildcard(p string) bool {
+	svc, name, ok := splitAction(p)
+	if !ok {
+		return strings.Trim(p, "*") == ""
+	}
+	return strings.Trim(svc, "*") == "" && svc != "" && strings.Trim(name, "*") == "" && name != ""
 }
 
 // excludedAll reports whether a NotAction list already excludes every

@@ -114,11 +114,18 @@ func TestRefine_rules(t *testing.T) {
 			want: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"newsvc:PutThing","Resource":"*"}]}`},
 		},
 		{
-			name: "star narrowed per service",
+			name: "star rewritten as NotAction of what went unused",
 			p:    inlineRole(doc(allow("*"))),
-			rep: report(iamsweep.ServiceAccess{Namespace: "s3", LastAccessed: recent},
+			rep: report(iamsweep.ServiceAccess{Namespace: "s3", LastAccessed: recent, ActionLevel: true, Actions: []iamsweep.ActionAccess{{Name: "PutObject"}}},
 				iamsweep.ServiceAccess{Namespace: "ec2"}),
-			want: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`},
+			want: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["s3:PutObject","ec2:*"],"Resource":"*"}]}`},
+		},
+		{
+			name: "a wildcard over services narrowed per service",
+			p:    inlineRole(doc(allow("*:Get*"))),
+			rep: report(iamsweep.ServiceAccess{Namespace: "s3", LastAccessed: recent, ActionLevel: true, Actions: []iamsweep.ActionAccess{{Name: "GetBucketAcl"}}},
+				iamsweep.ServiceAccess{Namespace: "ec2"}),
+			want: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetBucketPolicy","s3:GetObject"],"Resource":"*"}]}`},
 		},
 		{
 			name: "star kept when nothing it matches is unused",
