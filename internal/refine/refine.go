@@ -79,17 +79,21 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 	allows := allowStatements(p)
 	res.UnusedServices, res.UnusedActions = unused(ev, allows)
 
+	inlineLimit := MaxRoleInlineSize
+	if p.Kind == "user" {
+		inlineLimit = MaxUserInlineSize
+	}
 	for _, ip := range p.Inline {
-		res.Policies = append(res.Policies, r.policy(PolicyResult{ID: ip.Name, Name: ip.Name, Inline: true,
-			RecommendedName: ip.Name, Existing: ip.Document}, false))
+		pr := PolicyResult{ID: ip.Name, Name: ip.Name, Inline: true, RecommendedName: ip.Name, Existing: ip.Document}
+		// One inline policy longer than the limit of them all is too long
+		// whatever the others; fitInline checks them together.
+		pr = r.narrowed(pr, inlineLimit, fmt.Sprintf("IAM's %d for the inline policies of a %s", inlineLimit, p.Kind))
+		res.Policies = append(res.Policies, pr)
 	}
 	for _, mp := range p.Managed {
 		pr := PolicyResult{ID: mp.ARN, Name: mp.Name, AWSManaged: mp.AWSManaged(), UpdatedAt: mp.UpdatedAt,
 			Existing: mp.Document, RecommendedName: recommendedName(mp.Name, p.Name)}
-		pr = r.policy(pr, false)
-		if pr.Size > MaxManagedPolicySize {
-			pr = r.fit(pr, fmt.Sprintf("the narrowed document has %d characters, over IAM's %d for a managed policy", pr.Size, MaxManagedPolicySize))
-		}
+		pr = r.narrowed(pr, MaxManagedPolicySize, fmt.Sprintf("IAM's %d for a managed policy", MaxManagedPolicySize))
 		res.Policies = append(res.Policies, pr)
 	}
 	r.fitInline(&res, p.Kind)
@@ -225,7 +229,25 @@ type memoResult struct {
 // actions and never adds NotAction exclusions (the result is then never
 // larger than the original).
 func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
+	out, _ := r.policyWithin(pr, coarse, 0)
+	return out
+}
+
+// policyWithin is policy that gives up, returning over, as soon as the
+// action lists it writes add up to more than limit characters (0: no
+// limit), which no document that holds them can fit in.
+func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyResult, bool) {
 	doc := pr.Existing
+	written := 0
+	tooLong := func(list []string) bool {
+		if limit <= 0 {
+			return false
+		}
+		for _, a := range list {
+			written += len(a) + 3 // quotes and a comma
+		}
+		return written > limit
+	}
 	pr.Recommended, pr.Steps, pr.Notes, pr.Changes = nil, nil, nil, nil
 	var out []iamsweep.Statement
 	changed, allows, denies := false, 0, 0
@@ -245,6 +267,9 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 			if ch {
 				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", Before: s.NotActions, After: ns.NotActions})
 			}
+			if tooLong(ns.NotActions) {
+				return pr, true
+			}
 		case s.Actions != nil && !coarse && slices.ContainsFunc(s.Actions, fullWildcard):
 			// "*" allows everything; everything but what went unused is
 			// NotAction of it: as short as the evidence, and it keeps
@@ -261,6 +286,9 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 			rewritten.Actions, rewritten.NotActions = nil, ns.NotActions
 			out = append(out, rewritten)
 			pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", After: ns.NotActions})
+			if tooLong(ns.NotActions) {
+				return pr, true
+			}
 			pr.Notes = append(pr.Notes, fmt.Sprintf("%s: Action %q rewritten as NotAction of the %d unused services and actions: it allows everything else, as before", where, "*", len(ns.NotActions)))
 		case s.Actions != nil:
 			acts, ch, notes := r.actions(s.Actions, where, coarse)
@@ -276,6 +304,9 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 			ns.Actions = acts
 			out = append(out, ns)
 			allows++
+			if tooLong(acts) {
+				return pr, true
+			}
 		default:
 			out = append(out, s)
 		}
@@ -285,12 +316,12 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 		if allows == 0 && denies > 0 {
 			pr.Notes = append(pr.Notes, "allows nothing: a policy of Deny statements is never detached, since removing a Deny widens access")
 		}
-		return pr
+		return pr, false
 	}
 	if allows == 0 && denies == 0 {
 		pr.Size = 0
 		pr.Steps = []Step{{Action: DetachPolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt}}
-		return pr
+		return pr, false
 	}
 	if allows == 0 {
 		pr.Notes = append(pr.Notes, "none of its Allow statements was used: the refined policy keeps only its Deny statements, since removing a Deny widens access")
@@ -302,7 +333,20 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 		{Action: CreatePolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt, RecommendedPolicy: &rec},
 		{Action: DetachPolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt},
 	}
-	return pr
+	return pr, false
+}
+
+// narrowed refines pr, and again without expanding wildcards when the
+// result would be longer than limit (what says whose limit).
+func (r refiner) narrowed(pr PolicyResult, limit int, what string) PolicyResult {
+	full, over := r.policyWithin(pr, false, limit)
+	switch {
+	case over:
+		return r.fit(pr, fmt.Sprintf("the narrowed document would have more than %d characters, over %s", limit, what))
+	case full.Size > limit:
+		return r.fit(pr, fmt.Sprintf("the narrowed document has %d characters, over %s", full.Size, what))
+	}
+	return full
 }
 
 // fit refines pr again without expanding wildcards, after why.
@@ -367,16 +411,18 @@ func (s stmtRef) String() string {
 
 // actions narrows the Action list of an Allow statement.
 func (r refiner) actions(patterns []string, where stmtRef, coarse bool) ([]string, bool, []string) {
-	out := make([]string, 0, len(patterns))
 	var notes []string
 	changed := false
-	for _, p := range patterns {
+	results := make([][]string, len(patterns))
+	total := 0
+	for i, p := range patterns {
 		got, ch, note := r.pattern(p, coarse)
 		changed = changed || ch
 		if note != "" {
 			notes = append(notes, where.String()+": "+note)
 		}
-		out = append(out, got...)
+		results[i] = got
+		total += len(got)
 	}
 	switch {
 	case !changed:
@@ -384,7 +430,11 @@ func (r refiner) actions(patterns []string, where stmtRef, coarse bool) ([]strin
 		return patterns, false, notes
 	case len(patterns) == 1:
 		// One pattern's narrowing lists each action once.
-		return out, true, notes
+		return slices.Clip(results[0]), true, notes
+	}
+	out := make([]string, 0, total)
+	for _, got := range results {
+		out = append(out, got...)
 	}
 	return dedupKeepOrder(out), true, notes
 }
@@ -491,8 +541,10 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	// does not list (newer than it) follow, sorted the same way.
 	var keep []string
 	qualified := r.cat.qualified[svc]
-	for i, low := range r.cat.lowerActions(svc) {
-		if globFold(name, low) && se.keepLower(low) {
+	lowers := r.cat.lowerActions(svc)
+	from, to := candidates(lowers, name)
+	for i := from; i < to; i++ {
+		if low := lowers[i]; globFold(name, low) && se.keepLower(low) {
 			keep = append(keep, qualified[i])
 		}
 	}
@@ -504,6 +556,23 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	}
 	sort.Slice(extra, func(i, j int) bool { return strings.ToLower(extra[i]) < strings.ToLower(extra[j]) })
 	return append(keep, extra...), true, ""
+}
+
+// candidates returns the range of the sorted lower-case names that can
+// match the name pattern: those starting with its literal prefix (the
+// text before its first wildcard).
+func candidates(lowers []string, pattern string) (from, to int) {
+	i := strings.IndexAny(pattern, "*?")
+	if i < 0 {
+		i = len(pattern)
+	}
+	prefix := strings.ToLower(pattern[:i])
+	if prefix == "" {
+		return 0, len(lowers)
+	}
+	from = sort.SearchStrings(lowers, prefix)
+	to = from + sort.Search(len(lowers)-from, func(k int) bool { return !strings.HasPrefix(lowers[from+k], prefix) })
+	return from, to
 }
 
 func inSorted(list []string, s string) bool {

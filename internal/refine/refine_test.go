@@ -291,7 +291,7 @@ func TestRefine_sizeLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pr := res.Policies[0]; pr.Size > MaxUserInlineSize || !strings.Contains(strings.Join(pr.Notes, ";"), "over IAM's 2048 for a user") {
+	if pr := res.Policies[0]; pr.Size > MaxUserInlineSize || !strings.Contains(strings.Join(pr.Notes, ";"), "over IAM's 2048 for the inline policies of a user") {
 		t.Errorf("size %d, notes %q", pr.Size, pr.Notes)
 	}
 }
