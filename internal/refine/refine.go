@@ -455,7 +455,7 @@ func (r refiner) pattern(p string, coarse bool) ([]string, bool, string) {
 func (r refiner) narrow(p string, coarse bool) ([]string, bool, string) {
 	svc, name, ok := splitAction(p)
 	if !ok || strings.Contains(name, ":") {
-		if strings.Trim(p, "*") != "" {
+		if p == "" || strings.Trim(p, "*") != "" {
 			return []string{p}, false, fmt.Sprintf("kept %q: not of the form service:action", p)
 		}
 		svc, name = "*", "*"
@@ -622,7 +622,7 @@ func (r refiner) notAction(s iamsweep.Statement, where stmtRef, coarse bool) (ia
 func fullWildcard(p string) bool {
 	svc, name, ok := splitAction(p)
 	if !ok {
-		return strings.Trim(p, "*") == ""
+		return p != "" && strings.Trim(p, "*") == ""
 	}
 	return strings.Trim(svc, "*") == "" && svc != "" && strings.Trim(name, "*") == "" && name != ""
 }
@@ -634,7 +634,7 @@ func excludedAll(notActions []string, svc string) bool {
 		if ps, pn, ok := splitAction(p); ok && strings.Trim(pn, "*") == "" && pn != "" && globFold(ps, svc) {
 			return true
 		}
-		if strings.Trim(p, "*") == "" {
+		if p != "" && strings.Trim(p, "*") == "" {
 			return true
 		}
 	}
