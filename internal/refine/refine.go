@@ -521,6 +521,9 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 			return []string{emit}, false, ""
 		}
 		return nil, true, ""
+	case coarse:
+		// Without expansion a wildcard of a used service stays whole.
+		return []string{emit}, false, ""
 	}
 	var unusedTracked []string
 	for _, key := range se.trackedOrder {
@@ -529,9 +532,6 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 		}
 	}
 	if len(unusedTracked) == 0 {
-		return []string{emit}, false, ""
-	}
-	if coarse {
 		return []string{emit}, false, ""
 	}
 	if _, known := r.cat.Actions(svc); !known {
