@@ -27,6 +27,8 @@ const (
 	DefaultManagedPolicyQuota = 10
 	// maxPolicyNameLength is IAM's limit on a managed policy's name.
 	maxPolicyNameLength = 128
+	// staleReportDays is the age from which a report's age is noted.
+	staleReportDays = 7
 )
 
 // Refine recommends, for each policy of p, the step that narrows it to
@@ -53,7 +55,16 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		res.Status, res.Reason = StatusExempt, reason
 		return res, nil
 	}
-	cutoff := o.Now.AddDate(0, 0, -res.WindowDays)
+	// The window ends where the evidence does: a report of last month
+	// says nothing about use since, and no evidence is not non-use.
+	end := o.Now
+	if !rep.Generated.IsZero() && rep.Generated.Before(end) {
+		end = rep.Generated
+		if days := int(o.Now.Sub(end).Hours() / 24); days >= staleReportDays {
+			res.Notes = append(res.Notes, fmt.Sprintf("the service last accessed data is %d days old: the window ends at its date, %s", days, end.UTC().Format(time.DateOnly)))
+		}
+	}
+	cutoff := end.AddDate(0, 0, -res.WindowDays)
 	coverage := describeCoverage(rep, res.WindowDays, res.WindowPattern)
 	if !rep.Since.IsZero() && rep.Since.After(cutoff) {
 		res.Status = StatusInsufficientEvidence

@@ -221,6 +221,24 @@ func TestRefine_statuses(t *testing.T) {
 	}
 }
 
+// A report of months ago ends the window at its date: what was used
+// within the window before it counts, and its age is noted.
+func TestRefine_oldReport(t *testing.T) {
+	generated := now.AddDate(0, -6, 0)
+	rep := iamsweep.AccessReport{ARN: roleARN, Granularity: iamsweep.GranularityAction, Generated: generated, Since: generated.AddDate(-1, 0, 0),
+		Services: []iamsweep.ServiceAccess{{Namespace: "s3", LastAccessed: generated.AddDate(0, 0, -30)}, {Namespace: "ec2"}}}
+	res, err := Refine(inlineRole(doc(allow("s3:GetObject", "ec2:RunInstances"))), rep, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`}, outcome(res)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "days old: the window ends at its date, 2026-06-01") {
+		t.Errorf("notes %q", res.Notes)
+	}
+}
+
 func TestRefine_serviceLinkedExempt(t *testing.T) {
 	p := Principal{ARN: "arn:aws:iam::111122223333:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing",
 		Kind: "role", Name: "AWSServiceRoleForElasticLoadBalancing", Path: "/aws-service-role/elasticloadbalancing.amazonaws.com/"}
