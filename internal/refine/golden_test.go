@@ -36,12 +36,13 @@ type goldenWindow struct {
 }
 
 type goldenPrincipal struct {
-	ARN    string         `json:"arn"`
-	Kind   string         `json:"kind"`
-	Name   string         `json:"name"`
-	Path   string         `json:"path"`
-	Tags   []iamsweep.Tag `json:"tags"`
-	Inline []struct {
+	ARN     string         `json:"arn"`
+	Kind    string         `json:"kind"`
+	Name    string         `json:"name"`
+	Path    string         `json:"path"`
+	Created time.Time      `json:"created"`
+	Tags    []iamsweep.Tag `json:"tags"`
+	Inline  []struct {
 		Name     string          `json:"name"`
 		Document json.RawMessage `json:"document"`
 	} `json:"inline"`
@@ -55,7 +56,7 @@ type goldenPrincipal struct {
 
 func (g goldenPrincipal) principal(t *testing.T) Principal {
 	t.Helper()
-	p := Principal{ARN: g.ARN, Kind: g.Kind, Name: g.Name, Path: g.Path, Tags: g.Tags}
+	p := Principal{ARN: g.ARN, Kind: g.Kind, Name: g.Name, Path: g.Path, Created: g.Created, Tags: g.Tags}
 	for _, ip := range g.Inline {
 		p.Inline = append(p.Inline, iamsweep.InlinePolicy{Name: ip.Name, Document: mustParse(t, ip.Document)})
 	}

@@ -548,25 +548,128 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	if _, known := r.cat.Actions(svc); !known {
 		return []string{emit}, false, fmt.Sprintf("kept %q: %d actions it matches were not used, but the action catalogue does not list service %q, so the actions to keep cannot be listed", emit, len(unusedTracked), svc)
 	}
-	// The catalogue is sorted without regard to case; tracked actions it
-	// does not list (newer than it) follow, sorted the same way.
-	var keep []string
-	qualified := r.cat.qualified[svc]
-	lowers := r.cat.lowerActions(svc)
+	// What the pattern matches that IAM could judge: the catalogue's
+	// actions and the tracked ones newer than the catalogue, sorted
+	// without regard to case.
+	catNames, lowers := r.cat.services[svc], r.cat.lowerActions(svc)
 	from, to := candidates(lowers, name)
-	for i := from; i < to; i++ {
-		if low := lowers[i]; globFold(name, low) && se.keepLower(low) {
-			keep = append(keep, qualified[i])
+	var names, lows []string
+	if prefixPattern(name) {
+		// Everything in the range starts with the prefix: no copy.
+		names, lows = slices.Clip(catNames[from:to]), slices.Clip(lowers[from:to])
+	} else {
+		for i := from; i < to; i++ {
+			if globFold(name, lowers[i]) {
+				names, lows = append(names, catNames[i]), append(lows, lowers[i])
+			}
 		}
 	}
-	var extra []string
+	newer := false
 	for _, key := range se.trackedOrder {
-		if t := se.tracked[key]; t.used && globFold(name, key) && !inSorted(r.cat.lowerActions(svc), key) {
-			extra = append(extra, svc+":"+t.name)
+		if globFold(name, key) && !inSorted(lowers, key) {
+			names, lows = append(names, se.tracked[key].name), append(lows, key)
+			newer = true
 		}
 	}
-	sort.Slice(extra, func(i, j int) bool { return strings.ToLower(extra[i]) < strings.ToLower(extra[j]) })
-	return append(keep, extra...), true, ""
+	if newer {
+		idx := make([]int, len(names))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.Slice(idx, func(a, b int) bool { return lows[idx[a]] < lows[idx[b]] })
+		n2, l2 := make([]string, len(idx)), make([]string, len(idx))
+		for i, k := range idx {
+			n2[i], l2[i] = names[k], lows[k]
+		}
+		names, lows = n2, l2
+	}
+	if prefixPattern(name) {
+		return compress(svc, names, lows, se), true, ""
+	}
+	var keep []string
+	for i, low := range lows {
+		if se.keepLower(low) {
+			keep = append(keep, svc+":"+names[i])
+		}
+	}
+	return keep, true, ""
+}
+
+// prefixPattern reports whether a name pattern is a literal prefix and one
+// final "*" ("Get*", "*"), which compress can narrow to longer prefixes.
+func prefixPattern(name string) bool {
+	return strings.HasSuffix(name, "*") && strings.IndexAny(name, "*?") == len(name)-1
+}
+
+// compress narrows a prefix pattern of service svc to patterns that match
+// every name it keeps and none it drops: the common prefix and "*" of a
+// run of names none of which goes ("s3:GetObject*"), a name by itself when
+// it is alone in its run or the prefix of a dropped one. names are the
+// names the pattern matches (lows in lower case, sorted); se says which
+// go. Each pattern is a longer prefix of the original, so the result
+// never matches more than it did; actions AWS adds later under a kept
+// prefix stay allowed, as they were.
+func compress(svc string, names, lows []string, se *serviceEvidence) []string {
+	var out []string
+	// dropped[i] counts the names before i that go, so that a run's
+	// count is one subtraction.
+	dropped := make([]int, len(lows)+1)
+	for i, low := range lows {
+		dropped[i+1] = dropped[i]
+		if !se.keepLower(low) {
+			dropped[i+1]++
+		}
+	}
+	var walk func(lo, hi, depth int)
+	walk = func(lo, hi, depth int) {
+		n := dropped[hi] - dropped[lo]
+		keep, drop := n < hi-lo, n > 0
+		switch {
+		case !keep:
+			return
+		case !drop && hi-lo == 1:
+			// One name: by its name, which reads better than a prefix.
+			out = append(out, svc+":"+names[lo])
+			return
+		case !drop:
+			// The run's longest common prefix: as narrow as it can be
+			// and easier to read than the shortest distinguishing one.
+			out = append(out, svc+":"+names[lo][:commonPrefixLen(lows[lo:hi])]+"*")
+			return
+		}
+		for i := lo; i < hi; {
+			if len(lows[i]) == depth {
+				// The name is the prefix itself: it stays by its own name,
+				// since "prefix*" would match the dropped names below it.
+				if dropped[i+1] == dropped[i] {
+					out = append(out, svc+":"+names[i])
+				}
+				i++
+				continue
+			}
+			c, j := lows[i][depth], i
+			for j < hi && len(lows[j]) > depth && lows[j][depth] == c {
+				j++
+			}
+			walk(i, j, depth+1)
+			i = j
+		}
+	}
+	if len(names) > 0 {
+		walk(0, len(names), commonPrefixLen(lows))
+	}
+	return out
+}
+
+// commonPrefixLen is the length of the prefix all of the sorted names
+// share.
+func commonPrefixLen(lows []string) int {
+	first, last := lows[0], lows[len(lows)-1]
+	n := 0
+	for n < len(first) && n < len(last) && first[n] == last[n] {
+		n++
+	}
+	return n
 }
 
 // candidates returns the range of the sorted lower-case names that can

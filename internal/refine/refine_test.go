@@ -289,13 +289,13 @@ func TestRefine_sizeLimits(t *testing.T) {
 	}, iamsweep.ServiceAccess{Namespace: "ec2"})
 
 	managed := Principal{ARN: roleARN, Kind: "role", Name: "r", Managed: []ManagedPolicy{{ARN: "arn:aws:iam::111122223333:policy/m", Name: "m",
-		Document: doc(allow("svc:Get*", "ec2:RunInstances"))}}}
+		Document: doc(allow("svc:Get*Long*", "ec2:RunInstances"))}}}
 	res, err := Refine(managed, rep, Options{Now: now, Catalog: big})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pr := res.Policies[0]
-	if got := string(policy.Marshal(*pr.Recommended)); got != `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"svc:Get*","Resource":"*"}]}` {
+	if got := string(policy.Marshal(*pr.Recommended)); got != `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"svc:Get*Long*","Resource":"*"}]}` {
 		t.Errorf("recommended %s", got)
 	}
 	if len(pr.Notes) != 1 || !strings.Contains(pr.Notes[0], "over IAM's 6144 for a managed policy: wildcards kept unexpanded") {
@@ -303,7 +303,7 @@ func TestRefine_sizeLimits(t *testing.T) {
 	}
 
 	user := Principal{ARN: "arn:aws:iam::111122223333:user/u", Kind: "user", Name: "u",
-		Inline: []iamsweep.InlinePolicy{{Name: "p", Document: doc(allow("svc:GetSomethingRatherLong0*", "ec2:RunInstances"))}}}
+		Inline: []iamsweep.InlinePolicy{{Name: "p", Document: doc(allow("svc:Get*RatherLong0*", "ec2:RunInstances"))}}}
 	rep.ARN = user.ARN
 	res, err = Refine(user, rep, Options{Now: now, Catalog: big})
 	if err != nil {
@@ -339,5 +339,41 @@ func TestRecommendedName(t *testing.T) {
 	}
 	if got := recommendedName(strings.Repeat("q", 128), "app"); len(got) != 128 {
 		t.Errorf("got %d characters", len(got))
+	}
+}
+
+func TestCompress(t *testing.T) {
+	cat := NewCatalog("test", map[string][]string{"svc": {
+		"GetA", "GetAb", "GetAbc", "GetB", "GetBx", "GetC", "ListX"}})
+	tests := []struct {
+		name    string
+		pattern string
+		tracked []iamsweep.ActionAccess
+		want    []string
+	}{
+		{"a run with nothing dropped becomes a prefix", "svc:Get*",
+			[]iamsweep.ActionAccess{{Name: "GetC"}}, []string{"svc:GetA*", "svc:GetB*"}},
+		{"a kept name that prefixes a dropped one stays by its name", "svc:Get*",
+			[]iamsweep.ActionAccess{{Name: "GetAbc"}}, []string{"svc:GetA", "svc:GetAb", "svc:GetB*", "svc:GetC"}},
+		{"a tracked action newer than the catalogue counts", "svc:Get*",
+			[]iamsweep.ActionAccess{{Name: "GetBz"}, {Name: "GetC"}}, []string{"svc:GetA*", "svc:GetB", "svc:GetBx"}},
+		{"case does not matter", "SVC:get*",
+			[]iamsweep.ActionAccess{{Name: "getc"}}, []string{"svc:GetA*", "svc:GetB*"}},
+		{"the whole service", "svc:*",
+			[]iamsweep.ActionAccess{{Name: "ListX"}}, []string{"svc:Get*"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := report(iamsweep.ServiceAccess{Namespace: "svc", LastAccessed: recent, ActionLevel: true,
+				Actions: append([]iamsweep.ActionAccess{{Name: "GetA", LastAccessed: recent}}, tt.tracked...)},
+				iamsweep.ServiceAccess{Namespace: "ec2", LastAccessed: recent})
+			res, err := Refine(inlineRole(doc(allow(tt.pattern))), rep, Options{Now: now, Catalog: cat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, res.Policies[0].Recommended.Statements[0].Actions); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }
