@@ -35,9 +35,10 @@ type deps struct {
 	// function's: see Entry).
 	defaults func(*config.Config)
 	// accessReports reads the service last accessed reports of principals
-	// of the account of client, for refine's live mode; nil means this
-	// build has no reader, and refine works offline only.
-	accessReports func(ctx context.Context, client *awsapi.Client, arns []string, now time.Time, log *slog.Logger) (map[string]iamsweep.AccessReport, error)
+	// of the account of client, for refine's live mode (opts gives the
+	// state database that caches them); nil means this build has no
+	// reader, and refine works offline only.
+	accessReports func(ctx context.Context, opts *RefineOptions, client *awsapi.Client, arns []string, now time.Time, log *slog.Logger) (map[string]iamsweep.AccessReport, error)
 }
 
 // config returns the settings' defaults, changed by d.defaults.

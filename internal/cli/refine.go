@@ -352,7 +352,7 @@ func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, lo
 	if err != nil {
 		return refineInput{}, err
 	}
-	reports, err := opts.accessReports(ctx, client, set.arns(), now, log)
+	reports, err := opts.accessReports(ctx, opts, client, set.arns(), now, log)
 	if err != nil {
 		return refineInput{}, refineAWSError(err)
 	}

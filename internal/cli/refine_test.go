@@ -173,7 +173,7 @@ func TestRefine_live(t *testing.T) {
 	var out, errOut bytes.Buffer
 	d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
 		now: func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }, retry: awsapi.RetryOptions{NoBackoff: true},
-		accessReports: func(_ context.Context, _ *awsapi.Client, arns []string, _ time.Time, _ *slog.Logger) (map[string]iamsweep.AccessReport, error) {
+		accessReports: func(_ context.Context, _ *RefineOptions, _ *awsapi.Client, arns []string, _ time.Time, _ *slog.Logger) (map[string]iamsweep.AccessReport, error) {
 			asked = arns
 			return reports, nil
 		}}
