@@ -90,7 +90,7 @@ interrupted.`,
 	}
 	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
 		"output", "profile", "region", "endpoint-url", "log-level", "log-format")
-	setUsage(cmd, "output", "output format: table, json or csv")
+	setUsage(cmd, "output", "output format: table, json, csv or asff (the refined principals as AWS Security Finding Format findings)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one file per recommended policy and summary.json into this `DIR`")
 	return cmd
@@ -103,6 +103,8 @@ type refineInput struct {
 	reports    map[string]iamsweep.AccessReport
 	// evidence says where reports come from, for reasons.
 	evidence func(arn string) string
+	// region is the AWS configuration's Region, live.
+	region string
 }
 
 func runRefine(ctx context.Context, opts *RefineOptions) error {
@@ -111,12 +113,12 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	if err := checkRefineArgs(opts); err != nil {
 		return err
 	}
-	if !oneOf(cfg.Output, "table", "json", "csv") {
+	if !oneOf(cfg.Output, "table", "json", "csv", "asff") {
 		// Given to refine itself, a format it lacks is a mistake; from the
 		// environment or the config file, where it is set for scan, it
 		// means the table here.
 		if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {
-			return cfg.Invalid("output", fmt.Errorf("refine writes table, json or csv, got %s", iamsweep.Quote(cfg.Output)))
+			return cfg.Invalid("output", fmt.Errorf("refine writes table, json, csv or asff, got %s", iamsweep.Quote(cfg.Output)))
 		}
 		opts.Config.Output = "table"
 	}
@@ -129,6 +131,9 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	o := refine.Options{Now: now, WindowDays: cfg.WindowDays, ExemptTags: exempt}
 	for _, w := range windows {
 		o.Windows = append(o.Windows, refine.Window{Pattern: w.Pattern, Days: w.Days})
+	}
+	if opts.Config.Output == "asff" && cfg.FromFile != "" && cfg.Region == "" {
+		return usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region")}
 	}
 	var in refineInput
 	var err error
@@ -144,7 +149,11 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source})
+	region := cfg.Region
+	if region == "" {
+		region = in.region
+	}
+	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source}, region)
 }
 
 func oneOf(v string, options ...string) bool {
@@ -356,7 +365,10 @@ func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, lo
 	if err != nil {
 		return refineInput{}, refineAWSError(err)
 	}
-	return refineInput{principals: set.principals, reports: reports, evidence: func(string) string {
+	if opts.Config.Output == "asff" && opts.Config.Region == "" && awsCfg.Region == "" {
+		return refineInput{}, usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
+	}
+	return refineInput{principals: set.principals, reports: reports, region: awsCfg.Region, evidence: func(string) string {
 		return "IAM returned no report for it"
 	}}, nil
 }
@@ -390,7 +402,7 @@ func refineAll(in refineInput, o refine.Options) ([]refine.Result, error) {
 
 // writeRefine writes the output on stdout and, with --out, the files.
 // It returns errUnusedFound when some policy has a recommended step.
-func writeRefine(opts *RefineOptions, results []refine.Result, meta report.RefineMeta) error {
+func writeRefine(opts *RefineOptions, results []refine.Result, meta report.RefineMeta, region string) error {
 	var files []report.PolicyFile
 	if opts.OutDir != "" {
 		files = report.PolicyFiles(results)
@@ -403,6 +415,8 @@ func writeRefine(opts *RefineOptions, results []refine.Result, meta report.Refin
 		err = report.WriteRefineJSON(&out, summary)
 	case "csv":
 		err = report.WriteRefineCSV(&out, results)
+	case "asff":
+		err = report.WriteRefineASFF(&out, results, report.ASFFOptions{Region: region, AsOf: meta.AsOf})
 	default:
 		err = report.WriteRefineTable(&out, results, report.RefineTableOptions{Color: opts.io.colorEnabled()})
 	}

@@ -42,6 +42,7 @@ func TestRefine_golden(t *testing.T) {
 		{"table-tty", refineArgs("--all"), true},
 		{"json", refineArgs("--all", "-o", "json"), false},
 		{"csv", refineArgs("--all", "-o", "csv"), false},
+		{"asff", refineArgs("--all", "-o", "asff", "--region", "eu-west-1"), false},
 		{"one-role", refineArgs("arn:aws:iam::111122223333:role/data/etl"), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +125,8 @@ func TestRefine_errors(t *testing.T) {
 		{"access dir alone", []string{"refine", "--all", "--access-dir", refineAccess}, ExitUsage, "access-dir"},
 		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs access-dir too"},
 		{"missing access dir", []string{"refine", "--all", "--from-file", refineExport, "--access-dir", "/nonexistent"}, ExitUsage, "/nonexistent"},
-		{"html", refineArgs("--all", "-o", "html"), ExitUsage, "refine writes table, json or csv"},
+		{"html", refineArgs("--all", "-o", "html"), ExitUsage, "refine writes table, json, csv or asff"},
+		{"asff without a Region", refineArgs("--all", "-o", "asff"), ExitUsage, "-o asff needs the AWS Region"},
 		{"out is a file", refineArgs("--all", "--out", notDir), ExitUsage, "is not a directory"},
 		{"bad window", refineArgs("--all", "--window", "/x"), ExitUsage, "PATTERN=DAYS"},
 		{"export without policies", []string{"refine", "--all", "--from-file", example, "--access-dir", refineAccess}, ExitUsage, "export the Policies list too"},
