@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/iamsweep/iamsweep"
@@ -75,4 +76,41 @@ func cachedAccessReports(ctx context.Context, cache accessCache, fetch accessFet
 		out[r.ARN] = r
 	}
 	return out, ferr
+}
+
+// liveAccessReports is refine's live evidence (deps.accessReports): the
+// reports of arns through the state database's cache (none with
+// --no-state, or without a state database) and the jobs of client, the
+// account's one client, so that every job is read by the identity that
+// made it. A principal whose job failed is left out and said so on
+// stderr; refine reports it as having no evidence.
+func liveAccessReports(ctx context.Context, opts *RefineOptions, client *awsapi.Client, arns []string, now time.Time, log *slog.Logger) (map[string]iamsweep.AccessReport, error) {
+	var cache accessCache
+	if !opts.Config.NoState {
+		if _, ok, err := statePath(opts.Config, opts.deps); err == nil && ok {
+			st, _, err := openState(ctx, opts.Config, opts.deps)
+			if err != nil {
+				return nil, err
+			}
+			defer st.Close()
+			cache = st
+		}
+	}
+	var ao awsapi.AccessOptions
+	if opts.retry.NoBackoff {
+		// Tests against the fake: no waiting between a job's reads.
+		ao.PollFirst, ao.PollMax, ao.Rate = time.Millisecond, time.Millisecond, 1000
+	}
+	reports, err := cachedAccessReports(ctx, cache, client, arns, 0, now, ao)
+	var partial *awsapi.AccessReportsError
+	if errors.As(err, &partial) {
+		for _, arn := range arns {
+			if ferr, failed := partial.Failed[arn]; failed {
+				fmt.Fprintf(opts.io.ErrOut, "iamsweep: warning: no service last accessed data for %s: %v\n", arn, ferr)
+			}
+		}
+		log.Warn("service last accessed jobs failed", "failed", len(partial.Failed), "reports", len(reports))
+		return reports, nil
+	}
+	return reports, err
 }

@@ -56,9 +56,12 @@ Deny statements as they are, narrows wildcards to the actions used and to
 those IAM does not track, drops the statements of unused services, and never
 allows anything the original did not. See docs/refine.md.
 
-Offline, it reads an export of 'aws iam get-account-authorization-details'
-(--from-file, with the Policies list) and a folder of saved
-'aws iam get-service-last-accessed-details' outputs (--access-dir).
+Live, it reads the account of the current AWS credentials and runs one
+service last accessed job per principal, caching the reports in the state
+database for a day (--no-state: no cache). Offline, it reads an export of
+'aws iam get-account-authorization-details' (--from-file, with the Policies
+list) and a folder of saved 'aws iam get-service-last-accessed-details'
+outputs (--access-dir).
 
 --out DIR writes one file per recommended policy
 (DIR/<account>/<role|user>/<principal>/<policy>.json) and DIR/summary.json
@@ -67,7 +70,10 @@ Offline, it reads an export of 'aws iam get-account-authorization-details'
 Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
 4 unused permissions found (some policy has a recommended step); 130
 interrupted.`,
-		Example: `  # Offline, every role and user of an export:
+		Example: `  # Live, every role and user of the account, the refined policies to a folder:
+  iamsweep refine --all --out refined/
+
+  # Offline, every role and user of an export:
   iamsweep refine --all --from-file examples/account-export.json --access-dir examples/access --as-of 2026-11-23
 
   # Two roles, the recommended policies written to a folder:
@@ -89,7 +95,8 @@ interrupted.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
-		"output", "profile", "region", "endpoint-url", "log-level", "log-format")
+		"output", "profile", "region", "endpoint-url", "state", "no-state", "log-level", "log-format")
+	setUsage(cmd, "no-state", "live: neither read nor save service last accessed reports in the state database")
 	setUsage(cmd, "output", "output format: table, json, csv or asff (the refined principals as AWS Security Finding Format findings)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one file per recommended policy and summary.json into this `DIR`")

@@ -198,3 +198,45 @@ func TestRefine_live(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestRefine_liveJobs runs refine as a user does, live: IAM's service
+// last accessed jobs in the fake, the reports cached in the state
+// database, so that a second run within a day makes no job.
+func TestRefine_liveJobs(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	const acct = "111122223333"
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: acct, Roles: []*fakeaws.Role{
+		{Name: "deployer", Path: "/ci/", Created: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Inline: []fakeaws.InlinePolicy{{Name: "deploy",
+			Document: `{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":["s3:Get*","s3:List*","ec2:Describe*"],"Resource":"*"},{"Sid":"Tables","Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:*:111122223333:table/app-*"}]}`}}},
+	}}), fakeaws.WithAccessJobPolls(1), fakeaws.WithClock(func() time.Time { return now }))
+	arn := "arn:aws:iam::" + acct + ":role/ci/deployer"
+	srv.SetAccess(arn,
+		fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -2), Region: "us-east-1"},
+		fakeaws.AccessUse{Action: "s3:GetBucketLocation", When: now.AddDate(0, 0, -2), Region: "us-east-1"},
+		fakeaws.AccessUse{Action: "ec2:DescribeInstances", When: now.AddDate(0, 0, -1), Region: "us-east-1"})
+	state := filepath.Join(t.TempDir(), "state.db")
+	refineLive := func() (int, string, string) {
+		var out, errOut bytes.Buffer
+		d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+			now: func() time.Time { return now }, retry: awsapi.RetryOptions{NoBackoff: true}, accessReports: liveAccessReports}
+		code := run(t.Context(), []string{"refine", "--all", "--endpoint-url", srv.URL, "--region", "us-east-1", "--state", state}, d)
+		return code, out.String(), errOut.String()
+	}
+	code, first, stderr := refineLive()
+	if code != ExitUnused {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	golden(t, "table", first)
+	if n := srv.CallCount("GenerateServiceLastAccessedDetails"); n != 1 {
+		t.Errorf("%d jobs, want 1 (one principal)", n)
+	}
+	srv.ResetCalls()
+	code, second, stderr := refineLive()
+	if code != ExitUnused || second != first {
+		t.Errorf("second run: exit %d, stderr %q, output differs: %v", code, stderr, second != first)
+	}
+	if n := srv.CallCount("GenerateServiceLastAccessedDetails"); n != 0 {
+		t.Errorf("the second run made %d jobs, want 0 (cached within a day)", n)
+	}
+}
