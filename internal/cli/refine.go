@@ -65,7 +65,7 @@ outputs (--access-dir).
 
 --out DIR writes one file per recommended policy
 (DIR/<account>/<role|user>/<principal>/<policy>.json) and DIR/summary.json
-(the JSON output); stdout still carries the table (or -o json|csv).
+(the JSON output); stdout still carries the table (or -o json|csv|asff).
 
 Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
 4 unused permissions found (some policy has a recommended step); 130
@@ -74,7 +74,7 @@ interrupted.`,
   iamsweep refine --all --out refined/
 
   # Offline, every role and user of an export:
-  iamsweep refine --all --from-file examples/account-export.json --access-dir examples/access --as-of 2026-11-23
+  iamsweep refine --all --from-file examples/refine/export.json --access-dir examples/refine/access --as-of 2026-11-23
 
   # Two roles, the recommended policies written to a folder:
   iamsweep refine arn:aws:iam::111122223333:role/app arn:aws:iam::111122223333:role/etl \
@@ -96,6 +96,7 @@ interrupted.`,
 	}
 	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
 		"output", "profile", "region", "endpoint-url", "state", "no-state", "log-level", "log-format")
+	setUsage(cmd, "from-file", "refine offline the roles and users of this export of 'aws iam get-account-authorization-details', with its Policies list (- for stdin), beside --access-dir")
 	setUsage(cmd, "no-state", "live: neither read nor save service last accessed reports in the state database")
 	setUsage(cmd, "output", "output format: table, json, csv or asff (the refined principals as AWS Security Finding Format findings)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
