@@ -95,7 +95,7 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		inlineLimit = MaxUserInlineSize
 	}
 	for _, ip := range p.Inline {
-		pr := PolicyResult{ID: ip.Name, Name: ip.Name, Inline: true, RecommendedName: ip.Name, Existing: ip.Document}
+		pr := PolicyResult{ID: ip.Name, Name: ip.Name, Inline: true, RecommendedName: refinedInlineName(ip.Name), Existing: ip.Document}
 		// One inline policy longer than the limit of them all is too long
 		// whatever the others; fitInline checks them together.
 		pr = r.narrowed(pr, inlineLimit, fmt.Sprintf("IAM's %d for the inline policies of a %s", inlineLimit, p.Kind))
@@ -214,6 +214,18 @@ func recommendedName(policyName, principal string) string {
 		}
 	}
 	return name
+}
+
+// refinedInlineName is the name of the refined copy of an inline policy:
+// "<policy>-refined", cut to IAM's 128 characters. It differs from the
+// existing name so that the two steps (put the refined policy, then
+// delete the existing one) can be applied as they read.
+func refinedInlineName(name string) string {
+	n := name + "-refined"
+	if len(n) > maxPolicyNameLength {
+		n = n[len(n)-maxPolicyNameLength:]
+	}
+	return n
 }
 
 // refiner holds what the refinement of one principal's policies shares.

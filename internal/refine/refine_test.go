@@ -329,6 +329,15 @@ func TestRefine_managedQuotaNote(t *testing.T) {
 	}
 }
 
+func TestRefinedInlineName(t *testing.T) {
+	if got := refinedInlineName("ListLambda"); got != "ListLambda-refined" {
+		t.Errorf("got %q", got)
+	}
+	if got := refinedInlineName(strings.Repeat("q", 128)); len(got) != 128 || !strings.HasSuffix(got, "-refined") {
+		t.Errorf("got %q", got)
+	}
+}
+
 func TestRecommendedName(t *testing.T) {
 	if got := recommendedName("ReadOnly", "app"); got != "ReadOnly-app-refined" {
 		t.Errorf("got %q", got)
