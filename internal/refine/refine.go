@@ -72,7 +72,7 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		return res, nil
 	}
 	ev := newEvidence(rep, cutoff)
-	r := refiner{ev: ev, cat: o.Catalog, memo: map[memoKey]memoResult{}}
+	r := refiner{ev: ev, cat: o.Catalog, memo: make(map[memoKey]memoResult, 64)}
 	if r.cat == nil {
 		r.cat = DefaultCatalog()
 	}
@@ -261,6 +261,7 @@ func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
 // limit), which no document that holds them can fit in.
 func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyResult, bool) {
 	doc := pr.Existing
+	out := make([]iamsweep.Statement, 0, len(doc.Statements))
 	written := 0
 	tooLong := func(list []string) bool {
 		if limit <= 0 {
@@ -272,7 +273,6 @@ func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyRe
 		return written > limit
 	}
 	pr.Recommended, pr.Steps, pr.Notes, pr.Changes = nil, nil, nil, nil
-	var out []iamsweep.Statement
 	changed, allows, denies := false, 0, 0
 	for i, s := range doc.Statements {
 		where := stmtRef{i, s.Sid}
@@ -793,13 +793,20 @@ func dedupKeepOrder(list []string) []string {
 }
 
 // allowStatements returns every Allow statement of the principal's
-// policies.
-func allowStatements(p Principal) []iamsweep.Statement {
-	var out []iamsweep.Statement
+// policies (pointers into the documents, which are only read).
+func allowStatements(p Principal) []*iamsweep.Statement {
+	n := 0
+	for _, ip := range p.Inline {
+		n += len(ip.Document.Statements)
+	}
+	for _, mp := range p.Managed {
+		n += len(mp.Document.Statements)
+	}
+	out := make([]*iamsweep.Statement, 0, n)
 	add := func(doc iamsweep.PolicyDocument) {
-		for _, s := range doc.Statements {
-			if s.Effect == "Allow" {
-				out = append(out, s)
+		for i := range doc.Statements {
+			if doc.Statements[i].Effect == "Allow" {
+				out = append(out, &doc.Statements[i])
 			}
 		}
 	}
@@ -814,7 +821,7 @@ func allowStatements(p Principal) []iamsweep.Statement {
 
 // allowsAction reports whether some statement allows the action (ignoring
 // resources and conditions).
-func allowsAction(allows []iamsweep.Statement, action string) bool {
+func allowsAction(allows []*iamsweep.Statement, action string) bool {
 	for _, s := range allows {
 		if s.NotActions != nil {
 			if !matchesAny(s.NotActions, action) {
@@ -831,7 +838,7 @@ func allowsAction(allows []iamsweep.Statement, action string) bool {
 
 // unused lists the unused services and tracked actions that the
 // principal's Allow statements allow.
-func unused(ev *evidence, allows []iamsweep.Statement) (services, actions []string) {
+func unused(ev *evidence, allows []*iamsweep.Statement) (services, actions []string) {
 	for _, ns := range ev.order {
 		se := ev.services[ns]
 		if !se.used {
@@ -859,7 +866,7 @@ func unused(ev *evidence, allows []iamsweep.Statement) (services, actions []stri
 
 // allowsServiceAtAll reports whether some Allow statement may allow an
 // action of the service.
-func allowsServiceAtAll(allows []iamsweep.Statement, svc string) bool {
+func allowsServiceAtAll(allows []*iamsweep.Statement, svc string) bool {
 	for _, s := range allows {
 		if s.NotActions != nil {
 			if !excludedAll(s.NotActions, svc) {
