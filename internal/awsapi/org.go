@@ -258,6 +258,17 @@ func (o *Org) AccessReports(ctx context.Context, acct iamsweep.Account, arns []s
 	return c.AccessReports(ctx, arns, opts)
 }
 
+// Client returns the client of acct: the caller's credentials in the
+// caller's account, else the role assumed there under SessionName. One
+// client serves every call of an account in a run (refine reads its
+// principals, its policies and its service last accessed jobs with it),
+// so that each job is read by the identity that made it.
+//
+// Errors: iamsweep.ErrAccessDenied when the role cannot be assumed.
+func (o *Org) Client(ctx context.Context, acct iamsweep.Account) (*Client, error) {
+	return o.client(ctx, acct)
+}
+
 // client returns a Client for acct (see config).
 func (o *Org) client(ctx context.Context, acct iamsweep.Account) (*Client, error) {
 	cfg, log, err := o.config(ctx, acct)

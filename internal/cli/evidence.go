@@ -79,22 +79,15 @@ func cachedAccessReports(ctx context.Context, cache accessCache, fetch accessFet
 }
 
 // liveAccessReports is refine's live evidence (deps.accessReports): the
-// reports of arns through the state database's cache (none with
-// --no-state, or without a state database) and the jobs of client, the
+// reports of arns through the state database's cache (opts.cache: none
+// with --no-state, or without a state database) and the jobs of client, the
 // account's one client, so that every job is read by the identity that
 // made it. A principal whose job failed is left out and said so on
 // stderr; refine reports it as having no evidence.
 func liveAccessReports(ctx context.Context, opts *RefineOptions, client *awsapi.Client, arns []string, now time.Time, log *slog.Logger) (map[string]iamsweep.AccessReport, error) {
 	var cache accessCache
-	if !opts.Config.NoState {
-		if _, ok, err := statePath(opts.Config, opts.deps); err == nil && ok {
-			st, _, err := openState(ctx, opts.Config, opts.deps)
-			if err != nil {
-				return nil, err
-			}
-			defer st.Close()
-			cache = st
-		}
+	if opts.cache != nil {
+		cache = opts.cache
 	}
 	var ao awsapi.AccessOptions
 	if opts.retry.NoBackoff {

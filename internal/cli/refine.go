@@ -22,6 +22,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/lastaccess"
 	"github.com/iamsweep/iamsweep/internal/refine"
 	"github.com/iamsweep/iamsweep/internal/report"
+	"github.com/iamsweep/iamsweep/internal/store"
 )
 
 // RefineOptions are the inputs of the refine command.
@@ -35,6 +36,9 @@ type RefineOptions struct {
 	// OutDir, when set, receives one file per recommended policy and
 	// summary.json.
 	OutDir string
+	// cache is the state database that caches service last accessed
+	// reports in a live run; nil for none.
+	cache *store.Store
 }
 
 // NewCmdRefine returns the refine command; runF, when not nil, runs in
@@ -67,9 +71,13 @@ outputs (--access-dir).
 (DIR/<account>/<role|user>/<principal>/<policy>.json) and DIR/summary.json
 (the JSON output); stdout still carries the table (or -o json|csv|asff).
 
+--org, --ou and --accounts refine every account of the scope through the
+role assumed in each (--assume-role, --external-id), --concurrency at a
+time; an account that fails is reported and the others complete.
+
 Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
-4 unused permissions found (some policy has a recommended step); 130
-interrupted.`,
+3 some accounts could not be refined; 4 unused permissions found (some
+policy has a recommended step); 130 interrupted.`,
 		Example: `  # Live, every role and user of the account, the refined policies to a folder:
   iamsweep refine --all --out refined/
 
@@ -95,7 +103,8 @@ interrupted.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
-		"output", "profile", "region", "endpoint-url", "state", "no-state", "log-level", "log-format")
+		"output", "profile", "region", "endpoint-url", "state", "no-state", "log-level", "log-format",
+		"org", "ou", "accounts", "exclude-accounts", "assume-role", "external-id", "concurrency")
 	setUsage(cmd, "from-file", "refine offline the roles and users of this export of 'aws iam get-account-authorization-details', with its Policies list (- for stdin), beside --access-dir")
 	setUsage(cmd, "no-state", "live: neither read nor save service last accessed reports in the state database")
 	setUsage(cmd, "output", "output format: table, json, csv or asff (the refined principals as AWS Security Finding Format findings)")
@@ -143,6 +152,19 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	if opts.Config.Output == "asff" && cfg.FromFile != "" && cfg.Region == "" {
 		return usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region")}
 	}
+	if cfg.FromFile == "" {
+		if opts.accessReports == nil {
+			return errNoEvidenceReader
+		}
+		closeCache, err := openRefineCache(ctx, opts)
+		if err != nil {
+			return err
+		}
+		defer closeCache()
+		if cfg.MultiAccount() {
+			return runOrgRefine(ctx, opts, o, now, log)
+		}
+	}
 	var in refineInput
 	var err error
 	if cfg.FromFile != "" {
@@ -162,6 +184,23 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 		region = in.region
 	}
 	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source}, region)
+}
+
+// openRefineCache opens the state database that caches the service last
+// accessed reports of a live run, unless --no-state or there is none.
+func openRefineCache(ctx context.Context, opts *RefineOptions) (func(), error) {
+	if opts.Config.NoState {
+		return func() {}, nil
+	}
+	if _, ok, err := statePath(opts.Config, opts.deps); err != nil || !ok {
+		return func() {}, nil
+	}
+	st, _, err := openState(ctx, opts.Config, opts.deps)
+	if err != nil {
+		return nil, fmt.Errorf("open the state database that caches service last accessed reports (--no-state: no cache): %w", err)
+	}
+	opts.cache = st
+	return func() { st.Close() }, nil
 }
 
 func oneOf(v string, options ...string) bool {
@@ -337,20 +376,33 @@ func offlineRefineInput(ctx context.Context, opts *RefineOptions, log *slog.Logg
 	}}, nil
 }
 
-// liveRefineInput reads the account of the AWS configuration: its roles
-// and users and the documents of its managed policies (two listings of
-// GetAccountAuthorizationDetails), then the service last accessed reports
-// of the chosen principals through d.accessReports.
+// liveRefineInput reads the account of the AWS configuration (see
+// accountRefineInput).
 func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, log *slog.Logger) (refineInput, error) {
 	if opts.accessReports == nil {
-		return refineInput{}, usageError{errors.New("live refinement needs the service last accessed reader, which this build lacks: refine offline with --from-file and --access-dir (see docs/refine.md)")}
+		return refineInput{}, errNoEvidenceReader
 	}
 	awsCfg, err := loadAWSConfig(ctx, opts.Config, opts.retry, log)
 	if err != nil {
 		return refineInput{}, err
 	}
+	if opts.Config.Output == "asff" && opts.Config.Region == "" && awsCfg.Region == "" {
+		return refineInput{}, usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
+	}
 	client := awsapi.New(awsCfg, log, awsapi.Options{NoKeyIDs: true})
-	set := newPrincipalSet(opts)
+	in, err := accountRefineInput(ctx, opts, client, newPrincipalSet(opts), now, log)
+	in.region = awsCfg.Region
+	return in, err
+}
+
+var errNoEvidenceReader = usageError{errors.New("live refinement needs the service last accessed reader, which this build lacks: refine offline with --from-file and --access-dir (see docs/refine.md)")}
+
+// accountRefineInput reads one account through its client: its roles and
+// users and the documents of its managed policies (two listings of
+// GetAccountAuthorizationDetails), then the service last accessed reports
+// of the principals set chooses, through opts.accessReports with the same
+// client, so that each job is read by the identity that made it.
+func accountRefineInput(ctx context.Context, opts *RefineOptions, client *awsapi.Client, set *principalSet, now time.Time, log *slog.Logger) (refineInput, error) {
 	if err := client.Details(ctx, set.role, set.user); err != nil {
 		return refineInput{}, refineAWSError(err)
 	}
@@ -373,10 +425,7 @@ func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, lo
 	if err != nil {
 		return refineInput{}, refineAWSError(err)
 	}
-	if opts.Config.Output == "asff" && opts.Config.Region == "" && awsCfg.Region == "" {
-		return refineInput{}, usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
-	}
-	return refineInput{principals: set.principals, reports: reports, region: awsCfg.Region, evidence: func(string) string {
+	return refineInput{principals: set.principals, reports: reports, evidence: func(string) string {
 		return "IAM returned no report for it"
 	}}, nil
 }
@@ -426,7 +475,7 @@ func writeRefine(opts *RefineOptions, results []refine.Result, meta report.Refin
 	case "asff":
 		err = report.WriteRefineASFF(&out, results, report.ASFFOptions{Region: region, AsOf: meta.AsOf})
 	default:
-		err = report.WriteRefineTable(&out, results, report.RefineTableOptions{Color: opts.io.colorEnabled()})
+		err = report.WriteRefineTable(&out, results, report.RefineTableOptions{Color: opts.io.colorEnabled(), Errors: meta.Errors})
 	}
 	if err != nil {
 		return err

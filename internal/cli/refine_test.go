@@ -240,3 +240,82 @@ func TestRefine_liveJobs(t *testing.T) {
 		t.Errorf("the second run made %d jobs, want 0 (cached within a day)", n)
 	}
 }
+
+// TestRefine_org refines two accounts of the fake's sample organization
+// through the role assumed in each; one fails its listing and is
+// reported, the other is refined (exit status 3).
+func TestRefine_org(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	org, accounts := fakeaws.SampleOrganization()
+	for _, a := range accounts {
+		if a.ID == fakeaws.SampleProdA {
+			for _, r := range a.Roles {
+				if r.Name == "app-role" {
+					r.Inline = []fakeaws.InlinePolicy{{Name: "app", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:SendMessage"],"Resource":"*"}]}`}}
+				}
+			}
+		}
+	}
+	isolateAWS(t, fakeaws.SampleCallerKey, "secret")
+	srv := fakeaws.New(t, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
+		fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement), fakeaws.WithReportDelay(0),
+		fakeaws.WithAccessJobPolls(0), fakeaws.WithClock(func() time.Time { return now }),
+		fakeaws.WithFault(fakeaws.SampleProdB, "GetAccountAuthorizationDetails", -1, 500, "ServiceFailure", "try later"))
+	appRole := "arn:aws:iam::" + fakeaws.SampleProdA + ":role/app/app-role"
+	srv.SetAccess(appRole, fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -1)})
+	var out, errOut bytes.Buffer
+	d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+		now: func() time.Time { return now }, retry: awsapi.RetryOptions{NoBackoff: true, MaxAttempts: 1}, accessReports: liveAccessReports}
+	code := run(t.Context(), []string{"refine", "--all", "--accounts", fakeaws.SampleProdA + "," + fakeaws.SampleProdB,
+		"--endpoint-url", srv.URL, "--region", "us-east-1", "--no-state", "-o", "json"}, d)
+	if code != ExitPartial {
+		t.Fatalf("exit %d, want %d: %s", code, ExitPartial, errOut.String())
+	}
+	var doc struct {
+		Principals []struct {
+			ARN       string `json:"arn"`
+			AccountID string `json:"account_id"`
+			Status    string `json:"status"`
+			Policies  []struct {
+				RecommendedPolicy json.RawMessage `json:"recommended_policy"`
+			} `json:"policies"`
+		} `json:"principals"`
+		Errors []struct {
+			AccountID string `json:"account_id"`
+			Stage     string `json:"stage"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if len(doc.Errors) != 1 || doc.Errors[0].AccountID != fakeaws.SampleProdB || doc.Errors[0].Stage != "refine" {
+		t.Errorf("errors %+v", doc.Errors)
+	}
+	found := false
+	for _, p := range doc.Principals {
+		if p.AccountID != fakeaws.SampleProdA {
+			t.Errorf("a principal of account %s", p.AccountID)
+		}
+		if p.ARN == appRole {
+			found = true
+			if p.Status != "refined" || len(p.Policies) != 1 {
+				t.Fatalf("app-role: %+v", p)
+			}
+			// sqs went unused; s3 was used, so what it does not track stays.
+			rec, err := policy.Parse(p.Policies[0].RecommendedPolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acts := strings.Join(rec.Statements[0].Actions, " ")
+			if strings.Contains(acts, "sqs:") || !strings.Contains(acts, "s3:GetObject*") || !strings.Contains(acts, "s3:ListAllMyBuckets") && !strings.Contains(acts, "s3:List*") {
+				t.Errorf("app-role's refined actions: %s", acts)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("app-role not refined: %s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "account "+fakeaws.SampleProdB+" not refined (refine)") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+}

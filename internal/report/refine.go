@@ -24,6 +24,9 @@ type RefineMeta struct {
 	AsOf time.Time
 	// Catalog names the action catalogue used to expand wildcards.
 	Catalog string
+	// Errors are the accounts that could not be refined (a refinement of
+	// several accounts).
+	Errors []iamsweep.AccountError
 }
 
 // RefineSummary is the JSON document of a refinement run (refine -o json,
@@ -37,6 +40,9 @@ type RefineSummary struct {
 	Principals    []RefineRecord `json:"principals"`
 	Counts        map[string]int `json:"counts"`
 	Files         []string       `json:"files,omitempty"`
+	// Errors are the accounts that could not be refined; omitted when
+	// none failed.
+	Errors []Problem `json:"errors,omitempty"`
 }
 
 // RefineRecord is one principal of a refinement, an UnusedPermission
@@ -131,6 +137,10 @@ func NewRefineSummary(m RefineMeta, results []refine.Result, files []PolicyFile)
 	for _, r := range results {
 		s.Counts[string(r.Status)]++
 		s.Principals = append(s.Principals, newRefineRecord(r, byKey))
+	}
+	for _, e := range m.Errors {
+		s.Errors = append(s.Errors, Problem{AccountID: e.Account.ID, AccountName: optional(e.Account.Name), Stage: e.Stage,
+			Code: optional(e.Code), Message: e.Message})
 	}
 	return s
 }
@@ -349,6 +359,9 @@ type RefineTableOptions struct {
 	Color bool
 	// MaxListed caps the lines of one side of a statement's diff; 0 is 12.
 	MaxListed int
+	// Errors are the accounts that could not be refined, listed after the
+	// principals.
+	Errors []iamsweep.AccountError
 }
 
 // WriteRefineTable writes results for people: per principal its status
@@ -413,6 +426,16 @@ func WriteRefineTable(w io.Writer, results []refine.Result, o RefineTableOptions
 				fmt.Fprintf(&b, "    note: %s\n", n)
 			}
 		}
+		b.WriteString("\n")
+	}
+	for _, e := range o.Errors {
+		code := ""
+		if e.Code != "" {
+			code = " " + e.Code
+		}
+		fmt.Fprintf(&b, "account %s not refined (%s%s): %s\n", e.Account.ID, e.Stage, code, e.Message)
+	}
+	if len(o.Errors) > 0 {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "%d principals: %d refined, %d in use, %d exempt, %d unused as a whole, %d with too little evidence, %d without evidence\n", len(results),
