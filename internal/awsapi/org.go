@@ -245,6 +245,30 @@ func (o *Org) Mutator(ctx context.Context, acct iamsweep.Account) (iamsweep.Muta
 	return c, nil
 }
 
+// AccessReports runs service last accessed jobs for principals of acct
+// (see Client.AccessReports) through one Client opened as Inventory opens
+// it: every job of the account is generated and read by the same caller,
+// the role assumed in acct under the fixed session name SessionName, as a
+// job ID may be read only by its creator.
+func (o *Org) AccessReports(ctx context.Context, acct iamsweep.Account, arns []string, opts AccessOptions) ([]iamsweep.AccessReport, error) {
+	c, err := o.client(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	return c.AccessReports(ctx, arns, opts)
+}
+
+// Client returns the client of acct: the caller's credentials in the
+// caller's account, else the role assumed there under SessionName. One
+// client serves every call of an account in a run (refine reads its
+// principals, its policies and its service last accessed jobs with it),
+// so that each job is read by the identity that made it.
+//
+// Errors: iamsweep.ErrAccessDenied when the role cannot be assumed.
+func (o *Org) Client(ctx context.Context, acct iamsweep.Account) (*Client, error) {
+	return o.client(ctx, acct)
+}
+
 // client returns a Client for acct (see config).
 func (o *Org) client(ctx context.Context, acct iamsweep.Account) (*Client, error) {
 	cfg, log, err := o.config(ctx, acct)

@@ -56,7 +56,7 @@ func Main(ctx context.Context, args []string, ios IO) int {
 	return run(ctx, args, deps{io: ios, now: time.Now, statePath: func() (string, error) {
 		home, _ := os.UserHomeDir()
 		return store.DefaultPathFrom(ios.Getenv, home, runtime.GOOS)
-	}})
+	}, accessReports: liveAccessReports})
 }
 
 func run(ctx context.Context, args []string, d deps) int {

@@ -22,6 +22,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/lastaccess"
 	"github.com/iamsweep/iamsweep/internal/refine"
 	"github.com/iamsweep/iamsweep/internal/report"
+	"github.com/iamsweep/iamsweep/internal/store"
 )
 
 // RefineOptions are the inputs of the refine command.
@@ -38,6 +39,9 @@ type RefineOptions struct {
 	// PlanFile, when set, receives a plan of refine actions for apply
 	// (also saved in the state database).
 	PlanFile string
+	// cache is the state database that caches service last accessed
+	// reports in a live run; nil for none.
+	cache *store.Store
 }
 
 // NewCmdRefine returns the refine command; runF, when not nil, runs in
@@ -59,24 +63,34 @@ Deny statements as they are, narrows wildcards to the actions used and to
 those IAM does not track, drops the statements of unused services, and never
 allows anything the original did not. See docs/refine.md.
 
-Offline, it reads an export of 'aws iam get-account-authorization-details'
-(--from-file, with the Policies list) and a folder of saved
-'aws iam get-service-last-accessed-details' outputs (--access-dir).
+Live, it reads the account of the current AWS credentials and runs one
+service last accessed job per principal, caching the reports in the state
+database for a day (--no-state: no cache). Offline, it reads an export of
+'aws iam get-account-authorization-details' (--from-file, with the Policies
+list) and a folder of saved 'aws iam get-service-last-accessed-details'
+outputs (--access-dir).
 
 --out DIR writes one file per recommended policy
 (DIR/<account>/<role|user>/<principal>/<policy>.json) and DIR/summary.json
-(the JSON output); stdout still carries the table (or -o json|csv).
+(the JSON output); stdout still carries the table (or -o json|csv|asff).
+
+--org, --ou and --accounts refine every account of the scope through the
+role assumed in each (--assume-role, --external-id), --concurrency at a
+time; an account that fails is reported and the others complete.
 
 --plan FILE also writes the recommendations as a plan of refine actions
 (and saves it in the state database) for 'iamsweep apply FILE', which
-backs each principal up, re-checks its policies and changes them for this
+backs each principal up, re-checks its policies and changes them for that
 principal alone; 'iamsweep restore ARN' undoes it. See docs/refine.md.
 
 Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
-4 unused permissions found (some policy has a recommended step); 130
-interrupted.`,
-		Example: `  # Offline, every role and user of an export:
-  iamsweep refine --all --from-file examples/account-export.json --access-dir examples/access --as-of 2026-11-23
+3 some accounts could not be refined; 4 unused permissions found (some
+policy has a recommended step); 130 interrupted.`,
+		Example: `  # Live, every role and user of the account, the refined policies to a folder:
+  iamsweep refine --all --out refined/
+
+  # Offline, every role and user of an export:
+  iamsweep refine --all --from-file examples/refine/export.json --access-dir examples/refine/access --as-of 2026-11-23
 
   # Two roles, the recommended policies written to a folder:
   iamsweep refine arn:aws:iam::111122223333:role/app arn:aws:iam::111122223333:role/etl \
@@ -97,8 +111,11 @@ interrupted.`,
 		},
 	}
 	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
-		"state", "allow-service-linked", "output", "profile", "region", "endpoint-url", "log-level", "log-format")
-	setUsage(cmd, "output", "output format: table, json or csv")
+		"output", "profile", "region", "endpoint-url", "state", "no-state", "log-level", "log-format",
+		"org", "ou", "accounts", "exclude-accounts", "assume-role", "external-id", "concurrency")
+	setUsage(cmd, "from-file", "refine offline the roles and users of this export of 'aws iam get-account-authorization-details', with its Policies list (- for stdin), beside --access-dir")
+	setUsage(cmd, "no-state", "live: neither read nor save service last accessed reports in the state database")
+	setUsage(cmd, "output", "output format: table, json, csv or asff (the refined principals as AWS Security Finding Format findings)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one file per recommended policy and summary.json into this `DIR`")
 	cmd.Flags().StringVar(&opts.PlanFile, "plan", "", "also write a plan of refine actions for iamsweep apply to this `FILE` (and save it in the state database)")
@@ -112,6 +129,8 @@ type refineInput struct {
 	reports    map[string]iamsweep.AccessReport
 	// evidence says where reports come from, for reasons.
 	evidence func(arn string) string
+	// region is the AWS configuration's Region, live.
+	region string
 	// ids are the principals' unique IDs, by ARN.
 	ids map[string]string
 }
@@ -122,12 +141,12 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	if err := checkRefineArgs(opts); err != nil {
 		return err
 	}
-	if !oneOf(cfg.Output, "table", "json", "csv") {
+	if !oneOf(cfg.Output, "table", "json", "csv", "asff") {
 		// Given to refine itself, a format it lacks is a mistake; from the
 		// environment or the config file, where it is set for scan, it
 		// means the table here.
 		if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {
-			return cfg.Invalid("output", fmt.Errorf("refine writes table, json or csv, got %s", iamsweep.Quote(cfg.Output)))
+			return cfg.Invalid("output", fmt.Errorf("refine writes table, json, csv or asff, got %s", iamsweep.Quote(cfg.Output)))
 		}
 		opts.Config.Output = "table"
 	}
@@ -140,6 +159,22 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	o := refine.Options{Now: now, WindowDays: cfg.WindowDays, ExemptTags: exempt}
 	for _, w := range windows {
 		o.Windows = append(o.Windows, refine.Window{Pattern: w.Pattern, Days: w.Days})
+	}
+	if opts.Config.Output == "asff" && cfg.FromFile != "" && cfg.Region == "" {
+		return usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region")}
+	}
+	if cfg.FromFile == "" {
+		if opts.accessReports == nil {
+			return errNoEvidenceReader
+		}
+		closeCache, err := openRefineCache(ctx, opts)
+		if err != nil {
+			return err
+		}
+		defer closeCache()
+		if cfg.MultiAccount() {
+			return runOrgRefine(ctx, opts, o, now, log)
+		}
 	}
 	var in refineInput
 	var err error
@@ -160,7 +195,28 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 			return err
 		}
 	}
-	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source})
+	region := cfg.Region
+	if region == "" {
+		region = in.region
+	}
+	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source}, region)
+}
+
+// openRefineCache opens the state database that caches the service last
+// accessed reports of a live run, unless --no-state or there is none.
+func openRefineCache(ctx context.Context, opts *RefineOptions) (func(), error) {
+	if opts.Config.NoState {
+		return func() {}, nil
+	}
+	if _, ok, err := statePath(opts.Config, opts.deps); err != nil || !ok {
+		return func() {}, nil
+	}
+	st, _, err := openState(ctx, opts.Config, opts.deps)
+	if err != nil {
+		return nil, fmt.Errorf("open the state database that caches service last accessed reports (--no-state: no cache): %w", err)
+	}
+	opts.cache = st
+	return func() { st.Close() }, nil
 }
 
 func oneOf(v string, options ...string) bool {
@@ -339,20 +395,33 @@ func offlineRefineInput(ctx context.Context, opts *RefineOptions, log *slog.Logg
 	}}, nil
 }
 
-// liveRefineInput reads the account of the AWS configuration: its roles
-// and users and the documents of its managed policies (two listings of
-// GetAccountAuthorizationDetails), then the service last accessed reports
-// of the chosen principals through d.accessReports.
+// liveRefineInput reads the account of the AWS configuration (see
+// accountRefineInput).
 func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, log *slog.Logger) (refineInput, error) {
 	if opts.accessReports == nil {
-		return refineInput{}, usageError{errors.New("live refinement needs the service last accessed reader, which this build lacks: refine offline with --from-file and --access-dir (see docs/refine.md)")}
+		return refineInput{}, errNoEvidenceReader
 	}
 	awsCfg, err := loadAWSConfig(ctx, opts.Config, opts.retry, log)
 	if err != nil {
 		return refineInput{}, err
 	}
+	if opts.Config.Output == "asff" && opts.Config.Region == "" && awsCfg.Region == "" {
+		return refineInput{}, usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
+	}
 	client := awsapi.New(awsCfg, log, awsapi.Options{NoKeyIDs: true})
-	set := newPrincipalSet(opts)
+	in, err := accountRefineInput(ctx, opts, client, newPrincipalSet(opts), now, log)
+	in.region = awsCfg.Region
+	return in, err
+}
+
+var errNoEvidenceReader = usageError{errors.New("live refinement needs the service last accessed reader, which this build lacks: refine offline with --from-file and --access-dir (see docs/refine.md)")}
+
+// accountRefineInput reads one account through its client: its roles and
+// users and the documents of its managed policies (two listings of
+// GetAccountAuthorizationDetails), then the service last accessed reports
+// of the principals set chooses, through opts.accessReports with the same
+// client, so that each job is read by the identity that made it.
+func accountRefineInput(ctx context.Context, opts *RefineOptions, client *awsapi.Client, set *principalSet, now time.Time, log *slog.Logger) (refineInput, error) {
 	if err := client.Details(ctx, set.role, set.user); err != nil {
 		return refineInput{}, refineAWSError(err)
 	}
@@ -409,7 +478,7 @@ func refineAll(in refineInput, o refine.Options) ([]refine.Result, error) {
 
 // writeRefine writes the output on stdout and, with --out, the files.
 // It returns errUnusedFound when some policy has a recommended step.
-func writeRefine(opts *RefineOptions, results []refine.Result, meta report.RefineMeta) error {
+func writeRefine(opts *RefineOptions, results []refine.Result, meta report.RefineMeta, region string) error {
 	var files []report.PolicyFile
 	if opts.OutDir != "" {
 		files = report.PolicyFiles(results)
@@ -422,8 +491,10 @@ func writeRefine(opts *RefineOptions, results []refine.Result, meta report.Refin
 		err = report.WriteRefineJSON(&out, summary)
 	case "csv":
 		err = report.WriteRefineCSV(&out, results)
+	case "asff":
+		err = report.WriteRefineASFF(&out, results, report.ASFFOptions{Region: region, AsOf: meta.AsOf})
 	default:
-		err = report.WriteRefineTable(&out, results, report.RefineTableOptions{Color: opts.io.colorEnabled()})
+		err = report.WriteRefineTable(&out, results, report.RefineTableOptions{Color: opts.io.colorEnabled(), Errors: meta.Errors})
 	}
 	if err != nil {
 		return err

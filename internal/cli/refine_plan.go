@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/planfile"
 	"github.com/iamsweep/iamsweep/internal/refine"
 	"github.com/iamsweep/iamsweep/internal/remediate"
@@ -16,15 +17,28 @@ import (
 // database, as iamsweep plan does; a line on stderr says how to apply it.
 func writeRefinePlan(ctx context.Context, opts *RefineOptions, in refineInput, results []refine.Result, asOf time.Time) error {
 	cfg := opts.Config
-	st, _, err := openState(ctx, cfg, opts.deps)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	now := opts.now().UTC()
-	id, err := freePlanID(ctx, st, now)
-	if err != nil {
-		return err
+	// The state database holds the plan too (apply without a file runs
+	// the latest), unless --no-state.
+	var st iamsweep.Store
+	switch {
+	case cfg.NoState:
+	case opts.cache != nil:
+		st = opts.cache
+	default:
+		s, _, err := openState(ctx, cfg, opts.deps)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		st = s
+	}
+	id := "p-" + now.Format("20060102T150405Z")
+	if st != nil {
+		var err error
+		if id, err = freePlanID(ctx, st, now); err != nil {
+			return err
+		}
 	}
 	principals := map[string]remediate.RefinedPrincipal{}
 	for _, p := range in.principals {
@@ -43,8 +57,12 @@ func writeRefinePlan(ctx context.Context, opts *RefineOptions, in refineInput, r
 	if err := o.Commit(); err != nil {
 		return err
 	}
-	if err := st.SavePlan(ctx, plan); err != nil {
-		return err
+	where := opts.PlanFile
+	if st != nil {
+		if err := st.SavePlan(ctx, plan); err != nil {
+			return err
+		}
+		where += " and the state database"
 	}
 	refused := 0
 	for _, a := range plan.Actions {
@@ -52,7 +70,7 @@ func writeRefinePlan(ctx context.Context, opts *RefineOptions, in refineInput, r
 			refused++
 		}
 	}
-	fmt.Fprintf(opts.io.ErrOut, "iamsweep: plan %s: %d refine actions (%d refused) saved to %s and the state database; review and apply it with: iamsweep apply %s\n",
-		plan.ID, len(plan.Actions), refused, opts.PlanFile, opts.PlanFile)
+	fmt.Fprintf(opts.io.ErrOut, "iamsweep: plan %s: %d refine actions (%d refused) saved to %s; review and apply it with: iamsweep apply %s\n",
+		plan.ID, len(plan.Actions), refused, where, opts.PlanFile)
 	return nil
 }

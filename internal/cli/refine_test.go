@@ -42,6 +42,7 @@ func TestRefine_golden(t *testing.T) {
 		{"table-tty", refineArgs("--all"), true},
 		{"json", refineArgs("--all", "-o", "json"), false},
 		{"csv", refineArgs("--all", "-o", "csv"), false},
+		{"asff", refineArgs("--all", "-o", "asff", "--region", "eu-west-1"), false},
 		{"one-role", refineArgs("arn:aws:iam::111122223333:role/data/etl"), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +125,8 @@ func TestRefine_errors(t *testing.T) {
 		{"access dir alone", []string{"refine", "--all", "--access-dir", refineAccess}, ExitUsage, "access-dir"},
 		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs access-dir too"},
 		{"missing access dir", []string{"refine", "--all", "--from-file", refineExport, "--access-dir", "/nonexistent"}, ExitUsage, "/nonexistent"},
-		{"html", refineArgs("--all", "-o", "html"), ExitUsage, "refine writes table, json or csv"},
+		{"html", refineArgs("--all", "-o", "html"), ExitUsage, "refine writes table, json, csv or asff"},
+		{"asff without a Region", refineArgs("--all", "-o", "asff"), ExitUsage, "-o asff needs the AWS Region"},
 		{"out is a file", refineArgs("--all", "--out", notDir), ExitUsage, "is not a directory"},
 		{"bad window", refineArgs("--all", "--window", "/x"), ExitUsage, "PATTERN=DAYS"},
 		{"export without policies", []string{"refine", "--all", "--from-file", example, "--access-dir", refineAccess}, ExitUsage, "export the Policies list too"},
@@ -194,5 +196,126 @@ func TestRefine_live(t *testing.T) {
 	r := runCLI(t, nil, "", false, "refine", "--all", "--endpoint-url", srv.URL)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "refine offline with --from-file and --access-dir") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestRefine_liveJobs runs refine as a user does, live: IAM's service
+// last accessed jobs in the fake, the reports cached in the state
+// database, so that a second run within a day makes no job.
+func TestRefine_liveJobs(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	const acct = "111122223333"
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: acct, Roles: []*fakeaws.Role{
+		{Name: "deployer", Path: "/ci/", Created: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Inline: []fakeaws.InlinePolicy{{Name: "deploy",
+			Document: `{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":["s3:Get*","s3:List*","ec2:Describe*"],"Resource":"*"},{"Sid":"Tables","Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:*:111122223333:table/app-*"}]}`}}},
+	}}), fakeaws.WithAccessJobPolls(1), fakeaws.WithClock(func() time.Time { return now }))
+	arn := "arn:aws:iam::" + acct + ":role/ci/deployer"
+	srv.SetAccess(arn,
+		fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -2), Region: "us-east-1"},
+		fakeaws.AccessUse{Action: "s3:GetBucketLocation", When: now.AddDate(0, 0, -2), Region: "us-east-1"},
+		fakeaws.AccessUse{Action: "ec2:DescribeInstances", When: now.AddDate(0, 0, -1), Region: "us-east-1"})
+	state := filepath.Join(t.TempDir(), "state.db")
+	refineLive := func() (int, string, string) {
+		var out, errOut bytes.Buffer
+		d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+			now: func() time.Time { return now }, retry: awsapi.RetryOptions{NoBackoff: true}, accessReports: liveAccessReports}
+		code := run(t.Context(), []string{"refine", "--all", "--endpoint-url", srv.URL, "--region", "us-east-1", "--state", state}, d)
+		return code, out.String(), errOut.String()
+	}
+	code, first, stderr := refineLive()
+	if code != ExitUnused {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	golden(t, "table", first)
+	if n := srv.CallCount("GenerateServiceLastAccessedDetails"); n != 1 {
+		t.Errorf("%d jobs, want 1 (one principal)", n)
+	}
+	srv.ResetCalls()
+	code, second, stderr := refineLive()
+	if code != ExitUnused || second != first {
+		t.Errorf("second run: exit %d, stderr %q, output differs: %v", code, stderr, second != first)
+	}
+	if n := srv.CallCount("GenerateServiceLastAccessedDetails"); n != 0 {
+		t.Errorf("the second run made %d jobs, want 0 (cached within a day)", n)
+	}
+}
+
+// TestRefine_org refines two accounts of the fake's sample organization
+// through the role assumed in each; one fails its listing and is
+// reported, the other is refined (exit status 3).
+func TestRefine_org(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	org, accounts := fakeaws.SampleOrganization()
+	for _, a := range accounts {
+		if a.ID == fakeaws.SampleProdA {
+			for _, r := range a.Roles {
+				if r.Name == "app-role" {
+					r.Inline = []fakeaws.InlinePolicy{{Name: "app", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:SendMessage"],"Resource":"*"}]}`}}
+				}
+			}
+		}
+	}
+	isolateAWS(t, fakeaws.SampleCallerKey, "secret")
+	srv := fakeaws.New(t, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
+		fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement), fakeaws.WithReportDelay(0),
+		fakeaws.WithAccessJobPolls(0), fakeaws.WithClock(func() time.Time { return now }),
+		fakeaws.WithFault(fakeaws.SampleProdB, "GetAccountAuthorizationDetails", -1, 500, "ServiceFailure", "try later"))
+	appRole := "arn:aws:iam::" + fakeaws.SampleProdA + ":role/app/app-role"
+	srv.SetAccess(appRole, fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -1)})
+	var out, errOut bytes.Buffer
+	d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+		now: func() time.Time { return now }, retry: awsapi.RetryOptions{NoBackoff: true, MaxAttempts: 1}, accessReports: liveAccessReports}
+	code := run(t.Context(), []string{"refine", "--all", "--accounts", fakeaws.SampleProdA + "," + fakeaws.SampleProdB,
+		"--endpoint-url", srv.URL, "--region", "us-east-1", "--no-state", "-o", "json"}, d)
+	if code != ExitPartial {
+		t.Fatalf("exit %d, want %d: %s", code, ExitPartial, errOut.String())
+	}
+	var doc struct {
+		Principals []struct {
+			ARN       string `json:"arn"`
+			AccountID string `json:"account_id"`
+			Status    string `json:"status"`
+			Policies  []struct {
+				RecommendedPolicy json.RawMessage `json:"recommended_policy"`
+			} `json:"policies"`
+		} `json:"principals"`
+		Errors []struct {
+			AccountID string `json:"account_id"`
+			Stage     string `json:"stage"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if len(doc.Errors) != 1 || doc.Errors[0].AccountID != fakeaws.SampleProdB || doc.Errors[0].Stage != "refine" {
+		t.Errorf("errors %+v", doc.Errors)
+	}
+	found := false
+	for _, p := range doc.Principals {
+		if p.AccountID != fakeaws.SampleProdA {
+			t.Errorf("a principal of account %s", p.AccountID)
+		}
+		if p.ARN == appRole {
+			found = true
+			if p.Status != "refined" || len(p.Policies) != 1 {
+				t.Fatalf("app-role: %+v", p)
+			}
+			// sqs went unused; s3 was used, so what it does not track stays.
+			rec, err := policy.Parse(p.Policies[0].RecommendedPolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acts := strings.Join(rec.Statements[0].Actions, " ")
+			if strings.Contains(acts, "sqs:") || !strings.Contains(acts, "s3:GetObject*") || !strings.Contains(acts, "s3:ListAllMyBuckets") && !strings.Contains(acts, "s3:List*") {
+				t.Errorf("app-role's refined actions: %s", acts)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("app-role not refined: %s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "account "+fakeaws.SampleProdB+" not refined (refine)") {
+		t.Errorf("stderr %q", errOut.String())
 	}
 }

@@ -32,6 +32,14 @@
 // Every change shows in later reads, in GetAccountAuthorizationDetails and
 // in the next credential report; new IDs are the same on every run.
 //
+// IAM's service last accessed jobs (GenerateServiceLastAccessedDetails,
+// GetServiceLastAccessedDetails, see lastaccessed.go) answer IN_PROGRESS a
+// set number of times (WithAccessJobPolls), then list the services a role's
+// or user's Allow statements grant, with the use a test seeds (SetAccess)
+// and tracked actions for the services IAM tracks at action level; a job
+// can be failed (FailAccessJob) and is read only by the caller that made
+// it.
+//
 // AWS Config answers what a custom rule's function calls: PutEvaluations,
 // with its limits (at most 100 evaluations, annotations of 1 to 256
 // characters, INSUFFICIENT_DATA refused), result tokens the fake issues

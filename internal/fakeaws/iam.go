@@ -17,6 +17,10 @@ var iamActions = map[string]queryAction{
 	"GetCredentialReport":            (*Server).getCredentialReport,
 	"GetAccountSummary":              (*Server).getAccountSummary,
 
+	// Service last accessed data (lastaccessed.go).
+	"GenerateServiceLastAccessedDetails": (*Server).generateServiceLastAccessedDetails,
+	"GetServiceLastAccessedDetails":      (*Server).getServiceLastAccessedDetails,
+
 	// Roles (roles.go; what roles and users share: principal.go).
 	"GetRole":                       (*Server).getRole,
 	"ListRolePolicies":              on(anyRole, (*Server).listInlinePolicies),

@@ -105,6 +105,16 @@ type Server struct {
 	// msgSeq numbers the messages SES and SNS accept, apart from idSeq so
 	// that sending leaves the IDs of IAM entities as they were.
 	msgSeq int
+
+	// Service last accessed jobs (lastaccessed.go): the jobs by ID, how
+	// many polls a job answers IN_PROGRESS to, the seeded use by principal
+	// ARN, the failures to inject by principal ARN, and jobSeq, which
+	// numbers the jobs apart from idSeq.
+	accessJobs     map[string]*accessJob
+	accessPolls    int
+	access         map[string][]AccessUse
+	accessFailures map[string]*accessFailure
+	jobSeq         int
 }
 
 // holdState counts the successful calls of some actions; once there are
@@ -254,6 +264,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		reportDelay: 1,
 		quotas:      defaultQuotas(),
 		slrPolls:    1,
+		accessPolls: 1,
 		tasks:       map[string]*slrTask{},
 		hubs:        map[string]*hub{},
 		ses:         map[string]*sesState{},

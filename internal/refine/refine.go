@@ -72,7 +72,7 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		return res, nil
 	}
 	ev := newEvidence(rep, cutoff)
-	r := refiner{ev: ev, cat: o.Catalog, memo: map[memoKey]memoResult{}}
+	r := refiner{ev: ev, cat: o.Catalog, memo: make(map[memoKey]memoResult, 64)}
 	if r.cat == nil {
 		r.cat = DefaultCatalog()
 	}
@@ -95,7 +95,7 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		inlineLimit = MaxUserInlineSize
 	}
 	for _, ip := range p.Inline {
-		pr := PolicyResult{ID: ip.Name, Name: ip.Name, Inline: true, RecommendedName: ip.Name, Existing: ip.Document}
+		pr := PolicyResult{ID: ip.Name, Name: ip.Name, Inline: true, RecommendedName: refinedInlineName(ip.Name), Existing: ip.Document}
 		// One inline policy longer than the limit of them all is too long
 		// whatever the others; fitInline checks them together.
 		pr = r.narrowed(pr, inlineLimit, fmt.Sprintf("IAM's %d for the inline policies of a %s", inlineLimit, p.Kind))
@@ -216,6 +216,18 @@ func recommendedName(policyName, principal string) string {
 	return name
 }
 
+// refinedInlineName is the name of the refined copy of an inline policy:
+// "<policy>-refined", cut to IAM's 128 characters. It differs from the
+// existing name so that the two steps (put the refined policy, then
+// delete the existing one) can be applied as they read.
+func refinedInlineName(name string) string {
+	n := name + "-refined"
+	if len(n) > maxPolicyNameLength {
+		n = n[len(n)-maxPolicyNameLength:]
+	}
+	return n
+}
+
 // refiner holds what the refinement of one principal's policies shares.
 type refiner struct {
 	ev  *evidence
@@ -236,19 +248,37 @@ type memoResult struct {
 	note    string
 }
 
-// policy refines one policy; coarse never expands a wildcard into
-// actions and never adds NotAction exclusions (the result is then never
-// larger than the original).
-func (r refiner) policy(pr PolicyResult, coarse bool) PolicyResult {
-	out, _ := r.policyWithin(pr, coarse, 0)
+// level is how far a refinement may go in writing what stays: the
+// narrowest document can be too long for IAM, and each level down trades
+// narrowness for length.
+type level int
+
+const (
+	// levelFull expands wildcards and excludes unused services and
+	// actions from NotAction (and from "*").
+	levelFull level = iota
+	// levelServices keeps wildcards unexpanded and excludes only unused
+	// services from NotAction (and from "*"): short, for an
+	// AdministratorAccess whose unused tracked actions number hundreds.
+	levelServices
+	// levelCoarse adds nothing anywhere: the result is never longer than
+	// the original, so it always fits.
+	levelCoarse
+)
+
+// policy refines one policy at a level.
+func (r refiner) policy(pr PolicyResult, lvl level) PolicyResult {
+	out, _ := r.policyWithin(pr, lvl, 0)
 	return out
 }
 
 // policyWithin is policy that gives up, returning over, as soon as the
 // action lists it writes add up to more than limit characters (0: no
 // limit), which no document that holds them can fit in.
-func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyResult, bool) {
+func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResult, bool) {
+	coarse := lvl >= levelServices
 	doc := pr.Existing
+	out := make([]iamsweep.Statement, 0, len(doc.Statements))
 	written := 0
 	tooLong := func(list []string) bool {
 		if limit <= 0 {
@@ -260,7 +290,6 @@ func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyRe
 		return written > limit
 	}
 	pr.Recommended, pr.Steps, pr.Notes, pr.Changes = nil, nil, nil, nil
-	var out []iamsweep.Statement
 	changed, allows, denies := false, 0, 0
 	for i, s := range doc.Statements {
 		where := stmtRef{i, s.Sid}
@@ -271,7 +300,7 @@ func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyRe
 			}
 			out = append(out, s)
 		case s.NotActions != nil:
-			ns, ch, notes := r.notAction(s, where, coarse)
+			ns, ch, notes := r.notAction(s, where, lvl)
 			out, changed = append(out, ns), changed || ch
 			pr.Notes = append(pr.Notes, notes...)
 			allows++
@@ -281,12 +310,12 @@ func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyRe
 			if tooLong(ns.NotActions) {
 				return pr, true
 			}
-		case s.Actions != nil && !coarse && slices.ContainsFunc(s.Actions, fullWildcard):
+		case s.Actions != nil && lvl < levelCoarse && slices.ContainsFunc(s.Actions, fullWildcard):
 			// "*" allows everything; everything but what went unused is
 			// NotAction of it: as short as the evidence, and it keeps
 			// what the evidence cannot judge (services the report does
 			// not cover, new ones) as "*" did.
-			ns, ch, _ := r.notAction(iamsweep.Statement{NotActions: []string{}}, where, coarse)
+			ns, ch, _ := r.notAction(iamsweep.Statement{NotActions: []string{}}, where, lvl)
 			allows++
 			if !ch {
 				out = append(out, s)
@@ -347,22 +376,29 @@ func (r refiner) policyWithin(pr PolicyResult, coarse bool, limit int) (PolicyRe
 	return pr, false
 }
 
-// narrowed refines pr, and again without expanding wildcards when the
-// result would be longer than limit (what says whose limit).
+// narrowed refines pr at the narrowest level whose result fits in limit
+// (what says whose limit), saying why when it had to step down.
 func (r refiner) narrowed(pr PolicyResult, limit int, what string) PolicyResult {
-	full, over := r.policyWithin(pr, false, limit)
+	full, over := r.policyWithin(pr, levelFull, limit)
+	var why string
 	switch {
 	case over:
-		return r.fit(pr, fmt.Sprintf("the narrowed document would have more than %d characters, over %s", limit, what))
+		why = fmt.Sprintf("the narrowed document would have more than %d characters, over %s", limit, what)
 	case full.Size > limit:
-		return r.fit(pr, fmt.Sprintf("the narrowed document has %d characters, over %s", full.Size, what))
+		why = fmt.Sprintf("the narrowed document has %d characters, over %s", full.Size, what)
+	default:
+		return full
 	}
-	return full
+	if mid, over := r.policyWithin(pr, levelServices, limit); !over && mid.Size <= limit {
+		mid.Notes = append(mid.Notes, why+": wildcards kept unexpanded and only unused services excluded, so that it fits")
+		return mid
+	}
+	return r.fit(pr, why)
 }
 
-// fit refines pr again without expanding wildcards, after why.
+// fit refines pr again adding nothing (levelCoarse), after why.
 func (r refiner) fit(pr PolicyResult, why string) PolicyResult {
-	coarse := r.policy(pr, true)
+	coarse := r.policy(pr, levelCoarse)
 	coarse.Notes = append(coarse.Notes, why+": wildcards kept unexpanded, so that it fits")
 	return coarse
 }
@@ -699,9 +735,9 @@ func inSorted(list []string, s string) bool {
 // unused tracked action of a used service that it still allows. The
 // statement keeps allowing everything else, services IAM reports nothing
 // about included; that is never more than it allowed before.
-func (r refiner) notAction(s iamsweep.Statement, where stmtRef, coarse bool) (iamsweep.Statement, bool, []string) {
+func (r refiner) notAction(s iamsweep.Statement, where stmtRef, lvl level) (iamsweep.Statement, bool, []string) {
 	keptNote := where.String() + ": Allow with NotAction kept as it is"
-	if coarse {
+	if lvl >= levelCoarse {
 		return s, false, []string{keptNote}
 	}
 	var add []string
@@ -713,7 +749,7 @@ func (r refiner) notAction(s iamsweep.Statement, where stmtRef, coarse bool) (ia
 			}
 			continue
 		}
-		if !se.actionLevel {
+		if !se.actionLevel || lvl > levelFull {
 			continue
 		}
 		for _, key := range se.trackedOrder {
@@ -781,13 +817,20 @@ func dedupKeepOrder(list []string) []string {
 }
 
 // allowStatements returns every Allow statement of the principal's
-// policies.
-func allowStatements(p Principal) []iamsweep.Statement {
-	var out []iamsweep.Statement
+// policies (pointers into the documents, which are only read).
+func allowStatements(p Principal) []*iamsweep.Statement {
+	n := 0
+	for _, ip := range p.Inline {
+		n += len(ip.Document.Statements)
+	}
+	for _, mp := range p.Managed {
+		n += len(mp.Document.Statements)
+	}
+	out := make([]*iamsweep.Statement, 0, n)
 	add := func(doc iamsweep.PolicyDocument) {
-		for _, s := range doc.Statements {
-			if s.Effect == "Allow" {
-				out = append(out, s)
+		for i := range doc.Statements {
+			if doc.Statements[i].Effect == "Allow" {
+				out = append(out, &doc.Statements[i])
 			}
 		}
 	}
@@ -802,7 +845,7 @@ func allowStatements(p Principal) []iamsweep.Statement {
 
 // allowsAction reports whether some statement allows the action (ignoring
 // resources and conditions).
-func allowsAction(allows []iamsweep.Statement, action string) bool {
+func allowsAction(allows []*iamsweep.Statement, action string) bool {
 	for _, s := range allows {
 		if s.NotActions != nil {
 			if !matchesAny(s.NotActions, action) {
@@ -819,7 +862,7 @@ func allowsAction(allows []iamsweep.Statement, action string) bool {
 
 // unused lists the unused services and tracked actions that the
 // principal's Allow statements allow.
-func unused(ev *evidence, allows []iamsweep.Statement) (services, actions []string) {
+func unused(ev *evidence, allows []*iamsweep.Statement) (services, actions []string) {
 	for _, ns := range ev.order {
 		se := ev.services[ns]
 		if !se.used {
@@ -847,7 +890,7 @@ func unused(ev *evidence, allows []iamsweep.Statement) (services, actions []stri
 
 // allowsServiceAtAll reports whether some Allow statement may allow an
 // action of the service.
-func allowsServiceAtAll(allows []iamsweep.Statement, svc string) bool {
+func allowsServiceAtAll(allows []*iamsweep.Statement, svc string) bool {
 	for _, s := range allows {
 		if s.NotActions != nil {
 			if !excludedAll(s.NotActions, svc) {

@@ -329,6 +329,15 @@ func TestRefine_managedQuotaNote(t *testing.T) {
 	}
 }
 
+func TestRefinedInlineName(t *testing.T) {
+	if got := refinedInlineName("ListLambda"); got != "ListLambda-refined" {
+		t.Errorf("got %q", got)
+	}
+	if got := refinedInlineName(strings.Repeat("q", 128)); len(got) != 128 || !strings.HasSuffix(got, "-refined") {
+		t.Errorf("got %q", got)
+	}
+}
+
 func TestRecommendedName(t *testing.T) {
 	if got := recommendedName("ReadOnly", "app"); got != "ReadOnly-app-refined" {
 		t.Errorf("got %q", got)
@@ -375,5 +384,29 @@ func TestCompress(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// An AdministratorAccess whose unused tracked actions are too many to
+// list still loses its unused services.
+func TestRefine_starServicesOnly(t *testing.T) {
+	var tracked []iamsweep.ActionAccess
+	for i := range 400 {
+		tracked = append(tracked, iamsweep.ActionAccess{Name: fmt.Sprintf("DoSomethingRatherLong%03d", i)})
+	}
+	tracked = append(tracked, iamsweep.ActionAccess{Name: "Used", LastAccessed: recent})
+	rep := report(iamsweep.ServiceAccess{Namespace: "svc", LastAccessed: recent, ActionLevel: true, Actions: tracked},
+		iamsweep.ServiceAccess{Namespace: "ec2"}, iamsweep.ServiceAccess{Namespace: "sqs"})
+	p := Principal{ARN: roleARN, Kind: "role", Name: "r", Managed: []ManagedPolicy{{ARN: "arn:aws:iam::aws:policy/AdministratorAccess",
+		Name: "AdministratorAccess", Document: doc(allow("*"))}}}
+	res, err := Refine(p, rep, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["ec2:*","sqs:*"],"Resource":"*"}]}`}, outcome(res)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if notes := strings.Join(res.Policies[0].Notes, "; "); !strings.Contains(notes, "only unused services excluded, so that it fits") {
+		t.Errorf("notes %q", notes)
 	}
 }

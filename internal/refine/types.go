@@ -163,9 +163,10 @@ type PolicyResult struct {
 	// Recommended is the refined document; nil when the policy stays as
 	// it is or is to be detached whole.
 	Recommended *iamsweep.PolicyDocument
-	// RecommendedName is the name to create the refined managed policy
-	// under (never the existing one: a customer managed policy may be
-	// attached to other principals); for an inline policy its own name.
+	// RecommendedName is the name to create the refined policy under,
+	// never the existing one: a customer managed policy may be attached to
+	// other principals, and an inline policy's steps put the refined one
+	// and then delete the existing one, as Access Analyzer's do.
 	RecommendedName string
 	// Steps are the recommended steps, in order; none when the policy
 	// stays.

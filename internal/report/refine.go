@@ -2,7 +2,9 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +24,9 @@ type RefineMeta struct {
 	AsOf time.Time
 	// Catalog names the action catalogue used to expand wildcards.
 	Catalog string
+	// Errors are the accounts that could not be refined (a refinement of
+	// several accounts).
+	Errors []iamsweep.AccountError
 }
 
 // RefineSummary is the JSON document of a refinement run (refine -o json,
@@ -35,6 +40,9 @@ type RefineSummary struct {
 	Principals    []RefineRecord `json:"principals"`
 	Counts        map[string]int `json:"counts"`
 	Files         []string       `json:"files,omitempty"`
+	// Errors are the accounts that could not be refined; omitted when
+	// none failed.
+	Errors []Problem `json:"errors,omitempty"`
 }
 
 // RefineRecord is one principal of a refinement, an UnusedPermission
@@ -129,6 +137,10 @@ func NewRefineSummary(m RefineMeta, results []refine.Result, files []PolicyFile)
 	for _, r := range results {
 		s.Counts[string(r.Status)]++
 		s.Principals = append(s.Principals, newRefineRecord(r, byKey))
+	}
+	for _, e := range m.Errors {
+		s.Errors = append(s.Errors, Problem{AccountID: e.Account.ID, AccountName: optional(e.Account.Name), Stage: e.Stage,
+			Code: optional(e.Code), Message: e.Message})
 	}
 	return s
 }
@@ -347,6 +359,9 @@ type RefineTableOptions struct {
 	Color bool
 	// MaxListed caps the lines of one side of a statement's diff; 0 is 12.
 	MaxListed int
+	// Errors are the accounts that could not be refined, listed after the
+	// principals.
+	Errors []iamsweep.AccountError
 }
 
 // WriteRefineTable writes results for people: per principal its status
@@ -413,6 +428,16 @@ func WriteRefineTable(w io.Writer, results []refine.Result, o RefineTableOptions
 		}
 		b.WriteString("\n")
 	}
+	for _, e := range o.Errors {
+		code := ""
+		if e.Code != "" {
+			code = " " + e.Code
+		}
+		fmt.Fprintf(&b, "account %s not refined (%s%s): %s\n", e.Account.ID, e.Stage, code, e.Message)
+	}
+	if len(o.Errors) > 0 {
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "%d principals: %d refined, %d in use, %d exempt, %d unused as a whole, %d with too little evidence, %d without evidence\n", len(results),
 		counts[refine.StatusRefined], counts[refine.StatusInUse], counts[refine.StatusExempt], counts[refine.StatusUnusedPrincipal],
 		counts[refine.StatusInsufficientEvidence], counts[refine.StatusNoEvidence])
@@ -438,4 +463,95 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// RefineASFFType is the ASFF Types entry of an UnusedPermission finding.
+// The finding type is deliberately not among those scan exports and
+// archives (ASFFFindingType does not know it): a scan never proves that
+// a refinement no longer holds.
+const RefineASFFType = asffTypeNamespace + "Unused Permissions"
+
+// NewRefineASFF returns the ASFF finding of a refined principal (status
+// refined), and false for any other result. Its Id is stable per account
+// and principal, so a later refinement updates it.
+func NewRefineASFF(r refine.Result, o ASFFOptions) (ASFFFinding, bool) {
+	if r.Status != refine.StatusRefined {
+		return ASFFFinding{}, false
+	}
+	a, _ := iamsweep.ParseARN(r.ARN)
+	partition := a.Partition
+	kind := "role"
+	resource := ASFFResource{Type: "AwsIamRole", ID: r.ARN, Partition: partition,
+		Details: &ASFFDetails{AwsIamRole: &ASFFIamRole{RoleName: r.Name}}}
+	if r.Kind == "user" {
+		kind = "user"
+		resource = ASFFResource{Type: "AwsIamUser", ID: r.ARN, Partition: partition,
+			Details: &ASFFDetails{AwsIamUser: &ASFFIamUser{UserName: r.Name}}}
+	}
+	changed := 0
+	for _, p := range r.Policies {
+		if p.Changed() {
+			changed++
+		}
+	}
+	severity := ASFFSeverity{Label: SeverityLow, Original: fmt.Sprintf("%d unused services, %d unused actions", len(r.UnusedServices), len(r.UnusedActions))}
+	if len(r.UnusedServices) > 0 {
+		severity.Label = SeverityMedium
+	}
+	id := ASFFIDPrefix + string(iamsweep.TypeUnusedPermission) + "/" + r.ARN
+	if len(id) > asffMaxID {
+		sum := sha256.Sum256([]byte(id))
+		id = ASFFIDPrefix + string(iamsweep.TypeUnusedPermission) + "/" + a.AccountID + "/sha256/" + hex.EncodeToString(sum[:])
+	}
+	types := []string{RefineASFFType}
+	f := ASFFFinding{
+		SchemaVersion: ASFFSchemaVersion, ID: id, ProductARN: ASFFProductARN(partition, o.Region, a.AccountID),
+		ProductName: "iamsweep", CompanyName: "iamsweep",
+		GeneratorID: ASFFGeneratorID(iamsweep.TypeUnusedPermission), AwsAccountID: a.AccountID, Types: types,
+		CreatedAt: o.AsOf.UTC(), UpdatedAt: o.AsOf.UTC(), Severity: severity,
+		FindingProviderFields: ASFFProviderFields{Severity: severity, Types: types},
+		Title:                 cut(fmt.Sprintf("IAM %s %s holds permissions it did not use in %d days", kind, r.Name, r.WindowDays), 256),
+		Description: cut(fmt.Sprintf("%s. Unused services: %s. Unused actions: %s.", r.Reason,
+			listOrNone(r.UnusedServices), listOrNone(r.UnusedActions)), 1024),
+		Remediation: &ASFFRemediation{Recommendation: ASFFRecommendation{Text: cut(fmt.Sprintf(
+			"Replace %d of its policies with the refined documents iamsweep refine writes (--out DIR), after review.", changed), 512)}},
+		ProductFields: map[string]string{
+			FieldFindingType:            string(iamsweep.TypeUnusedPermission),
+			FieldPrincipal:              r.ARN,
+			FieldReason:                 cut(r.Reason, 2048),
+			"iamsweep/WindowDays":       strconv.Itoa(r.WindowDays),
+			"iamsweep/UnusedServices":   strconv.Itoa(len(r.UnusedServices)),
+			"iamsweep/UnusedActions":    strconv.Itoa(len(r.UnusedActions)),
+			"iamsweep/PoliciesToChange": strconv.Itoa(changed),
+			FieldEvaluatedAt:            o.AsOf.UTC().Format(time.RFC3339),
+		},
+		Resources:   []ASFFResource{resource},
+		Compliance:  ASFFCompliance{Status: ASFFFailed},
+		RecordState: ASFFActive,
+	}
+	return f, true
+}
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
+}
+
+// WriteRefineASFF writes the ASFF findings of the refined principals as
+// one JSON array, for aws securityhub batch-import-findings.
+func WriteRefineASFF(w io.Writer, results []refine.Result, o ASFFOptions) error {
+	out := []ASFFFinding{}
+	for _, r := range results {
+		if f, ok := NewRefineASFF(r, o); ok {
+			out = append(out, f)
+		}
+	}
+	b, err := marshalIndent(out, "")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

@@ -129,3 +129,29 @@ func TestSafeName(t *testing.T) {
 		}
 	}
 }
+
+func TestNewRefineASFF(t *testing.T) {
+	results := refineResults(t)
+	o := ASFFOptions{Region: "eu-west-1", AsOf: refineNow}
+	a, ok := NewRefineASFF(results[0], o)
+	if !ok {
+		t.Fatal("no finding for a refined principal")
+	}
+	if a.SchemaVersion != ASFFSchemaVersion || a.ID != "iamsweep/UnusedPermission/arn:aws:iam::111122223333:role/app" ||
+		a.ProductARN != "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default" || a.AwsAccountID != "111122223333" ||
+		a.GeneratorID != "iamsweep/UnusedPermission" || a.Title == "" || len(a.Resources) != 1 || a.Resources[0].Type != "AwsIamRole" ||
+		a.Severity.Label != SeverityMedium || a.RecordState != ASFFActive || a.Compliance.Status != ASFFFailed {
+		t.Errorf("finding %+v", a)
+	}
+	if len([]rune(a.Description)) > 1024 || len([]rune(a.Title)) > 256 || len(a.ProductFields) > 50 {
+		t.Errorf("over ASFF's limits: %d, %d, %d", len([]rune(a.Description)), len([]rune(a.Title)), len(a.ProductFields))
+	}
+	if _, ok := NewRefineASFF(results[1], o); ok {
+		t.Error("a finding for an exempt principal")
+	}
+	// A scan's export never archives refine's findings: it does not know
+	// their type.
+	if _, known := ASFFFindingType(a.GeneratorID); known {
+		t.Error("scan's export knows UnusedPermission findings and would archive them")
+	}
+}
