@@ -170,8 +170,11 @@ func writePlan(w io.Writer, p iamsweep.Plan, file string) error {
 	if p.ScanID > 0 {
 		from = fmt.Sprintf(", from scan %d", p.ScanID)
 	}
-	fmt.Fprintf(&b, "Plan %s%s (as of %s, unused for more than %d days).\n",
-		p.ID, from, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)
+	window := fmt.Sprintf("unused for more than %d days", p.UnusedDays)
+	if len(p.Actions) > 0 && !slices.ContainsFunc(p.Actions, func(a iamsweep.Action) bool { return a.Kind != iamsweep.ActionRefine }) {
+		window = fmt.Sprintf("refined to what was used in a %d-day window, unless set otherwise", p.UnusedDays)
+	}
+	fmt.Fprintf(&b, "Plan %s%s (as of %s, %s).\n", p.ID, from, p.AsOf.UTC().Format(time.RFC3339), window)
 	if len(p.Actions) == 0 {
 		b.WriteString("\nNo action: the scan found nothing the remediation policy acts on.\n")
 		_, err := io.WriteString(w, b.String())

@@ -99,6 +99,7 @@ func TestRefine_planApplyRestore(t *testing.T) {
 		"managed " + glueARN + ": create arn:aws:iam::111122223333:policy/iamsweep/refined/etl-glue-etl-refined (",
 		"characters) for this role, attach it, detach " + glueARN,
 		"Plan: 2 refine.",
+		"refined to what was used in a 90-day window",
 	} {
 		if !strings.Contains(shown.String(), want) {
 			t.Errorf("the plan shown does not say %q:\n%s", want, shown.String())

@@ -70,7 +70,7 @@ func writeRefinePlan(ctx context.Context, opts *RefineOptions, in refineInput, r
 			refused++
 		}
 	}
-	fmt.Fprintf(opts.io.ErrOut, "iamsweep: plan %s: %d refine actions (%d refused) saved to %s; review and apply it with: iamsweep apply %s\n",
-		plan.ID, len(plan.Actions), refused, where, opts.PlanFile)
+	fmt.Fprintf(opts.io.ErrOut, "iamsweep: plan %s: %d refine %s (%d refused) saved to %s; review and apply it with: iamsweep apply %s\n",
+		plan.ID, len(plan.Actions), map[bool]string{true: "action", false: "actions"}[len(plan.Actions) == 1], refused, where, opts.PlanFile)
 	return nil
 }
