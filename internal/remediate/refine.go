@@ -467,3 +467,48 @@ func UnrefineSteps(principal, name string, backupAttached, attached []string, re
 	}
 	return append(detach, del...), notes
 }
+
+// RoomForAttach chooses, when attaching steps[i] (a refined policy) meets
+// IAM's quota of managed policies per principal, the detachment among the
+// later steps to make first: one of a policy nothing replaces (detached
+// whole, as unused), else one whose refined copy is attached already, so
+// that the principal never lacks what it keeps; else the detachment of
+// the policy steps[i] replaces, and gap is true: for a moment the
+// principal holds neither. have are the principal's managed policies
+// before the steps. ok is false when no later step detaches.
+func RoomForAttach(a iamsweep.Action, steps []iamsweep.Step, i int, have []string) (j int, gap, ok bool) {
+	ops := refineOps(a.Principal)
+	replaced := map[string]string{} // existing policy ARN -> its refined copy's ARN
+	for _, c := range a.Changes {
+		if !c.Inline && c.Refined != "" {
+			replaced[c.Policy] = RefinedPolicyARN(a.ARN, c.RefinedName)
+		}
+	}
+	attached := map[string]bool{}
+	for _, arn := range have {
+		attached[arn] = true
+	}
+	for _, st := range steps[:i] {
+		if st.Op == ops.attach {
+			attached[st.Target] = true
+		}
+	}
+	paired := -1
+	for k := i + 1; k < len(steps); k++ {
+		st := steps[k]
+		if st.Op != ops.detach {
+			continue
+		}
+		copyARN, isReplaced := replaced[st.Target]
+		switch {
+		case !isReplaced, attached[copyARN]:
+			return k, false, true
+		case copyARN == steps[i].Target && paired < 0:
+			paired = k
+		}
+	}
+	if paired >= 0 {
+		return paired, true, true
+	}
+	return 0, false, false
+}

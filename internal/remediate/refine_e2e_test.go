@@ -497,3 +497,67 @@ func TestService_Apply_refineCrash(t *testing.T) {
 		}
 	}
 }
+
+// A principal at IAM's quota of managed policies: each refined copy is
+// attached once room is made, the existing policy it replaces detached
+// first, and a note says so.
+func TestService_Apply_refineAtQuota(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, refineAccount(), fakeaws.WithQuota("AttachedPoliciesPerRoleQuota", 2))
+	before := e.role(t, refineRole)
+	outs, err := e.service("apply", quarantinePolicy).Apply(ctx, refinePlan("p-refine", before, refineChanges()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, outs, remediate.StatusApplied)
+	wantRefined(t, e, before)
+	want := []string{
+		"PutRolePolicy s3-rw",
+		"CreatePolicy " + refinedShared,
+		"CreatePolicy " + refinedAdmin,
+		"DetachRolePolicy " + sharedARN,
+		"AttachRolePolicy " + refinedShared,
+		"DetachRolePolicy " + adminARN,
+		"AttachRolePolicy " + refinedAdmin,
+		"DeleteRolePolicy sqs-all",
+	}
+	if diff := cmp.Diff(want, outs[0].Steps); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if len(outs[0].Notes) != 2 || !strings.Contains(outs[0].Notes[0], "detached "+sharedARN+" before attaching "+refinedShared+", so for a moment") {
+		t.Errorf("notes %q: want one per detachment made first", outs[0].Notes)
+	}
+	res, err := e.service("restore", quarantinePolicy).Restore(ctx, before.ARN, remediate.RestoreOptions{})
+	if err != nil || len(res.Differences) > 0 {
+		t.Fatalf("restore: %v %+v", err, res)
+	}
+	if diff := cmp.Diff(restorableRole(before), restorableRole(e.role(t, refineRole)), equateEmpty); diff != "" {
+		t.Errorf("restored role (-before +after):\n%s", diff)
+	}
+}
+
+// RoomForAttach prefers a detachment that leaves no gap.
+func TestRoomForAttach(t *testing.T) {
+	a := iamsweep.Action{Principal: "role", ARN: "arn:aws:iam::" + acct + ":role/app", Changes: refineChanges()}
+	a.Changes = append(a.Changes, iamsweep.PolicyChange{Policy: "arn:aws:iam::" + acct + ":policy/unused", Document: allow("kms:*")})
+	steps := []iamsweep.Step{
+		{Op: iamsweep.OpAttachRolePolicy, Target: refinedShared},
+		{Op: iamsweep.OpAttachRolePolicy, Target: refinedAdmin},
+		{Op: iamsweep.OpDetachRolePolicy, Target: sharedARN},
+		{Op: iamsweep.OpDetachRolePolicy, Target: adminARN},
+		{Op: iamsweep.OpDetachRolePolicy, Target: "arn:aws:iam::" + acct + ":policy/unused"},
+	}
+	if j, gap, ok := remediate.RoomForAttach(a, steps, 0, nil); !ok || gap || j != 4 {
+		t.Errorf("first attach: %d %t %t, want the unused policy's detachment (4) without a gap", j, gap, ok)
+	}
+	if j, gap, ok := remediate.RoomForAttach(a, steps[:4], 1, nil); !ok || gap || j != 2 {
+		t.Errorf("second attach: %d %t %t, want the detachment of the policy already replaced (2)", j, gap, ok)
+	}
+	if j, gap, ok := remediate.RoomForAttach(a, steps[:4], 0, nil); !ok || !gap || j != 2 {
+		t.Errorf("first attach, no unused policy: %d %t %t, want its own policy's detachment (2) with a gap", j, gap, ok)
+	}
+	if _, _, ok := remediate.RoomForAttach(a, steps[:2], 0, nil); ok {
+		t.Error("no detachment left: ok")
+	}
+}

@@ -248,8 +248,10 @@ func (r *restoring) converge(kind, name, backedUp string, read func() (state, er
 		lost = nil
 		r.res.Notes = st.notes
 		again := false
+		steps := st.steps
 	calls:
-		for _, step := range st.steps {
+		for i := 0; i < len(steps); i++ {
+			step := steps[i]
 			principalID := ""
 			if unmarksStep(step) {
 				// Journaled with the unique ID, and known for this
@@ -270,6 +272,14 @@ func (r *restoring) converge(kind, name, backedUp string, read func() (state, er
 				}
 				lost, again = &step, true
 				break calls
+			case (step.Op == iamsweep.OpAttachRolePolicy || step.Op == iamsweep.OpAttachUserPolicy) && iamsweep.ErrorCode(err) == "LimitExceeded" && laterDetach(steps, i) > i:
+				// At IAM's quota of managed policies: detach a refined
+				// copy the restore takes away first, then attach again.
+				j := laterDetach(steps, i)
+				detach := steps[j]
+				steps = slices.Insert(append(steps[:j:j], steps[j+1:]...), i, detach)
+				r.res.Notes = append(r.res.Notes, "IAM's quota of managed policies was reached: detached "+detach.Target+" before attaching "+step.Target)
+				i--
 			default:
 				why, ok := goneDependency(step, err)
 				if !ok {
@@ -456,4 +466,15 @@ func readProfiles(ctx context.Context, m iamsweep.Mutator, ps []iamsweep.Instanc
 		}
 	}
 	return out, nil
+}
+
+// laterDetach returns the index of the first step after i that detaches a
+// managed policy, or -1.
+func laterDetach(steps []iamsweep.Step, i int) int {
+	for j := i + 1; j < len(steps); j++ {
+		if steps[j].Op == iamsweep.OpDetachRolePolicy || steps[j].Op == iamsweep.OpDetachUserPolicy {
+			return j
+		}
+	}
+	return -1
 }

@@ -409,6 +409,22 @@ func (w *work) run() {
 			err = w.do(fallback)
 			st = fallback
 		}
+		if err != nil && a.Kind == iamsweep.ActionRefine && st.Op == attachOp(a.Principal) && iamsweep.ErrorCode(err) == "LimitExceeded" {
+			// The principal holds as many managed policies as IAM allows:
+			// detach one that is to go first, then attach again.
+			if j, gap, ok := RoomForAttach(a, steps, i, w.parts().attached); ok {
+				detach := steps[j]
+				steps = append(steps[:j:j], steps[j+1:]...)
+				steps = slices.Insert(steps, i, detach)
+				note := "IAM's quota of managed policies per " + a.Principal + " was reached (LimitExceeded): detached " + detach.Target + " before attaching " + st.Target
+				if gap {
+					note += ", so for a moment the " + a.Principal + " held neither"
+				}
+				w.out.Notes = append(w.out.Notes, note)
+				i--
+				continue
+			}
+		}
 		if err != nil {
 			w.finish(StatusFailed, fmt.Sprintf("%s; %d of %d calls done, backup %s holds the state before", Explain(st, err), i, len(steps), backup.ID))
 			return
