@@ -561,3 +561,45 @@ func TestRoomForAttach(t *testing.T) {
 		t.Error("no detachment left: ok")
 	}
 }
+
+// A user is refined and restored as a role is, with the user's calls.
+func TestService_Apply_refineUser(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	acctState := refineAccount()
+	acctState.Users = []*fakeaws.User{{Name: "dev", Path: "/people/", Created: old,
+		Inline:   []fakeaws.InlinePolicy{{Name: "s3-rw", Document: allow("s3:*")}, {Name: "sqs-all", Document: allow("sqs:*")}},
+		Attached: []fakeaws.AttachedPolicy{{Name: "shared-ops", ARN: sharedARN}}}}
+	e := newEnv(t, acctState)
+	before := e.user(t, "dev")
+	p := iamsweep.Plan{ID: "p-user", Created: now, AsOf: now, Actions: []iamsweep.Action{{
+		ID: "a001", Kind: iamsweep.ActionRefine, Principal: "user", AccountID: acct, ARN: before.ARN, Name: "dev", Path: "/people/",
+		Changes: refineChanges()[:3],
+		Finding: iamsweep.Finding{Type: iamsweep.TypeUnusedPermission, AccountID: acct, ARN: before.ARN, PrincipalID: before.ID, Name: "dev", Path: "/people/"},
+	}}}
+	p.Actions[0].Changes[2].RefinedName = "shared-ops-dev-refined"
+	outs, err := e.service("apply", quarantinePolicy).Apply(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatuses(t, outs, remediate.StatusApplied)
+	refined := "arn:aws:iam::" + acct + ":policy/iamsweep/refined/shared-ops-dev-refined"
+	want := []string{"PutUserPolicy s3-rw", "CreatePolicy " + refined, "AttachUserPolicy " + refined, "DeleteUserPolicy sqs-all", "DetachUserPolicy " + sharedARN}
+	if diff := cmp.Diff(want, outs[0].Steps); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if got := e.user(t, "dev"); !slices.Equal(got.AttachedPolicies, []string{refined}) || len(got.InlinePolicies) != 1 {
+		t.Errorf("user after apply: %v %v", got.AttachedPolicies, got.InlinePolicies)
+	}
+	wantShared(t, e)
+	res, err := e.service("restore", quarantinePolicy).Restore(ctx, before.ARN, remediate.RestoreOptions{})
+	if err != nil || len(res.Differences) > 0 {
+		t.Fatalf("restore: %v %+v", err, res)
+	}
+	if diff := cmp.Diff(restorableUser(before), restorableUser(e.user(t, "dev")), equateEmpty); diff != "" {
+		t.Errorf("restored user (-before +after):\n%s", diff)
+	}
+	if _, err := e.policy(t, refined); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("the refined policy after restore: %v", err)
+	}
+}
