@@ -27,11 +27,12 @@ var (
 		"internal/planfile":   true,
 		"internal/configrule": true,
 		"internal/escalate":   true,
+		"internal/links":      true,
 		"internal/refine":     true,
 	}
 	services    = map[string]bool{"internal/scan": true, "internal/remediate": true}
 	adapters    = map[string]bool{"internal/awsapi": true, "internal/store": true, "internal/notify": true, "internal/lastaccess": true}
-	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true,
+	entryPoints = map[string]bool{"internal/cli": true, "internal/lambdafn": true, "internal/serve": true,
 		// workflow wires the store, the remediation service and the
 		// notifier the CLI or serve built around one run of the owner
 		// workflow, as an entry point does.

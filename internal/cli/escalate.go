@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 
 	"github.com/spf13/cobra"
 
+	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/store"
 	"github.com/iamsweep/iamsweep/internal/workflow"
 )
 
@@ -85,7 +88,11 @@ func runEscalate(ctx context.Context, opts *EscalateOptions) error {
 		return err
 	}
 	defer st.Close()
-	env, err := newRunner(ctx, d, cfg, st, path, dryRun, nil)
+	links, err := escalateLinks(ctx, d, cfg, st, dryRun)
+	if err != nil {
+		return err
+	}
+	env, err := newRunner(ctx, d, cfg, st, path, dryRun, links)
 	if err != nil {
 		return err
 	}
@@ -97,6 +104,25 @@ func runEscalate(ctx context.Context, opts *EscalateOptions) error {
 		return writeJSON(d.io.Out, summaryJSON{SchemaVersion: 1, Summary: sum})
 	}
 	return writeSummary(d.io.Out, sum)
+}
+
+// escalateLinks returns the maker of the notices' decision links when a
+// service answers them (serve.base-url is set: iamsweep serve, perhaps
+// with --no-scheduler, on the same state database and link key), and nil
+// otherwise: the notices then carry no links.
+func escalateLinks(ctx context.Context, d deps, cfg config.Config, st *store.Store, dryRun bool) (workflow.LinkMaker, error) {
+	if dryRun || cfg.Serve.BaseURL == "" {
+		return nil, nil
+	}
+	base, err := url.Parse(cfg.Serve.BaseURL) // checked by Validate
+	if err != nil {
+		return nil, iamsweep.NewInputError("serve.base-url", "", err)
+	}
+	signer, err := linkSigner(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	return newLinkMaker(d, cfg, st, signer, base), nil
 }
 
 type summaryJSON struct {

@@ -121,6 +121,7 @@ A typical run:
   iamsweep exceptions           list the principals owners decided to keep
   iamsweep escalate             notify owners, then quarantine and delete on schedule
   iamsweep escalation           each principal's escalation timeline
+  iamsweep serve                escalate on a schedule; decision links; a dashboard
   iamsweep refine --all         narrow the policies of used principals to what they used
 
 Exit status:
@@ -147,6 +148,7 @@ Exit status:
 		NewCmdExceptions(d, nil),
 		NewCmdEscalate(d, nil),
 		NewCmdEscalation(d, nil),
+		NewCmdServe(d, nil),
 		NewCmdRefine(d, nil),
 		NewCmdVersion(d, nil),
 	)

@@ -158,7 +158,7 @@ type htmlPage struct {
 	OwnerTags  string
 	Counts     verdictCounts
 	Types      []htmlType
-	Idle       idleChart
+	Idle       IdleChart
 	Accounts   []htmlAccount
 	Owners     []htmlOwner
 	Errors     []iamsweep.AccountError

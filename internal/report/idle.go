@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/iamsweep/iamsweep"
 )
 
 // idleBucket counts the unused findings whose days since their last
@@ -63,17 +65,20 @@ func countIdle(bs []idleBucket, days *int, n int) []idleBucket {
 	return append([]idleBucket{within}, bs...)
 }
 
-// idleChart is the geometry of the bar chart of idle age, in SVG user
-// units.
-type idleChart struct {
+// IdleChart is the geometry of the bar chart of idle age, in SVG user
+// units: the HTML report's chart, which the dashboard of iamsweep serve
+// draws too.
+type IdleChart struct {
 	Width, Height int
-	Bars          []idleBar
+	Bars          []IdleBar
 	// Desc says what the bars show, for screen readers.
 	Desc  string
 	Total int
 }
 
-type idleBar struct {
+// IdleBar is one bar of an IdleChart: a range of idle age, its count and
+// where to draw it.
+type IdleBar struct {
 	Label        string
 	Class        string
 	Count        int
@@ -92,8 +97,20 @@ const (
 	chartTop    = 6
 )
 
-func newIdleChart(bs []idleBucket, n int) idleChart {
-	c := idleChart{Width: chartWidth, Height: 2*chartTop + len(bs)*chartStep - (chartStep - chartBarH)}
+// NewIdleChart returns the chart of the unused findings among fs by idle
+// age, for a scan whose threshold is unusedDays.
+func NewIdleChart(fs []iamsweep.Finding, unusedDays int) IdleChart {
+	bs := idleBuckets(unusedDays)
+	for _, f := range fs {
+		if f.Verdict == iamsweep.VerdictUnused {
+			bs = countIdle(bs, f.DaysUnused, unusedDays)
+		}
+	}
+	return newIdleChart(bs, unusedDays)
+}
+
+func newIdleChart(bs []idleBucket, n int) IdleChart {
+	c := IdleChart{Width: chartWidth, Height: 2*chartTop + len(bs)*chartStep - (chartStep - chartBarH)}
 	most := 0
 	for _, b := range bs {
 		most = max(most, b.Count)
@@ -120,7 +137,7 @@ func newIdleChart(bs []idleBucket, n int) idleChart {
 			age++
 		}
 		y := chartTop + i*chartStep
-		c.Bars = append(c.Bars, idleBar{
+		c.Bars = append(c.Bars, IdleBar{
 			Label: b.Label, Class: class, Count: b.Count,
 			Y: y, TextY: y + chartBarH/2 + 5,
 			BarX: chartLabelW, BarW: w, LabelX: chartLabelW - 10, NumX: chartLabelW + w + 6,
