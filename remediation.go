@@ -27,7 +27,34 @@ const (
 	// ActionDeletePassword deletes a user's console password (login
 	// profile): a password cannot be disabled, only deleted.
 	ActionDeletePassword ActionKind = "delete-password"
+	// ActionRefine narrows a used role's or user's policies to what it
+	// used (iamsweep refine --plan): per Action.Changes, a refined managed
+	// policy is created for this principal alone, attached, and the
+	// existing one detached; an inline policy is put back refined under
+	// its name, or deleted. Reversible with restore.
+	ActionRefine ActionKind = "refine"
 )
+
+// PolicyChange is one policy of a refine action: what the refinement
+// recommended, and the document it was computed from, so that apply can
+// tell the policy has not changed since.
+type PolicyChange struct {
+	// Policy is the existing managed policy's ARN, or the inline policy's
+	// name.
+	Policy string
+	Inline bool
+	// Document is the existing policy's document as the refinement read
+	// it (JSON); apply refuses the action when the policy now says
+	// something else.
+	Document string
+	// Refined is the recommended document (JSON); "" when the policy is
+	// to be detached (managed) or deleted (inline) whole.
+	Refined string
+	// RefinedName is the name of the customer managed policy created for
+	// the principal with the Refined document (a managed policy's
+	// CREATE_POLICY step); "" for inline policies and detachments.
+	RefinedName string
+}
 
 // Action is one remediation of one principal or credential, as planned.
 type Action struct {
@@ -53,6 +80,9 @@ type Action struct {
 	Irreversible bool
 	// Notes tell the reviewer what to know before applying.
 	Notes []string
+	// Changes are the policy changes of a refine action, in order; nil for
+	// every other kind.
+	Changes []PolicyChange
 }
 
 // Plan is a reviewed list of actions, saved so that apply runs exactly
@@ -389,6 +419,12 @@ const (
 	OpRemoveUserFromGroup             Op = "RemoveUserFromGroup"
 	OpCreateUser                      Op = "CreateUser"
 	OpDeleteUser                      Op = "DeleteUser"
+
+	// OpCreatePolicy creates a customer managed policy: Target is the ARN
+	// it gets (its path and name), Document its document, Tags its tags.
+	OpCreatePolicy Op = "CreatePolicy"
+	// OpDeletePolicy deletes the customer managed policy Target (an ARN).
+	OpDeletePolicy Op = "DeletePolicy"
 )
 
 // Step is one IAM call with its arguments. Which fields an Op reads:
@@ -467,6 +503,15 @@ type Mutator interface {
 	// (deleting what does not exist) returns an error wrapping
 	// ErrNotFound; the caller decides whether that is success.
 	Do(ctx context.Context, s Step) error
+}
+
+// PolicyReader reads managed policies: the Mutators of refine actions
+// implement it besides Mutator.
+type PolicyReader interface {
+	// ReadPolicy returns the managed policy arn with its default
+	// version's document and attachment count; ErrNotFound when it does
+	// not exist.
+	ReadPolicy(ctx context.Context, arn string) (ManagedPolicy, error)
 }
 
 // RemediationPolicy is the remediation policy: which action each kind of unused

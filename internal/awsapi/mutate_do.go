@@ -62,7 +62,8 @@ func stepSubject(s iamsweep.Step) string {
 func needsName(op iamsweep.Op) bool {
 	switch op {
 	case iamsweep.OpCreateRole, iamsweep.OpCreateUser, iamsweep.OpCreateInstanceProfile,
-		iamsweep.OpDeleteInstanceProfile, iamsweep.OpDeleteVirtualMFADevice:
+		iamsweep.OpDeleteInstanceProfile, iamsweep.OpDeleteVirtualMFADevice,
+		iamsweep.OpCreatePolicy, iamsweep.OpDeletePolicy:
 		return false
 	}
 	return true
@@ -211,6 +212,18 @@ func (c *Client) do(ctx context.Context, s iamsweep.Step) error {
 		})
 	case iamsweep.OpDeleteUser:
 		_, err = c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: name})
+
+	// Managed policies (refine actions and their restores).
+	case iamsweep.OpCreatePolicy:
+		path, policyName, perr := policyPathName(s.Target)
+		if perr != nil {
+			return perr
+		}
+		_, err = c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(policyName), Path: aws.String(path),
+			PolicyDocument: aws.String(s.Document), Tags: toIAMTags(s.Tags),
+			Description: aws.String("created by iamsweep refine: a refined copy for one principal")})
+	case iamsweep.OpDeletePolicy:
+		_, err = c.iam.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: target})
 	default:
 		return fmt.Errorf("unknown operation %q", string(s.Op))
 	}
@@ -346,4 +359,16 @@ func toIAMTags(tags []iamsweep.Tag) []iamtypes.Tag {
 		out[i] = iamtypes.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)}
 	}
 	return out
+}
+
+// policyPathName splits a customer managed policy's ARN into the path and
+// name CreatePolicy takes.
+func policyPathName(arn string) (path, name string, err error) {
+	a, err := iamsweep.ParseARN(arn)
+	if err != nil || !strings.HasPrefix(a.Resource, "policy/") {
+		return "", "", fmt.Errorf("%q is not the ARN of a managed policy", arn)
+	}
+	rest := strings.TrimPrefix(a.Resource, "policy")
+	i := strings.LastIndexByte(rest, '/')
+	return rest[:i+1], rest[i+1:], nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/fakeaws"
+	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
 // TestClient_DoRole runs steps on role app and compares the role read back
@@ -626,4 +627,66 @@ func TestClient_DoCoversEveryOp(t *testing.T) {
 			t.Errorf("no test in mutate_do_test.go runs Do with iamsweep.%s", name)
 		}
 	}
+}
+
+// TestClient_DoManagedPolicy creates a refined policy (CreatePolicy with
+// its path, name, document and tag, as the wire shows), reads it back
+// (GetPolicy, GetPolicyVersion of the default version), and deletes it;
+// deleting it again finds it gone, and a policy still attached is a
+// DeleteConflict.
+func TestClient_DoManagedPolicy(t *testing.T) {
+	env := newMutateEnv(t)
+	ctx := t.Context()
+	arn := "arn:aws:iam::" + testAccountID + ":policy/iamsweep/refined/app-refined"
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	tag := iamsweep.Tag{Key: "iamsweep:refined-by", Value: "plan=p1 action=a001"}
+	env.do(t, iamsweep.Step{Op: iamsweep.OpCreatePolicy, Target: arn, Document: doc, Tags: []iamsweep.Tag{tag}})
+	sent := env.rec.sent("CreatePolicy")
+	if len(sent) != 1 {
+		t.Fatalf("%d CreatePolicy requests", len(sent))
+	}
+	for k, v := range map[string]string{"PolicyName": "app-refined", "Path": "/iamsweep/refined/", "PolicyDocument": doc,
+		"Tags.member.1.Key": tag.Key, "Tags.member.1.Value": tag.Value} {
+		if got := sent[0].Get(k); got != v {
+			t.Errorf("CreatePolicy %s = %q, want %q", k, got, v)
+		}
+	}
+	got, err := env.c.ReadPolicy(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := iamsweep.ManagedPolicy{ARN: arn, Name: "app-refined", Path: "/iamsweep/refined/", DefaultVersionID: "v1",
+		UpdatedAt: mutateNow.Truncate(time.Second), Document: mustDoc(t, doc)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReadPolicy (-want +got):\n%s", diff)
+	}
+	if _, err := env.c.ReadPolicy(ctx, "arn:aws:iam::"+testAccountID+":policy/nope"); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("ReadPolicy of a missing policy: %v, want ErrNotFound", err)
+	}
+
+	env.do(t, iamsweep.Step{Op: iamsweep.OpAttachRolePolicy, Name: "app", Target: arn})
+	err = env.c.Do(ctx, iamsweep.Step{Op: iamsweep.OpDeletePolicy, Target: arn})
+	if !errors.Is(err, iamsweep.ErrDeleteConflict) {
+		t.Errorf("DeletePolicy of an attached policy: %v, want DeleteConflict", err)
+	}
+	if got, _ := env.c.ReadPolicy(ctx, arn); got.AttachmentCount != 1 {
+		t.Errorf("AttachmentCount %d, want 1", got.AttachmentCount)
+	}
+	env.do(t, iamsweep.Step{Op: iamsweep.OpDetachRolePolicy, Name: "app", Target: arn},
+		iamsweep.Step{Op: iamsweep.OpDeletePolicy, Target: arn})
+	if err := env.c.Do(ctx, iamsweep.Step{Op: iamsweep.OpDeletePolicy, Target: arn}); !errors.Is(err, iamsweep.ErrNotFound) {
+		t.Errorf("DeletePolicy again: %v, want ErrNotFound", err)
+	}
+	if err := env.c.Do(ctx, iamsweep.Step{Op: iamsweep.OpCreatePolicy, Target: "arn:aws:iam::" + testAccountID + ":role/app", Document: doc}); err == nil {
+		t.Error("CreatePolicy with a role's ARN: no error")
+	}
+}
+
+func mustDoc(t *testing.T, doc string) iamsweep.PolicyDocument {
+	t.Helper()
+	d, err := policy.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -419,3 +419,38 @@ func notApplicable(s string) string {
 func isVirtualMFA(serial string) bool {
 	return strings.HasPrefix(serial, "arn:") && strings.Contains(serial, ":mfa/")
 }
+
+var _ iamsweep.PolicyReader = (*Client)(nil)
+
+// ReadPolicy reads a managed policy (GetPolicy) with its default version's
+// document (GetPolicyVersion, URL-decoded once). A policy that does not
+// exist is an error wrapping iamsweep.ErrNotFound.
+func (c *Client) ReadPolicy(ctx context.Context, arn string) (iamsweep.ManagedPolicy, error) {
+	fail := func(api string, err error) (iamsweep.ManagedPolicy, error) {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("read managed policy %s (%s): %w", arn, api, classify(err))
+	}
+	out, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+	if err != nil {
+		return fail("GetPolicy", err)
+	}
+	p := out.Policy
+	if p == nil {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("read managed policy %s (GetPolicy): the answer holds no policy", arn)
+	}
+	mp := iamsweep.ManagedPolicy{ARN: aws.ToString(p.Arn), Name: aws.ToString(p.PolicyName), Path: aws.ToString(p.Path),
+		DefaultVersionID: aws.ToString(p.DefaultVersionId), AttachmentCount: int(aws.ToInt32(p.AttachmentCount))}
+	if p.UpdateDate != nil {
+		mp.UpdatedAt = p.UpdateDate.UTC()
+	}
+	v, err := c.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: p.DefaultVersionId})
+	if err != nil {
+		return fail("GetPolicyVersion", err)
+	}
+	if v.PolicyVersion == nil || v.PolicyVersion.Document == nil {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("read managed policy %s (GetPolicyVersion): the answer holds no document", arn)
+	}
+	if mp.Document, err = policy.Decode(aws.ToString(v.PolicyVersion.Document)); err != nil {
+		return iamsweep.ManagedPolicy{}, fmt.Errorf("read managed policy %s (GetPolicyVersion): document: %w", arn, err)
+	}
+	return mp, nil
+}

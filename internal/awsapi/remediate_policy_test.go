@@ -32,12 +32,15 @@ var dependentActions = map[string]string{
 	// also calls; CreateInstanceProfile with a backed-up profile's tags
 	// needs iam:TagInstanceProfile, which it calls only so.
 	"iam:TagInstanceProfile": "iam:CreateInstanceProfile",
+	// CreatePolicy with the refined policy's iamsweep:refined-by tag needs
+	// iam:TagPolicy, which the remediation calls only so.
+	"iam:TagPolicy": "iam:CreatePolicy",
 }
 
 // mutatorRoots are the functions whose calls the remediation makes: the
 // iamsweep.Mutator methods, the Org methods that open and name the
 // account for it, and the alias a person may type to confirm a deletion.
-var mutatorRoots = []string{"ReadRole", "ReadUser", "ReadInstanceProfile", "Do", "Mutator", "CallerARN", "AccountAlias"}
+var mutatorRoots = []string{"ReadRole", "ReadUser", "ReadInstanceProfile", "ReadPolicy", "Do", "Mutator", "CallerARN", "AccountAlias"}
 
 func readRemediatePolicy(t *testing.T) iamsweep.PolicyDocument {
 	t.Helper()
@@ -342,6 +345,7 @@ func TestRemediatePolicy_TagOnCreate(t *testing.T) {
 	doc := readRemediatePolicy(t)
 	for create, tag := range map[string]string{
 		"iam:CreateRole": "iam:TagRole", "iam:CreateUser": "iam:TagUser", "iam:CreateInstanceProfile": "iam:TagInstanceProfile",
+		"iam:CreatePolicy": "iam:TagPolicy",
 	} {
 		if !allows(doc, create) || !allows(doc, tag) {
 			t.Errorf("%s grants %s %t and %s %t: a create with tags needs both", remediatePolicyFile, create, allows(doc, create), tag, allows(doc, tag))

@@ -192,8 +192,11 @@ func writePlan(w io.Writer, p iamsweep.Plan, file string) error {
 	if p.ScanID > 0 {
 		from = fmt.Sprintf(", from scan %d", p.ScanID)
 	}
-	fmt.Fprintf(&b, "Plan %s%s (as of %s, unused for more than %d days).\n",
-		p.ID, from, p.AsOf.UTC().Format(time.RFC3339), p.UnusedDays)
+	window := fmt.Sprintf("unused for more than %d days", p.UnusedDays)
+	if len(p.Actions) > 0 && !slices.ContainsFunc(p.Actions, func(a iamsweep.Action) bool { return a.Kind != iamsweep.ActionRefine }) {
+		window = fmt.Sprintf("refined to what was used in a %d-day window, unless set otherwise", p.UnusedDays)
+	}
+	fmt.Fprintf(&b, "Plan %s%s (as of %s, %s).\n", p.ID, from, p.AsOf.UTC().Format(time.RFC3339), window)
 	if len(p.Actions) == 0 {
 		b.WriteString("\nNo action: the scan found nothing the remediation policy acts on.\n")
 		_, err := io.WriteString(w, b.String())
@@ -215,6 +218,9 @@ func writePlan(w io.Writer, p iamsweep.Plan, file string) error {
 			continue
 		}
 		counts[a.Kind]++
+		for _, c := range a.Changes {
+			fmt.Fprintf(&b, "        %s\n", describeChange(a, c))
+		}
 		if a.Irreversible {
 			b.WriteString("        IRREVERSIBLE\n")
 		}
@@ -231,7 +237,7 @@ func writePlan(w io.Writer, p iamsweep.Plan, file string) error {
 		}
 	}
 	var parts []string
-	for _, k := range []iamsweep.ActionKind{iamsweep.ActionQuarantine, iamsweep.ActionDelete, iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey, iamsweep.ActionDeletePassword} {
+	for _, k := range []iamsweep.ActionKind{iamsweep.ActionQuarantine, iamsweep.ActionDelete, iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey, iamsweep.ActionDeletePassword, iamsweep.ActionRefine} {
 		if counts[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
@@ -253,4 +259,18 @@ func writePlan(w io.Writer, p iamsweep.Plan, file string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// describeChange says what a refine action does to one policy.
+func describeChange(a iamsweep.Action, c iamsweep.PolicyChange) string {
+	switch {
+	case c.Inline && c.Refined != "":
+		return fmt.Sprintf("inline %s: put back refined (%d characters)", c.Policy, remediate.PolicySize(c.Refined))
+	case c.Inline:
+		return fmt.Sprintf("inline %s: delete (nothing it allows was used)", c.Policy)
+	case c.Refined != "":
+		return fmt.Sprintf("managed %s: create %s (%d characters) for this %s, attach it, detach %s",
+			c.Policy, remediate.RefinedPolicyARN(a.ARN, c.RefinedName), remediate.PolicySize(c.Refined), a.Principal, c.Policy)
+	}
+	return fmt.Sprintf("managed %s: detach (nothing it allows was used)", c.Policy)
 }

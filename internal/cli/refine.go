@@ -36,6 +36,9 @@ type RefineOptions struct {
 	// OutDir, when set, receives one file per recommended policy and
 	// summary.json.
 	OutDir string
+	// PlanFile, when set, receives a plan of refine actions for apply
+	// (also saved in the state database).
+	PlanFile string
 	// cache is the state database that caches service last accessed
 	// reports in a live run; nil for none.
 	cache *store.Store
@@ -75,6 +78,11 @@ outputs (--access-dir).
 role assumed in each (--assume-role, --external-id), --concurrency at a
 time; an account that fails is reported and the others complete.
 
+--plan FILE also writes the recommendations as a plan of refine actions
+(and saves it in the state database) for 'iamsweep apply FILE', which
+backs each principal up, re-checks its policies and changes them for that
+principal alone; 'iamsweep restore ARN' undoes it. See docs/refine.md.
+
 Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
 3 some accounts could not be refined; 4 unused permissions found (some
 policy has a recommended step); 130 interrupted.`,
@@ -110,6 +118,7 @@ policy has a recommended step); 130 interrupted.`,
 	setUsage(cmd, "output", "output format: table, json, csv or asff (the refined principals as AWS Security Finding Format findings)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one file per recommended policy and summary.json into this `DIR`")
+	cmd.Flags().StringVar(&opts.PlanFile, "plan", "", "also write a plan of refine actions for iamsweep apply to this `FILE` (and save it in the state database)")
 	return cmd
 }
 
@@ -122,6 +131,8 @@ type refineInput struct {
 	evidence func(arn string) string
 	// region is the AWS configuration's Region, live.
 	region string
+	// ids are the principals' unique IDs, by ARN.
+	ids map[string]string
 }
 
 func runRefine(ctx context.Context, opts *RefineOptions) error {
@@ -178,6 +189,11 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	results, err := refineAll(in, o)
 	if err != nil {
 		return err
+	}
+	if opts.PlanFile != "" {
+		if err := writeRefinePlan(ctx, opts, in, results, now); err != nil {
+			return err
+		}
 	}
 	region := cfg.Region
 	if region == "" {
@@ -255,11 +271,12 @@ type principalSet struct {
 	principals []refine.Principal
 	attached   map[string][]iamsweep.AttachedPolicy
 	policies   map[string]iamsweep.ManagedPolicy
+	ids        map[string]string
 }
 
 func newPrincipalSet(opts *RefineOptions) *principalSet {
 	s := &principalSet{want: map[string]bool{}, all: opts.All, attached: map[string][]iamsweep.AttachedPolicy{},
-		policies: map[string]iamsweep.ManagedPolicy{}}
+		policies: map[string]iamsweep.ManagedPolicy{}, ids: map[string]string{}}
 	for _, arn := range opts.ARNs {
 		s.want[arn] = true
 	}
@@ -271,6 +288,7 @@ func (s *principalSet) role(ro iamsweep.Role) error {
 		s.principals = append(s.principals, refine.Principal{ARN: ro.ARN, Kind: "role", Name: ro.Name, Path: ro.Path,
 			Created: ro.Created, Tags: ro.Tags, Inline: ro.InlinePolicies})
 		s.attached[ro.ARN] = ro.AttachedPolicies
+		s.ids[ro.ARN] = ro.ID
 	}
 	return nil
 }
@@ -280,6 +298,7 @@ func (s *principalSet) user(u iamsweep.User) error {
 		s.principals = append(s.principals, refine.Principal{ARN: u.ARN, Kind: "user", Name: u.Name, Path: u.Path,
 			Created: u.Created, Tags: u.Tags, Inline: u.InlinePolicies})
 		s.attached[u.ARN] = u.AttachedPolicies
+		s.ids[u.ARN] = u.ID
 	}
 	return nil
 }
@@ -371,7 +390,7 @@ func offlineRefineInput(ctx context.Context, opts *RefineOptions, log *slog.Logg
 			}
 		}
 	}
-	return refineInput{principals: set.principals, reports: reports, evidence: func(arn string) string {
+	return refineInput{principals: set.principals, reports: reports, ids: set.ids, evidence: func(arn string) string {
 		return fmt.Sprintf("%s holds no %s", cfg.AccessDir, lastaccess.FileName(arn))
 	}}, nil
 }
@@ -425,7 +444,7 @@ func accountRefineInput(ctx context.Context, opts *RefineOptions, client *awsapi
 	if err != nil {
 		return refineInput{}, refineAWSError(err)
 	}
-	return refineInput{principals: set.principals, reports: reports, evidence: func(string) string {
+	return refineInput{principals: set.principals, reports: reports, ids: set.ids, evidence: func(string) string {
 		return "IAM returned no report for it"
 	}}, nil
 }

@@ -73,6 +73,8 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 		mu      sync.Mutex
 		results []refine.Result
 		failed  []iamsweep.AccountError
+		// all is every account's input, for --plan.
+		all = refineInput{ids: map[string]string{}}
 	)
 	fail := func(acct iamsweep.Account, stage string, err error) {
 		mu.Lock()
@@ -110,6 +112,10 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 			}
 			mu.Lock()
 			results = append(results, res...)
+			all.principals = append(all.principals, in.principals...)
+			for arn, id := range in.ids {
+				all.ids[arn] = id
+			}
 			mu.Unlock()
 			return nil
 		})
@@ -120,6 +126,11 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].ARN < results[j].ARN })
 	sort.Slice(failed, func(i, j int) bool { return failed[i].Account.ID < failed[j].Account.ID })
+	if opts.PlanFile != "" {
+		if err := writeRefinePlan(ctx, opts, all, results, now); err != nil {
+			return err
+		}
+	}
 	err = writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source, Errors: failed}, region)
 	if len(failed) > 0 && (err == nil || isUnusedFound(err)) {
 		for _, e := range failed {

@@ -29,6 +29,12 @@
 // first, NoSuchEntity, EntityAlreadyExists for names regardless of case,
 // LimitExceeded for the size and attachment quotas (WithQuota),
 // MalformedPolicyDocument, UnmodifiableEntity for service-linked roles.
+// The managed policy calls of refine actions (CreatePolicy, GetPolicy,
+// GetPolicyVersion, DeletePolicy, see managed.go) keep one version, v1,
+// per customer managed policy, count its attachments, and refuse a
+// duplicate name (whatever the path), a document over 6,144 characters,
+// and the deletion of a policy still attached (DeleteConflict); AWS
+// managed policies are read from the fake's small catalogue.
 // Every change shows in later reads, in GetAccountAuthorizationDetails and
 // in the next credential report; new IDs are the same on every run.
 //

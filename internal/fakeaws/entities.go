@@ -33,6 +33,8 @@ type ManagedPolicy struct {
 	Description string
 	Created     time.Time
 	Updated     time.Time // Created when zero
+	// Tags are the policy's tags (CreatePolicy's Tags).
+	Tags []Tag
 }
 
 // ARN returns the policy's ARN in account.

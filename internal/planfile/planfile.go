@@ -52,6 +52,18 @@ type action struct {
 	Irreversible bool     `json:"irreversible,omitempty"`
 	Notes        []string `json:"notes,omitempty"`
 	Finding      finding  `json:"finding"`
+	// Changes are a refine action's policy changes.
+	Changes []change `json:"changes,omitempty"`
+}
+
+// change is one policy change of a refine action. Documents are JSON
+// text, as IAM takes them.
+type change struct {
+	Policy      string `json:"policy"`
+	Inline      bool   `json:"inline,omitempty"`
+	Document    string `json:"document"`
+	Refined     string `json:"refined,omitempty"`
+	RefinedName string `json:"refined_name,omitempty"`
 }
 
 type finding struct {
@@ -103,8 +115,13 @@ func toFile(p iamsweep.Plan) file {
 	f := file{Format: Format, ID: p.ID, ScanID: p.ScanID, Created: p.Created.UTC(), AsOf: p.AsOf.UTC(), UnusedDays: p.UnusedDays, Actions: []action{}}
 	for _, a := range p.Actions {
 		fd := a.Finding
+		var changes []change
+		for _, c := range a.Changes {
+			changes = append(changes, change{Policy: c.Policy, Inline: c.Inline, Document: c.Document, Refined: c.Refined, RefinedName: c.RefinedName})
+		}
 		f.Actions = append(f.Actions, action{
-			ID: a.ID, Kind: string(a.Kind), Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
+			Changes: changes,
+			ID:      a.ID, Kind: string(a.Kind), Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
 			ARN: a.ARN, Name: a.Name, Path: a.Path, AccessKeyID: a.AccessKeyID, Refused: a.Refused,
 			Irreversible: a.Irreversible, Notes: a.Notes,
 			Finding: finding{
@@ -168,6 +185,13 @@ func Parse(data []byte, source string) (iamsweep.Plan, error) {
 			if a.Principal != "role" && a.Principal != "user" {
 				return iamsweep.Plan{}, bad(at+".principal", "want role or user, got %s", iamsweep.Quote(a.Principal))
 			}
+		case iamsweep.ActionRefine:
+			if a.Principal != "role" && a.Principal != "user" {
+				return iamsweep.Plan{}, bad(at+".principal", "want role or user, got %s", iamsweep.Quote(a.Principal))
+			}
+			if len(a.Changes) == 0 {
+				return iamsweep.Plan{}, bad(at+".changes", "a refine action needs at least one policy change")
+			}
 		case iamsweep.ActionDeactivateKey, iamsweep.ActionDeleteKey, iamsweep.ActionDeletePassword:
 			if a.Principal != "user" {
 				return iamsweep.Plan{}, bad(at+".principal", "a %s action acts on a user, got %s", a.Kind, iamsweep.Quote(a.Principal))
@@ -191,9 +215,28 @@ func Parse(data []byte, source string) (iamsweep.Plan, error) {
 				return iamsweep.Plan{}, bad(at+".name", "path %s and name %s are not those of the ARN %s", iamsweep.Quote(a.Path), iamsweep.Quote(a.Name), iamsweep.Quote(a.ARN))
 			}
 		}
+		if kind != iamsweep.ActionRefine && len(a.Changes) > 0 {
+			return iamsweep.Plan{}, bad(at+".changes", "only a refine action has policy changes, not a %s action", a.Kind)
+		}
+		var changes []iamsweep.PolicyChange
+		for j, c := range a.Changes {
+			cat := fmt.Sprintf("%s.changes[%d]", at, j)
+			switch {
+			case c.Policy == "":
+				return iamsweep.Plan{}, bad(cat+".policy", "missing: the managed policy's ARN or the inline policy's name")
+			case c.Document == "":
+				return iamsweep.Plan{}, bad(cat+".document", "missing: the existing policy's document")
+			case !c.Inline && c.Refined != "" && c.RefinedName == "":
+				return iamsweep.Plan{}, bad(cat+".refined_name", "missing: the name of the managed policy to create")
+			case c.RefinedName != "" && (c.Inline || c.Refined == ""):
+				return iamsweep.Plan{}, bad(cat+".refined_name", "only a refined managed policy is created under a new name")
+			}
+			changes = append(changes, iamsweep.PolicyChange{Policy: c.Policy, Inline: c.Inline, Document: c.Document, Refined: c.Refined, RefinedName: c.RefinedName})
+		}
 		fd := a.Finding
 		p.Actions = append(p.Actions, iamsweep.Action{
-			ID: a.ID, Kind: kind, Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
+			Changes: changes,
+			ID:      a.ID, Kind: kind, Principal: a.Principal, AccountID: a.AccountID, AccountName: a.AccountName,
 			ARN: a.ARN, Name: a.Name, Path: a.Path, AccessKeyID: a.AccessKeyID, Refused: a.Refused,
 			Irreversible: a.Irreversible, Notes: a.Notes,
 			Finding: iamsweep.Finding{

@@ -95,7 +95,8 @@ func outcomeUnknown(err error) bool {
 func lostAnswer(op iamsweep.Op, err error) bool {
 	switch iamsweep.ErrorCode(err) {
 	case "EntityAlreadyExists":
-		return op == iamsweep.OpCreateRole || op == iamsweep.OpCreateUser || op == iamsweep.OpCreateInstanceProfile || op == iamsweep.OpCreateLoginProfile
+		return op == iamsweep.OpCreateRole || op == iamsweep.OpCreateUser || op == iamsweep.OpCreateInstanceProfile || op == iamsweep.OpCreateLoginProfile ||
+			op == iamsweep.OpCreatePolicy
 	case "DuplicateSSHPublicKey":
 		return op == iamsweep.OpUploadSSHPublicKey
 	case "DuplicateCertificate":

@@ -115,6 +115,8 @@ func describeKind(principal string, kind iamsweep.ActionKind) (notes []string, i
 		return []string{"reversible with iamsweep release; a denied attempt still counts as use in IAM's last-used data"}, false
 	case iamsweep.ActionDeactivateKey:
 		return []string{"reversible: the key can be made active again"}, false
+	case iamsweep.ActionRefine:
+		return []string{"reversible with iamsweep restore: the " + principal + "'s policies come back as they were and the refined policies created for it are deleted; a refined managed policy is a new one for this " + principal + " alone, the existing one is only detached from it"}, false
 	}
 	return nil, false
 }
@@ -149,6 +151,12 @@ var policySettings = map[iamsweep.FindingType]struct {
 func PolicyAllows(a iamsweep.Action, p iamsweep.RemediationPolicy) string {
 	if a.Finding.Type == iamsweep.TypeRootAccessKey {
 		return "" // always refused by Guardrail
+	}
+	if a.Kind == iamsweep.ActionRefine || a.Finding.Type == iamsweep.TypeUnusedPermission {
+		if a.Kind != iamsweep.ActionRefine || a.Finding.Type != iamsweep.TypeUnusedPermission || (a.Principal != "role" && a.Principal != "user") {
+			return fmt.Sprintf("%s on a %s does not answer a finding of type %s: the plan was edited; make a new plan with iamsweep refine --plan", a.Kind, a.Principal, a.Finding.Type)
+		}
+		return RefineGuard(a)
 	}
 	ps, ok := policySettings[a.Finding.Type]
 	if !ok {
@@ -221,6 +229,8 @@ func Guardrail(a iamsweep.Action, tags []iamsweep.Tag, p iamsweep.RemediationPol
 		switch {
 		case m.Rule == iamsweep.RuleServiceLinked && a.Kind == iamsweep.ActionQuarantine:
 			return "service-linked role: only its service may change it, so it cannot be quarantined (delete it with --allow-service-linked, or through the service)"
+		case m.Rule == iamsweep.RuleServiceLinked && a.Kind == iamsweep.ActionRefine:
+			return "service-linked role: only its service may change its policies"
 		case m.Rule == iamsweep.RuleServiceLinked && !p.AllowServiceLinked:
 			return "service-linked role: deleted only with --allow-service-linked (or allow-service-linked: true in the config file), through DeleteServiceLinkedRole, which fails while the service still uses it"
 		case m.Rule == iamsweep.RuleServiceLinked:

@@ -70,7 +70,7 @@ func (s *Service) Restore(ctx context.Context, ref string, opts RestoreOptions) 
 	if err != nil {
 		return res, err
 	}
-	r := &restoring{s: s, ctx: ctx, ours: ours, marker: RestoreMarker(planID), res: &res}
+	r := &restoring{s: s, ctx: ctx, ours: ours, marker: RestoreMarker(planID), res: &res, refined: s.refinedBy(ctx, b)}
 	res.Steps, err = s.single(ctx, planID, "restore", t, func(m iamsweep.Mutator, c *calls) (string, error) {
 		r.m, r.c = m, c
 		var err error
@@ -173,6 +173,34 @@ type restoring struct {
 	res    *RestoreResult
 	// gone are the notes of what the backup names that IAM no longer has.
 	gone []string
+	// refined are the ARNs of the policies the refine action that took
+	// the backup created: the restore detaches and deletes them.
+	refined []string
+}
+
+// unrefine returns the calls that take away the policies the refine
+// action that took the backup created, with notes on those it keeps.
+func (r *restoring) unrefine(principal, name string, backupAttached, attached []string) ([]iamsweep.Step, []string, error) {
+	if len(r.refined) == 0 {
+		return nil, nil, nil
+	}
+	pr, err := policyReader(r.m)
+	if err != nil {
+		return nil, nil, err
+	}
+	created := map[string]iamsweep.ManagedPolicy{}
+	for _, arn := range r.refined {
+		got, err := pr.ReadPolicy(r.ctx, arn)
+		switch {
+		case errors.Is(err, iamsweep.ErrNotFound):
+		case err != nil:
+			return nil, nil, fmt.Errorf("read managed policy %s: %w", arn, err)
+		default:
+			created[arn] = got
+		}
+	}
+	steps, notes := UnrefineSteps(principal, name, backupAttached, attached, r.refined, created)
+	return steps, notes, nil
 }
 
 // state is a principal as one round of a restore finds it, and the calls
@@ -220,8 +248,10 @@ func (r *restoring) converge(kind, name, backedUp string, read func() (state, er
 		lost = nil
 		r.res.Notes = st.notes
 		again := false
+		steps := st.steps
 	calls:
-		for _, step := range st.steps {
+		for i := 0; i < len(steps); i++ {
+			step := steps[i]
 			principalID := ""
 			if unmarksStep(step) {
 				// Journaled with the unique ID, and known for this
@@ -242,6 +272,14 @@ func (r *restoring) converge(kind, name, backedUp string, read func() (state, er
 				}
 				lost, again = &step, true
 				break calls
+			case (step.Op == iamsweep.OpAttachRolePolicy || step.Op == iamsweep.OpAttachUserPolicy) && iamsweep.ErrorCode(err) == "LimitExceeded" && laterDetach(steps, i) > i:
+				// At IAM's quota of managed policies: detach a refined
+				// copy the restore takes away first, then attach again.
+				j := laterDetach(steps, i)
+				detach := steps[j]
+				steps = slices.Insert(append(steps[:j:j], steps[j+1:]...), i, detach)
+				r.res.Notes = append(r.res.Notes, "IAM's quota of managed policies was reached: detached "+detach.Target+" before attaching "+step.Target)
+				i--
 			default:
 				why, ok := goneDependency(step, err)
 				if !ok {
@@ -291,6 +329,11 @@ func (r *restoring) role(b iamsweep.RoleState) error {
 			return state{}, err
 		}
 		steps, notes := RestoreRoleSteps(b, current, profiles, r.marker)
+		more, moreNotes, err := r.unrefine("role", b.Name, b.AttachedPolicies, got.AttachedPolicies)
+		if err != nil {
+			return state{}, err
+		}
+		steps, notes = append(steps, more...), append(notes, moreNotes...)
 		holds := func(st iamsweep.Step) bool {
 			// A profile the role was not added back to (it holds
 			// another) is not a lost answer that went through.
@@ -336,6 +379,11 @@ func (r *restoring) user(b iamsweep.UserState, opts RestoreOptions) error {
 			current = &got
 		}
 		steps, notes := RestoreUserSteps(b, current, opts.Password, r.marker)
+		more, moreNotes, err := r.unrefine("user", b.Name, b.AttachedPolicies, got.AttachedPolicies)
+		if err != nil {
+			return state{}, err
+		}
+		steps, notes = append(steps, more...), append(notes, moreNotes...)
 		return state{exists: current != nil, id: got.ID, tags: got.Tags, steps: steps, notes: notes}, nil
 	}
 	if err := r.converge("user", b.Name, b.ID, read); err != nil {
@@ -418,4 +466,15 @@ func readProfiles(ctx context.Context, m iamsweep.Mutator, ps []iamsweep.Instanc
 		}
 	}
 	return out, nil
+}
+
+// laterDetach returns the index of the first step after i that detaches a
+// managed policy, or -1.
+func laterDetach(steps []iamsweep.Step, i int) int {
+	for j := i + 1; j < len(steps); j++ {
+		if steps[j].Op == iamsweep.OpDetachRolePolicy || steps[j].Op == iamsweep.OpDetachUserPolicy {
+			return j
+		}
+	}
+	return -1
 }

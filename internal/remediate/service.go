@@ -330,8 +330,21 @@ func (w *work) run() {
 		w.finish(StatusRefused, why)
 		return
 	}
-	// Re-judge with the use IAM records now.
-	if f, ok := w.recheck(); !ok {
+	// A refinement: the policies must be those it was computed from.
+	if a.Kind == iamsweep.ActionRefine {
+		if !w.js.mutated {
+			why, err := refineRecheck(w.ctx, w.m, a, w.parts())
+			if err != nil {
+				w.finish(StatusFailed, "re-check the policies: "+err.Error())
+				return
+			}
+			if why != "" {
+				w.finish(StatusSkipped, why)
+				return
+			}
+		}
+	} else if f, ok := w.recheck(); !ok {
+		// Re-judged with the use IAM records now: used since.
 		if w.js.mutated {
 			w.finish(StatusSkipped, fmt.Sprintf("used since an earlier apply began this action (%s): it stopped part way; iamsweep restore %s brings back what it removed", f.Reason, a.ARN))
 		} else {
@@ -395,6 +408,22 @@ func (w *work) run() {
 			}
 			err = w.do(fallback)
 			st = fallback
+		}
+		if err != nil && a.Kind == iamsweep.ActionRefine && st.Op == attachOp(a.Principal) && iamsweep.ErrorCode(err) == "LimitExceeded" {
+			// The principal holds as many managed policies as IAM allows:
+			// detach one that is to go first, then attach again.
+			if j, gap, ok := RoomForAttach(a, steps, i, w.parts().attached); ok {
+				detach := steps[j]
+				steps = append(steps[:j:j], steps[j+1:]...)
+				steps = slices.Insert(steps, i, detach)
+				note := "IAM's quota of managed policies per " + a.Principal + " was reached (LimitExceeded): detached " + detach.Target + " before attaching " + st.Target
+				if gap {
+					note += ", so for a moment the " + a.Principal + " held neither"
+				}
+				w.out.Notes = append(w.out.Notes, note)
+				i--
+				continue
+			}
 		}
 		if err != nil {
 			w.finish(StatusFailed, fmt.Sprintf("%s; %d of %d calls done, backup %s holds the state before", Explain(st, err), i, len(steps), backup.ID))
@@ -496,6 +525,14 @@ func (w *work) currentID() string {
 		return w.role.ID
 	}
 	return w.user.ID
+}
+
+// parts returns the policies and tags of the principal as read.
+func (w *work) parts() policies {
+	if w.role != nil {
+		return roleParts(*w.role)
+	}
+	return userParts(*w.user)
 }
 
 func (w *work) currentTags() []iamsweep.Tag {
@@ -640,6 +677,13 @@ func (w *work) steps(b iamsweep.Backup) ([]iamsweep.Step, []string, error) {
 			return nil, nil, fmt.Errorf("backup %s holds no user", b.ID)
 		}
 		return DeleteUserSteps(*w.user, *b.User), nil, nil
+	case iamsweep.ActionRefine:
+		created, err := readCreated(w.ctx, w.m, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := RefineSteps(a, w.parts(), created, refineTag(w.plan.ID, a))
+		return st, nil, err
 	case iamsweep.ActionDeactivateKey:
 		for _, k := range w.user.AccessKeys {
 			if k.ID == a.AccessKeyID && k.Active {

@@ -94,6 +94,16 @@ func fullPlan() iamsweep.Plan {
 				Name: role.Name, Path: role.Path, Finding: role},
 			{ID: "a003", Kind: iamsweep.ActionDelete, Principal: "role", AccountID: role.AccountID, ARN: role.ARN,
 				Name: role.Name, Path: role.Path, Finding: role},
+			{ID: "a004", Kind: iamsweep.ActionRefine, Principal: "role", AccountID: role.AccountID, ARN: role.ARN,
+				Name: role.Name, Path: role.Path, Finding: iamsweep.Finding{Type: iamsweep.TypeUnusedPermission, AccountID: role.AccountID,
+					ARN: role.ARN, Name: role.Name, Path: role.Path, Reason: "1 of 1 policies narrowed"},
+				Changes: []iamsweep.PolicyChange{
+					{Policy: "arn:aws:iam::111122223333:policy/s3",
+						Document:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+						Refined:     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`,
+						RefinedName: "s3-old-refined"},
+					{Policy: "sqs", Inline: true, Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}`},
+				}},
 		},
 	}
 }

@@ -3,10 +3,13 @@ package store
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamsweep/iamsweep"
 )
 
 // A plan saved by an iamsweep whose store had its own plan encoding
@@ -24,6 +27,8 @@ func TestOpen_migratesPlansToPlanFiles(t *testing.T) {
 	}
 	want := fullPlan()
 	want.ScanID = 0
+	// Format 1 knew no refine actions.
+	want.Actions = slices.DeleteFunc(want.Actions, func(a iamsweep.Action) bool { return a.Kind == iamsweep.ActionRefine })
 	if _, err := old.db.ExecContext(t.Context(), `INSERT INTO plans (id, created, format, body) VALUES (?, ?, 1, ?)`,
 		want.ID, "2026-11-23T10:30:00.123456789Z", strings.TrimSpace(string(body))); err != nil {
 		t.Fatal(err)
