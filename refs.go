@@ -21,6 +21,13 @@ const (
 	// RefECSTaskDefinition: the task or execution role of an active ECS
 	// task definition revision.
 	RefECSTaskDefinition ReferenceKind = "ecs-task-definition"
+	// RefCodeBuildProject: a CodeBuild project's service role.
+	RefCodeBuildProject ReferenceKind = "codebuild-project"
+	// RefStateMachine: a Step Functions state machine's role.
+	RefStateMachine ReferenceKind = "state-machine"
+	// RefEventBridgeRule: the role of an EventBridge rule or of one of
+	// its targets.
+	RefEventBridgeRule ReferenceKind = "eventbridge-rule"
 	// RefCloudFormation: the CloudFormation stack that created the
 	// principal (its aws:cloudformation:* tags).
 	RefCloudFormation ReferenceKind = "cloudformation-stack"

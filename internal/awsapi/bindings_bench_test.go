@@ -10,8 +10,10 @@ import (
 )
 
 // refsAccount is an account of roles roles, functions Lambda functions
-// (each running as one of the roles, every fifth with a function policy)
-// and buckets S3 buckets (every other one with a policy), spread over the
+// (each running as one of the roles, every fifth with a function policy),
+// as many CodeBuild projects, Step Functions state machines and
+// EventBridge rules (with a target) as a tenth of the functions, and
+// buckets S3 buckets (every other one with a policy), spread over the
 // three Regions of regions.
 func refsAccount(roles, functions, buckets int, regions []string) *fakeaws.Account {
 	a := manyRoles(testAccountID, roles)
@@ -28,6 +30,16 @@ func refsAccount(roles, functions, buckets int, regions []string) *fakeaws.Accou
 			f.Policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + roleARN(i+1) + `"},"Action":"lambda:InvokeFunction","Resource":"*"}]}`
 		}
 		res.Functions = append(res.Functions, f)
+		region, name := regions[i%len(regions)], fmt.Sprintf("job-%04d", i)
+		switch i % 10 {
+		case 0:
+			res.Projects = append(res.Projects, fakeaws.Project{Region: region, Name: name, ServiceRole: roleARN(i)})
+		case 1:
+			res.StateMachines = append(res.StateMachines, fakeaws.StateMachine{Region: region, Name: name, Role: roleARN(i)})
+		case 2:
+			res.Rules = append(res.Rules, fakeaws.Rule{Region: region, Name: name,
+				Targets: []fakeaws.RuleTarget{{ID: "t", ARN: "arn:aws:ecs:" + region + ":" + testAccountID + ":cluster/c", Role: roleARN(i)}}})
+		}
 	}
 	for i := 0; i < buckets; i++ {
 		b := fakeaws.Bucket{Region: regions[i%len(regions)], Name: fmt.Sprintf("bucket-%04d", i)}
@@ -46,16 +58,22 @@ func refsAccount(roles, functions, buckets int, regions []string) *fakeaws.Accou
 func refsBound(roles, functions, buckets, regions int) int {
 	pages := func(n, size int) int { return max(1, (n+size-1)/size) }
 	perRegion := functions / regions
+	jobs := functions / 10 // of each kind: projects, state machines, rules
+	jobsPerRegion := (jobs + regions - 1) / regions
 	return pages(roles, PageSize) + // GetAccountAuthorizationDetails
 		1 + // DescribeRegions
 		regions*(pages(perRegion, 50)+1+1) + // ListFunctions, DescribeInstances, ListKeys
 		regions*5 + // ListQueues, ListTopics, ListSecrets, ListTaskDefinitions, DescribeRepositories (none seeded)
+		regions*(2*pages(jobsPerRegion, 100)) + // ListProjects, BatchGetProjects
+		regions*pages(jobsPerRegion, 1000) + jobs + // ListStateMachines, DescribeStateMachine
+		regions*(1+pages(jobsPerRegion, 100)) + jobs + // ListEventBuses, ListRules of the default bus, ListTargetsByRule
 		functions + // GetPolicy
 		pages(buckets, 1000) + buckets // ListBuckets, GetBucketPolicy
 }
 
 // BenchmarkRefs reads the references of an account of 1,000 roles, 500
-// functions and 200 buckets across 3 Regions, and looks every role up: it
+// functions, 50 each of projects, state machines and rules, and 200
+// buckets across 3 Regions, and looks every role up: it
 // reports the calls made against the bound, which holds whatever the
 // number of principals looked up.
 func BenchmarkRefs(b *testing.B) {
@@ -91,8 +109,9 @@ func BenchmarkRefs(b *testing.B) {
 	if calls > bound {
 		b.Errorf("%d calls, over the bound of %d", calls, bound)
 	}
-	// Every function's role, every function policy and bucket policy.
-	if want := functions + functions/5 + buckets/2; found != want {
+	// Every function's role, every function policy and bucket policy,
+	// every project's, state machine's and rule target's role.
+	if want := functions + functions/5 + buckets/2 + 3*functions/10; found != want {
 		b.Errorf("%d references found, want %d", found, want)
 	}
 	b.ReportMetric(float64(calls), "calls/account")

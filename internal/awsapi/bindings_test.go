@@ -48,6 +48,23 @@ func resourceAccount() *fakeaws.Account {
 			{Region: "eu-west-1", Family: "web", Revision: 2, Inactive: true, TaskRole: etlRole},
 			{Region: "eu-west-1", Family: "no-roles", Revision: 1},
 		},
+		Projects: []fakeaws.Project{
+			{Region: "us-west-2", Name: "build-web", ServiceRole: etlRole},
+			{Region: "us-west-2", Name: "build-api", ServiceRole: "arn:aws:iam::" + testAccountID + ":role/codebuild-api"},
+		},
+		StateMachines: []fakeaws.StateMachine{
+			{Region: "eu-west-1", Name: "etl-flow", Role: etlRole},
+			{Region: "eu-west-1", Name: "other-flow", Role: "arn:aws:iam::" + testAccountID + ":role/sfn-other"},
+		},
+		Rules: []fakeaws.Rule{
+			{Region: "us-east-1", Name: "nightly", Targets: []fakeaws.RuleTarget{
+				{ID: "ecs", ARN: "arn:aws:ecs:us-east-1:" + testAccountID + ":cluster/jobs", Role: etlRole},
+				{ID: "fn", ARN: "arn:aws:lambda:us-east-1:" + testAccountID + ":function:api"},
+			}},
+			{Region: "us-east-1", Bus: "orders", Name: "forward", Role: "arn:aws:iam::" + testAccountID + ":role/events-forward",
+				Targets: []fakeaws.RuleTarget{{ID: "bus", ARN: "arn:aws:events:us-west-2:" + testAccountID + ":event-bus/default", Role: etlRole}}},
+			{Region: "us-east-1", Name: "no-roles", Targets: []fakeaws.RuleTarget{{ID: "q", ARN: "arn:aws:sqs:us-east-1:" + testAccountID + ":jobs"}}},
+		},
 	}}
 }
 
@@ -114,6 +131,23 @@ func TestBindings_Read(t *testing.T) {
 	want = append(want, []iamsweep.Binding{{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: testAccountID, Region: "eu-west-1",
 		ARN: "arn:aws:ecs:eu-west-1:" + testAccountID + ":task-definition/web:3", Name: "web:3", Type: "ECS task definition",
 		RoleARNs: []string{etlRole, "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"}}}...)
+	want = append(want, []iamsweep.Binding{
+		{Kind: iamsweep.RefCodeBuildProject, Service: "codebuild", AccountID: testAccountID, Region: "us-west-2",
+			ARN: "arn:aws:codebuild:us-west-2:" + testAccountID + ":project/build-web", Name: "build-web", Type: "CodeBuild project", RoleARNs: []string{etlRole}},
+		{Kind: iamsweep.RefCodeBuildProject, Service: "codebuild", AccountID: testAccountID, Region: "us-west-2",
+			ARN: "arn:aws:codebuild:us-west-2:" + testAccountID + ":project/build-api", Name: "build-api", Type: "CodeBuild project",
+			RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/codebuild-api"}},
+		{Kind: iamsweep.RefStateMachine, Service: "states", AccountID: testAccountID, Region: "eu-west-1",
+			ARN: "arn:aws:states:eu-west-1:" + testAccountID + ":stateMachine:etl-flow", Name: "etl-flow", Type: "Step Functions state machine", RoleARNs: []string{etlRole}},
+		{Kind: iamsweep.RefStateMachine, Service: "states", AccountID: testAccountID, Region: "eu-west-1",
+			ARN: "arn:aws:states:eu-west-1:" + testAccountID + ":stateMachine:other-flow", Name: "other-flow", Type: "Step Functions state machine",
+			RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/sfn-other"}},
+		{Kind: iamsweep.RefEventBridgeRule, Service: "events", AccountID: testAccountID, Region: "us-east-1",
+			ARN: "arn:aws:events:us-east-1:" + testAccountID + ":rule/nightly", Name: "nightly", Type: "EventBridge rule", RoleARNs: []string{etlRole}},
+		{Kind: iamsweep.RefEventBridgeRule, Service: "events", AccountID: testAccountID, Region: "us-east-1",
+			ARN: "arn:aws:events:us-east-1:" + testAccountID + ":rule/orders/forward", Name: "orders/forward", Type: "EventBridge rule",
+			RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/events-forward", etlRole}},
+	}...)
 	sortBindings(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bindings (-want +got):\n%s", diff)
@@ -139,6 +173,12 @@ func TestBindings_Read(t *testing.T) {
 		"ListSecrets": 1 + 1 + 2, "GetResourcePolicy": 2,
 		"ListTaskDefinitions": 2 + 1 + 1, "DescribeTaskDefinition": 2,
 		"DescribeRepositories": 1 + 2 + 1, "GetRepositoryPolicy": 2,
+		// Two projects in one Region: two pages of names there, then
+		// one batch per 100 names; state machines described one by one;
+		// the targets of each rule listed per rule, per page.
+		"ListProjects": 1 + 1 + 2, "BatchGetProjects": 1,
+		"ListStateMachines": 2 + 1 + 1, "DescribeStateMachine": 2,
+		"ListEventBuses": 1 + 2 + 1, "ListRules": 1 + (2 + 1) + 1, "ListTargetsByRule": 2 + 1 + 1,
 	} {
 		if got := srv.CallCount(action); got != want {
 			t.Errorf("%s calls = %d, want %d", action, got, want)
@@ -218,8 +258,8 @@ func TestBindings_NotChecked(t *testing.T) {
 func TestBindings_OptedOutRegion(t *testing.T) {
 	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
 	_, nc := readBindings(t, srv, BindingOptions{Regions: []string{"af-south-1"}})
-	if len(nc) != 8 {
-		t.Fatalf("not checked = %v, want Lambda, EC2, KMS, SQS, SNS, Secrets Manager, ECS and ECR in af-south-1", nc)
+	if len(nc) != 11 {
+		t.Fatalf("not checked = %v, want Lambda, EC2, KMS, SQS, SNS, Secrets Manager, ECS, ECR, CodeBuild, Step Functions and EventBridge in af-south-1", nc)
 	}
 	for _, n := range nc {
 		if n.Region != "af-south-1" || n.Reason == "" {

@@ -46,8 +46,9 @@ func NewCmdRefs(d deps, runF func(context.Context, *RefsOptions) error) *cobra.C
 		Long: `Refs shows, for each role or user ARN, what still references it and would
 break if it were deleted: other roles whose trust policy names it (role
 chaining), the CloudFormation stack that created it, its instance profiles,
-EC2 instances (running or stopped) that run with them, Lambda functions
-and active ECS task definitions that run as it, and the policies of S3
+EC2 instances (running or stopped) that run with them, Lambda functions,
+active ECS task definitions, CodeBuild projects, Step Functions state
+machines and EventBridge rules and targets that run as it, and the policies of S3
 buckets, KMS keys, Lambda functions, SQS queues, SNS topics, Secrets
 Manager secrets and ECR repositories that name it (by ARN, unique ID, a
 matching wildcard, or in a condition). A reference marked "!" blocks a

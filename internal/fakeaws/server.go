@@ -515,6 +515,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "ecr":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, ecrActions, ecrTargetPrefix)
+	case "codebuild":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, codebuildActions, codebuildTargetPrefix)
+	case "states": // Step Functions, JSON 1.0
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, sfnActions, sfnTargetPrefix)
+	case "events":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, eventsActions, eventsTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}

@@ -10,16 +10,21 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
+	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -48,9 +53,10 @@ func functionZip(t *testing.T) []byte {
 
 // TestRefs_moto seeds real bindings in moto through the AWS APIs (a Lambda
 // function running as a role, a stopped EC2 instance with an instance
-// profile, an ECS task definition, the policies of a bucket, a KMS key, a
-// queue, a topic, a secret and an ECR repository, a role chained to
-// another)
+// profile, an ECS task definition, a CodeBuild project, a Step Functions
+// state machine, an EventBridge rule target, the policies of a bucket, a
+// KMS key, a queue, a topic, a secret and an ECR repository, a role
+// chained to another)
 // and checks that iamsweep's reads and index find every one.
 func TestRefs_moto(t *testing.T) {
 	env := newAWSEnv(t)
@@ -148,6 +154,28 @@ func TestRefs_moto(t *testing.T) {
 		t.Fatalf("CreateRepository: %v", err)
 	}
 
+	if _, err := codebuild.NewFromConfig(env.Config).CreateProject(ctx, &codebuild.CreateProjectInput{Name: aws.String("build-etl"),
+		ServiceRole: aws.String(etl.ARN),
+		Source:      &cbtypes.ProjectSource{Type: cbtypes.SourceTypeS3, Location: aws.String("etl-data/source.zip")},
+		Artifacts:   &cbtypes.ProjectArtifacts{Type: cbtypes.ArtifactsTypeNoArtifacts},
+		Environment: &cbtypes.ProjectEnvironment{Type: cbtypes.EnvironmentTypeLinuxContainer, Image: aws.String("aws/codebuild/standard:7.0"),
+			ComputeType: cbtypes.ComputeTypeBuildGeneral1Small},
+	}); err != nil {
+		t.Fatalf("CreateProject: %v", err)
+	}
+	if _, err := sfn.NewFromConfig(env.Config).CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("etl-flow"),
+		RoleArn: aws.String(etl.ARN), Definition: aws.String(`{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}`)}); err != nil {
+		t.Fatalf("CreateStateMachine: %v", err)
+	}
+	evc := eventbridge.NewFromConfig(env.Config)
+	if _, err := evc.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("rate(1 day)")}); err != nil {
+		t.Fatalf("PutRule: %v", err)
+	}
+	if _, err := evc.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("nightly"), Targets: []ebtypes.Target{{
+		Id: aws.String("task"), Arn: aws.String("arn:aws:ecs:us-east-1:" + motoAccount + ":cluster/jobs"), RoleArn: aws.String(web.ARN)}}}); err != nil {
+		t.Fatalf("PutTargets: %v", err)
+	}
+
 	// What iamsweep refs does: the export, then the bindings, into one index.
 	log := slog.New(slog.DiscardHandler)
 	idx := refs.NewIndex()
@@ -187,6 +215,8 @@ func TestRefs_moto(t *testing.T) {
 		{iamsweep.RefTrustPolicy, "reporting", "arn", true},
 		{iamsweep.RefResourcePolicy, "jobs", "arn", true},
 		{iamsweep.RefResourcePolicy, "db-password", "arn", true},
+		{iamsweep.RefCodeBuildProject, "build-etl", "role", true},
+		{iamsweep.RefStateMachine, "etl-flow", "role", true},
 	} {
 		if got := lookup(etl.ARN); !slices.Contains(got, want) {
 			t.Errorf("etl-runner: %+v not found in %+v", want, got)
@@ -199,6 +229,7 @@ func TestRefs_moto(t *testing.T) {
 		{iamsweep.RefResourcePolicy, "alerts", "arn", true},
 		{iamsweep.RefECSTaskDefinition, "web-task:1", "role", true},
 		{iamsweep.RefResourcePolicy, "web-images", "arn", true},
+		{iamsweep.RefEventBridgeRule, "nightly", "role", true},
 	} {
 		if got := lookup(web.ARN); !slices.Contains(got, want) {
 			t.Errorf("web: %+v not found in %+v", want, got)
