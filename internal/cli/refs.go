@@ -23,6 +23,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/config"
 	"github.com/iamsweep/iamsweep/internal/refs"
+	"github.com/iamsweep/iamsweep/internal/workflow"
 )
 
 // RefsOptions are the inputs of the refs command.
@@ -442,4 +443,25 @@ func readRefsFile(path string) (map[string]iamsweep.PrincipalReferences, error) 
 		out[p.ARN] = r
 	}
 	return out, nil
+}
+
+// workflowReferences returns the owner workflow's reader of references:
+// live, each account of the configuration's scope read once per run, as
+// iamsweep refs reads it; nil when the scan is read from files (the
+// workflow then only dry-runs, and reads none).
+func workflowReferences(d deps, cfg config.Config, log *slog.Logger) workflow.ReferenceReader {
+	if cfg.Offline() {
+		return nil
+	}
+	return func(ctx context.Context, arns []string) (map[string]iamsweep.PrincipalReferences, error) {
+		list, err := readReferences(ctx, cfg, d, arns, log)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]iamsweep.PrincipalReferences, len(list))
+		for _, r := range list {
+			out[r.ARN] = r
+		}
+		return out, nil
+	}
 }
