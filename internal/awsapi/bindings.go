@@ -23,7 +23,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
-// BindingCalls are the read calls Bindings makes, as IAM actions: the
+// BindingCalls are the read calls Bindings and Stacks make, as IAM actions: the
 // scan policy (policies/iamsweep-scan.json) and the member-role template
 // grant each of them (a test keeps them equal).
 var BindingCalls = []string{
@@ -52,6 +52,8 @@ var BindingCalls = []string{
 	"events:ListEventBuses",
 	"events:ListRules",
 	"events:ListTargetsByRule",
+	// Stacks: the stacks the principals' CloudFormation tags name.
+	"cloudformation:DescribeStackResources",
 }
 
 // BindingOptions tune a Bindings reader.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,6 +17,7 @@ import (
 const (
 	etlRole    = "arn:aws:iam::" + testAccountID + ":role/jobs/nightly-etl"
 	webProfile = "arn:aws:iam::" + testAccountID + ":instance-profile/web"
+	etlStackID = "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/etl/0a1b"
 	etlPolicy  = `{"Version":"2012-10-17","Statement":[{"Sid":"Etl","Effect":"Allow","Principal":{"AWS":"` + etlRole + `"},"Action":"*","Resource":"*"}]}`
 )
 
@@ -47,6 +49,15 @@ func resourceAccount() *fakeaws.Account {
 			{Region: "eu-west-1", Family: "web", Revision: 3, TaskRole: etlRole, ExecutionRole: "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"},
 			{Region: "eu-west-1", Family: "web", Revision: 2, Inactive: true, TaskRole: etlRole},
 			{Region: "eu-west-1", Family: "no-roles", Revision: 1},
+		},
+		Stacks: []fakeaws.Stack{
+			{Region: "eu-west-1", Name: "etl", UUID: "0a1b", Resources: []fakeaws.StackResource{
+				{LogicalID: "EtlRole", PhysicalID: "nightly-etl", Type: "AWS::IAM::Role"},
+				{LogicalID: "Data", PhysicalID: "etl-data", Type: "AWS::S3::Bucket"},
+			}},
+			{Region: "eu-west-1", Name: "old", UUID: "dead", Deleted: true, Resources: []fakeaws.StackResource{
+				{LogicalID: "Kept", PhysicalID: "kept", Type: "AWS::IAM::Role", Status: "DELETE_SKIPPED"},
+			}},
 		},
 		Projects: []fakeaws.Project{
 			{Region: "us-west-2", Name: "build-web", ServiceRole: etlRole},
@@ -291,5 +302,41 @@ func TestBindings_MaxTaskDefinitions(t *testing.T) {
 	}
 	if got := srv.CallCount("DescribeTaskDefinition"); got != 2 {
 		t.Errorf("DescribeTaskDefinition calls = %d, want 2", got)
+	}
+}
+
+func TestBindings_Stacks(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
+	r := NewBindings(testConfig(srv), testAccountID, discardLog(), BindingOptions{})
+	oldID := "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/old/dead"
+	got, nc, err := r.Stacks(t.Context(), []iamsweep.StackRef{
+		{AccountID: testAccountID, Region: "eu-west-1", ID: etlStackID, Name: "etl"},
+		{AccountID: testAccountID, Region: "eu-west-1", ID: oldID, Name: "old"},
+		{AccountID: testAccountID, Region: "eu-west-1", ID: "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/never/0000", Name: "never"},
+		{AccountID: testAccountID, Region: "af-south-1", ID: "arn:aws:cloudformation:af-south-1:" + testAccountID + ":stack/optout/1111", Name: "optout"},
+		{AccountID: "444455556666", Region: "eu-west-1", ID: "arn:aws:cloudformation:eu-west-1:444455556666:stack/other/2222", Name: "other"},
+		{AccountID: testAccountID, Name: "no-id"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(a, b iamsweep.Stack) int { return strings.Compare(a.Name, b.Name) })
+	want := []iamsweep.Stack{
+		{StackRef: iamsweep.StackRef{AccountID: testAccountID, Region: "eu-west-1", ID: etlStackID, Name: "etl"}, Resources: []iamsweep.StackResource{
+			{LogicalID: "EtlRole", PhysicalID: "nightly-etl", Type: "AWS::IAM::Role", Status: "CREATE_COMPLETE"},
+			{LogicalID: "Data", PhysicalID: "etl-data", Type: "AWS::S3::Bucket", Status: "CREATE_COMPLETE"}}},
+		{StackRef: iamsweep.StackRef{AccountID: testAccountID, Region: "eu-west-1", ID: "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/never/0000", Name: "never"}, Gone: true},
+		{StackRef: iamsweep.StackRef{AccountID: testAccountID, Region: "eu-west-1", ID: oldID, Name: "old"}, Resources: []iamsweep.StackResource{
+			{LogicalID: "Kept", PhysicalID: "kept", Type: "AWS::IAM::Role", Status: "DELETE_SKIPPED"}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stacks (-want +got):\n%s", diff)
+	}
+	if len(nc) != 1 || nc[0].Region != "af-south-1" || !strings.Contains(nc[0].Reason, "cloudformation:DescribeStackResources") {
+		t.Errorf("not checked = %+v; want the opted-out Region's stack", nc)
+	}
+	// One call per stack of the account with a Region.
+	if n := srv.CallCount("DescribeStackResources"); n != 4 {
+		t.Errorf("%d DescribeStackResources calls; want 4", n)
 	}
 }

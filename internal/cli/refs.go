@@ -138,7 +138,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 	addUser := func(u iamsweep.User) error { idx.AddUser(u); return nil }
 	switch {
 	case cfg.MultiAccount():
-		if err := readOrgReferences(ctx, cfg, d, idx, wantUsers, log); err != nil {
+		if err := readOrgReferences(ctx, cfg, d, idx, arns, wantUsers, log); err != nil {
 			return nil, err
 		}
 	case cfg.Offline():
@@ -157,7 +157,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 				return nil, err
 			}
 		}
-		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager, ecr",
+		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, codebuild, states, events, s3, kms, sqs, sns, secretsmanager, ecr, cloudformation",
 			Reason: "read from files: compute and resource policies are read only from a live account"})
 	default:
 		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
@@ -180,7 +180,8 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 			}
 			idx.AddNotChecked(iamsweep.NotChecked{AccountID: caller.ID, Service: "iam users", Reason: ue.Error()})
 		}
-		nc, err := awsapi.NewBindings(awsCfg, caller.ID, log, awsapi.BindingOptions{}).Bindings(ctx, func(b iamsweep.Binding) error {
+		bindings := awsapi.NewBindings(awsCfg, caller.ID, log, awsapi.BindingOptions{})
+		nc, err := bindings.Bindings(ctx, func(b iamsweep.Binding) error {
 			idx.AddBinding(b)
 			return nil
 		})
@@ -188,6 +189,9 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 			return nil, err
 		}
 		idx.AddNotChecked(nc...)
+		if err := readStacks(ctx, bindings, idx, nil, arns); err != nil {
+			return nil, err
+		}
 		for _, a := range arns {
 			if t, _ := refs.NewTarget(a); t.AccountID != caller.ID {
 				idx.AddNotChecked(iamsweep.NotChecked{AccountID: t.AccountID, Service: "all",
@@ -210,7 +214,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 // accounts at once: the IAM export and the bindings of each. An account
 // that cannot be read (its role cannot be assumed) is recorded not
 // checked, and the others are read.
-func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs.Index, wantUsers bool, log *slog.Logger) error {
+func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs.Index, arns []string, wantUsers bool, log *slog.Logger) error {
 	awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
 	if err != nil {
 		return err
@@ -231,7 +235,7 @@ func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs
 			continue
 		}
 		g.Go(func() error {
-			err := readAccountReferences(gctx, org, acct, idx, &mu, wantUsers)
+			err := readAccountReferences(gctx, org, acct, idx, &mu, arns, wantUsers)
 			if err == nil || gctx.Err() != nil {
 				return gctx.Err()
 			}
@@ -246,7 +250,7 @@ func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs
 }
 
 // readAccountReferences reads one account of an organization into idx.
-func readAccountReferences(ctx context.Context, org *awsapi.Org, acct iamsweep.Account, idx *refs.Index, mu *sync.Mutex, wantUsers bool) error {
+func readAccountReferences(ctx context.Context, org *awsapi.Org, acct iamsweep.Account, idx *refs.Index, mu *sync.Mutex, arns []string, wantUsers bool) error {
 	inv, err := org.Inventory(ctx, acct)
 	if err != nil {
 		return err
@@ -279,6 +283,35 @@ func readAccountReferences(ctx context.Context, org *awsapi.Org, acct iamsweep.A
 		return err
 	}
 	locked(func() { idx.AddNotChecked(nc...) })
+	return readStacks(ctx, b, idx, mu, arns)
+}
+
+// readStacks reads the CloudFormation stacks of b's account that the
+// tags of the principals of arns name (one call per stack) into idx,
+// under mu when not nil.
+func readStacks(ctx context.Context, b *awsapi.Bindings, idx *refs.Index, mu *sync.Mutex, arns []string) error {
+	locked := func(f func()) {
+		if mu != nil {
+			mu.Lock()
+			defer mu.Unlock()
+		}
+		f()
+	}
+	var stacks []iamsweep.StackRef
+	locked(func() { stacks = idx.StacksOf(arns) })
+	if len(stacks) == 0 {
+		return nil
+	}
+	read, nc, err := b.Stacks(ctx, stacks)
+	if err != nil {
+		return err
+	}
+	locked(func() {
+		for _, s := range read {
+			idx.AddStack(s)
+		}
+		idx.AddNotChecked(nc...)
+	})
 	return nil
 }
 

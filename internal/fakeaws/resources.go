@@ -33,6 +33,8 @@ type Resources struct {
 	Projects      []Project
 	StateMachines []StateMachine
 	Rules         []Rule
+	// Stacks are CloudFormation stacks (cloudformation.go).
+	Stacks []Stack
 }
 
 // Repository is an ECR repository.

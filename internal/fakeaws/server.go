@@ -515,6 +515,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "ecr":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, ecrActions, ecrTargetPrefix)
+	case "cloudformation":
+		if parseForm(w, req, body, cloudFormationNamespace) {
+			s.serveQuery(w, req, cloudFormationActions, cloudFormationNamespace, "2010-05-15")
+		}
 	case "codebuild":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, codebuildActions, codebuildTargetPrefix)

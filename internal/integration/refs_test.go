@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -249,5 +251,50 @@ func TestRefs_moto(t *testing.T) {
 	}
 	if functions != 1 {
 		t.Errorf("%d functions over moto's enabled Regions, want 1", functions)
+	}
+}
+
+// TestRefs_stacks_moto: a stack created in moto from a template with a
+// role is read back (DescribeStackResources by stack ID) with the role as
+// an AWS::IAM::Role resource, and a stack moto does not know is gone.
+func TestRefs_stacks_moto(t *testing.T) {
+	env := newAWSEnv(t)
+	ctx := t.Context()
+	template := `{"Resources":{"AppRole":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"app-api",` +
+		`"AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}}}}}`
+	out, err := cloudformation.NewFromConfig(env.Config).CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("app"),
+		TemplateBody: aws.String(template), Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityNamedIam}})
+	if err != nil {
+		t.Fatalf("CreateStack: %v", err)
+	}
+	id := aws.ToString(out.StackId)
+	missing := "arn:aws:cloudformation:us-east-1:" + motoAccount + ":stack/never/00000000-0000-0000-0000-000000000000"
+	b := awsapi.NewBindings(env.Config, motoAccount, slog.New(slog.DiscardHandler), awsapi.BindingOptions{})
+	stacks, nc, err := b.Stacks(ctx, []iamsweep.StackRef{
+		{AccountID: motoAccount, Region: "us-east-1", ID: id, Name: "app"},
+		{AccountID: motoAccount, Region: "us-east-1", ID: missing, Name: "never"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nc) > 0 {
+		t.Errorf("not checked against moto: %v", nc)
+	}
+	var app, never *iamsweep.Stack
+	for i := range stacks {
+		switch stacks[i].ID {
+		case id:
+			app = &stacks[i]
+		case missing:
+			never = &stacks[i]
+		}
+	}
+	if app == nil || app.Gone || !slices.ContainsFunc(app.Resources, func(r iamsweep.StackResource) bool {
+		return r.LogicalID == "AppRole" && r.Type == "AWS::IAM::Role" && r.PhysicalID == "app-api" && r.Status == "CREATE_COMPLETE"
+	}) {
+		t.Errorf("stack app = %+v; want its role AppRole (app-api, CREATE_COMPLETE)", app)
+	}
+	if never == nil || !never.Gone {
+		t.Errorf("stack never = %+v; want gone", never)
 	}
 }
