@@ -435,7 +435,11 @@ func planReferences(ctx context.Context, opts *PlanOptions, res iamsweep.ScanRes
 		return out, nil
 	}
 	log := newLogger(opts.io.ErrOut, opts.Config.LogLevel, opts.Config.LogFormat)
-	list, err := readReferences(ctx, opts.Config, opts.deps, arns, log)
+	cfg, err := planScope(ctx, opts.Config, opts.deps, arns, log)
+	if err != nil {
+		return nil, fmt.Errorf("read references: %w", err)
+	}
+	list, err := readReferences(ctx, cfg, opts.deps, arns, log)
 	if err != nil {
 		return nil, fmt.Errorf("read references: %w", err)
 	}
@@ -443,6 +447,43 @@ func planReferences(ctx context.Context, opts *PlanOptions, res iamsweep.ScanRes
 		out[r.ARN] = r
 	}
 	return out, nil
+}
+
+// planScope returns the configuration plan --refs reads the references
+// with: a multi-account configuration (--org, --ou, --accounts in the
+// config file) reads its scope, as refs does; otherwise, when the plan acts
+// in accounts other than the credentials' (the latest scan was of an
+// organization), each account the plan acts in is read (--accounts of
+// them, through the role --assume-role names), and only the credentials'
+// own account otherwise.
+func planScope(ctx context.Context, cfg config.Config, d deps, arns []string, log *slog.Logger) (config.Config, error) {
+	if cfg.MultiAccount() || cfg.Offline() {
+		return cfg, nil
+	}
+	var accounts []string
+	for _, a := range arns {
+		if t, err := refs.NewTarget(a); err == nil && !slices.Contains(accounts, t.AccountID) {
+			accounts = append(accounts, t.AccountID)
+		}
+	}
+	slices.Sort(accounts)
+	if len(accounts) == 1 {
+		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
+		if err != nil {
+			return cfg, err
+		}
+		caller, err := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{}).Caller(ctx)
+		if err != nil {
+			return cfg, err
+		}
+		if accounts[0] == caller.ID {
+			return cfg, nil
+		}
+	}
+	if len(accounts) > 0 {
+		cfg.Accounts = strings.Join(accounts, ",")
+	}
+	return cfg, nil
 }
 
 // readRefsFile reads the output of iamsweep refs -o json.
