@@ -21,6 +21,13 @@ const (
 	// RefECSTaskDefinition: the task or execution role of an active ECS
 	// task definition revision.
 	RefECSTaskDefinition ReferenceKind = "ecs-task-definition"
+	// RefCodeBuildProject: a CodeBuild project's service role.
+	RefCodeBuildProject ReferenceKind = "codebuild-project"
+	// RefStateMachine: a Step Functions state machine's role.
+	RefStateMachine ReferenceKind = "state-machine"
+	// RefEventBridgeRule: the role of an EventBridge rule or of one of
+	// its targets.
+	RefEventBridgeRule ReferenceKind = "eventbridge-rule"
 	// RefCloudFormation: the CloudFormation stack that created the
 	// principal (its aws:cloudformation:* tags).
 	RefCloudFormation ReferenceKind = "cloudformation-stack"
@@ -49,7 +56,8 @@ type Reference struct {
 	// Match says how the principal is named: "arn", "unique-id",
 	// "wildcard" (a pattern that matches its ARN), "condition" (principal
 	// "*" narrowed by a condition naming it), "not-principal", "role"
-	// (the resource runs as the role) or "tag" (ownership tags).
+	// (the resource runs as the role), "tag" (ownership tags) or
+	// "stack-resource" (the stack the tags name holds it as a resource).
 	Match string
 	// Why says in words why it matters ("Lambda function nightly-etl
 	// uses this role").
@@ -140,4 +148,37 @@ type BindingReader interface {
 	// Errors: the first error fn returns, the context's error when ctx
 	// ends, and errors that stop every read (no credentials).
 	Bindings(ctx context.Context, fn func(Binding) error) ([]NotChecked, error)
+}
+
+// StackRef names a CloudFormation stack that a principal's
+// aws:cloudformation:stack-name and stack-id tags name.
+type StackRef struct {
+	AccountID string
+	// Region is the stack's, from its ID; "" when only the name is known.
+	Region string
+	// ID is the stack's ARN (the stack-id tag); Name its name.
+	ID, Name string
+}
+
+// Stack is what CloudFormation says of a stack (DescribeStackResources):
+// the resources it manages, or that it is gone.
+type Stack struct {
+	StackRef
+	// Gone is true when CloudFormation no longer knows the stack (deleted
+	// more than 90 days ago, or never there).
+	Gone bool
+	// Resources are the stack's resources, at most the first 100 (the
+	// call shows no more): Truncated is then true.
+	Resources []StackResource
+	Truncated bool
+}
+
+// StackResource is a resource of a stack.
+type StackResource struct {
+	// LogicalID names it in the template; PhysicalID is its own name (a
+	// role's or user's name for AWS::IAM::Role and AWS::IAM::User).
+	LogicalID, PhysicalID string
+	// Type is "AWS::IAM::Role"...; Status "CREATE_COMPLETE",
+	// "DELETE_SKIPPED" (retained)...
+	Type, Status string
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/policy"
 )
 
-// BindingCalls are the read calls Bindings makes, as IAM actions: the
+// BindingCalls are the read calls Bindings and Stacks make, as IAM actions: the
 // scan policy (policies/iamsweep-scan.json) and the member-role template
 // grant each of them (a test keeps them equal).
 var BindingCalls = []string{
@@ -45,6 +45,15 @@ var BindingCalls = []string{
 	"ecs:DescribeTaskDefinition",
 	"ecr:DescribeRepositories",
 	"ecr:GetRepositoryPolicy",
+	"codebuild:ListProjects",
+	"codebuild:BatchGetProjects",
+	"states:ListStateMachines",
+	"states:DescribeStateMachine",
+	"events:ListEventBuses",
+	"events:ListRules",
+	"events:ListTargetsByRule",
+	// Stacks: the stacks the principals' CloudFormation tags name.
+	"cloudformation:DescribeStackResources",
 }
 
 // BindingOptions tune a Bindings reader.
@@ -64,7 +73,9 @@ type BindingOptions struct {
 // Bindings reads, once per account, the resources that may point at its
 // principals: Lambda functions (execution role and function policy), EC2
 // instances (instance profile, running and stopped), ECS task definitions
-// (task and execution roles of active revisions), and the policies of S3
+// (task and execution roles of active revisions), CodeBuild projects
+// (service role), Step Functions state machines (role), EventBridge rules
+// (the rule's role and its targets'), and the policies of S3
 // buckets, KMS keys, SQS queues, SNS topics, Secrets Manager secrets and
 // ECR repositories, in every enabled Region. It implements iamsweep.BindingReader.
 type Bindings struct {
@@ -129,6 +140,9 @@ func (b *Bindings) Bindings(ctx context.Context, fn func(iamsweep.Binding) error
 			rg.Go(func() error { return b.secrets(rctx, r, emit) })
 			rg.Go(func() error { return b.taskDefinitions(rctx, r, emit) })
 			rg.Go(func() error { return b.repositories(rctx, r, emit) })
+			rg.Go(func() error { return b.projects(rctx, r, emit) })
+			rg.Go(func() error { return b.stateMachines(rctx, r, emit) })
+			rg.Go(func() error { return b.rules(rctx, r, emit) })
 			return rg.Wait()
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,6 +17,7 @@ import (
 const (
 	etlRole    = "arn:aws:iam::" + testAccountID + ":role/jobs/nightly-etl"
 	webProfile = "arn:aws:iam::" + testAccountID + ":instance-profile/web"
+	etlStackID = "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/etl/0a1b"
 	etlPolicy  = `{"Version":"2012-10-17","Statement":[{"Sid":"Etl","Effect":"Allow","Principal":{"AWS":"` + etlRole + `"},"Action":"*","Resource":"*"}]}`
 )
 
@@ -47,6 +49,32 @@ func resourceAccount() *fakeaws.Account {
 			{Region: "eu-west-1", Family: "web", Revision: 3, TaskRole: etlRole, ExecutionRole: "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"},
 			{Region: "eu-west-1", Family: "web", Revision: 2, Inactive: true, TaskRole: etlRole},
 			{Region: "eu-west-1", Family: "no-roles", Revision: 1},
+		},
+		Stacks: []fakeaws.Stack{
+			{Region: "eu-west-1", Name: "etl", UUID: "0a1b", Resources: []fakeaws.StackResource{
+				{LogicalID: "EtlRole", PhysicalID: "nightly-etl", Type: "AWS::IAM::Role"},
+				{LogicalID: "Data", PhysicalID: "etl-data", Type: "AWS::S3::Bucket"},
+			}},
+			{Region: "eu-west-1", Name: "old", UUID: "dead", Deleted: true, Resources: []fakeaws.StackResource{
+				{LogicalID: "Kept", PhysicalID: "kept", Type: "AWS::IAM::Role", Status: "DELETE_SKIPPED"},
+			}},
+		},
+		Projects: []fakeaws.Project{
+			{Region: "us-west-2", Name: "build-web", ServiceRole: etlRole},
+			{Region: "us-west-2", Name: "build-api", ServiceRole: "arn:aws:iam::" + testAccountID + ":role/codebuild-api"},
+		},
+		StateMachines: []fakeaws.StateMachine{
+			{Region: "eu-west-1", Name: "etl-flow", Role: etlRole},
+			{Region: "eu-west-1", Name: "other-flow", Role: "arn:aws:iam::" + testAccountID + ":role/sfn-other"},
+		},
+		Rules: []fakeaws.Rule{
+			{Region: "us-east-1", Name: "nightly", Targets: []fakeaws.RuleTarget{
+				{ID: "ecs", ARN: "arn:aws:ecs:us-east-1:" + testAccountID + ":cluster/jobs", Role: etlRole},
+				{ID: "fn", ARN: "arn:aws:lambda:us-east-1:" + testAccountID + ":function:api"},
+			}},
+			{Region: "us-east-1", Bus: "orders", Name: "forward", Role: "arn:aws:iam::" + testAccountID + ":role/events-forward",
+				Targets: []fakeaws.RuleTarget{{ID: "bus", ARN: "arn:aws:events:us-west-2:" + testAccountID + ":event-bus/default", Role: etlRole}}},
+			{Region: "us-east-1", Name: "no-roles", Targets: []fakeaws.RuleTarget{{ID: "q", ARN: "arn:aws:sqs:us-east-1:" + testAccountID + ":jobs"}}},
 		},
 	}}
 }
@@ -114,6 +142,23 @@ func TestBindings_Read(t *testing.T) {
 	want = append(want, []iamsweep.Binding{{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: testAccountID, Region: "eu-west-1",
 		ARN: "arn:aws:ecs:eu-west-1:" + testAccountID + ":task-definition/web:3", Name: "web:3", Type: "ECS task definition",
 		RoleARNs: []string{etlRole, "arn:aws:iam::" + testAccountID + ":role/ecsTaskExecutionRole"}}}...)
+	want = append(want, []iamsweep.Binding{
+		{Kind: iamsweep.RefCodeBuildProject, Service: "codebuild", AccountID: testAccountID, Region: "us-west-2",
+			ARN: "arn:aws:codebuild:us-west-2:" + testAccountID + ":project/build-web", Name: "build-web", Type: "CodeBuild project", RoleARNs: []string{etlRole}},
+		{Kind: iamsweep.RefCodeBuildProject, Service: "codebuild", AccountID: testAccountID, Region: "us-west-2",
+			ARN: "arn:aws:codebuild:us-west-2:" + testAccountID + ":project/build-api", Name: "build-api", Type: "CodeBuild project",
+			RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/codebuild-api"}},
+		{Kind: iamsweep.RefStateMachine, Service: "states", AccountID: testAccountID, Region: "eu-west-1",
+			ARN: "arn:aws:states:eu-west-1:" + testAccountID + ":stateMachine:etl-flow", Name: "etl-flow", Type: "Step Functions state machine", RoleARNs: []string{etlRole}},
+		{Kind: iamsweep.RefStateMachine, Service: "states", AccountID: testAccountID, Region: "eu-west-1",
+			ARN: "arn:aws:states:eu-west-1:" + testAccountID + ":stateMachine:other-flow", Name: "other-flow", Type: "Step Functions state machine",
+			RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/sfn-other"}},
+		{Kind: iamsweep.RefEventBridgeRule, Service: "events", AccountID: testAccountID, Region: "us-east-1",
+			ARN: "arn:aws:events:us-east-1:" + testAccountID + ":rule/nightly", Name: "nightly", Type: "EventBridge rule", RoleARNs: []string{etlRole}},
+		{Kind: iamsweep.RefEventBridgeRule, Service: "events", AccountID: testAccountID, Region: "us-east-1",
+			ARN: "arn:aws:events:us-east-1:" + testAccountID + ":rule/orders/forward", Name: "orders/forward", Type: "EventBridge rule",
+			RoleARNs: []string{"arn:aws:iam::" + testAccountID + ":role/events-forward", etlRole}},
+	}...)
 	sortBindings(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bindings (-want +got):\n%s", diff)
@@ -139,6 +184,12 @@ func TestBindings_Read(t *testing.T) {
 		"ListSecrets": 1 + 1 + 2, "GetResourcePolicy": 2,
 		"ListTaskDefinitions": 2 + 1 + 1, "DescribeTaskDefinition": 2,
 		"DescribeRepositories": 1 + 2 + 1, "GetRepositoryPolicy": 2,
+		// Two projects in one Region: two pages of names there, then
+		// one batch per 100 names; state machines described one by one;
+		// the targets of each rule listed per rule, per page.
+		"ListProjects": 1 + 1 + 2, "BatchGetProjects": 1,
+		"ListStateMachines": 2 + 1 + 1, "DescribeStateMachine": 2,
+		"ListEventBuses": 1 + 2 + 1, "ListRules": 1 + (2 + 1) + 1, "ListTargetsByRule": 2 + 1 + 1,
 	} {
 		if got := srv.CallCount(action); got != want {
 			t.Errorf("%s calls = %d, want %d", action, got, want)
@@ -218,8 +269,8 @@ func TestBindings_NotChecked(t *testing.T) {
 func TestBindings_OptedOutRegion(t *testing.T) {
 	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
 	_, nc := readBindings(t, srv, BindingOptions{Regions: []string{"af-south-1"}})
-	if len(nc) != 8 {
-		t.Fatalf("not checked = %v, want Lambda, EC2, KMS, SQS, SNS, Secrets Manager, ECS and ECR in af-south-1", nc)
+	if len(nc) != 11 {
+		t.Fatalf("not checked = %v, want Lambda, EC2, KMS, SQS, SNS, Secrets Manager, ECS, ECR, CodeBuild, Step Functions and EventBridge in af-south-1", nc)
 	}
 	for _, n := range nc {
 		if n.Region != "af-south-1" || n.Reason == "" {
@@ -251,5 +302,41 @@ func TestBindings_MaxTaskDefinitions(t *testing.T) {
 	}
 	if got := srv.CallCount("DescribeTaskDefinition"); got != 2 {
 		t.Errorf("DescribeTaskDefinition calls = %d, want 2", got)
+	}
+}
+
+func TestBindings_Stacks(t *testing.T) {
+	srv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
+	r := NewBindings(testConfig(srv), testAccountID, discardLog(), BindingOptions{})
+	oldID := "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/old/dead"
+	got, nc, err := r.Stacks(t.Context(), []iamsweep.StackRef{
+		{AccountID: testAccountID, Region: "eu-west-1", ID: etlStackID, Name: "etl"},
+		{AccountID: testAccountID, Region: "eu-west-1", ID: oldID, Name: "old"},
+		{AccountID: testAccountID, Region: "eu-west-1", ID: "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/never/0000", Name: "never"},
+		{AccountID: testAccountID, Region: "af-south-1", ID: "arn:aws:cloudformation:af-south-1:" + testAccountID + ":stack/optout/1111", Name: "optout"},
+		{AccountID: "444455556666", Region: "eu-west-1", ID: "arn:aws:cloudformation:eu-west-1:444455556666:stack/other/2222", Name: "other"},
+		{AccountID: testAccountID, Name: "no-id"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(a, b iamsweep.Stack) int { return strings.Compare(a.Name, b.Name) })
+	want := []iamsweep.Stack{
+		{StackRef: iamsweep.StackRef{AccountID: testAccountID, Region: "eu-west-1", ID: etlStackID, Name: "etl"}, Resources: []iamsweep.StackResource{
+			{LogicalID: "EtlRole", PhysicalID: "nightly-etl", Type: "AWS::IAM::Role", Status: "CREATE_COMPLETE"},
+			{LogicalID: "Data", PhysicalID: "etl-data", Type: "AWS::S3::Bucket", Status: "CREATE_COMPLETE"}}},
+		{StackRef: iamsweep.StackRef{AccountID: testAccountID, Region: "eu-west-1", ID: "arn:aws:cloudformation:eu-west-1:" + testAccountID + ":stack/never/0000", Name: "never"}, Gone: true},
+		{StackRef: iamsweep.StackRef{AccountID: testAccountID, Region: "eu-west-1", ID: oldID, Name: "old"}, Resources: []iamsweep.StackResource{
+			{LogicalID: "Kept", PhysicalID: "kept", Type: "AWS::IAM::Role", Status: "DELETE_SKIPPED"}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stacks (-want +got):\n%s", diff)
+	}
+	if len(nc) != 1 || nc[0].Region != "af-south-1" || !strings.Contains(nc[0].Reason, "cloudformation:DescribeStackResources") {
+		t.Errorf("not checked = %+v; want the opted-out Region's stack", nc)
+	}
+	// One call per stack of the account with a Region.
+	if n := srv.CallCount("DescribeStackResources"); n != 4 {
+		t.Errorf("%d DescribeStackResources calls; want 4", n)
 	}
 }

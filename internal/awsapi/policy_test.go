@@ -194,7 +194,11 @@ func TestScanPolicy_CoversEveryCall(t *testing.T) {
 	// every call it makes is one of BindingCalls, and every one of those
 	// is made.
 	refsSrv := fakeaws.New(t, fakeaws.WithAccounts(resourceAccount()))
-	if _, err := NewBindings(testConfig(refsSrv), testAccountID, discardLog(), BindingOptions{}).Bindings(ctx, func(iamsweep.Binding) error { return nil }); err != nil {
+	refsReader := NewBindings(testConfig(refsSrv), testAccountID, discardLog(), BindingOptions{})
+	if _, err := refsReader.Bindings(ctx, func(iamsweep.Binding) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := refsReader.Stacks(ctx, []iamsweep.StackRef{{AccountID: testAccountID, Region: "eu-west-1", ID: etlStackID, Name: "etl"}}); err != nil {
 		t.Fatal(err)
 	}
 	var refsCalled []string

@@ -49,6 +49,10 @@ deletion stops).
 
 Quarantines and deletions go through the remediation engine of apply: the
 remediation policy, guardrails, deletion limits and the kill switch hold.
+A live run reads what still references the unused roles and users once
+per account, as iamsweep refs does: the notices before and of a quarantine
+say what will stop working, and a principal still referenced is not
+deleted unless remediation.delete-referenced is true.
 Each notice is journaled: the same stage of the same finding is never sent
 twice. --dry-run (or escalation.dry-run) says what would happen and changes
 nothing: no AWS change, nothing sent, no state recorded but the scan.

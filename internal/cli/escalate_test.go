@@ -411,3 +411,47 @@ func TestEscalation_plansNoDeletionThePolicyRefuses(t *testing.T) {
 		t.Errorf("a deletion the remediation policy refuses is planned:\n%s", r.stdout)
 	}
 }
+
+// TestEscalate_references: the owner workflow reads what still
+// references the unused roles, live, once per run: the notices before and
+// of the quarantine say what will break, the quarantine runs, and the
+// delete of the role a Lambda function still runs as is refused while
+// the other role is deleted.
+func TestEscalate_references(t *testing.T) {
+	e := newEscalation(t)
+	orphan := "arn:aws:iam::111122223333:role/orphan"
+	e.srv.Account(exampleAccountID).Resources = &fakeaws.Resources{
+		Functions: []fakeaws.Function{{Region: "us-east-1", Name: "quarterly-etl", Role: orphan}},
+	}
+	expectMails(t, "day 0", e.escalate(), map[string][]string{
+		"alice@example.com":    {"old-batch"},
+		"security@example.com": {"orphan", "Once it is quarantined, these stop working: Lambda function quarterly-etl uses this role"},
+	})
+	if n := e.srv.CallCount("ListFunctions"); n != 3 {
+		t.Errorf("day 0: %d ListFunctions calls; want one per Region (3), once for the run", n)
+	}
+	e.at(11)
+	expectMails(t, "day 11", e.escalate(), map[string][]string{
+		"alice@example.com":    {"old-batch"},
+		"security@example.com": {"orphan", "Once it is quarantined, these stop working: Lambda function quarterly-etl"},
+	})
+	e.at(14)
+	expectMails(t, "day 14", e.escalate(), map[string][]string{
+		"alice@example.com": {"old-batch"},
+		"security@example.com": {"orphan", "While it is quarantined, these stop working: Lambda function quarterly-etl",
+			"iamsweep will not delete it (still referenced"},
+	})
+	if !e.quarantined("orphan") || !e.quarantined("old-batch") {
+		t.Fatalf("day 14: the quarantines did not run")
+	}
+	e.at(41)
+	e.escalate()
+	e.at(44)
+	e.escalate()
+	if e.role("orphan") == nil {
+		t.Fatalf("day 44: orphan deleted while quarterly-etl still runs as it")
+	}
+	if e.role("old-batch") != nil {
+		t.Errorf("day 44: old-batch, not referenced, not deleted")
+	}
+}

@@ -47,9 +47,11 @@ The plan is saved in the state database (apply runs the latest one), and
 with --out as a JSON file to review, keep or pass to apply (written as scan
 writes --out: see iamsweep scan --help).
 
-With --refs (live, in the account of the AWS credentials) or --refs-file
-(the JSON of iamsweep refs -o json), plan first reads what still points at
-each role and user it acts on (see docs/refs.md): a delete of a principal
+With --refs (live) or --refs-file (the JSON of iamsweep refs -o json), plan
+first reads what still points at each role and user it acts on (see
+docs/refs.md). Live, it reads each account the plan acts in once: the
+account of the AWS credentials with them, the others of an organization's
+scan through the role --assume-role names (as scan --org does). A delete of a principal
 still referenced by compute, a trust chain or a resource policy is refused
 with the references as the reason, unless remediation.delete-referenced is
 true; a quarantine runs and the plan says what stops working.`,
@@ -70,7 +72,8 @@ true; a quarantine runs and the plan says what stops working.`,
 			return runPlan(cmd.Context(), opts)
 		},
 	}
-	bindSettings(cmd, &opts.Config, "state", "allow-service-linked", "output", "log-level", "log-format", "profile", "region", "endpoint-url")
+	bindSettings(cmd, &opts.Config, "state", "allow-service-linked", "output", "log-level", "log-format", "profile", "region", "endpoint-url",
+		"assume-role", "external-id", "concurrency")
 	setUsage(cmd, "output", "output format: table or json")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan as JSON to this file (written atomically)")
 	cmd.Flags().BoolVar(&opts.Refs, "refs", false, "read what still references each role and user live first; refuse deleting the referenced ones")

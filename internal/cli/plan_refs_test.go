@@ -108,3 +108,47 @@ func TestPlan_refsFile(t *testing.T) {
 		t.Errorf("bad file: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestPlan_refsOrg: after a scan of an organization, plan --refs reads
+// each account the plan acts in (through the assumed role, once each):
+// the legacy role a Lambda function of prod-a runs as is not deleted, the
+// legacy roles of the other accounts are.
+func TestPlan_refsOrg(t *testing.T) {
+	isolateAWS(t, fakeaws.SampleCallerKey, "secret")
+	org, accounts := fakeaws.SampleOrganization()
+	prodALegacy := "arn:aws:iam::" + fakeaws.SampleProdA + ":role/legacy/legacy-role"
+	for _, a := range accounts {
+		if a.ID == fakeaws.SampleProdA {
+			a.Resources = &fakeaws.Resources{Functions: []fakeaws.Function{{Region: "eu-west-1", Name: "quarterly-etl", Role: prodALegacy}}}
+		}
+	}
+	srv := fakeaws.New(t, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
+		fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement), fakeaws.WithReportDelay(0))
+	state := filepath.Join(t.TempDir(), "state.db")
+	if r := runCLI(t, nil, "", false, "scan", "--org", "--types", "UnusedIAMRole", "--state", state, "--endpoint-url", srv.URL, "--as-of", asOf, "--log-level", "error"); r.code != ExitPartial {
+		t.Fatalf("scan --org: exit %d, stderr %s", r.code, r.stderr)
+	}
+	deletes := writeConfig(t, "remediation:\n  roles: delete\n  max-deletions-per-run: -1\n  max-deletions-per-account: -1\n")
+	srv.ResetCalls()
+	r := runCLI(t, nil, "", false, "plan", "--refs", "--state", state, "--endpoint-url", srv.URL, "--config", deletes, "--log-level", "error")
+	if r.code != ExitOK {
+		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "refused: still referenced: Lambda function quarterly-etl uses this role (arn:aws:lambda:eu-west-1:"+fakeaws.SampleProdA+":function:quarterly-etl in eu-west-1)") {
+		t.Errorf("the referenced role of prod-a is not refused:\n%s", r.stdout)
+	}
+	if n := strings.Count(r.stdout, "refused: still referenced"); n != 1 {
+		t.Errorf("%d deletes refused for references, want 1:\n%s", n, r.stdout)
+	}
+	if strings.Contains(r.stdout, "not checked: all") || strings.Contains(r.stdout, "references not checked") {
+		t.Errorf("accounts left unread:\n%s", r.stdout)
+	}
+	// Each account with a role finding read once: its export and its
+	// Regions' Lambda functions.
+	if n, want := srv.CallCount("GetAccountAuthorizationDetails"), 5; n != want {
+		t.Errorf("%d GetAccountAuthorizationDetails calls, want one per account acted in (%d)", n, want)
+	}
+	if n, want := srv.CallCount("ListFunctions"), 5*3; n != want {
+		t.Errorf("%d ListFunctions calls, want %d", n, want)
+	}
+}

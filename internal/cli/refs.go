@@ -23,6 +23,7 @@ import (
 	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/config"
 	"github.com/iamsweep/iamsweep/internal/refs"
+	"github.com/iamsweep/iamsweep/internal/workflow"
 )
 
 // RefsOptions are the inputs of the refs command.
@@ -46,8 +47,9 @@ func NewCmdRefs(d deps, runF func(context.Context, *RefsOptions) error) *cobra.C
 		Long: `Refs shows, for each role or user ARN, what still references it and would
 break if it were deleted: other roles whose trust policy names it (role
 chaining), the CloudFormation stack that created it, its instance profiles,
-EC2 instances (running or stopped) that run with them, Lambda functions
-and active ECS task definitions that run as it, and the policies of S3
+EC2 instances (running or stopped) that run with them, Lambda functions,
+active ECS task definitions, CodeBuild projects, Step Functions state
+machines and EventBridge rules and targets that run as it, and the policies of S3
 buckets, KMS keys, Lambda functions, SQS queues, SNS topics, Secrets
 Manager secrets and ECR repositories that name it (by ARN, unique ID, a
 matching wildcard, or in a condition). A reference marked "!" blocks a
@@ -136,7 +138,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 	addUser := func(u iamsweep.User) error { idx.AddUser(u); return nil }
 	switch {
 	case cfg.MultiAccount():
-		if err := readOrgReferences(ctx, cfg, d, idx, wantUsers, log); err != nil {
+		if err := readOrgReferences(ctx, cfg, d, idx, arns, wantUsers, log); err != nil {
 			return nil, err
 		}
 	case cfg.Offline():
@@ -155,7 +157,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 				return nil, err
 			}
 		}
-		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager, ecr",
+		idx.AddNotChecked(iamsweep.NotChecked{Service: "lambda, ec2, ecs, codebuild, states, events, s3, kms, sqs, sns, secretsmanager, ecr, cloudformation",
 			Reason: "read from files: compute and resource policies are read only from a live account"})
 	default:
 		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
@@ -178,7 +180,8 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 			}
 			idx.AddNotChecked(iamsweep.NotChecked{AccountID: caller.ID, Service: "iam users", Reason: ue.Error()})
 		}
-		nc, err := awsapi.NewBindings(awsCfg, caller.ID, log, awsapi.BindingOptions{}).Bindings(ctx, func(b iamsweep.Binding) error {
+		bindings := awsapi.NewBindings(awsCfg, caller.ID, log, awsapi.BindingOptions{})
+		nc, err := bindings.Bindings(ctx, func(b iamsweep.Binding) error {
 			idx.AddBinding(b)
 			return nil
 		})
@@ -186,6 +189,9 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 			return nil, err
 		}
 		idx.AddNotChecked(nc...)
+		if err := readStacks(ctx, bindings, idx, nil, arns); err != nil {
+			return nil, err
+		}
 		for _, a := range arns {
 			if t, _ := refs.NewTarget(a); t.AccountID != caller.ID {
 				idx.AddNotChecked(iamsweep.NotChecked{AccountID: t.AccountID, Service: "all",
@@ -208,7 +214,7 @@ func readReferences(ctx context.Context, cfg config.Config, d deps, arns []strin
 // accounts at once: the IAM export and the bindings of each. An account
 // that cannot be read (its role cannot be assumed) is recorded not
 // checked, and the others are read.
-func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs.Index, wantUsers bool, log *slog.Logger) error {
+func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs.Index, arns []string, wantUsers bool, log *slog.Logger) error {
 	awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
 	if err != nil {
 		return err
@@ -229,7 +235,7 @@ func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs
 			continue
 		}
 		g.Go(func() error {
-			err := readAccountReferences(gctx, org, acct, idx, &mu, wantUsers)
+			err := readAccountReferences(gctx, org, acct, idx, &mu, arns, wantUsers)
 			if err == nil || gctx.Err() != nil {
 				return gctx.Err()
 			}
@@ -244,7 +250,7 @@ func readOrgReferences(ctx context.Context, cfg config.Config, d deps, idx *refs
 }
 
 // readAccountReferences reads one account of an organization into idx.
-func readAccountReferences(ctx context.Context, org *awsapi.Org, acct iamsweep.Account, idx *refs.Index, mu *sync.Mutex, wantUsers bool) error {
+func readAccountReferences(ctx context.Context, org *awsapi.Org, acct iamsweep.Account, idx *refs.Index, mu *sync.Mutex, arns []string, wantUsers bool) error {
 	inv, err := org.Inventory(ctx, acct)
 	if err != nil {
 		return err
@@ -277,6 +283,35 @@ func readAccountReferences(ctx context.Context, org *awsapi.Org, acct iamsweep.A
 		return err
 	}
 	locked(func() { idx.AddNotChecked(nc...) })
+	return readStacks(ctx, b, idx, mu, arns)
+}
+
+// readStacks reads the CloudFormation stacks of b's account that the
+// tags of the principals of arns name (one call per stack) into idx,
+// under mu when not nil.
+func readStacks(ctx context.Context, b *awsapi.Bindings, idx *refs.Index, mu *sync.Mutex, arns []string) error {
+	locked := func(f func()) {
+		if mu != nil {
+			mu.Lock()
+			defer mu.Unlock()
+		}
+		f()
+	}
+	var stacks []iamsweep.StackRef
+	locked(func() { stacks = idx.StacksOf(arns) })
+	if len(stacks) == 0 {
+		return nil
+	}
+	read, nc, err := b.Stacks(ctx, stacks)
+	if err != nil {
+		return err
+	}
+	locked(func() {
+		for _, s := range read {
+			idx.AddStack(s)
+		}
+		idx.AddNotChecked(nc...)
+	})
 	return nil
 }
 
@@ -400,7 +435,11 @@ func planReferences(ctx context.Context, opts *PlanOptions, res iamsweep.ScanRes
 		return out, nil
 	}
 	log := newLogger(opts.io.ErrOut, opts.Config.LogLevel, opts.Config.LogFormat)
-	list, err := readReferences(ctx, opts.Config, opts.deps, arns, log)
+	cfg, err := planScope(ctx, opts.Config, opts.deps, arns, log)
+	if err != nil {
+		return nil, fmt.Errorf("read references: %w", err)
+	}
+	list, err := readReferences(ctx, cfg, opts.deps, arns, log)
 	if err != nil {
 		return nil, fmt.Errorf("read references: %w", err)
 	}
@@ -408,6 +447,43 @@ func planReferences(ctx context.Context, opts *PlanOptions, res iamsweep.ScanRes
 		out[r.ARN] = r
 	}
 	return out, nil
+}
+
+// planScope returns the configuration plan --refs reads the references
+// with: a multi-account configuration (--org, --ou, --accounts in the
+// config file) reads its scope, as refs does; otherwise, when the plan acts
+// in accounts other than the credentials' (the latest scan was of an
+// organization), each account the plan acts in is read (--accounts of
+// them, through the role --assume-role names), and only the credentials'
+// own account otherwise.
+func planScope(ctx context.Context, cfg config.Config, d deps, arns []string, log *slog.Logger) (config.Config, error) {
+	if cfg.MultiAccount() || cfg.Offline() {
+		return cfg, nil
+	}
+	var accounts []string
+	for _, a := range arns {
+		if t, err := refs.NewTarget(a); err == nil && !slices.Contains(accounts, t.AccountID) {
+			accounts = append(accounts, t.AccountID)
+		}
+	}
+	slices.Sort(accounts)
+	if len(accounts) == 1 {
+		awsCfg, err := loadAWSConfig(ctx, cfg, d.retry, log)
+		if err != nil {
+			return cfg, err
+		}
+		caller, err := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{}).Caller(ctx)
+		if err != nil {
+			return cfg, err
+		}
+		if accounts[0] == caller.ID {
+			return cfg, nil
+		}
+	}
+	if len(accounts) > 0 {
+		cfg.Accounts = strings.Join(accounts, ",")
+	}
+	return cfg, nil
 }
 
 // readRefsFile reads the output of iamsweep refs -o json.
@@ -441,4 +517,25 @@ func readRefsFile(path string) (map[string]iamsweep.PrincipalReferences, error) 
 		out[p.ARN] = r
 	}
 	return out, nil
+}
+
+// workflowReferences returns the owner workflow's reader of references:
+// live, each account of the configuration's scope read once per run, as
+// iamsweep refs reads it; nil when the scan is read from files (the
+// workflow then only dry-runs, and reads none).
+func workflowReferences(d deps, cfg config.Config, log *slog.Logger) workflow.ReferenceReader {
+	if cfg.Offline() {
+		return nil
+	}
+	return func(ctx context.Context, arns []string) (map[string]iamsweep.PrincipalReferences, error) {
+		list, err := readReferences(ctx, cfg, d, arns, log)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]iamsweep.PrincipalReferences, len(list))
+		for _, r := range list {
+			out[r.ARN] = r
+		}
+		return out, nil
+	}
 }

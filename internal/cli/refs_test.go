@@ -143,7 +143,7 @@ func TestRefs_offline(t *testing.T) {
 	}
 	want := "role " + webRole + ": 1 reference\n" +
 		"    instance-profile  -  " + webProfile + "  instance profile web-ec2-role holds this role: EC2 instances, launch templates and Auto Scaling groups that name the profile run as it\n" +
-		"  not checked: lambda, ec2, ecs, s3, kms, sqs, sns, secretsmanager, ecr (global): read from files: compute and resource policies are read only from a live account\n"
+		"  not checked: lambda, ec2, ecs, codebuild, states, events, s3, kms, sqs, sns, secretsmanager, ecr, cloudformation (global): read from files: compute and resource policies are read only from a live account\n"
 	if diff := cmp.Diff(want, r.stdout); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}
@@ -220,5 +220,45 @@ func TestRefs_org(t *testing.T) {
 		"arn:aws:iam::"+fakeaws.SampleAudit+":role/x")
 	if !strings.Contains(audit.stdout, "not checked: all (global): the account could not be read: ") {
 		t.Errorf("the unreadable account is not reported:\n%s", audit.stdout)
+	}
+}
+
+// TestRefs_stack: the ownership of a role tagged by CloudFormation is
+// judged by the stack's resources (one DescribeStackResources per stack):
+// the role the stack manages blocks a delete, with the drift in the
+// reason; the one it retained does not.
+func TestRefs_stack(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	acct := exampleAccount(t)
+	app := fakeaws.Stack{Region: "eu-west-1", Name: "app", UUID: "1f2e", Resources: []fakeaws.StackResource{
+		{LogicalID: "ApiRole", PhysicalID: "app-api", Type: "AWS::IAM::Role"},
+		{LogicalID: "KeptRole", PhysicalID: "app-kept", Type: "AWS::IAM::Role", Status: "DELETE_SKIPPED"},
+	}}
+	tags := func(logical string) []fakeaws.Tag {
+		return []fakeaws.Tag{{Key: "aws:cloudformation:stack-name", Value: "app"},
+			{Key: "aws:cloudformation:stack-id", Value: fakeaws.StackID(acct.ID, app)},
+			{Key: "aws:cloudformation:logical-id", Value: logical}}
+	}
+	acct.Roles = append(acct.Roles, &fakeaws.Role{Name: "app-api", Tags: tags("ApiRole")}, &fakeaws.Role{Name: "app-kept", Tags: tags("KeptRole")})
+	acct.Resources = &fakeaws.Resources{Stacks: []fakeaws.Stack{app}}
+	srv := fakeaws.New(t, fakeaws.WithAccounts(acct))
+	api, kept := "arn:aws:iam::111122223333:role/app-api", "arn:aws:iam::111122223333:role/app-kept"
+	r := runCLI(t, nil, "", false, "refs", "--endpoint-url", srv.URL, api, kept)
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, line := range []string{
+		"role " + api + ": 1 reference, 1 blocks a delete",
+		"! cloudformation-stack",
+		"CloudFormation stack app manages this role as resource ApiRole (AWS::IAM::Role, CREATE_COMPLETE): deleting it outside the stack makes the stack drift",
+		"role " + kept + ": 1 reference\n",
+		"CloudFormation stack app no longer manages this role (resource KeptRole is DELETE_SKIPPED",
+	} {
+		if !strings.Contains(r.stdout, line) {
+			t.Errorf("output lacks %q:\n%s", line, r.stdout)
+		}
+	}
+	if n := srv.CallCount("DescribeStackResources"); n != 1 {
+		t.Errorf("%d DescribeStackResources calls for two roles of one stack; want 1", n)
 	}
 }

@@ -137,6 +137,10 @@ func newRunner(ctx context.Context, d deps, cfg config.Config, st *store.Store, 
 		Policy: escalationPolicy(cfg.Escalation),
 		Owners: owners(cfg),
 		Refuse: workflow.Refusal(remediationPolicy(cfg)),
+		// What still references the unused roles and users, read live
+		// once per run (each account once): docs/refs.md.
+		References:       workflowReferences(d, cfg, log),
+		DeleteReferenced: cfg.Remediation.DeleteReferenced,
 		// The remediation policy's limits, per run of the escalation.
 		MaxDeletionsPerRun:     cfg.Remediation.MaxDeletionsPerRun,
 		MaxDeletionsPerAccount: cfg.Remediation.MaxDeletionsPerAccount,

@@ -28,6 +28,13 @@ type Resources struct {
 	// TaskDefinitions are ECS task definition revisions.
 	TaskDefinitions []TaskDefinition
 	Repositories    []Repository
+	// Projects, StateMachines and Rules are CodeBuild projects, Step
+	// Functions state machines and EventBridge rules (compute.go).
+	Projects      []Project
+	StateMachines []StateMachine
+	Rules         []Rule
+	// Stacks are CloudFormation stacks (cloudformation.go).
+	Stacks []Stack
 }
 
 // Repository is an ECR repository.

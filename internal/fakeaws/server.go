@@ -518,6 +518,19 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "ecr":
 		req.proto, req.body = jsonProtocol, body
 		s.serveJSON(w, req, ecrActions, ecrTargetPrefix)
+	case "cloudformation":
+		if parseForm(w, req, body, cloudFormationNamespace) {
+			s.serveQuery(w, req, cloudFormationActions, cloudFormationNamespace, "2010-05-15")
+		}
+	case "codebuild":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, codebuildActions, codebuildTargetPrefix)
+	case "states": // Step Functions, JSON 1.0
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, sfnActions, sfnTargetPrefix)
+	case "events":
+		req.proto, req.body = jsonProtocol, body
+		s.serveJSON(w, req, eventsActions, eventsTargetPrefix)
 	default:
 		writeQueryError(w, req.service, errorf(400, "UnknownService", "fakeaws does not implement the %q service", req.service))
 	}

@@ -10,16 +10,23 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
+	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -48,9 +55,10 @@ func functionZip(t *testing.T) []byte {
 
 // TestRefs_moto seeds real bindings in moto through the AWS APIs (a Lambda
 // function running as a role, a stopped EC2 instance with an instance
-// profile, an ECS task definition, the policies of a bucket, a KMS key, a
-// queue, a topic, a secret and an ECR repository, a role chained to
-// another)
+// profile, an ECS task definition, a CodeBuild project, a Step Functions
+// state machine, an EventBridge rule target, the policies of a bucket, a
+// KMS key, a queue, a topic, a secret and an ECR repository, a role
+// chained to another)
 // and checks that iamsweep's reads and index find every one.
 func TestRefs_moto(t *testing.T) {
 	env := newAWSEnv(t)
@@ -148,6 +156,28 @@ func TestRefs_moto(t *testing.T) {
 		t.Fatalf("CreateRepository: %v", err)
 	}
 
+	if _, err := codebuild.NewFromConfig(env.Config).CreateProject(ctx, &codebuild.CreateProjectInput{Name: aws.String("build-etl"),
+		ServiceRole: aws.String(etl.ARN),
+		Source:      &cbtypes.ProjectSource{Type: cbtypes.SourceTypeS3, Location: aws.String("etl-data/source.zip")},
+		Artifacts:   &cbtypes.ProjectArtifacts{Type: cbtypes.ArtifactsTypeNoArtifacts},
+		Environment: &cbtypes.ProjectEnvironment{Type: cbtypes.EnvironmentTypeLinuxContainer, Image: aws.String("aws/codebuild/standard:7.0"),
+			ComputeType: cbtypes.ComputeTypeBuildGeneral1Small},
+	}); err != nil {
+		t.Fatalf("CreateProject: %v", err)
+	}
+	if _, err := sfn.NewFromConfig(env.Config).CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("etl-flow"),
+		RoleArn: aws.String(etl.ARN), Definition: aws.String(`{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}`)}); err != nil {
+		t.Fatalf("CreateStateMachine: %v", err)
+	}
+	evc := eventbridge.NewFromConfig(env.Config)
+	if _, err := evc.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("rate(1 day)")}); err != nil {
+		t.Fatalf("PutRule: %v", err)
+	}
+	if _, err := evc.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("nightly"), Targets: []ebtypes.Target{{
+		Id: aws.String("task"), Arn: aws.String("arn:aws:ecs:us-east-1:" + motoAccount + ":cluster/jobs"), RoleArn: aws.String(web.ARN)}}}); err != nil {
+		t.Fatalf("PutTargets: %v", err)
+	}
+
 	// What iamsweep refs does: the export, then the bindings, into one index.
 	log := slog.New(slog.DiscardHandler)
 	idx := refs.NewIndex()
@@ -187,6 +217,8 @@ func TestRefs_moto(t *testing.T) {
 		{iamsweep.RefTrustPolicy, "reporting", "arn", true},
 		{iamsweep.RefResourcePolicy, "jobs", "arn", true},
 		{iamsweep.RefResourcePolicy, "db-password", "arn", true},
+		{iamsweep.RefCodeBuildProject, "build-etl", "role", true},
+		{iamsweep.RefStateMachine, "etl-flow", "role", true},
 	} {
 		if got := lookup(etl.ARN); !slices.Contains(got, want) {
 			t.Errorf("etl-runner: %+v not found in %+v", want, got)
@@ -199,6 +231,7 @@ func TestRefs_moto(t *testing.T) {
 		{iamsweep.RefResourcePolicy, "alerts", "arn", true},
 		{iamsweep.RefECSTaskDefinition, "web-task:1", "role", true},
 		{iamsweep.RefResourcePolicy, "web-images", "arn", true},
+		{iamsweep.RefEventBridgeRule, "nightly", "role", true},
 	} {
 		if got := lookup(web.ARN); !slices.Contains(got, want) {
 			t.Errorf("web: %+v not found in %+v", want, got)
@@ -218,5 +251,50 @@ func TestRefs_moto(t *testing.T) {
 	}
 	if functions != 1 {
 		t.Errorf("%d functions over moto's enabled Regions, want 1", functions)
+	}
+}
+
+// TestRefs_stacks_moto: a stack created in moto from a template with a
+// role is read back (DescribeStackResources by stack ID) with the role as
+// an AWS::IAM::Role resource, and a stack moto does not know is gone.
+func TestRefs_stacks_moto(t *testing.T) {
+	env := newAWSEnv(t)
+	ctx := t.Context()
+	template := `{"Resources":{"AppRole":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"app-api",` +
+		`"AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}}}}}`
+	out, err := cloudformation.NewFromConfig(env.Config).CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("app"),
+		TemplateBody: aws.String(template), Capabilities: []cftypes.Capability{cftypes.CapabilityCapabilityNamedIam}})
+	if err != nil {
+		t.Fatalf("CreateStack: %v", err)
+	}
+	id := aws.ToString(out.StackId)
+	missing := "arn:aws:cloudformation:us-east-1:" + motoAccount + ":stack/never/00000000-0000-0000-0000-000000000000"
+	b := awsapi.NewBindings(env.Config, motoAccount, slog.New(slog.DiscardHandler), awsapi.BindingOptions{})
+	stacks, nc, err := b.Stacks(ctx, []iamsweep.StackRef{
+		{AccountID: motoAccount, Region: "us-east-1", ID: id, Name: "app"},
+		{AccountID: motoAccount, Region: "us-east-1", ID: missing, Name: "never"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nc) > 0 {
+		t.Errorf("not checked against moto: %v", nc)
+	}
+	var app, never *iamsweep.Stack
+	for i := range stacks {
+		switch stacks[i].ID {
+		case id:
+			app = &stacks[i]
+		case missing:
+			never = &stacks[i]
+		}
+	}
+	if app == nil || app.Gone || !slices.ContainsFunc(app.Resources, func(r iamsweep.StackResource) bool {
+		return r.LogicalID == "AppRole" && r.Type == "AWS::IAM::Role" && r.PhysicalID == "app-api" && r.Status == "CREATE_COMPLETE"
+	}) {
+		t.Errorf("stack app = %+v; want its role AppRole (app-api, CREATE_COMPLETE)", app)
+	}
+	if never == nil || !never.Gone {
+		t.Errorf("stack never = %+v; want gone", never)
 	}
 }

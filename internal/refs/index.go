@@ -27,6 +27,8 @@ type Index struct {
 	// (the export and the instances may be added in any order).
 	instances  []iamsweep.Binding
 	notChecked []iamsweep.NotChecked
+	// stacks are the CloudFormation stacks read, by stack ID.
+	stacks map[string]iamsweep.Stack
 }
 
 type principal struct{ arn, id, kind string }
@@ -43,6 +45,7 @@ func NewIndex() *Index {
 		exact:      map[iamsweep.PrincipalKey][]iamsweep.Reference{},
 		byID:       map[string][]iamsweep.Reference{},
 		profiles:   map[string][]iamsweep.PrincipalKey{},
+		stacks:     map[string]iamsweep.Stack{},
 	}
 }
 
@@ -227,6 +230,11 @@ func (x *Index) Lookup(arn string) (iamsweep.PrincipalReferences, error) {
 						cmp.Or(b.Name, b.ARN), stateSuffix(b.State), pa[strings.LastIndexByte(pa, '/')+1:])))
 				}
 			}
+		}
+	}
+	for i, r := range refs {
+		if r.Kind == iamsweep.RefCloudFormation {
+			refs[i] = x.stackOwnership(r, t)
 		}
 	}
 	slices.SortFunc(refs, compareRefs)

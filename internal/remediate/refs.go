@@ -74,3 +74,14 @@ func KindNotes(principal string, kind iamsweep.ActionKind) []string {
 	notes, _ := describeKind(principal, kind)
 	return notes
 }
+
+// Breaks says what stops working when the principal of r is quarantined
+// or deleted: its blocking references, the first few named and the others
+// counted; "" when none blocks.
+func Breaks(r iamsweep.PrincipalReferences) string {
+	blocking := r.Blocking()
+	if len(blocking) == 0 {
+		return ""
+	}
+	return summarize(blocking, r.ARN)
+}

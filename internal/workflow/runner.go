@@ -61,6 +61,13 @@ type Runner struct {
 	// refuses nothing ahead, and the remediation service refuses when the
 	// step is due.
 	Refuse func(iamsweep.Finding, iamsweep.ActionKind) string
+	// References, when not nil, reads what still points at the scan's
+	// unused roles and users, once per run (refs.go): a delete of a
+	// principal still referenced is refused unless DeleteReferenced
+	// (remediation.delete-referenced), and the notices before and of a
+	// quarantine say what will stop working.
+	References       ReferenceReader
+	DeleteReferenced bool
 	// MaxDeletionsPerRun and MaxDeletionsPerAccount bound the deleting
 	// steps (delete, delete-key, delete-password) of one run, as the
 	// remediation policy's limits bound one apply; negative: no limit.
@@ -140,7 +147,15 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 	for _, s := range states {
 		before[s.Key] = s
 	}
-	intents := escalate.Decide(escalate.Input{Now: now, Findings: res.Findings, States: states, Exceptions: exceptions, Decisions: decisions, Policy: r.Policy, Refuse: r.Refuse})
+	refs, err := r.readReferences(ctx, res.Findings)
+	if err != nil {
+		return sum, err
+	}
+	intents := escalate.Decide(escalate.Input{Now: now, Findings: res.Findings, States: states, Exceptions: exceptions, Decisions: decisions, Policy: r.Policy,
+		Refuse: r.refuseReferenced(refs)})
+	for i := range intents {
+		noteReferences(&intents[i], refs)
+	}
 
 	var queue []pending
 	dc := &deletions{perAccount: map[string]int{}}
