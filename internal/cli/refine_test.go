@@ -42,6 +42,7 @@ func TestRefine_golden(t *testing.T) {
 		{"table-tty", refineArgs("--all"), true},
 		{"json", refineArgs("--all", "-o", "json"), false},
 		{"csv", refineArgs("--all", "-o", "csv"), false},
+		{"html", refineArgs("--all", "-o", "html"), false},
 		{"asff", refineArgs("--all", "-o", "asff", "--region", "eu-west-1"), false},
 		{"one-role", refineArgs("arn:aws:iam::111122223333:role/data/etl"), false},
 	} {
@@ -102,7 +103,7 @@ func TestRefine_outDir(t *testing.T) {
 
 func TestRefine_outputFromEnvironment(t *testing.T) {
 	r := runCLI(t, map[string]string{"IAMSWEEP_OUTPUT": "html"}, "", false, refineArgs("arn:aws:iam::111122223333:role/data/etl")...)
-	if r.code != ExitUnused || !strings.Contains(r.stdout, "etl-glue (customer-managed)") {
+	if r.code != ExitUnused || !strings.HasPrefix(r.stdout, "<!DOCTYPE html>") || !strings.Contains(r.stdout, "etl-glue") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
@@ -125,7 +126,7 @@ func TestRefine_errors(t *testing.T) {
 		{"access dir alone", []string{"refine", "--all", "--access-dir", refineAccess}, ExitUsage, "access-dir"},
 		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs access-dir too"},
 		{"missing access dir", []string{"refine", "--all", "--from-file", refineExport, "--access-dir", "/nonexistent"}, ExitUsage, "/nonexistent"},
-		{"html", refineArgs("--all", "-o", "html"), ExitUsage, "refine writes table, json, csv or asff"},
+		{"unknown output", refineArgs("--all", "-o", "yaml"), ExitUsage, "want table, json, csv, html or asff"},
 		{"asff without a Region", refineArgs("--all", "-o", "asff"), ExitUsage, "-o asff needs the AWS Region"},
 		{"out is a file", refineArgs("--all", "--out", notDir), ExitUsage, "is not a directory"},
 		{"bad window", refineArgs("--all", "--window", "/x"), ExitUsage, "PATTERN=DAYS"},
@@ -317,5 +318,75 @@ func TestRefine_org(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "account "+fakeaws.SampleProdB+" not refined (refine)") {
 		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+// refine --to securityhub imports the refined principals' findings,
+// archives them when the principal no longer needs a step, and a scan's
+// export leaves them alone.
+func TestRefine_toSecurityHub(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	const acct = "111122223333"
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: acct, Roles: []*fakeaws.Role{
+		{Name: "deployer", Path: "/ci/", Created: created, LastUsed: now.AddDate(0, 0, -1), LastUsedRegion: "us-east-1",
+			Tags: []fakeaws.Tag{{Key: "team", Value: "ci"}}, Inline: []fakeaws.InlinePolicy{{Name: "deploy",
+				Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","ec2:Describe*"],"Resource":"*"},{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}`}}},
+		{Name: "old", Path: "/", Created: created},
+	}}), fakeaws.WithAccessJobPolls(1), fakeaws.WithReportDelay(0), fakeaws.WithSecurityHub(hubRegion, acct),
+		fakeaws.WithClock(func() time.Time { return now }))
+	deployer := "arn:aws:iam::" + acct + ":role/ci/deployer"
+	srv.SetAccess(deployer,
+		fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -2), Region: "us-east-1"},
+		fakeaws.AccessUse{Action: "ec2:DescribeInstances", When: now.AddDate(0, 0, -1), Region: "us-east-1"})
+	refineTo := func(asOf time.Time, extra ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+			now: func() time.Time { return asOf }, retry: awsapi.RetryOptions{NoBackoff: true}, accessReports: liveAccessReports}
+		code := run(t.Context(), append([]string{"refine", "--all", "--endpoint-url", srv.URL, "--region", hubRegion, "--no-state",
+			"--to", "securityhub", "-o", "json"}, extra...), d)
+		return code, errOut.String()
+	}
+	refineID := "iamsweep/UnusedPermission/" + deployer
+
+	code, stderr := refineTo(now)
+	if code != ExitUnused || !strings.HasSuffix(stderr, "iamsweep: Security Hub eu-west-1: 1 finding imported, 0 findings archived in 1 account\n") {
+		t.Fatalf("refine: exit %d, stderr %q", code, stderr)
+	}
+	if got := hubState(t, srv, acct); len(got) != 1 || got[refineID] != "ACTIVE FAILED NEW 2026-11-23T00:00:00Z" {
+		t.Fatalf("after refine Security Hub holds %v", got)
+	}
+
+	// A complete scan's export, a day later, archives none of refine's.
+	r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--region", hubRegion, "--to", "securityhub", "--as-of", "2026-11-24T00:00:00Z", "-o", "json")
+	if r.code != ExitUnused || !strings.Contains(r.stderr, "1 finding imported, 0 findings archived") {
+		t.Fatalf("scan: exit %d, stderr %q", r.code, r.stderr)
+	}
+	held := hubState(t, srv, acct)
+	if len(held) != 2 || held[refineID] != "ACTIVE FAILED NEW 2026-11-23T00:00:00Z" {
+		t.Fatalf("after the scan Security Hub holds %v", held)
+	}
+
+	// Refined again two days later with the role exempt: no step any
+	// more, so its finding is archived; scan's is left as it is.
+	code, stderr = refineTo(now.AddDate(0, 0, 2), "--exempt-tag", "team")
+	if code != 0 || !strings.HasSuffix(stderr, "0 findings imported, 1 finding archived in 1 account\n") {
+		t.Fatalf("refine, exempt: exit %d, stderr %q", code, stderr)
+	}
+	after := hubState(t, srv, acct)
+	if after[refineID] != "ARCHIVED PASSED NEW 2026-11-25T00:00:00Z" {
+		t.Errorf("refine's finding: %s", after[refineID])
+	}
+	for id, s := range after {
+		if id != refineID && s != held[id] {
+			t.Errorf("scan's finding %s changed: %s, was %s", id, s, held[id])
+		}
+	}
+
+	// Offline, there is no Security Hub to export to.
+	r = runCLI(t, nil, "", false, append(refineArgs("--all"), "--to", "securityhub")...)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "exports a live scan, not files") {
+		t.Errorf("offline: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

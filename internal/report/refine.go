@@ -406,19 +406,7 @@ func WriteRefineTable(w io.Writer, results []refine.Result, o RefineTableOptions
 			}
 			if p.Changed() && p.Recommended != nil {
 				for _, c := range p.Changes {
-					where := fmt.Sprintf("statement %d", c.Index+1)
-					if c.Sid != "" {
-						where = fmt.Sprintf("statement %q", c.Sid)
-					}
-					if c.Removed {
-						where += " (removed)"
-					}
-					if c.Field == "NotAction" {
-						where += " NotAction (each exclusion added takes access away)"
-					} else {
-						where += " Action"
-					}
-					fmt.Fprintf(&b, "    %s:\n", where)
+					fmt.Fprintf(&b, "    %s:\n", changeWhere(c))
 					removed, added := listDiff(c.Before, c.After)
 					diffLines(&b, "-", red, reset, removed, o.MaxListed)
 					diffLines(&b, "+", green, reset, added, o.MaxListed)
@@ -445,6 +433,22 @@ func WriteRefineTable(w io.Writer, results []refine.Result, o RefineTableOptions
 		counts[refine.StatusInsufficientEvidence], counts[refine.StatusNoEvidence])
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// changeWhere names the statement a change is to, and the list changed:
+// `statement "Sid" (removed) Action`.
+func changeWhere(c refine.StatementChange) string {
+	where := fmt.Sprintf("statement %d", c.Index+1)
+	if c.Sid != "" {
+		where = fmt.Sprintf("statement %q", c.Sid)
+	}
+	if c.Removed {
+		where += " (removed)"
+	}
+	if c.Field == "NotAction" {
+		return where + " NotAction (each exclusion added takes access away)"
+	}
+	return where + " Action"
 }
 
 // diffLines writes one side of a diff, at most max lines and a count of

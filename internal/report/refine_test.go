@@ -121,6 +121,13 @@ func TestRefineOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "csv", cb.String())
+
+	var hb bytes.Buffer
+	if err := WriteRefineHTML(&hb, results, RefineMeta{AsOf: refineNow, Catalog: "test catalogue",
+		Errors: []iamsweep.AccountError{{Account: iamsweep.Account{ID: "444455556666", Name: "audit"}, Stage: "assume-role", Code: "AccessDenied", Message: "not authorized"}}}); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "html", hb.String())
 }
 
 func TestSafeName(t *testing.T) {
