@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -388,5 +389,52 @@ func TestRefine_toSecurityHub(t *testing.T) {
 	r = runCLI(t, nil, "", false, append(refineArgs("--all"), "--to", "securityhub")...)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "exports a live scan, not files") {
 		t.Errorf("offline: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// refine --org --to securityhub exports each account refined into that
+// account, and leaves an account whose refinement failed as it is.
+func TestRefine_orgToSecurityHub(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	org, accounts := fakeaws.SampleOrganization()
+	for _, a := range accounts {
+		for _, r := range a.Roles {
+			if a.ID == fakeaws.SampleProdA && r.Name == "app-role" {
+				r.Inline = []fakeaws.InlinePolicy{{Name: "app", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:SendMessage"],"Resource":"*"}]}`}}
+			}
+		}
+	}
+	isolateAWS(t, fakeaws.SampleCallerKey, "secret")
+	srv := fakeaws.New(t, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
+		fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement), fakeaws.WithReportDelay(0),
+		fakeaws.WithAccessJobPolls(0), fakeaws.WithClock(func() time.Time { return now }),
+		fakeaws.WithSecurityHub(hubRegion, fakeaws.SampleProdA, fakeaws.SampleProdB),
+		fakeaws.WithFault(fakeaws.SampleProdB, "GetAccountAuthorizationDetails", -1, 500, "ServiceFailure", "try later"))
+	appRole := "arn:aws:iam::" + fakeaws.SampleProdA + ":role/app/app-role"
+	srv.SetAccess(appRole, fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -1)})
+	var out, errOut bytes.Buffer
+	d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+		now: func() time.Time { return now }, retry: awsapi.RetryOptions{NoBackoff: true, MaxAttempts: 1}, accessReports: liveAccessReports}
+	code := run(t.Context(), []string{"refine", "--all", "--accounts", fakeaws.SampleProdA + "," + fakeaws.SampleProdB,
+		"--endpoint-url", srv.URL, "--region", hubRegion, "--no-state", "--to", "securityhub", "-o", "json"}, d)
+	if code != ExitPartial {
+		t.Fatalf("exit %d, want %d: %s", code, ExitPartial, errOut.String())
+	}
+	held := hubState(t, srv, fakeaws.SampleProdA)
+	if held["iamsweep/UnusedPermission/"+appRole] != "ACTIVE FAILED NEW 2026-11-23T00:00:00Z" {
+		t.Errorf("account %s holds %v", fakeaws.SampleProdA, held)
+	}
+	for id := range held {
+		if !strings.HasPrefix(id, "iamsweep/UnusedPermission/arn:aws:iam::"+fakeaws.SampleProdA+":") {
+			t.Errorf("account %s holds %s", fakeaws.SampleProdA, id)
+		}
+	}
+	if got := hubState(t, srv, fakeaws.SampleProdB); len(got) != 0 {
+		t.Errorf("account %s, whose refinement failed, holds %v", fakeaws.SampleProdB, got)
+	}
+	stderr := errOut.String()
+	if !strings.Contains(stderr, "account "+fakeaws.SampleProdB+" (prod-b): not exported: its refinement failed") ||
+		!strings.Contains(stderr, fmt.Sprintf("%s imported, 0 findings archived in 1 account; incomplete: 1 account not exported", count(len(held), "finding"))) {
+		t.Errorf("stderr %q", stderr)
 	}
 }
