@@ -241,15 +241,6 @@ func openRefineCache(ctx context.Context, opts *RefineOptions) (func(), error) {
 	return func() { st.Close() }, nil
 }
 
-func oneOf(v string, options ...string) bool {
-	for _, o := range options {
-		if v == o {
-			return true
-		}
-	}
-	return false
-}
-
 // checkRefineArgs checks the choice of principals and of the sources.
 func checkRefineArgs(opts *RefineOptions) error {
 	cfg := opts.Config
