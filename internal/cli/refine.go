@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/iamsweep/iamsweep"
@@ -72,11 +73,19 @@ outputs (--access-dir).
 
 --out DIR writes one file per recommended policy
 (DIR/<account>/<role|user>/<principal>/<policy>.json) and DIR/summary.json
-(the JSON output); stdout still carries the table (or -o json|csv|asff).
+(the JSON output); stdout still carries the table (or -o json|csv|html|asff).
+-o html writes one self-contained page: per principal its status, reason,
+evidence window and unused services and actions, and per policy the actions
+removed and added and the recommended document.
 
 --org, --ou and --accounts refine every account of the scope through the
 role assumed in each (--assume-role, --external-id), --concurrency at a
 time; an account that fails is reported and the others complete.
+
+--to securityhub imports the UnusedPermission findings of the refined
+principals into AWS Security Hub of each account (live only), and archives
+the ones it imported before whose principal no longer needs a step; scan's
+findings there are left alone. See docs/securityhub.md.
 
 --plan FILE also writes the recommendations as a plan of refine actions
 (and saves it in the state database) for 'iamsweep apply FILE', which
@@ -84,7 +93,8 @@ backs each principal up, re-checks its policies and changes them for that
 principal alone; 'iamsweep restore ARN' undoes it. See docs/refine.md.
 
 Exit status: 0 nothing to refine; 1 failure; 2 usage or input error;
-3 some accounts could not be refined; 4 unused permissions found (some
+3 some accounts could not be refined, or the export to Security Hub is
+incomplete; 4 unused permissions found (some
 policy has a recommended step); 130 interrupted.`,
 		Example: `  # Live, every role and user of the account, the refined policies to a folder:
   iamsweep refine --all --out refined/
@@ -112,10 +122,11 @@ policy has a recommended step); 130 interrupted.`,
 	}
 	bindSettings(cmd, &opts.Config, "from-file", "access-dir", "window-days", "window", "exempt-tag", "as-of",
 		"output", "profile", "region", "endpoint-url", "state", "no-state", "log-level", "log-format",
-		"org", "ou", "accounts", "exclude-accounts", "assume-role", "external-id", "concurrency")
+		"org", "ou", "accounts", "exclude-accounts", "assume-role", "external-id", "concurrency", "to")
 	setUsage(cmd, "from-file", "refine offline the roles and users of this export of 'aws iam get-account-authorization-details', with its Policies list (- for stdin), beside --access-dir")
 	setUsage(cmd, "no-state", "live: neither read nor save service last accessed reports in the state database")
-	setUsage(cmd, "output", "output format: table, json, csv or asff (the refined principals as AWS Security Finding Format findings)")
+	setUsage(cmd, "output", "output format: table, json, csv, html (one self-contained page) or asff (the refined principals as AWS Security Finding Format findings)")
+	setUsage(cmd, "to", "also export the UnusedPermission findings: securityhub (AWS Security Hub of each account refined, in the Region of the AWS configuration; archives those that no longer hold)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refine every role and user")
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "write one file per recommended policy and summary.json into this `DIR`")
 	cmd.Flags().StringVar(&opts.PlanFile, "plan", "", "also write a plan of refine actions for iamsweep apply to this `FILE` (and save it in the state database)")
@@ -129,8 +140,10 @@ type refineInput struct {
 	reports    map[string]iamsweep.AccessReport
 	// evidence says where reports come from, for reasons.
 	evidence func(arn string) string
-	// region is the AWS configuration's Region, live.
+	// region is the AWS configuration's Region, live, and awsCfg that
+	// configuration.
 	region string
+	awsCfg aws.Config
 	// ids are the principals' unique IDs, by ARN.
 	ids map[string]string
 }
@@ -141,14 +154,8 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	if err := checkRefineArgs(opts); err != nil {
 		return err
 	}
-	if !oneOf(cfg.Output, "table", "json", "csv", "asff") {
-		// Given to refine itself, a format it lacks is a mistake; from the
-		// environment or the config file, where it is set for scan, it
-		// means the table here.
-		if o, ok := cfg.OriginOf("output"); ok && strings.HasPrefix(o.Source, "--") {
-			return cfg.Invalid("output", fmt.Errorf("refine writes table, json, csv or asff, got %s", iamsweep.Quote(cfg.Output)))
-		}
-		opts.Config.Output = "table"
+	if err := cfg.ValidateExport(); err != nil {
+		return err
 	}
 	windows, _ := config.ParseWindows(cfg.Windows)      // validated
 	exempt, _ := config.ParseExemptTags(cfg.ExemptTags) // validated
@@ -199,7 +206,22 @@ func runRefine(ctx context.Context, opts *RefineOptions) error {
 	if region == "" {
 		region = in.region
 	}
-	return writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source}, region)
+	err = writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source}, region)
+	if cfg.To == "" || (err != nil && !isUnusedFound(err)) {
+		return err
+	}
+	cfg.Region = region
+	hub, caller, herr := singleAccountHub(ctx, cfg, in.awsCfg, now, 0, log)
+	if herr != nil {
+		return herr
+	}
+	hub.run = "refinement"
+	hub.StartRefine(ctx, caller, results, report.RefineExportScope{All: opts.All})
+	hub.Wait()
+	if hub.Report(opts.io.ErrOut) {
+		return errExportIncomplete
+	}
+	return err
 }
 
 // openRefineCache opens the state database that caches the service last
@@ -217,15 +239,6 @@ func openRefineCache(ctx context.Context, opts *RefineOptions) (func(), error) {
 	}
 	opts.cache = st
 	return func() { st.Close() }, nil
-}
-
-func oneOf(v string, options ...string) bool {
-	for _, o := range options {
-		if v == o {
-			return true
-		}
-	}
-	return false
 }
 
 // checkRefineArgs checks the choice of principals and of the sources.
@@ -405,12 +418,12 @@ func liveRefineInput(ctx context.Context, opts *RefineOptions, now time.Time, lo
 	if err != nil {
 		return refineInput{}, err
 	}
-	if opts.Config.Output == "asff" && opts.Config.Region == "" && awsCfg.Region == "" {
-		return refineInput{}, usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
+	if (opts.Config.Output == "asff" || opts.Config.To != "") && opts.Config.Region == "" && awsCfg.Region == "" {
+		return refineInput{}, usageError{errors.New("-o asff and --to securityhub need the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
 	}
 	client := awsapi.New(awsCfg, log, awsapi.Options{NoKeyIDs: true})
 	in, err := accountRefineInput(ctx, opts, client, newPrincipalSet(opts), now, log)
-	in.region = awsCfg.Region
+	in.region, in.awsCfg = awsCfg.Region, awsCfg
 	return in, err
 }
 
@@ -491,6 +504,8 @@ func writeRefine(opts *RefineOptions, results []refine.Result, meta report.Refin
 		err = report.WriteRefineJSON(&out, summary)
 	case "csv":
 		err = report.WriteRefineCSV(&out, results)
+	case "html":
+		err = report.WriteRefineHTML(&out, results, meta)
 	case "asff":
 		err = report.WriteRefineASFF(&out, results, report.ASFFOptions{Region: region, AsOf: meta.AsOf})
 	default:

@@ -32,8 +32,8 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 	if region == "" {
 		region = awsCfg.Region
 	}
-	if cfg.Output == "asff" && region == "" {
-		return usageError{errors.New("-o asff needs the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
+	if (cfg.Output == "asff" || cfg.To != "") && region == "" {
+		return usageError{errors.New("-o asff and --to securityhub need the AWS Region the findings are for (it is part of their product ARN): give --region, or set AWS_REGION or a region in the profile")}
 	}
 	org := awsapi.NewOrg(awsCfg, log, awsapi.OrgOptions{Role: cfg.AssumeRole, ExternalID: cfg.ExternalID,
 		Client: awsapi.Options{NoKeyIDs: true}})
@@ -68,6 +68,13 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 		return usageError{errors.New("no ACTIVE account in scope")}
 	}
 	log.Info("refining accounts", "accounts", len(active), "concurrency", cfg.Concurrency)
+	var hub *hubExport
+	if cfg.To == "securityhub" {
+		hubCfg := cfg
+		hubCfg.Region = region
+		hub = orgHub(hubCfg, org, now, 0, cfg.Concurrency, log)
+		hub.run = "refinement"
+	}
 
 	var (
 		mu      sync.Mutex
@@ -77,6 +84,9 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 		all = refineInput{ids: map[string]string{}}
 	)
 	fail := func(acct iamsweep.Account, stage string, err error) {
+		if hub != nil {
+			hub.Skip(acct) // its findings in Security Hub stay as they are
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		failed = append(failed, iamsweep.AccountError{Account: acct, Stage: stage, Code: iamsweep.ErrorCode(err), Message: err.Error()})
@@ -110,6 +120,9 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 				fail(acct, "refine", err)
 				return nil
 			}
+			if hub != nil {
+				hub.StartRefine(ctx, acct, res, report.RefineExportScope{All: opts.All})
+			}
 			mu.Lock()
 			results = append(results, res...)
 			all.principals = append(all.principals, in.principals...)
@@ -121,6 +134,9 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 		})
 	}
 	_ = g.Wait() // the goroutines record their errors and return nil
+	if hub != nil {
+		hub.Wait()
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted: %w", err)
 	}
@@ -132,6 +148,9 @@ func runOrgRefine(ctx context.Context, opts *RefineOptions, o refine.Options, no
 		}
 	}
 	err = writeRefine(opts, results, report.RefineMeta{AsOf: now, Catalog: refine.DefaultCatalog().Source, Errors: failed}, region)
+	if hub != nil && (err == nil || isUnusedFound(err)) && hub.Report(opts.io.ErrOut) && len(failed) == 0 {
+		return errExportIncomplete
+	}
 	if len(failed) > 0 && (err == nil || isUnusedFound(err)) {
 		for _, e := range failed {
 			fmt.Fprintf(opts.io.ErrOut, "iamsweep: account %s not refined (%s): %s\n", e.Account.ID, e.Stage, e.Message)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -42,6 +43,7 @@ func TestRefine_golden(t *testing.T) {
 		{"table-tty", refineArgs("--all"), true},
 		{"json", refineArgs("--all", "-o", "json"), false},
 		{"csv", refineArgs("--all", "-o", "csv"), false},
+		{"html", refineArgs("--all", "-o", "html"), false},
 		{"asff", refineArgs("--all", "-o", "asff", "--region", "eu-west-1"), false},
 		{"one-role", refineArgs("arn:aws:iam::111122223333:role/data/etl"), false},
 	} {
@@ -102,7 +104,7 @@ func TestRefine_outDir(t *testing.T) {
 
 func TestRefine_outputFromEnvironment(t *testing.T) {
 	r := runCLI(t, map[string]string{"IAMSWEEP_OUTPUT": "html"}, "", false, refineArgs("arn:aws:iam::111122223333:role/data/etl")...)
-	if r.code != ExitUnused || !strings.Contains(r.stdout, "etl-glue (customer-managed)") {
+	if r.code != ExitUnused || !strings.HasPrefix(r.stdout, "<!DOCTYPE html>") || !strings.Contains(r.stdout, "etl-glue") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
@@ -125,7 +127,7 @@ func TestRefine_errors(t *testing.T) {
 		{"access dir alone", []string{"refine", "--all", "--access-dir", refineAccess}, ExitUsage, "access-dir"},
 		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs access-dir too"},
 		{"missing access dir", []string{"refine", "--all", "--from-file", refineExport, "--access-dir", "/nonexistent"}, ExitUsage, "/nonexistent"},
-		{"html", refineArgs("--all", "-o", "html"), ExitUsage, "refine writes table, json, csv or asff"},
+		{"unknown output", refineArgs("--all", "-o", "yaml"), ExitUsage, "want table, json, csv, html or asff"},
 		{"asff without a Region", refineArgs("--all", "-o", "asff"), ExitUsage, "-o asff needs the AWS Region"},
 		{"out is a file", refineArgs("--all", "--out", notDir), ExitUsage, "is not a directory"},
 		{"bad window", refineArgs("--all", "--window", "/x"), ExitUsage, "PATTERN=DAYS"},
@@ -317,5 +319,122 @@ func TestRefine_org(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "account "+fakeaws.SampleProdB+" not refined (refine)") {
 		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+// refine --to securityhub imports the refined principals' findings,
+// archives them when the principal no longer needs a step, and a scan's
+// export leaves them alone.
+func TestRefine_toSecurityHub(t *testing.T) {
+	isolateAWS(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	const acct = "111122223333"
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	srv := fakeaws.New(t, fakeaws.WithAccounts(&fakeaws.Account{ID: acct, Roles: []*fakeaws.Role{
+		{Name: "deployer", Path: "/ci/", Created: created, LastUsed: now.AddDate(0, 0, -1), LastUsedRegion: "us-east-1",
+			Tags: []fakeaws.Tag{{Key: "team", Value: "ci"}}, Inline: []fakeaws.InlinePolicy{{Name: "deploy",
+				Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","ec2:Describe*"],"Resource":"*"},{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}`}}},
+		{Name: "old", Path: "/", Created: created},
+	}}), fakeaws.WithAccessJobPolls(1), fakeaws.WithReportDelay(0), fakeaws.WithSecurityHub(hubRegion, acct),
+		fakeaws.WithClock(func() time.Time { return now }))
+	deployer := "arn:aws:iam::" + acct + ":role/ci/deployer"
+	srv.SetAccess(deployer,
+		fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -2), Region: "us-east-1"},
+		fakeaws.AccessUse{Action: "ec2:DescribeInstances", When: now.AddDate(0, 0, -1), Region: "us-east-1"})
+	refineTo := func(asOf time.Time, extra ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+			now: func() time.Time { return asOf }, retry: awsapi.RetryOptions{NoBackoff: true}, accessReports: liveAccessReports}
+		code := run(t.Context(), append([]string{"refine", "--all", "--endpoint-url", srv.URL, "--region", hubRegion, "--no-state",
+			"--to", "securityhub", "-o", "json"}, extra...), d)
+		return code, errOut.String()
+	}
+	refineID := "iamsweep/UnusedPermission/" + deployer
+
+	code, stderr := refineTo(now)
+	if code != ExitUnused || !strings.HasSuffix(stderr, "iamsweep: Security Hub eu-west-1: 1 finding imported, 0 findings archived in 1 account\n") {
+		t.Fatalf("refine: exit %d, stderr %q", code, stderr)
+	}
+	if got := hubState(t, srv, acct); len(got) != 1 || got[refineID] != "ACTIVE FAILED NEW 2026-11-23T00:00:00Z" {
+		t.Fatalf("after refine Security Hub holds %v", got)
+	}
+
+	// A complete scan's export, a day later, archives none of refine's.
+	r := runCLI(t, nil, "", false, "scan", "--endpoint-url", srv.URL, "--region", hubRegion, "--to", "securityhub", "--as-of", "2026-11-24T00:00:00Z", "-o", "json")
+	if r.code != ExitUnused || !strings.Contains(r.stderr, "1 finding imported, 0 findings archived") {
+		t.Fatalf("scan: exit %d, stderr %q", r.code, r.stderr)
+	}
+	held := hubState(t, srv, acct)
+	if len(held) != 2 || held[refineID] != "ACTIVE FAILED NEW 2026-11-23T00:00:00Z" {
+		t.Fatalf("after the scan Security Hub holds %v", held)
+	}
+
+	// Refined again two days later with the role exempt: no step any
+	// more, so its finding is archived; scan's is left as it is.
+	code, stderr = refineTo(now.AddDate(0, 0, 2), "--exempt-tag", "team")
+	if code != 0 || !strings.HasSuffix(stderr, "0 findings imported, 1 finding archived in 1 account\n") {
+		t.Fatalf("refine, exempt: exit %d, stderr %q", code, stderr)
+	}
+	after := hubState(t, srv, acct)
+	if after[refineID] != "ARCHIVED PASSED NEW 2026-11-25T00:00:00Z" {
+		t.Errorf("refine's finding: %s", after[refineID])
+	}
+	for id, s := range after {
+		if id != refineID && s != held[id] {
+			t.Errorf("scan's finding %s changed: %s, was %s", id, s, held[id])
+		}
+	}
+
+	// Offline, there is no Security Hub to export to.
+	r = runCLI(t, nil, "", false, append(refineArgs("--all"), "--to", "securityhub")...)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "exports a live scan, not files") {
+		t.Errorf("offline: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// refine --org --to securityhub exports each account refined into that
+// account, and leaves an account whose refinement failed as it is.
+func TestRefine_orgToSecurityHub(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	org, accounts := fakeaws.SampleOrganization()
+	for _, a := range accounts {
+		for _, r := range a.Roles {
+			if a.ID == fakeaws.SampleProdA && r.Name == "app-role" {
+				r.Inline = []fakeaws.InlinePolicy{{Name: "app", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:SendMessage"],"Resource":"*"}]}`}}
+			}
+		}
+	}
+	isolateAWS(t, fakeaws.SampleCallerKey, "secret")
+	srv := fakeaws.New(t, fakeaws.WithAccounts(accounts...), fakeaws.WithOrganization(org),
+		fakeaws.WithCredentials(fakeaws.SampleCallerKey, fakeaws.SampleManagement), fakeaws.WithReportDelay(0),
+		fakeaws.WithAccessJobPolls(0), fakeaws.WithClock(func() time.Time { return now }),
+		fakeaws.WithSecurityHub(hubRegion, fakeaws.SampleProdA, fakeaws.SampleProdB),
+		fakeaws.WithFault(fakeaws.SampleProdB, "GetAccountAuthorizationDetails", -1, 500, "ServiceFailure", "try later"))
+	appRole := "arn:aws:iam::" + fakeaws.SampleProdA + ":role/app/app-role"
+	srv.SetAccess(appRole, fakeaws.AccessUse{Action: "s3:ListAllMyBuckets", When: now.AddDate(0, 0, -1)})
+	var out, errOut bytes.Buffer
+	d := deps{io: IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }},
+		now: func() time.Time { return now }, retry: awsapi.RetryOptions{NoBackoff: true, MaxAttempts: 1}, accessReports: liveAccessReports}
+	code := run(t.Context(), []string{"refine", "--all", "--accounts", fakeaws.SampleProdA + "," + fakeaws.SampleProdB,
+		"--endpoint-url", srv.URL, "--region", hubRegion, "--no-state", "--to", "securityhub", "-o", "json"}, d)
+	if code != ExitPartial {
+		t.Fatalf("exit %d, want %d: %s", code, ExitPartial, errOut.String())
+	}
+	held := hubState(t, srv, fakeaws.SampleProdA)
+	if held["iamsweep/UnusedPermission/"+appRole] != "ACTIVE FAILED NEW 2026-11-23T00:00:00Z" {
+		t.Errorf("account %s holds %v", fakeaws.SampleProdA, held)
+	}
+	for id := range held {
+		if !strings.HasPrefix(id, "iamsweep/UnusedPermission/arn:aws:iam::"+fakeaws.SampleProdA+":") {
+			t.Errorf("account %s holds %s", fakeaws.SampleProdA, id)
+		}
+	}
+	if got := hubState(t, srv, fakeaws.SampleProdB); len(got) != 0 {
+		t.Errorf("account %s, whose refinement failed, holds %v", fakeaws.SampleProdB, got)
+	}
+	stderr := errOut.String()
+	if !strings.Contains(stderr, "account "+fakeaws.SampleProdB+" (prod-b): not exported: its refinement failed") ||
+		!strings.Contains(stderr, fmt.Sprintf("%s imported, 0 findings archived in 1 account; incomplete: 1 account not exported", count(len(held), "finding"))) {
+		t.Errorf("stderr %q", stderr)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/config"
+	"github.com/iamsweep/iamsweep/internal/refine"
 	"github.com/iamsweep/iamsweep/internal/report"
 )
 
@@ -70,7 +72,10 @@ type hubExport struct {
 	types  []iamsweep.FindingType
 	open   func(ctx context.Context, acct iamsweep.Account) (hubTarget, error)
 	log    *slog.Logger
-	g      errgroup.Group
+	// run names what made the findings in messages: "scan" (the
+	// default) or "refinement".
+	run string
+	g   errgroup.Group
 
 	mu      sync.Mutex
 	results []hubResult
@@ -113,8 +118,46 @@ func newHubExport(cfg config.Config, asOf time.Time, unusedDays int, concurrency
 // Start exports the findings of an account whose scan finished, in the
 // background.
 func (e *hubExport) Start(ctx context.Context, acct iamsweep.Account, findings []iamsweep.Finding) {
+	own := findings[:0:0]
+	var other []report.ASFFFailure
+	for _, f := range findings {
+		if f.AccountID != acct.ID {
+			// Never the case for a live scan; a finding of another account
+			// would be refused there.
+			other = append(other, report.ASFFFailure{ID: report.ASFFID(f), Code: "OtherAccount",
+				Message: "the finding is about account " + f.AccountID + ", not " + acct.ID})
+			continue
+		}
+		own = append(own, f)
+	}
+	// The scan of the account finished, so it is complete within its types.
+	scope := report.ExportScope{Complete: true, Types: e.types}
+	e.start(ctx, acct, other, func(active []report.ASFFFinding) report.ASFFPlan {
+		return report.PlanASFF(own, active, scope, e.opts)
+	})
+}
+
+// StartRefine exports the UnusedPermission findings of an account whose
+// refinement finished (report.PlanRefineASFF), in the background.
+func (e *hubExport) StartRefine(ctx context.Context, acct iamsweep.Account, results []refine.Result, scope report.RefineExportScope) {
+	own := results[:0:0]
+	var other []report.ASFFFailure
+	for _, r := range results {
+		if a, err := iamsweep.ParseARN(r.ARN); err != nil || a.AccountID != acct.ID {
+			other = append(other, report.ASFFFailure{ID: r.ARN, Code: "OtherAccount",
+				Message: "the principal is not in account " + acct.ID})
+			continue
+		}
+		own = append(own, r)
+	}
+	e.start(ctx, acct, other, func(active []report.ASFFFinding) report.ASFFPlan {
+		return report.PlanRefineASFF(own, active, scope, e.opts)
+	})
+}
+
+func (e *hubExport) start(ctx context.Context, acct iamsweep.Account, failures []report.ASFFFailure, plan func([]report.ASFFFinding) report.ASFFPlan) {
 	e.g.Go(func() error {
-		r := e.account(ctx, acct, findings)
+		r := e.account(ctx, acct, failures, plan)
 		e.mu.Lock()
 		e.results = append(e.results, r)
 		e.mu.Unlock()
@@ -134,21 +177,11 @@ func (e *hubExport) Skip(acct iamsweep.Account) {
 func (e *hubExport) Wait() { _ = e.g.Wait() }
 
 // account exports one account: it reads what Security Hub holds of
-// iamsweep's there, plans (report.PlanASFF; the scan of the account
-// finished, so it is complete within its types) and imports.
-func (e *hubExport) account(ctx context.Context, acct iamsweep.Account, findings []iamsweep.Finding) hubResult {
-	r := hubResult{account: acct}
-	own := findings[:0:0]
-	for _, f := range findings {
-		if f.AccountID != acct.ID {
-			// Never the case for a live scan; a finding of another account
-			// would be refused there.
-			r.failures = append(r.failures, report.ASFFFailure{ID: report.ASFFID(f), Code: "OtherAccount",
-				Message: "the finding is about account " + f.AccountID + ", not " + acct.ID})
-			continue
-		}
-		own = append(own, f)
-	}
+// iamsweep's there, plans what to send from it (a report.PlanASFF of a
+// scan, a report.PlanRefineASFF of a refinement) and imports. failures
+// are those found before (findings of another account).
+func (e *hubExport) account(ctx context.Context, acct iamsweep.Account, failures []report.ASFFFailure, planFor func([]report.ASFFFinding) report.ASFFPlan) hubResult {
+	r := hubResult{account: acct, failures: failures}
 	h, err := e.open(ctx, acct)
 	if err != nil {
 		r.err = err
@@ -159,7 +192,7 @@ func (e *hubExport) account(ctx context.Context, acct iamsweep.Account, findings
 		r.err = err
 		return r
 	}
-	plan := report.PlanASFF(own, active, report.ExportScope{Complete: true, Types: e.types}, e.opts)
+	plan := planFor(active)
 	r.kept = plan.Kept
 	r.unchanged = plan.Unchanged
 	r.failures = append(r.failures, plan.Stale...)
@@ -213,7 +246,7 @@ func (e *hubExport) Report(w io.Writer) (incomplete bool) {
 		prefix := "iamsweep: Security Hub " + e.region + ": account " + name + ": "
 		switch {
 		case r.scanFailed:
-			fmt.Fprintf(w, "%snot exported: its scan failed; its findings in Security Hub are left as they are\n", prefix)
+			fmt.Fprintf(w, "%snot exported: its %s failed; its findings in Security Hub are left as they are\n", prefix, cmp.Or(e.run, "scan"))
 		case errors.Is(r.err, awsapi.ErrSecurityHubDisabled):
 			fmt.Fprintf(w, "%snot exported: Security Hub is not enabled there in %s (InvalidAccessException); enable it, or leave the account out\n", prefix, e.region)
 		case r.err != nil && r.sent > 0:

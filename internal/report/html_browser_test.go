@@ -37,6 +37,7 @@ import (
 // IAMSWEEP_REQUIRE_CHROMIUM=1 (as in .ci/run). It keeps screenshots for
 // people to review: under testdata/TestHTML_browser/ with -update (commit
 // them), else in the test's artifact directory (go test -artifacts).
+// TestRefineHTML_browser does the same for refine's page.
 
 // chromiumPath returns the browser to drive: $IAMSWEEP_CHROMIUM, else
 // Debian's /usr/bin/chromium, else chromium on the PATH.
@@ -181,7 +182,7 @@ func (tb *tab) screenshot(name string, png []byte) {
 	tb.t.Helper()
 	dir := tb.t.ArtifactDir()
 	if golden.Updating() {
-		dir = filepath.Join("testdata", "TestHTML_browser")
+		dir = filepath.Join("testdata", strings.Split(tb.t.Name(), "/")[0]) // the top test's
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			tb.t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -404,19 +406,7 @@ func WriteRefineTable(w io.Writer, results []refine.Result, o RefineTableOptions
 			}
 			if p.Changed() && p.Recommended != nil {
 				for _, c := range p.Changes {
-					where := fmt.Sprintf("statement %d", c.Index+1)
-					if c.Sid != "" {
-						where = fmt.Sprintf("statement %q", c.Sid)
-					}
-					if c.Removed {
-						where += " (removed)"
-					}
-					if c.Field == "NotAction" {
-						where += " NotAction (each exclusion added takes access away)"
-					} else {
-						where += " Action"
-					}
-					fmt.Fprintf(&b, "    %s:\n", where)
+					fmt.Fprintf(&b, "    %s:\n", changeWhere(c))
 					removed, added := listDiff(c.Before, c.After)
 					diffLines(&b, "-", red, reset, removed, o.MaxListed)
 					diffLines(&b, "+", green, reset, added, o.MaxListed)
@@ -443,6 +433,22 @@ func WriteRefineTable(w io.Writer, results []refine.Result, o RefineTableOptions
 		counts[refine.StatusInsufficientEvidence], counts[refine.StatusNoEvidence])
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// changeWhere names the statement a change is to, and the list changed:
+// `statement "Sid" (removed) Action`.
+func changeWhere(c refine.StatementChange) string {
+	where := fmt.Sprintf("statement %d", c.Index+1)
+	if c.Sid != "" {
+		where = fmt.Sprintf("statement %q", c.Sid)
+	}
+	if c.Removed {
+		where += " (removed)"
+	}
+	if c.Field == "NotAction" {
+		return where + " NotAction (each exclusion added takes access away)"
+	}
+	return where + " Action"
 }
 
 // diffLines writes one side of a diff, at most max lines and a count of
@@ -554,4 +560,96 @@ func WriteRefineASFF(w io.Writer, results []refine.Result, o ASFFOptions) error 
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// RefineExportScope says what a refinement of one account looked at,
+// which bounds what its export to Security Hub may archive.
+type RefineExportScope struct {
+	// All is true when every role and user of the account was refined
+	// (--all): a held finding whose principal is not among the results
+	// is of a principal no longer in the account.
+	All bool
+}
+
+// refineGeneratorID is the GeneratorId of refine's findings.
+var refineGeneratorID = ASFFGeneratorID(iamsweep.TypeUnusedPermission)
+
+// PlanRefineASFF decides what a refinement sends to Security Hub for one
+// account, from its results there and the findings of iamsweep Security
+// Hub holds ACTIVE (only refine's own, GeneratorId
+// "iamsweep/UnusedPermission", are considered; scan's are never touched):
+//
+//   - every refined principal's finding is imported, ACTIVE (new, or
+//     updating the one held: its CreatedAt is kept);
+//   - a held finding whose principal was refined again and now has no
+//     recommended step (in use, exempt, or unused as a whole, which is
+//     scan's finding) is archived (ASFFClose);
+//   - a held finding whose principal is not among the results is
+//     archived when scope.All (the principal is gone), else kept;
+//   - a held finding whose principal now lacks the evidence to judge it
+//     (no-evidence, insufficient-evidence) is kept: missing evidence
+//     proves nothing.
+//
+// As in PlanASFF, a finding Security Hub holds from the same evaluation
+// time is Unchanged, one held from a later time Stale.
+func PlanRefineASFF(results []refine.Result, active []ASFFFinding, scope RefineExportScope, o ASFFOptions) ASFFPlan {
+	held := map[string]ASFFFinding{}
+	for _, a := range active {
+		if a.GeneratorID != refineGeneratorID || a.RecordState == ASFFArchived {
+			continue // scan's, another product's, or not active
+		}
+		if prev, dup := held[a.ID]; !dup || a.UpdatedAt.After(prev.UpdatedAt) {
+			held[a.ID] = a
+		}
+	}
+	at := o.AsOf.UTC()
+	var plan ASFFPlan
+	send := func(to *[]ASFFFinding, f ASFFFinding) {
+		h, ok := held[f.ID]
+		switch {
+		case ok && h.UpdatedAt.Equal(at) && f.RecordState != ASFFArchived:
+			plan.Unchanged++
+		case ok && !h.UpdatedAt.Before(at):
+			plan.Stale = append(plan.Stale, ASFFFailure{ID: f.ID, Code: CodeNotNewer,
+				Message: "Security Hub holds this finding updated at " + h.UpdatedAt.UTC().Format(time.RFC3339Nano) +
+					", not before this refinement's evaluation time " + at.Format(time.RFC3339Nano) + "; it ignores an update that is not newer"})
+		default:
+			*to = append(*to, f)
+		}
+	}
+	byPrincipal := map[string]refine.Result{}
+	for _, r := range results {
+		byPrincipal[r.ARN] = r
+		f, ok := NewRefineASFF(r, o)
+		if !ok {
+			continue
+		}
+		if h, ok := held[f.ID]; ok && !h.CreatedAt.IsZero() {
+			f.CreatedAt = h.CreatedAt.UTC()
+		}
+		send(&plan.Import, f)
+	}
+	ids := make([]string, 0, len(held))
+	for id := range held {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		h := held[id]
+		r, found := byPrincipal[h.ProductFields[FieldPrincipal]]
+		switch {
+		case found && r.Status == refine.StatusRefined:
+			continue // imported above
+		case found && (r.Status == refine.StatusNoEvidence || r.Status == refine.StatusInsufficientEvidence),
+			!found && !scope.All:
+			plan.Kept++
+		case found:
+			send(&plan.Archive, ASFFClose(h, string(r.Status), "now "+string(r.Status)+": "+r.Reason, at))
+		default:
+			send(&plan.Archive, ASFFClose(h, "gone", "no longer in the account (deleted)", at))
+		}
+	}
+	sort.Slice(plan.Import, func(i, j int) bool { return plan.Import[i].ID < plan.Import[j].ID })
+	sort.Slice(plan.Stale, func(i, j int) bool { return plan.Stale[i].ID < plan.Stale[j].ID })
+	return plan
 }

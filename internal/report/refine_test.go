@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,13 @@ func TestRefineOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "csv", cb.String())
+
+	var hb bytes.Buffer
+	if err := WriteRefineHTML(&hb, results, RefineMeta{AsOf: refineNow, Catalog: "test catalogue",
+		Errors: []iamsweep.AccountError{{Account: iamsweep.Account{ID: "444455556666", Name: "audit"}, Stage: "assume-role", Code: "AccessDenied", Message: "not authorized"}}}); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "html", hb.String())
 }
 
 func TestSafeName(t *testing.T) {
@@ -153,5 +161,83 @@ func TestNewRefineASFF(t *testing.T) {
 	// their type.
 	if _, known := ASFFFindingType(a.GeneratorID); known {
 		t.Error("scan's export knows UnusedPermission findings and would archive them")
+	}
+}
+
+func TestPlanRefineASFF(t *testing.T) {
+	results := refineResults(t) // app refined, bob exempt
+	earlier := refineNow.AddDate(0, 0, -7)
+	o := ASFFOptions{Region: "eu-west-1", AsOf: refineNow}
+	prev := ASFFOptions{Region: "eu-west-1", AsOf: earlier}
+	app, _ := NewRefineASFF(results[0], prev)
+	app.CreatedAt = earlier.AddDate(0, 0, -30)
+	// bob was refined a week ago; he is exempt now.
+	bobRefined := results[0]
+	bobRefined.ARN, bobRefined.Kind, bobRefined.Name = results[1].ARN, "user", "bob"
+	bob, _ := NewRefineASFF(bobRefined, prev)
+	// A principal deleted since, and one without evidence now.
+	goneRes := results[0]
+	goneRes.ARN, goneRes.Name = "arn:aws:iam::111122223333:role/gone", "gone"
+	gone, _ := NewRefineASFF(goneRes, prev)
+	quietRes := results[0]
+	quietRes.ARN, quietRes.Name = "arn:aws:iam::111122223333:role/quiet", "quiet"
+	quiet, _ := NewRefineASFF(quietRes, prev)
+	quietNow := quietRes
+	quietNow.Status, quietNow.Reason = refine.StatusNoEvidence, "no report"
+	// scan's own finding of the same role: never refine's to archive.
+	scanF := NewASFFFinding(iamsweep.Finding{Type: iamsweep.TypeUnusedIAMRole, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:role/gone",
+		Verdict: iamsweep.VerdictUnused, Name: "gone"}, prev)
+	active := []ASFFFinding{app, bob, gone, quiet, scanF}
+	now := append(slices.Clone(results), quietNow)
+
+	ids := func(fs []ASFFFinding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.ID+" "+string(f.RecordState))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		scope   RefineExportScope
+		archive []string
+		kept    int
+	}{
+		{"named principals", RefineExportScope{}, []string{bob.ID + " ARCHIVED"}, 2},
+		{"all", RefineExportScope{All: true}, []string{gone.ID + " ARCHIVED", bob.ID + " ARCHIVED"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := PlanRefineASFF(now, active, tc.scope, o)
+			if got := ids(plan.Import); !slices.Equal(got, []string{app.ID + " ACTIVE"}) {
+				t.Errorf("import %v", got)
+			}
+			if !plan.Import[0].CreatedAt.Equal(app.CreatedAt) || !plan.Import[0].UpdatedAt.Equal(refineNow) {
+				t.Errorf("created %v updated %v: want the held CreatedAt and the evaluation time", plan.Import[0].CreatedAt, plan.Import[0].UpdatedAt)
+			}
+			if got := ids(plan.Archive); !slices.Equal(got, tc.archive) {
+				t.Errorf("archive %v, want %v", got, tc.archive)
+			}
+			if plan.Kept != tc.kept || plan.Unchanged != 0 || len(plan.Stale) != 0 {
+				t.Errorf("kept %d unchanged %d stale %v", plan.Kept, plan.Unchanged, plan.Stale)
+			}
+			if c := plan.Archive[len(plan.Archive)-1]; c.ProductFields[FieldVerdict] != "exempt" || !strings.HasPrefix(c.ProductFields[FieldClosed], "now exempt: ") {
+				t.Errorf("closed %v", c.ProductFields)
+			}
+		})
+	}
+
+	// A complete scan of every type leaves refine's findings alone.
+	if p := PlanASFF(nil, active, ExportScope{Complete: true}, o); len(p.Archive) != 1 || p.Archive[0].ID != scanF.ID {
+		t.Errorf("scan's export archives %v, want its own finding only", ids(p.Archive))
+	}
+
+	// A rerun of the same evaluation changes nothing; a later one held is stale.
+	again := PlanRefineASFF(results, []ASFFFinding{PlanRefineASFF(results, active, RefineExportScope{}, o).Import[0]}, RefineExportScope{}, o)
+	if len(again.Import) != 0 || again.Unchanged != 1 {
+		t.Errorf("rerun: %+v", again)
+	}
+	later, _ := NewRefineASFF(results[0], ASFFOptions{Region: "eu-west-1", AsOf: refineNow.Add(time.Hour)})
+	if p := PlanRefineASFF(results, []ASFFFinding{later}, RefineExportScope{}, o); len(p.Import) != 0 || len(p.Stale) != 1 || p.Stale[0].Code != CodeNotNewer {
+		t.Errorf("held newer: %+v", p)
 	}
 }
