@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,6 +233,20 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("restore calls %v", calls)
 	}
 	b.screenshot("restored.png")
+
+	// An operator's Snooze from the principal's page.
+	b.do(chromedp.Navigate(e.srv.URL+"/principal?key="+url.QueryEscape(string(iamsweep.KeyOf(findings[1])))),
+		chromedp.WaitVisible(chromedp.CSS("#snooze-form")), chromedp.SetValue(chromedp.CSS("#snooze-days"), "14"),
+		chromedp.SendKeys(chromedp.CSS("#snooze-reason"), "owner on leave"))
+	b.screenshot("operator-snooze.png")
+	b.do(chromedp.Click(chromedp.CSS("#snooze-button")), chromedp.WaitVisible(chromedp.CSS("#message")))
+	if got := b.text("#message"); !strings.Contains(got, "Decision recorded") || !strings.Contains(got, "before 2026-12-21") {
+		t.Errorf("after the operator's Snooze:\n%s", got)
+	}
+	if ds, err := e.st.Decisions(ctx, iamsweep.KeyOf(findings[1])); err != nil || len(ds) != 2 || ds[1].Kind != iamsweep.DecisionSnooze || ds[1].By != operator {
+		t.Errorf("decisions %+v %v", ds, err)
+	}
+	b.screenshot("operator-snoozed.png")
 
 	// Sign out: the dashboard asks for the sign-in again.
 	b.do(chromedp.Click(chromedp.CSS("form.signout button")), chromedp.WaitVisible(chromedp.CSS("#signin")))

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -153,31 +154,52 @@ type principalView struct {
 	Backups    []iamsweep.Backup
 	CanRestore bool
 	Now        time.Time
+	// Decide holds the operator's decision forms, for a principal of the
+	// latest scan; nil for one it no longer holds.
+	Decide *operatorForms
 }
 
 func (v principalView) title() string { return v.ARN }
 
 // principalPage shows one finding's history: its escalation, events,
-// notices, decisions, exceptions, scans and backups.
+// notices, decisions, exceptions, scans and backups; and, for a finding
+// of the latest scan, the operator's Keep, Remove and Snooze forms.
 func (s *Server) principalPage(w http.ResponseWriter, r *http.Request, _ session) {
 	key := iamsweep.FindingKey(r.URL.Query().Get("key"))
+	v, ok, err := s.principalView(r.Context(), key)
+	switch {
+	case err != nil:
+		s.fail(w, r, "read the principal's history", err)
+	case !ok:
+		s.notRecorded(w, r, key)
+	default:
+		s.render(w, r, http.StatusOK, "principal", v)
+	}
+}
+
+func (s *Server) notRecorded(w http.ResponseWriter, r *http.Request, key iamsweep.FindingKey) {
+	if arn := arnOfKey(key); arn != "" {
+		s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "iamsweep has recorded nothing about " + arn + "."})
+		return
+	}
+	s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "No finding is named by this address."})
+}
+
+// principalView reads what the principal page shows; ok is false when
+// key names nothing iamsweep has recorded.
+func (s *Server) principalView(ctx context.Context, key iamsweep.FindingKey) (v principalView, ok bool, err error) {
 	arn := arnOfKey(key)
 	if arn == "" {
-		s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "No finding is named by this address."})
-		return
+		return v, false, nil
 	}
-	ctx := r.Context()
-	v := principalView{Key: key, ARN: arn, CanRestore: s.o.Restore != nil, Now: s.now()}
-	_, res, err := s.o.Store.LatestScan(ctx)
-	if err != nil && !errors.Is(err, iamsweep.ErrNotFound) {
-		s.fail(w, r, "read the latest scan", err)
-		return
-	}
-	for i := range res.Findings {
-		if iamsweep.KeyOf(res.Findings[i]) == key {
-			v.Finding = &res.Findings[i]
-			v.Owner = v.Finding.Owner(s.o.OwnerTags)
-			break
+	v = principalView{Key: key, ARN: arn, CanRestore: s.o.Restore != nil, Now: s.now()}
+	if f, found, err := s.latestFinding(ctx, key); err != nil {
+		return v, false, err
+	} else if found {
+		v.Finding = &f
+		v.Owner = f.Owner(s.o.OwnerTags)
+		if v.Decide, err = s.operatorForms(ctx, f); err != nil {
+			return v, false, err
 		}
 	}
 	st, err := s.o.Store.Escalation(ctx, key)
@@ -185,8 +207,7 @@ func (s *Server) principalPage(w http.ResponseWriter, r *http.Request, _ session
 	case err == nil:
 		v.Escalation = &st
 	case !errors.Is(err, iamsweep.ErrNotFound):
-		s.fail(w, r, "read the escalation", err)
-		return
+		return v, false, fmt.Errorf("read the escalation: %w", err)
 	}
 	steps := []func() error{
 		func() (err error) { v.Events, err = s.o.Store.Events(ctx, key, 200); return },
@@ -201,15 +222,27 @@ func (s *Server) principalPage(w http.ResponseWriter, r *http.Request, _ session
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			s.fail(w, r, "read the principal's history", err)
-			return
+			return v, false, err
 		}
 	}
 	if v.Finding == nil && v.Escalation == nil && len(v.History) == 0 && len(v.Backups) == 0 && len(v.Events) == 0 {
-		s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "iamsweep has recorded nothing about " + arn + "."})
-		return
+		return v, false, nil
 	}
-	s.render(w, r, http.StatusOK, "principal", v)
+	return v, true, nil
+}
+
+// latestFinding returns the finding key names in the latest scan.
+func (s *Server) latestFinding(ctx context.Context, key iamsweep.FindingKey) (iamsweep.Finding, bool, error) {
+	_, res, err := s.o.Store.LatestScan(ctx)
+	if err != nil && !errors.Is(err, iamsweep.ErrNotFound) {
+		return iamsweep.Finding{}, false, fmt.Errorf("read the latest scan: %w", err)
+	}
+	for _, f := range res.Findings {
+		if iamsweep.KeyOf(f) == key {
+			return f, true, nil
+		}
+	}
+	return iamsweep.Finding{}, false, nil
 }
 
 type exceptionRow struct {

@@ -41,6 +41,8 @@ type Store interface {
 	Exceptions(ctx context.Context, f store.ExceptionFilter) ([]iamsweep.Exception, error)
 	RevokeException(ctx context.Context, id string, at time.Time, by string) error
 	RecordDecision(ctx context.Context, d iamsweep.Decision) error
+	// KeepException records a Keep decision and its exception at once.
+	KeepException(ctx context.Context, d iamsweep.Decision, e iamsweep.Exception) error
 	Decisions(ctx context.Context, key iamsweep.FindingKey) ([]iamsweep.Decision, error)
 	Notices(ctx context.Context, key iamsweep.FindingKey) ([]store.NoticeRecord, error)
 	Escalation(ctx context.Context, key iamsweep.FindingKey) (store.EscalationState, error)
@@ -77,6 +79,15 @@ type Options struct {
 	OwnerTags []string
 	// Restore restores a backup; nil hides the Restore buttons.
 	Restore RestoreFunc
+	// RunSoon asks for a run of the escalation soon (the scheduler's
+	// Trigger), after a Remove; nil when this service runs none
+	// (--no-scheduler), and the pages say so.
+	RunSoon func()
+	// RunSoonAfter is how long after RunSoon that run starts (the
+	// scheduler's Soon), for the pages.
+	RunSoonAfter time.Duration
+	// DryRun tells the pages that the service's runs change nothing.
+	DryRun bool
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
 	// Now is the clock (default time.Now).
@@ -155,6 +166,7 @@ func (s *Server) Handler() http.Handler {
 	// The dashboard: every route behind the sign-in.
 	mux.Handle("GET /{$}", s.signedIn(s.findingsPage))
 	mux.Handle("GET /principal", s.signedIn(s.principalPage))
+	mux.Handle("POST /principal/decide", s.signedIn(s.operatorDecide))
 	mux.Handle("GET /exceptions", s.signedIn(s.exceptionsPage))
 	mux.Handle("POST /exceptions/revoke", s.signedIn(s.revokeException))
 	mux.Handle("GET /backups", s.signedIn(s.backupsPage))
