@@ -80,9 +80,9 @@ func TestRemove_whenTheRunActs(t *testing.T) {
 		want string
 	}{
 		{"no scheduler", func(*Options) {}, "This service runs no escalation (it was started with --no-scheduler): the quarantine happens at the next run of iamsweep escalate"},
-		{"dry run", func(o *Options) { o.RunSoon, o.RunSoonAfter, o.DryRun = func() {}, 30 * time.Second, true },
+		{"dry run", func(o *Options) { o.RunSoon, o.RunSoonAfter, o.DryRun = func() {}, 30*time.Second, true },
 			"This service runs in dry-run mode: its next run, in about a minute, only says what it would do."},
-		{"soon", func(o *Options) { o.RunSoon, o.RunSoonAfter = func() {}, 5 * time.Minute }, "The next run starts in about 5 minutes."},
+		{"soon", func(o *Options) { o.RunSoon, o.RunSoonAfter = func() {}, 5*time.Minute }, "The next run starts in about 5 minutes."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.o)
