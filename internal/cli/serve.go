@@ -212,7 +212,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		RunSoon: runSoon, RunSoonAfter: serve.DefaultSoon, DryRun: dryRun,
 		Secure:  base.Scheme == "https" || cfg.Serve.TLSCert != "",
 		KeepMax: cfg.Escalation.KeepMax, SnoozeMax: cfg.Escalation.SnoozeMax, OwnerTags: cfg.OwnerTags,
-		Restore: restore, Now: d.now, Rand: rand.Reader, Log: log.With("component", "http"),
+		Restore: restore, TrustedProxies: cfg.Serve.TrustedProxies, Now: d.now, Rand: rand.Reader, Log: log.With("component", "http"),
 	})
 	if err != nil {
 		return err

@@ -11,11 +11,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/links"
@@ -88,6 +87,10 @@ type Options struct {
 	RunSoonAfter time.Duration
 	// DryRun tells the pages that the service's runs change nothing.
 	DryRun bool
+	// TrustedProxies are the reverse proxies in front of the service
+	// (serve.trusted-proxies): a request from one is limited as the
+	// client its X-Forwarded-For names.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
 	// Now is the clock (default time.Now).
@@ -102,9 +105,9 @@ type Server struct {
 	o        Options
 	pages    map[string]*template.Template
 	tokenSum [sha256.Size]byte
-	// signins bounds sign-in attempts, so the dashboard token cannot be
-	// guessed at the speed of the network.
-	signins *rate.Limiter
+	// signins bounds sign-in attempts, per client and in all, so the
+	// dashboard token cannot be guessed at the speed of the network.
+	signins *signinLimiter
 }
 
 // New returns a Server. It fails when a required option is missing.
@@ -139,7 +142,7 @@ func New(o Options) (*Server, error) {
 		o:        o,
 		pages:    pages,
 		tokenSum: sha256.Sum256([]byte(o.DashboardToken)),
-		signins:  rate.NewLimiter(rate.Every(6*time.Second), 10),
+		signins:  newSigninLimiter(),
 	}, nil
 }
 
