@@ -649,7 +649,11 @@ func TestRedeliverDeleted(t *testing.T) {
 	for name, st := range map[string]State{
 		"quarantined": func() State { s := deleted; s.Stage, s.DeletedAt = iamsweep.StageQuarantined, time.Time{}; return s }(),
 		"no date":     func() State { s := deleted; s.DeletedAt = time.Time{}; return s }(),
-		"another key": func() State { s := deleted; s.Key = "111122223333 UnusedIAMRole arn:aws:iam::111122223333:role/x"; return s }(),
+		"another key": func() State {
+			s := deleted
+			s.Key = "111122223333 UnusedIAMRole arn:aws:iam::111122223333:role/x"
+			return s
+		}(),
 	} {
 		if _, it := RedeliverDeleted(st, "owner"); it != nil {
 			t.Errorf("%s: %+v, want nothing", name, it)
