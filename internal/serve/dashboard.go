@@ -31,15 +31,36 @@ type findingsFilter struct {
 	MinIdle int
 }
 
-func readFilter(q url.Values) findingsFilter {
-	f := findingsFilter{Account: q.Get("account"), Owner: q.Get("owner"), Type: q.Get("type"), Verdict: q.Get("verdict")}
+// readFilter reads the dashboard's query. A value it cannot use (an idle
+// age that is not a whole number of days, an unknown verdict or type) is
+// not applied, and problems says so, one sentence each.
+func readFilter(q url.Values) (f findingsFilter, problems []string) {
+	f = findingsFilter{Account: q.Get("account"), Owner: q.Get("owner"), Type: q.Get("type"), Verdict: q.Get("verdict")}
 	if !q.Has("verdict") {
 		f.Verdict = string(iamsweep.VerdictUnused)
 	}
-	if n, err := strconv.Atoi(q.Get("idle")); err == nil && n > 0 {
-		f.MinIdle = n
+	switch iamsweep.Verdict(f.Verdict) {
+	case "", iamsweep.VerdictUnused, iamsweep.VerdictUsed, iamsweep.VerdictExempt:
+	default:
+		problems = append(problems, fmt.Sprintf("Verdict %s is not one of unused, used or exempt: findings of any verdict are listed.", iamsweep.Quote(f.Verdict)))
+		f.Verdict = ""
 	}
-	return f
+	switch iamsweep.FindingType(f.Type) {
+	case "", iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser, iamsweep.TypeUnusedIAMUserPassword, iamsweep.TypeUnusedIAMUserAccessKey, iamsweep.TypeRootAccessKey:
+	default:
+		problems = append(problems, fmt.Sprintf("Type %s is not a finding type (UnusedIAMRole, UnusedIAMUser, UnusedIAMUserPassword, UnusedIAMUserAccessKey, RootAccessKey): findings of any type are listed.", iamsweep.Quote(f.Type)))
+		f.Type = ""
+	}
+	if idle := strings.TrimSpace(q.Get("idle")); idle != "" {
+		n, err := strconv.Atoi(idle)
+		switch {
+		case err != nil || n < 0:
+			problems = append(problems, fmt.Sprintf("Idle at least %s is not a whole number of days (such as 90): findings of any idle age are listed.", iamsweep.Quote(idle)))
+		default:
+			f.MinIdle = n
+		}
+	}
+	return f, problems
 }
 
 func (f findingsFilter) match(x iamsweep.Finding, owner string) bool {
@@ -74,6 +95,8 @@ type findingsView struct {
 	Matched    int
 	Total      int
 	Chart      report.IdleChart
+	// Problems say which filter values were not applied, and why.
+	Problems []string
 }
 
 func (findingsView) title() string { return "Findings" }
@@ -86,7 +109,8 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, _ session)
 		s.fail(w, r, "read the latest scan", err)
 		return
 	}
-	v := findingsView{Scanned: err == nil, AsOf: res.AsOf, UnusedDays: res.UnusedDays, Filter: readFilter(r.URL.Query()), Total: len(res.Findings)}
+	filter, problems := readFilter(r.URL.Query())
+	v := findingsView{Scanned: err == nil, AsOf: res.AsOf, UnusedDays: res.UnusedDays, Filter: filter, Problems: problems, Total: len(res.Findings)}
 	accounts, owners, types := map[string]bool{}, map[string]bool{}, map[iamsweep.FindingType]bool{}
 	var matched []iamsweep.Finding
 	for _, f := range res.Findings {
@@ -109,7 +133,11 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, _ session)
 	slices.Sort(v.Types)
 	// Longest idle first: who has waited longest to be reviewed.
 	slices.SortStableFunc(v.Rows, func(a, b findingRow) int { return cmp.Compare(idleRank(b.Finding), idleRank(a.Finding)) })
-	s.render(w, r, http.StatusOK, "findings", v)
+	status := http.StatusOK
+	if len(v.Problems) > 0 {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "findings", v)
 }
 
 func idleRank(f iamsweep.Finding) int {
