@@ -38,7 +38,8 @@ var (
 		// notifier the CLI or serve built around one run of the owner
 		// workflow, as an entry point does.
 		"internal/workflow": true}
-	testOnly = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true}
+	testOnly = map[string]bool{"internal/fakeaws": true, "internal/archtest": true, "internal/integration": true, "internal/golden": true,
+		"internal/browsertest": true}
 	// data packages embed files and import nothing else.
 	data = map[string]bool{"examples": true}
 )
@@ -186,8 +187,11 @@ func TestImportRules(t *testing.T) {
 			if ip == module+"/internal/fakeaws" && p.rel != "cmd/fakeaws" {
 				t.Errorf("%s imports the fake AWS endpoint outside a test", file)
 			}
-			if ip == module+"/internal/golden" {
+			if ip == module+"/internal/golden" && p.rel != "internal/browsertest" {
 				t.Errorf("%s imports the golden-file helper outside a test", file)
+			}
+			if ip == module+"/internal/browsertest" {
+				t.Errorf("%s imports the browser test helper outside a test", file)
 			}
 		}
 	}
@@ -199,7 +203,10 @@ func check(rel, ip string) string {
 	// The browser driver (and Chromium behind it) is for tests of pages,
 	// never a dependency of the binary.
 	if hasPrefixIn(ip, []string{"github.com/chromedp"}) {
-		return "chromedp drives a browser in tests only: import it from _test.go files"
+		if rel == "internal/browsertest" {
+			return "" // test support: only _test.go files import it
+		}
+		return "chromedp drives a browser in tests only: import it from _test.go files or internal/browsertest"
 	}
 	switch {
 	case data[rel]:
@@ -301,6 +308,7 @@ func TestImportRules_rejectsViolations(t *testing.T) {
 		{"internal/cli", "github.com/chromedp/chromedp"},
 		{"internal/report", "github.com/chromedp/cdproto/emulation"},
 		{"cmd/fakeaws", "github.com/chromedp/chromedp"},
+		{"internal/serve", "github.com/chromedp/chromedp"},
 		{"internal/lambdafn", "github.com/aws/aws-sdk-go-v2/service/configservice"},
 		{"internal/configrule", "github.com/aws/aws-lambda-go/events"},
 		{"internal/configrule", module + "/internal/awsapi"},

@@ -181,7 +181,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		if err != nil {
 			return err
 		}
-		sched = &serve.Scheduler{Every: cfg.Escalation.Frequency, After: o.after, Log: log.With("component", "scheduler"),
+		sched = &serve.Scheduler{Every: cfg.Escalation.Frequency, Soon: serve.DefaultSoon, After: o.after, Log: log.With("component", "scheduler"),
 			Run: func(ctx context.Context) error {
 				sum, err := env.Runner.RunOnce(ctx)
 				if o.ran != nil {
@@ -203,11 +203,16 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	if !dryRun && !cfg.Offline() {
 		restore = lazyRestore(d, cfg, st, path)
 	}
+	var runSoon func()
+	if sched != nil {
+		runSoon = sched.Trigger
+	}
 	srv, err := serve.New(serve.Options{
 		Store: st, Signer: signer, DashboardToken: token, BaseURL: base,
+		RunSoon: runSoon, RunSoonAfter: serve.DefaultSoon, DryRun: dryRun,
 		Secure:  base.Scheme == "https" || cfg.Serve.TLSCert != "",
 		KeepMax: cfg.Escalation.KeepMax, SnoozeMax: cfg.Escalation.SnoozeMax, OwnerTags: cfg.OwnerTags,
-		Restore: restore, Now: d.now, Rand: rand.Reader, Log: log.With("component", "http"),
+		Restore: restore, TrustedProxies: cfg.Serve.TrustedProxies, Now: d.now, Rand: rand.Reader, Log: log.With("component", "http"),
 	})
 	if err != nil {
 		return err

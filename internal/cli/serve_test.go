@@ -26,6 +26,7 @@ import (
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/awsapi"
 	"github.com/iamsweep/iamsweep/internal/links"
+	"github.com/iamsweep/iamsweep/internal/serve"
 	"github.com/iamsweep/iamsweep/internal/store"
 	"github.com/iamsweep/iamsweep/internal/workflow"
 )
@@ -35,9 +36,11 @@ import (
 // its own. The test runs the scheduler's ticks.
 type service struct {
 	*escalation
-	base   string
-	token  string
-	ticks  chan time.Time
+	base  string
+	token string
+	ticks chan time.Time
+	// soon is the timer of a run asked for by a Remove.
+	soon   chan time.Time
 	runs   chan error
 	stderr *syncWriter
 	done   chan int
@@ -71,7 +74,7 @@ func startService(t *testing.T, e *escalation, args ...string) *service {
 		t.Fatal(err)
 	}
 	s := &service{escalation: e, base: "http://" + ln.Addr().String(), token: testDashboardToken,
-		ticks: make(chan time.Time), runs: make(chan error, 10), stderr: &syncWriter{}, done: make(chan int, 1)}
+		ticks: make(chan time.Time), soon: make(chan time.Time), runs: make(chan error, 10), stderr: &syncWriter{}, done: make(chan int, 1)}
 	f, err := os.OpenFile(e.config, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -92,8 +95,11 @@ func startService(t *testing.T, e *escalation, args ...string) *service {
 	cmd := NewCmdServe(d, func(ctx context.Context, o *ServeOptions) error {
 		o.listener = ln
 		o.after = func(d time.Duration) <-chan time.Time {
-			if d == o.Config.Escalation.Frequency {
+			switch d {
+			case o.Config.Escalation.Frequency:
 				return s.ticks
+			case serve.DefaultSoon:
+				return s.soon
 			}
 			return time.After(d)
 		}
@@ -133,6 +139,18 @@ func (s *service) tick(t *testing.T) {
 	case s.ticks <- time.Time{}:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the scheduler is not waiting for a tick")
+	}
+	s.waitRun(t)
+}
+
+// soonRun runs the scheduler's run asked for by a Remove, and waits for
+// it to end.
+func (s *service) soonRun(t *testing.T) {
+	t.Helper()
+	select {
+	case s.soon <- time.Time{}:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the scheduler is not waiting to run soon")
 	}
 	s.waitRun(t)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 )
 
 // allFields compares Configs including where each value came from.
-var allFields = cmp.AllowUnexported(Config{})
+var allFields = cmp.Options{cmp.AllowUnexported(Config{}), cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })}
 
 // where is the part of an InputError that locates the problem.
 type where struct {
@@ -162,6 +163,8 @@ func sample(v Value) string {
 	switch v.(type) {
 	case webhooksValue:
 		return "security=SLACK_SECURITY_URL"
+	case prefixesValue:
+		return "10.0.0.0/8"
 	case rateValue:
 		return "2.5"
 	case recipientValue:

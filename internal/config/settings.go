@@ -175,6 +175,8 @@ func (c *Config) Settings() []Setting {
 		Setting{Name: "serve.link-key", Value: secretVar(&sv.LinkKey, 32), Secret: true,
 			Usage: "HMAC key that signs decision links, 32 characters or more (default: generated and kept in the state database)"},
 		Setting{Name: "serve.link-ttl", Value: boundedAgeVar(&sv.LinkTTL, time.Hour), Usage: "how long a decision link stays valid, 1h to 90d (default 14d)"},
+		Setting{Name: "serve.trusted-proxies", Value: prefixesVar(&sv.TrustedProxies),
+			Usage: "addresses or CIDR blocks of the reverse proxies in front of serve, whose X-Forwarded-For names the client (default: none)"},
 	)
 }
 

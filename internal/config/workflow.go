@@ -260,6 +260,12 @@ type Serve struct {
 	// LinkTTL (serve.link-ttl, default 14d, 1h to 90d) is how long a
 	// decision link stays valid.
 	LinkTTL time.Duration
+	// TrustedProxies (serve.trusted-proxies) are the addresses and CIDR
+	// blocks of the reverse proxies in front of the service: a request
+	// from one of them is taken to come from the client its
+	// X-Forwarded-For names (for the sign-in limit). None by default: the
+	// peer's address is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultServe returns the serve section's defaults.
@@ -592,3 +598,50 @@ func (v secretValue) String() string {
 	return "(set)"
 }
 func (v secretValue) Type() string { return "secret" }
+
+// prefixesValue is a list of IP addresses and CIDR blocks, comma-separated
+// or one a list item; an address is a block of itself alone.
+type prefixesValue struct{ p *[]netip.Prefix }
+
+func prefixesVar(p *[]netip.Prefix) Value { return prefixesValue{p} }
+
+func (v prefixesValue) Set(s string) error {
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		p, err := ParsePrefix(f)
+		if err != nil {
+			return err
+		}
+		*v.p = append(*v.p, p)
+	}
+	return nil
+}
+
+// ParsePrefix reads an IP address ("10.0.0.7", "fd00::1") or a CIDR block
+// ("10.0.0.0/8"), masked to its network.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%s is not an IP address or a CIDR block (10.0.0.0/8)", iamsweep.Quote(s))
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("%s is not an IP address or a CIDR block (10.0.0.0/8)", iamsweep.Quote(s))
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+func (v prefixesValue) String() string {
+	out := make([]string, len(*v.p))
+	for i, p := range *v.p {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ",")
+}
+
+func (v prefixesValue) Type() string { return "stringArray" }
+func (v prefixesValue) reset()       { *v.p = nil }

@@ -142,6 +142,8 @@ func TestWorkflow_errors(t *testing.T) {
 		{"key without cert", "serve:\n  tls-key: k.pem\n", `iamsweep.yaml:2: serve.tls-key: give both`},
 		{"link-ttl too long", "serve:\n  link-ttl: 91d\n", `iamsweep.yaml:2: serve.link-ttl: want 1h to 90d, got 91d`},
 		{"link-ttl too short", "serve:\n  link-ttl: 10m\n", `iamsweep.yaml:2: serve.link-ttl: want 1h or more`},
+		{"trusted proxy not an address", "serve:\n  trusted-proxies:\n    - proxy.example.com\n", `iamsweep.yaml:3: serve.trusted-proxies: item 1: "proxy.example.com" is not an IP address or a CIDR block`},
+		{"trusted proxy bad CIDR", "serve:\n  trusted-proxies: 10.0.0.0/33\n", `iamsweep.yaml:2: serve.trusted-proxies: item 1: "10.0.0.0/33" is not an IP address or a CIDR block`},
 		{"secret in the file", "serve:\n  link-key: abc\n", `iamsweep.yaml:2: serve.link-key: a secret, never in the file: set the environment variable IAMSWEEP_SERVE_LINK_KEY`},
 		{"token in the file", "serve:\n  dashboard-token: abc\n", `set the environment variable IAMSWEEP_SERVE_DASHBOARD_TOKEN`},
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -105,6 +106,7 @@ serve:
   tls-cert: /etc/iamsweep/cert.pem
   tls-key: /etc/iamsweep/key.pem
   link-ttl: 7d
+  trusted-proxies: [10.0.0.0/8, 192.0.2.7]
 access-dir: access/
 window-days: 60
 window:
@@ -171,7 +173,8 @@ exempt-tag:
 			KeepMax:        90 * Day, SnoozeMax: 14 * Day, WarnBefore: 3 * Day, TripwireRelease: true, Frequency: 6 * time.Hour, DryRun: true,
 		},
 		Serve: Serve{Listen: "0.0.0.0:9090", BaseURL: "https://iamsweep.example.com", TLSCert: "/etc/iamsweep/cert.pem",
-			TLSKey: "/etc/iamsweep/key.pem", LinkTTL: 7 * Day},
+			TLSKey: "/etc/iamsweep/key.pem", LinkTTL: 7 * Day,
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")}},
 		AccessDir: "access/", WindowDays: 60, Windows: []string{"/backup/*=400"}, ExemptTags: []string{"iamsweep:refine=exempt"},
 	}
 	// Each origin is the line of the value; a block list starts on the
@@ -181,7 +184,7 @@ exempt-tag:
 		"fail-on": 11, "from-file": 12, "credential-report": 13, "no-key-ids": 14, "profile": 15, "region": 16, "endpoint-url": 17,
 		"log-level": 18, "log-format": 19, "org": 20, "ou": 22, "accounts": 23, "exclude-accounts": 24, "assume-role": 25,
 		"external-id": 26, "concurrency": 27, "quiet": 28, "state": 29, "no-state": 30, "allow-service-linked": 31,
-		"types": 32, "owner-tags": 33, "to": 34, "access-dir": 92, "window-days": 93, "window": 95, "exempt-tag": 97,
+		"types": 32, "owner-tags": 33, "to": 34, "access-dir": 93, "window-days": 94, "window": 96, "exempt-tag": 98,
 	}
 	if n := len(keys("")); len(lines) != n {
 		t.Fatalf("test sets %d keys, there are %d settings", len(lines), n)
@@ -206,6 +209,7 @@ exempt-tag:
 		"escalation.keep-max": 80, "escalation.snooze-max": 81, "escalation.warn-before": 82,
 		"escalation.tripwire-release": 83, "escalation.frequency": 84, "escalation.dry-run": 85,
 		"serve.listen": 87, "serve.base-url": 88, "serve.tls-cert": 89, "serve.tls-key": 90, "serve.link-ttl": 91,
+		"serve.trusted-proxies": 92,
 	} {
 		lines[name] = line
 	}

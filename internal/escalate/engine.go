@@ -488,6 +488,34 @@ func Redeliver(f iamsweep.Finding, st State, p Policy, refuse func(iamsweep.Find
 	return d.item(iamsweep.StageQuarantined, st, note)
 }
 
+// RedeliverDeleted returns the deleted notice of the deletion st records,
+// for a run to send again when the notice journal holds no delivery of
+// it, as Redeliver does for a quarantine. The principal is gone from the
+// scan, so its finding is rebuilt from st: its account, type and ARN (and
+// access key ID), its name, its owner under ownerTag, and its last use
+// when it was quarantined. nil unless st records a deletion.
+func RedeliverDeleted(st State, ownerTag string) (iamsweep.Finding, *iamsweep.NoticeItem) {
+	if st.Stage != iamsweep.StageDeleted || st.DeletedAt.IsZero() || st.ARN == "" {
+		return iamsweep.Finding{}, nil
+	}
+	f := iamsweep.Finding{AccountID: st.AccountID, Type: st.Type, ARN: st.ARN, Name: st.ARN[strings.LastIndexAny(st.ARN, "/:")+1:],
+		LastUsed: iamsweep.Usage{Time: st.LastUsedAtQuarantine}, Verdict: iamsweep.VerdictUnused}
+	if fields := strings.Fields(string(st.Key)); len(fields) == 4 {
+		f.AccessKeyID = fields[3]
+	}
+	if st.Owner != "" && ownerTag != "" {
+		f.Tags = []iamsweep.Tag{{Key: ownerTag, Value: st.Owner}}
+	}
+	if iamsweep.KeyOf(f) != st.Key {
+		return iamsweep.Finding{}, nil // not a key this rebuilds: send nothing rather than about another
+	}
+	note := "Deleted on " + day(st.DeletedAt)
+	if st.BackupID != "" {
+		note += "; its backup is " + st.BackupID + " (iamsweep restore " + st.BackupID + ")"
+	}
+	return f, &iamsweep.NoticeItem{Finding: f, Stage: iamsweep.StageDeleted, Note: note + "."}
+}
+
 // first is the first step of a new cycle and when it comes, or why there
 // is none though the policy has one. A principal still quarantined from
 // an earlier cycle goes on to its deletion.

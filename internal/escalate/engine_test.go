@@ -632,3 +632,31 @@ func TestRedeliver(t *testing.T) {
 		}
 	}
 }
+
+func TestRedeliverDeleted(t *testing.T) {
+	key := iamsweep.FindingKey("111122223333 UnusedIAMUserAccessKey arn:aws:iam::111122223333:user/ops/bob AKIAEXAMPLEKEY123456")
+	deleted := State{Key: key, ARN: "arn:aws:iam::111122223333:user/ops/bob", AccountID: "111122223333", Owner: "alice@example.com",
+		Type: iamsweep.TypeUnusedIAMUserAccessKey, Stage: iamsweep.StageDeleted, QuarantinedAt: at(14), DeletedAt: at(44),
+		LastUsedAtQuarantine: t0.Add(-days(200)), BackupID: "b-1"}
+	f, it := RedeliverDeleted(deleted, "team-owner")
+	if it == nil || it.Stage != iamsweep.StageDeleted || it.Note != "Deleted on "+day(at(44))+"; its backup is b-1 (iamsweep restore b-1)." {
+		t.Fatalf("deleted: %+v", it)
+	}
+	if iamsweep.KeyOf(f) != key || f.Name != "bob" || f.AccessKeyID != "AKIAEXAMPLEKEY123456" || f.Owner([]string{"team-owner"}) != "alice@example.com" ||
+		!f.LastUsed.Time.Equal(t0.Add(-days(200))) || it.Finding.ARN != f.ARN {
+		t.Errorf("the finding rebuilt: %+v", f)
+	}
+	for name, st := range map[string]State{
+		"quarantined": func() State { s := deleted; s.Stage, s.DeletedAt = iamsweep.StageQuarantined, time.Time{}; return s }(),
+		"no date":     func() State { s := deleted; s.DeletedAt = time.Time{}; return s }(),
+		"another key": func() State {
+			s := deleted
+			s.Key = "111122223333 UnusedIAMRole arn:aws:iam::111122223333:role/x"
+			return s
+		}(),
+	} {
+		if _, it := RedeliverDeleted(st, "owner"); it != nil {
+			t.Errorf("%s: %+v, want nothing", name, it)
+		}
+	}
+}

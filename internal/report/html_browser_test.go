@@ -8,98 +8,45 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/examples"
 	"github.com/iamsweep/iamsweep/internal/authexport"
+	"github.com/iamsweep/iamsweep/internal/browsertest"
 	"github.com/iamsweep/iamsweep/internal/credreport"
 	"github.com/iamsweep/iamsweep/internal/detect"
-	"github.com/iamsweep/iamsweep/internal/golden"
 	"github.com/iamsweep/iamsweep/internal/scan"
 )
 
 // The HTML report in a real browser: Debian's chromium, driven over the
-// DevTools protocol. The test skips when Chromium is not installed, unless
-// IAMSWEEP_REQUIRE_CHROMIUM=1 (as in .ci/run). It keeps screenshots for
-// people to review: under testdata/TestHTML_browser/ with -update (commit
-// them), else in the test's artifact directory (go test -artifacts).
+// DevTools protocol (internal/browsertest). The test skips when Chromium
+// is not installed, unless IAMSWEEP_REQUIRE_CHROMIUM=1 (as in .ci/run).
+// It keeps screenshots for people to review: under
+// testdata/TestHTML_browser/ with -update (commit them), else in the
+// test's artifact directory (go test -artifacts).
 // TestRefineHTML_browser does the same for refine's page.
 
-// chromiumPath returns the browser to drive: $IAMSWEEP_CHROMIUM, else
-// Debian's /usr/bin/chromium, else chromium on the PATH.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("IAMSWEEP_CHROMIUM"); p != "" {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("IAMSWEEP_REQUIRE_CHROMIUM") == "1" {
-		t.Fatal("IAMSWEEP_REQUIRE_CHROMIUM=1, but chromium is not installed (apt-get install chromium)")
-	}
-	t.Skip("chromium is not installed (apt-get install chromium); IAMSWEEP_REQUIRE_CHROMIUM=1 makes this a failure")
-	return ""
-}
-
-// newBrowser starts a headless Chromium for the test, with the flags that
-// work on a CI machine (root, no GPU, no network beyond the page) and an
-// empty profile of its own, which chromedp makes and removes.
+// newBrowser starts a headless Chromium for the test.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path := chromiumPath(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.WindowSize(1100, 800),
-	)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start %s: %v", path, err)
-	}
-	return bctx
+	return browsertest.Start(t, browsertest.Options{Width: 1100, Height: 800, Timeout: 2 * time.Minute})
 }
 
 // tab is one page of the browser, with what it asked of the network and
-// what it complained of on its console.
+// what it complained of on its console (console calls and every log
+// entry count: the report answers no request with an error).
 type tab struct {
-	t   *testing.T
-	ctx context.Context
+	*browsertest.Tab
 	url string
-
-	mu       sync.Mutex
-	requests []string
-	problems []string
 }
 
 // open writes page to a file and opens it in a new tab of browser, with
@@ -112,27 +59,11 @@ func open(t *testing.T, browser context.Context, name string, page []byte, noScr
 	}
 	ctx, cancel := chromedp.NewContext(browser)
 	t.Cleanup(cancel)
-	tb := &tab{t: t, ctx: ctx, url: (&url.URL{Scheme: "file", Path: path}).String()}
 	if err := chromedp.Do(ctx); err != nil { // attach the tab
 		t.Fatal(err)
 	}
-	err := chromedp.Listen(ctx, func(ev any) {
-		tb.mu.Lock()
-		defer tb.mu.Unlock()
-		switch ev := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			tb.requests = append(tb.requests, ev.Request.URL)
-		case *runtime.EventExceptionThrown:
-			tb.problems = append(tb.problems, "exception: "+ev.ExceptionDetails.Text)
-		case *runtime.EventConsoleAPICalled:
-			tb.problems = append(tb.problems, "console."+string(ev.Type))
-		case *cdplog.EventEntryAdded:
-			tb.problems = append(tb.problems, fmt.Sprintf("%s %s: %s", ev.Entry.Source, ev.Entry.Level, ev.Entry.Text))
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := &tab{Tab: browsertest.NewTab(t, ctx, browsertest.Watch{ConsoleAPI: true, NetworkLog: true}),
+		url: (&url.URL{Scheme: "file", Path: path}).String()}
 	if noScript {
 		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 			t.Fatal(err)
@@ -146,52 +77,30 @@ func open(t *testing.T, browser context.Context, name string, page []byte, noScr
 
 // eval runs a JavaScript expression in the page and decodes its value.
 func eval[T any](tb *tab, js string) T {
-	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](js))
+	tb.T.Helper()
+	v, err := chromedp.Run(tb.Ctx, chromedp.Evaluate[T](js))
 	if err != nil {
-		tb.t.Fatalf("evaluate %s: %v", js, err)
+		tb.T.Fatalf("evaluate %s: %v", js, err)
 	}
 	return v
-}
-
-func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
-	tb.t.Helper()
-	if err := chromedp.Do(tb.ctx, actions...); err != nil {
-		tb.t.Fatal(err)
-	}
 }
 
 // checkQuiet fails the test when the page loaded anything but itself, or
 // wrote to its console (a Content Security Policy violation, an error).
 func (tb *tab) checkQuiet() {
-	tb.t.Helper()
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	for _, u := range tb.requests {
+	tb.T.Helper()
+	for _, u := range tb.Requests() {
 		if u != tb.url {
-			tb.t.Errorf("the page requested %s", u)
+			tb.T.Errorf("the page requested %s", u)
 		}
 	}
-	for _, p := range tb.problems {
-		tb.t.Errorf("on the console: %s", p)
-	}
+	tb.CheckQuiet()
 }
 
 // screenshot keeps a PNG for review.
 func (tb *tab) screenshot(name string, png []byte) {
-	tb.t.Helper()
-	dir := tb.t.ArtifactDir()
-	if golden.Updating() {
-		dir = filepath.Join("testdata", strings.Split(tb.t.Name(), "/")[0]) // the top test's
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			tb.t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		tb.t.Fatal(err)
-	}
-	tb.t.Logf("screenshot %s (%d KB)", path, len(png)>>10)
+	tb.T.Helper()
+	browsertest.SaveScreenshot(tb.T, name, png)
 }
 
 // The page's findings table and chart, as a browser shows them.
@@ -312,7 +221,7 @@ func TestHTML_browser(t *testing.T) {
 		if d := eval[string](tb, `getComputedStyle(document.querySelector("ul.counts")).display`); d != "flex" {
 			t.Errorf("summary list display = %q: the style sheet did not apply", d)
 		}
-		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+		png, err := chromedp.Run(tb.Ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -346,7 +255,7 @@ func TestHTML_browser(t *testing.T) {
 			return n
 		}
 		clickHeader := func(n int) {
-			tb.do(chromedp.Click(chromedp.CSS(fmt.Sprintf("#findings-table thead th:nth-child(%d) button", n))))
+			tb.Do(chromedp.Click(chromedp.CSS(fmt.Sprintf("#findings-table thead th:nth-child(%d) button", n))))
 		}
 		clickHeader(7) // days since use
 		got := column(6)
@@ -383,25 +292,25 @@ func TestHTML_browser(t *testing.T) {
 		if len(want) == 0 || len(want) == len(wantUnused) {
 			t.Fatalf("the example has %d findings matching %q, %d unused: the check below wants some of both", len(want), q, len(wantUnused))
 		}
-		tb.do(chromedp.SendKeys(chromedp.ID("filter"), q))
+		tb.Do(chromedp.SendKeys(chromedp.ID("filter"), q))
 		if diff := cmp.Diff(want, column(3)); diff != "" {
 			t.Errorf("rows matching %q (-want +got):\n%s", q, diff)
 		}
-		tb.do(chromedp.Evaluate[chromedp.Void](`(s => { s.value = "u"; s.dispatchEvent(new Event("change")); })(document.getElementById("verdict"))`))
+		tb.Do(chromedp.Evaluate[chromedp.Void](`(s => { s.value = "u"; s.dispatchEvent(new Event("change")); })(document.getElementById("verdict"))`))
 		if diff := cmp.Diff(wantUnused, column(3)); diff != "" {
 			t.Errorf("unused rows matching %q (-want +got):\n%s", q, diff)
 		}
 		if got, want := eval[string](tb, jsShowText), fmt.Sprintf("Showing %d of %d findings", len(wantUnused), len(res.Findings)); got != want {
 			t.Errorf("status = %q, want %q", got, want)
 		}
-		png, err := chromedp.Run(tb.ctx, chromedp.Screenshot(chromedp.CSS("#findings")))
+		png, err := chromedp.Run(tb.Ctx, chromedp.Screenshot(chromedp.CSS("#findings")))
 		if err != nil {
 			t.Fatal(err)
 		}
 		tb.screenshot("filtered.png", png)
 
 		// Printed, the controls go.
-		if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		if _, err := chromedp.Call(tb.Ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
 			t.Fatal(err)
 		}
 		if eval[bool](tb, jsShown) {

@@ -125,12 +125,12 @@ func TestRefineHTML_browser(t *testing.T) {
 			}
 		}
 	}
-	png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(tb.Ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}
 	tb.screenshot("refine.png", png)
-	if png, err = chromedp.Run(tb.ctx, chromedp.Screenshot(chromedp.ID("p-1"))); err != nil {
+	if png, err = chromedp.Run(tb.Ctx, chromedp.Screenshot(chromedp.ID("p-1"))); err != nil {
 		t.Fatal(err)
 	}
 	tb.screenshot("principal.png", png)

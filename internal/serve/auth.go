@@ -153,14 +153,20 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusForbidden, "signin", signinView{Next: next, Error: "The sign-in form was sent from another site."})
 		return
 	}
-	if !s.signins.Allow() {
-		s.o.Log.Warn("sign-in refused: too many attempts", "remote", r.RemoteAddr)
-		s.render(w, r, http.StatusTooManyRequests, "signin", signinView{Next: next, Error: "Too many sign-in attempts: wait a minute."})
+	client := signinClient(r, s.o.TrustedProxies)
+	if ok, global := s.signins.allow(client, s.now()); !ok {
+		msg := "Too many sign-in attempts from your address: wait a minute."
+		if global {
+			msg = "Too many sign-in attempts to this service from many addresses: wait a minute."
+		}
+		s.o.Log.Warn("sign-in refused: too many attempts", "client", client, "all_clients", global, "remote", r.RemoteAddr)
+		w.Header().Set("Retry-After", "60")
+		s.render(w, r, http.StatusTooManyRequests, "signin", signinView{Next: next, Error: msg})
 		return
 	}
 	got := sha256.Sum256([]byte(r.PostFormValue("token")))
 	if subtle.ConstantTimeCompare(got[:], s.tokenSum[:]) != 1 {
-		s.o.Log.Warn("sign-in failed: wrong dashboard token", "remote", r.RemoteAddr)
+		s.o.Log.Warn("sign-in failed: wrong dashboard token", "client", client, "remote", r.RemoteAddr)
 		s.render(w, r, http.StatusUnauthorized, "signin", signinView{Next: next, Error: "That is not the dashboard token."})
 		return
 	}

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,15 +31,36 @@ type findingsFilter struct {
 	MinIdle int
 }
 
-func readFilter(q url.Values) findingsFilter {
-	f := findingsFilter{Account: q.Get("account"), Owner: q.Get("owner"), Type: q.Get("type"), Verdict: q.Get("verdict")}
+// readFilter reads the dashboard's query. A value it cannot use (an idle
+// age that is not a whole number of days, an unknown verdict or type) is
+// not applied, and problems says so, one sentence each.
+func readFilter(q url.Values) (f findingsFilter, problems []string) {
+	f = findingsFilter{Account: q.Get("account"), Owner: q.Get("owner"), Type: q.Get("type"), Verdict: q.Get("verdict")}
 	if !q.Has("verdict") {
 		f.Verdict = string(iamsweep.VerdictUnused)
 	}
-	if n, err := strconv.Atoi(q.Get("idle")); err == nil && n > 0 {
-		f.MinIdle = n
+	switch iamsweep.Verdict(f.Verdict) {
+	case "", iamsweep.VerdictUnused, iamsweep.VerdictUsed, iamsweep.VerdictExempt:
+	default:
+		problems = append(problems, fmt.Sprintf("Verdict %s is not one of unused, used or exempt: findings of any verdict are listed.", iamsweep.Quote(f.Verdict)))
+		f.Verdict = ""
 	}
-	return f
+	switch iamsweep.FindingType(f.Type) {
+	case "", iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser, iamsweep.TypeUnusedIAMUserPassword, iamsweep.TypeUnusedIAMUserAccessKey, iamsweep.TypeRootAccessKey:
+	default:
+		problems = append(problems, fmt.Sprintf("Type %s is not a finding type (UnusedIAMRole, UnusedIAMUser, UnusedIAMUserPassword, UnusedIAMUserAccessKey, RootAccessKey): findings of any type are listed.", iamsweep.Quote(f.Type)))
+		f.Type = ""
+	}
+	if idle := strings.TrimSpace(q.Get("idle")); idle != "" {
+		n, err := strconv.Atoi(idle)
+		switch {
+		case err != nil || n < 0:
+			problems = append(problems, fmt.Sprintf("Idle at least %s is not a whole number of days (such as 90): findings of any idle age are listed.", iamsweep.Quote(idle)))
+		default:
+			f.MinIdle = n
+		}
+	}
+	return f, problems
 }
 
 func (f findingsFilter) match(x iamsweep.Finding, owner string) bool {
@@ -73,6 +95,8 @@ type findingsView struct {
 	Matched    int
 	Total      int
 	Chart      report.IdleChart
+	// Problems say which filter values were not applied, and why.
+	Problems []string
 }
 
 func (findingsView) title() string { return "Findings" }
@@ -85,7 +109,8 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, _ session)
 		s.fail(w, r, "read the latest scan", err)
 		return
 	}
-	v := findingsView{Scanned: err == nil, AsOf: res.AsOf, UnusedDays: res.UnusedDays, Filter: readFilter(r.URL.Query()), Total: len(res.Findings)}
+	filter, problems := readFilter(r.URL.Query())
+	v := findingsView{Scanned: err == nil, AsOf: res.AsOf, UnusedDays: res.UnusedDays, Filter: filter, Problems: problems, Total: len(res.Findings)}
 	accounts, owners, types := map[string]bool{}, map[string]bool{}, map[iamsweep.FindingType]bool{}
 	var matched []iamsweep.Finding
 	for _, f := range res.Findings {
@@ -108,7 +133,11 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, _ session)
 	slices.Sort(v.Types)
 	// Longest idle first: who has waited longest to be reviewed.
 	slices.SortStableFunc(v.Rows, func(a, b findingRow) int { return cmp.Compare(idleRank(b.Finding), idleRank(a.Finding)) })
-	s.render(w, r, http.StatusOK, "findings", v)
+	status := http.StatusOK
+	if len(v.Problems) > 0 {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "findings", v)
 }
 
 func idleRank(f iamsweep.Finding) int {
@@ -153,31 +182,52 @@ type principalView struct {
 	Backups    []iamsweep.Backup
 	CanRestore bool
 	Now        time.Time
+	// Decide holds the operator's decision forms, for a principal of the
+	// latest scan; nil for one it no longer holds.
+	Decide *operatorForms
 }
 
 func (v principalView) title() string { return v.ARN }
 
 // principalPage shows one finding's history: its escalation, events,
-// notices, decisions, exceptions, scans and backups.
+// notices, decisions, exceptions, scans and backups; and, for a finding
+// of the latest scan, the operator's Keep, Remove and Snooze forms.
 func (s *Server) principalPage(w http.ResponseWriter, r *http.Request, _ session) {
 	key := iamsweep.FindingKey(r.URL.Query().Get("key"))
+	v, ok, err := s.principalView(r.Context(), key)
+	switch {
+	case err != nil:
+		s.fail(w, r, "read the principal's history", err)
+	case !ok:
+		s.notRecorded(w, r, key)
+	default:
+		s.render(w, r, http.StatusOK, "principal", v)
+	}
+}
+
+func (s *Server) notRecorded(w http.ResponseWriter, r *http.Request, key iamsweep.FindingKey) {
+	if arn := arnOfKey(key); arn != "" {
+		s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "iamsweep has recorded nothing about " + arn + "."})
+		return
+	}
+	s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "No finding is named by this address."})
+}
+
+// principalView reads what the principal page shows; ok is false when
+// key names nothing iamsweep has recorded.
+func (s *Server) principalView(ctx context.Context, key iamsweep.FindingKey) (v principalView, ok bool, err error) {
 	arn := arnOfKey(key)
 	if arn == "" {
-		s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "No finding is named by this address."})
-		return
+		return v, false, nil
 	}
-	ctx := r.Context()
-	v := principalView{Key: key, ARN: arn, CanRestore: s.o.Restore != nil, Now: s.now()}
-	_, res, err := s.o.Store.LatestScan(ctx)
-	if err != nil && !errors.Is(err, iamsweep.ErrNotFound) {
-		s.fail(w, r, "read the latest scan", err)
-		return
-	}
-	for i := range res.Findings {
-		if iamsweep.KeyOf(res.Findings[i]) == key {
-			v.Finding = &res.Findings[i]
-			v.Owner = v.Finding.Owner(s.o.OwnerTags)
-			break
+	v = principalView{Key: key, ARN: arn, CanRestore: s.o.Restore != nil, Now: s.now()}
+	if f, found, err := s.latestFinding(ctx, key); err != nil {
+		return v, false, err
+	} else if found {
+		v.Finding = &f
+		v.Owner = f.Owner(s.o.OwnerTags)
+		if v.Decide, err = s.operatorForms(ctx, f); err != nil {
+			return v, false, err
 		}
 	}
 	st, err := s.o.Store.Escalation(ctx, key)
@@ -185,8 +235,7 @@ func (s *Server) principalPage(w http.ResponseWriter, r *http.Request, _ session
 	case err == nil:
 		v.Escalation = &st
 	case !errors.Is(err, iamsweep.ErrNotFound):
-		s.fail(w, r, "read the escalation", err)
-		return
+		return v, false, fmt.Errorf("read the escalation: %w", err)
 	}
 	steps := []func() error{
 		func() (err error) { v.Events, err = s.o.Store.Events(ctx, key, 200); return },
@@ -201,15 +250,27 @@ func (s *Server) principalPage(w http.ResponseWriter, r *http.Request, _ session
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			s.fail(w, r, "read the principal's history", err)
-			return
+			return v, false, err
 		}
 	}
 	if v.Finding == nil && v.Escalation == nil && len(v.History) == 0 && len(v.Backups) == 0 && len(v.Events) == 0 {
-		s.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Text: "iamsweep has recorded nothing about " + arn + "."})
-		return
+		return v, false, nil
 	}
-	s.render(w, r, http.StatusOK, "principal", v)
+	return v, true, nil
+}
+
+// latestFinding returns the finding key names in the latest scan.
+func (s *Server) latestFinding(ctx context.Context, key iamsweep.FindingKey) (iamsweep.Finding, bool, error) {
+	_, res, err := s.o.Store.LatestScan(ctx)
+	if err != nil && !errors.Is(err, iamsweep.ErrNotFound) {
+		return iamsweep.Finding{}, false, fmt.Errorf("read the latest scan: %w", err)
+	}
+	for _, f := range res.Findings {
+		if iamsweep.KeyOf(f) == key {
+			return f, true, nil
+		}
+	}
+	return iamsweep.Finding{}, false, nil
 }
 
 type exceptionRow struct {

@@ -155,6 +155,42 @@ func TestDashboard_findings(t *testing.T) {
 	}
 }
 
+// A filter value the dashboard cannot use is not silently ignored: the
+// page says which, and lists as if it were not given.
+func TestDashboard_badFilter(t *testing.T) {
+	e := newEnv(t)
+	c := e.browser()
+	e.signIn(c)
+	tests := []struct {
+		query string
+		want  string
+		// listed: whether the used role is listed (the verdict filter
+		// applies unless it is the bad one).
+		listed bool
+	}{
+		{"/?idle=abc", `Idle at least &#34;abc&#34; is not a whole number of days (such as 90): findings of any idle age are listed.`, false},
+		{"/?idle=-3", `Idle at least &#34;-3&#34; is not a whole number of days`, false},
+		{"/?idle=1.5", `Idle at least &#34;1.5&#34; is not a whole number of days`, false},
+		{"/?verdict=unsued", `Verdict &#34;unsued&#34; is not one of unused, used or exempt: findings of any verdict are listed.`, true},
+		{"/?type=role", `Type &#34;role&#34; is not a finding type`, false},
+	}
+	for _, tt := range tests {
+		r := e.do(c, "GET", tt.query, nil)
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `id="filter-problems"`) || !strings.Contains(r.body, tt.want) {
+			t.Errorf("GET %s: %d, want 400 saying %s\n%s", tt.query, r.status, tt.want, r.body)
+			continue
+		}
+		table := r.body[strings.Index(r.body, `id="findings"`):]
+		if !strings.Contains(table, roleARN) || !strings.Contains(table, userARN) || strings.Contains(table, usedARN) != tt.listed {
+			t.Errorf("GET %s: the findings listed:\n%s", tt.query, table)
+		}
+	}
+	// Good values say nothing.
+	if r := e.do(c, "GET", "/?idle=0&verdict=unused&type=UnusedIAMRole", nil); r.status != http.StatusOK || strings.Contains(r.body, "filter-problems") {
+		t.Errorf("good values: %d\n%s", r.status, r.body)
+	}
+}
+
 func TestDashboard_principalHistory(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()

@@ -77,7 +77,7 @@ func (s *Server) checkLink(ctx context.Context, text string) (link, *refusal, er
 		if iamsweep.KeyOf(f) == rec.Key {
 			l.finding = f
 			if rec.Kind == iamsweep.DecisionRemove || rec.Kind == iamsweep.DecisionSnooze {
-				if r, err := s.keptRefusal(ctx, f, now); r != nil || err != nil {
+				if r, err := s.keptRefusal(ctx, f, now, false); r != nil || err != nil {
 					return link{}, r, err
 				}
 			}
@@ -92,7 +92,24 @@ func (s *Server) checkLink(ctx context.Context, text string) (link, *refusal, er
 // holds now (its own, or its user's for a password or a key): the
 // escalation ignores them while the Keep holds, so confirming one would
 // promise what will not happen.
-func (s *Server) keptRefusal(ctx context.Context, f iamsweep.Finding, now time.Time) (*refusal, error) {
+func (s *Server) keptRefusal(ctx context.Context, f iamsweep.Finding, now time.Time, operator bool) (*refusal, error) {
+	e, err := s.keptBy(ctx, f, now)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	what, then := "this link cannot act", "ask your security team to revoke the exception first"
+	if operator {
+		what, then = "this decision cannot act", "revoke the exception on the Exceptions page first"
+	}
+	rf := refused(http.StatusConflict, "kept", "This principal is kept",
+		fmt.Sprintf("%s is kept by %s until %s: %s. While the exception holds, iamsweep neither quarantines nor deletes it, so %s. To remove it now, %s.",
+			f.ARN, e.By, e.Until.UTC().Format(time.DateOnly), e.Reason, what, then))
+	return rf, nil
+}
+
+// keptBy returns the Keep that holds f now: its own, or its user's for a
+// password or a key; nil when none does.
+func (s *Server) keptBy(ctx context.Context, f iamsweep.Finding, now time.Time) (*iamsweep.Exception, error) {
 	keys := []iamsweep.FindingKey{iamsweep.KeyOf(f)}
 	if f.Type == iamsweep.TypeUnusedIAMUserPassword || f.Type == iamsweep.TypeUnusedIAMUserAccessKey {
 		keys = append(keys, iamsweep.KeyOf(iamsweep.Finding{AccountID: f.AccountID, Type: iamsweep.TypeUnusedIAMUser, ARN: f.ARN}))
@@ -103,10 +120,7 @@ func (s *Server) keptRefusal(ctx context.Context, f iamsweep.Finding, now time.T
 			return nil, err
 		}
 		if len(exc) > 0 {
-			e := exc[len(exc)-1]
-			return refused(http.StatusConflict, "kept", "This principal is kept",
-				fmt.Sprintf("%s is kept by %s until %s: %s. While the exception holds, iamsweep neither quarantines nor deletes it, so this link cannot act. To remove it now, ask your security team to revoke the exception first.",
-					f.ARN, e.By, e.Until.UTC().Format(time.DateOnly), e.Reason)), nil
+			return &exc[len(exc)-1], nil
 		}
 	}
 	return nil, nil
@@ -147,6 +161,8 @@ type decisionView struct {
 	Escalation store.EscalationState
 	Reason     string
 	Error      string
+	// RunNote says when the escalation's next run acts on a Remove.
+	RunNote string
 }
 
 func (v decisionView) title() string {
@@ -191,19 +207,27 @@ func (s *Server) decisionView(ctx context.Context, l link, nonce []byte) decisio
 		Kind: l.rec.Kind, Finding: l.finding, Owner: l.finding.Owner(s.o.OwnerTags), By: decider(l.rec.Recipient),
 		Action: "/d/" + l.text, CSRF: b64.EncodeToString(s.linkCSRF(nonce, l.hash)), Expires: l.rec.Expires,
 		MaxUntil: maxUntil.Format(time.DateOnly), DefaultUntil: def.Format(time.DateOnly), KeepMaxDays: int(s.o.KeepMax / (24 * time.Hour)),
+		RunNote: s.nextRunText(),
 	}
-	for _, d := range []int{7, 14, 30, 60, 90} {
-		if time.Duration(d)*24*time.Hour <= s.o.SnoozeMax {
-			v.SnoozeDays = append(v.SnoozeDays, d)
-		}
-	}
-	if len(v.SnoozeDays) == 0 {
-		v.SnoozeDays = []int{int(s.o.SnoozeMax / (24 * time.Hour))}
-	}
+	v.SnoozeDays = s.snoozeDays()
 	if st, err := s.o.Store.Escalation(ctx, l.rec.Key); err == nil {
 		v.Escalation = st
 	}
 	return v
+}
+
+// snoozeDays are the choices of a Snooze's days, up to snooze-max.
+func (s *Server) snoozeDays() []int {
+	var out []int
+	for _, d := range []int{7, 14, 30, 60, 90} {
+		if time.Duration(d)*24*time.Hour <= s.o.SnoozeMax {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		out = []int{int(s.o.SnoozeMax / (24 * time.Hour))}
+	}
+	return out
 }
 
 // linkNonce returns the request's link CSRF nonce, setting a new cookie
@@ -261,45 +285,17 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 			"The confirmation was not sent from this link's page in this browser (or cookies are off). Open the link again and confirm there."))
 		return
 	}
-	now := s.now()
-	d := iamsweep.Decision{Key: l.rec.Key, ARN: l.rec.ARN, Kind: l.rec.Kind, By: decider(l.rec.Recipient), From: clientAddr(r), At: now}
-	if d.ID, err = s.randomID("d-"); err != nil {
+	d := iamsweep.Decision{Key: l.rec.Key, ARN: l.rec.ARN, Kind: l.rec.Kind, By: decider(l.rec.Recipient), From: clientAddr(r), At: s.now()}
+	exc, msg, err := s.readDecision(r, &d)
+	if err != nil {
 		s.fail(w, r, "record the decision", err)
 		return
 	}
-	var exc *iamsweep.Exception
-	switch l.rec.Kind {
-	case iamsweep.DecisionKeep:
-		reason, until, msg := s.keepInput(r, now)
-		if msg != "" {
-			s.invalid(w, r, l, msg)
-			return
-		}
-		d.Reason, d.Until = reason, until
-		exc = &iamsweep.Exception{Key: d.Key, ARN: d.ARN, By: d.By, Reason: reason, Created: now, Until: until}
-		if exc.ID, err = s.randomID("e-"); err != nil {
-			s.fail(w, r, "record the decision", err)
-			return
-		}
-	case iamsweep.DecisionSnooze:
-		days, msg := s.snoozeInput(r)
-		if msg != "" {
-			s.invalid(w, r, l, msg)
-			return
-		}
-		d.Until = now.AddDate(0, 0, days)
-		d.Reason = strings.TrimSpace(r.PostFormValue("reason"))
-	case iamsweep.DecisionRemove:
-		d.Reason = strings.TrimSpace(r.PostFormValue("reason"))
-	default:
-		s.refuse(w, r, text, refused(http.StatusBadRequest, "kind", "This link is not valid", "It names no decision this service knows."))
-		return
-	}
-	if msg := checkText(d.Reason, "The reason"); msg != "" {
+	if msg != "" {
 		s.invalid(w, r, l, msg)
 		return
 	}
-	err = s.o.Store.UseLinkToken(r.Context(), l.hash, now, d, exc)
+	err = s.o.Store.UseLinkToken(r.Context(), l.hash, d.At, d, exc)
 	switch {
 	case errors.Is(err, iamsweep.ErrTokenUsed):
 		s.refuse(w, r, text, refused(http.StatusConflict, "reused", "This link was used already",
@@ -315,11 +311,55 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "record the decision", err)
 		return
 	}
-	s.o.Log.Info("decision recorded", "kind", d.Kind, "principal_arn", d.ARN, "by", d.By, "from", d.From, "token", tokenRef(text))
+	s.decided(w, r, d, l.finding, "token", tokenRef(text))
+}
+
+// readDecision reads a decision's form into d (whose Key, ARN, Kind, By,
+// From and At are set): a Keep's reason and end date, with the exception
+// it records; a Snooze's days; a Remove's or a Snooze's optional note.
+// msg, when not "", says what is wrong with the form. The links and the
+// dashboard both decide through it.
+func (s *Server) readDecision(r *http.Request, d *iamsweep.Decision) (exc *iamsweep.Exception, msg string, err error) {
+	switch d.Kind {
+	case iamsweep.DecisionKeep:
+		reason, until, msg := s.keepInput(r, d.At)
+		if msg != "" {
+			return nil, msg, nil
+		}
+		d.Reason, d.Until = reason, until
+		exc = &iamsweep.Exception{Key: d.Key, ARN: d.ARN, By: d.By, Reason: reason, Created: d.At, Until: until}
+		if exc.ID, err = s.randomID("e-"); err != nil {
+			return nil, "", err
+		}
+	case iamsweep.DecisionSnooze:
+		days, msg := s.snoozeInput(r)
+		if msg != "" {
+			return nil, msg, nil
+		}
+		d.Until = d.At.AddDate(0, 0, days)
+		d.Reason = strings.TrimSpace(r.PostFormValue("reason"))
+	case iamsweep.DecisionRemove:
+		d.Reason = strings.TrimSpace(r.PostFormValue("reason"))
+	default:
+		return nil, "Choose Keep, Remove or Snooze.", nil
+	}
+	if msg := checkText(d.Reason, "The reason"); msg != "" {
+		return nil, msg, nil
+	}
+	if d.ID, err = s.randomID("d-"); err != nil {
+		return nil, "", err
+	}
+	return exc, "", nil
+}
+
+// decided finishes a recorded decision, from a link or the dashboard: it
+// logs it, tells the escalation (afterDecision), and shows what it does.
+func (s *Server) decided(w http.ResponseWriter, r *http.Request, d iamsweep.Decision, f iamsweep.Finding, logArgs ...any) {
+	s.o.Log.Info("decision recorded", append([]any{"kind", d.Kind, "principal_arn", d.ARN, "by", d.By, "from", d.From}, logArgs...)...)
 	s.afterDecision(r.Context(), d)
 	st, err := s.o.Store.Escalation(r.Context(), d.Key)
 	quarantined := err == nil && !st.QuarantinedAt.IsZero() && st.DeletedAt.IsZero()
-	s.render(w, r, http.StatusOK, "message", messagePage{Title: "Decision recorded", Text: decidedText(d, l.finding, quarantined)})
+	s.render(w, r, http.StatusOK, "message", messagePage{Title: "Decision recorded", Text: s.decidedText(d, f, quarantined)})
 }
 
 // afterDecision tells the escalation about a recorded decision at once,
@@ -348,6 +388,11 @@ func (s *Server) afterDecision(ctx context.Context, d iamsweep.Decision) {
 	})
 	if err != nil && !errors.Is(err, errUnchanged) {
 		s.o.Log.Error("update the escalation after a decision", "principal_arn", d.ARN, "err", err)
+	}
+	if d.Kind == iamsweep.DecisionRemove && s.o.RunSoon != nil {
+		// Not up to escalation.frequency later: the scheduler runs soon,
+		// one run for a burst of decisions.
+		s.o.RunSoon()
 	}
 	ev := store.Event{Key: d.Key, ARN: d.ARN, At: d.At, Kind: "decision", Text: decisionEvent(d)}
 	if err := s.o.Store.AddEvent(ctx, ev); err != nil {
@@ -379,7 +424,7 @@ func decisionEvent(d iamsweep.Decision) string {
 
 // decidedText says what a recorded decision does; quarantined tells
 // whether the escalation holds the principal quarantined now.
-func decidedText(d iamsweep.Decision, f iamsweep.Finding, quarantined bool) string {
+func (s *Server) decidedText(d iamsweep.Decision, f iamsweep.Finding, quarantined bool) string {
 	switch d.Kind {
 	case iamsweep.DecisionKeep:
 		text := fmt.Sprintf("%s is kept until %s. Later scans judge it exempt (\"kept by %s until %s: %s\"); then you will be asked again.",
@@ -394,7 +439,33 @@ func decidedText(d iamsweep.Decision, f iamsweep.Finding, quarantined bool) stri
 	if quarantined {
 		return fmt.Sprintf("%s is already quarantined, so nothing more happens now; a deletion, where the policy schedules one, keeps its date and is announced before it.", f.ARN)
 	}
-	return fmt.Sprintf("%s will be quarantined (a deny-all policy, after a backup) at the next run of the escalation, then deleted on the schedule if it stays unused. Its backup is kept.", f.ARN)
+	return fmt.Sprintf("%s will be quarantined (a deny-all policy, after a backup) at the next run of the escalation, then deleted on the schedule if it stays unused. Its backup is kept. %s", f.ARN, s.nextRunText())
+}
+
+// nextRunText says when the escalation's next run acts on a Remove: soon
+// (the scheduler's run after a Remove), only in words (--dry-run), or at
+// a run elsewhere (--no-scheduler).
+func (s *Server) nextRunText() string {
+	switch {
+	case s.o.RunSoon == nil:
+		return "This service runs no escalation (it was started with --no-scheduler): the quarantine happens at the next run of iamsweep escalate, or of an iamsweep serve with its scheduler, on this state database."
+	case s.o.DryRun:
+		return fmt.Sprintf("This service runs in dry-run mode: its next run, %s, only says what it would do. Nothing is quarantined until the escalation runs without --dry-run.", soonText(s.o.RunSoonAfter))
+	}
+	return fmt.Sprintf("The next run starts %s.", soonText(s.o.RunSoonAfter))
+}
+
+// soonText says how soon a run starts ("in about a minute").
+func soonText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "at once"
+	case d < 90*time.Second:
+		return "in about a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("in about %d minutes", int(d.Round(time.Minute)/time.Minute))
+	}
+	return "in about " + d.Round(time.Minute).String()
 }
 
 func (s *Server) invalid(w http.ResponseWriter, r *http.Request, l link, msg string) {

@@ -135,3 +135,111 @@ func TestScheduler_stopWaitsThenCancels(t *testing.T) {
 	<-canceled
 	<-stopped
 }
+
+// firePending fires the oldest timer of d handed out and not fired yet.
+func (m *manualTimer) firePending(t *testing.T, d time.Duration) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.fire[d]) == 0 {
+		t.Fatalf("no timer of %s handed out", d)
+	}
+	m.fire[d][0] <- time.Time{}
+	m.fire[d] = m.fire[d][1:]
+}
+
+// waitFor blocks until a timer of d is asked for, and fires nothing.
+func (m *manualTimer) waitFor(t *testing.T, d time.Duration) {
+	t.Helper()
+	for {
+		select {
+		case got := <-m.reqs:
+			if got == d {
+				return
+			}
+		case <-t.Context().Done():
+			t.Fatalf("no timer of %s", d)
+		}
+	}
+}
+
+// pending counts the timers of d handed out and not fired.
+func (m *manualTimer) pending(d time.Duration) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.fire[d])
+}
+
+func TestScheduler_triggerRunsSoonOnceForABurst(t *testing.T) {
+	timer := newManualTimer()
+	runs := make(chan struct{}, 10)
+	s := &Scheduler{Every: 24 * time.Hour, Soon: time.Minute, Grace: 5 * time.Minute, After: timer.After, Run: func(context.Context) error {
+		runs <- struct{}{}
+		return nil
+	}}
+	s.Start(t.Context())
+	<-runs // at once
+	s.Trigger()
+	s.Trigger()
+	s.Trigger()
+	timer.waitFor(t, time.Minute)
+	s.Trigger() // joins the pending run
+	timer.firePending(t, time.Minute)
+	<-runs
+	s.Stop()
+	if n := timer.pending(time.Minute); n != 0 {
+		t.Errorf("%d more timers for a burst of triggers, want 1 in all", n)
+	}
+	if len(runs) != 0 {
+		t.Errorf("%d runs more, want one run for the burst", len(runs))
+	}
+}
+
+// A Trigger during a run gets a run after it: the run may have read the
+// state before the decision.
+func TestScheduler_triggerDuringARun(t *testing.T) {
+	timer := newManualTimer()
+	runs := make(chan struct{}, 10)
+	hold := make(chan struct{})
+	s := &Scheduler{Every: 24 * time.Hour, Soon: time.Minute, Grace: 5 * time.Minute, After: timer.After, Run: func(context.Context) error {
+		runs <- struct{}{}
+		<-hold
+		return nil
+	}}
+	s.Start(t.Context())
+	<-runs // the first run, held
+	s.Trigger()
+	close(hold)
+	timer.fireNext(t, time.Minute)
+	<-runs
+	s.Stop()
+}
+
+// A scheduled run that starts while a Trigger waits is the Trigger's run.
+func TestScheduler_tickTakesThePendingTrigger(t *testing.T) {
+	timer := newManualTimer()
+	runs := make(chan struct{}, 10)
+	s := &Scheduler{Every: 24 * time.Hour, Soon: time.Minute, Grace: 5 * time.Minute, After: timer.After, Run: func(context.Context) error {
+		runs <- struct{}{}
+		return nil
+	}}
+	s.Start(t.Context())
+	<-runs
+	s.Trigger()
+	timer.waitFor(t, time.Minute)
+	timer.firePending(t, 24*time.Hour)
+	<-runs
+	timer.firePending(t, time.Minute) // no longer waited on
+	timer.waitFor(t, 24*time.Hour)    // the loop is waiting for its next tick
+	s.Stop()
+	if len(runs) != 0 {
+		t.Errorf("%d runs more, want the tick's run alone", len(runs))
+	}
+}
+
+// A Trigger without a started scheduler does nothing and does not block.
+func TestScheduler_triggerNotStarted(t *testing.T) {
+	s := &Scheduler{Every: time.Hour, Run: func(context.Context) error { t.Error("ran"); return nil }}
+	s.Trigger()
+	s.Trigger()
+}

@@ -11,11 +11,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/iamsweep/iamsweep"
 	"github.com/iamsweep/iamsweep/internal/links"
@@ -41,6 +40,8 @@ type Store interface {
 	Exceptions(ctx context.Context, f store.ExceptionFilter) ([]iamsweep.Exception, error)
 	RevokeException(ctx context.Context, id string, at time.Time, by string) error
 	RecordDecision(ctx context.Context, d iamsweep.Decision) error
+	// KeepException records a Keep decision and its exception at once.
+	KeepException(ctx context.Context, d iamsweep.Decision, e iamsweep.Exception) error
 	Decisions(ctx context.Context, key iamsweep.FindingKey) ([]iamsweep.Decision, error)
 	Notices(ctx context.Context, key iamsweep.FindingKey) ([]store.NoticeRecord, error)
 	Escalation(ctx context.Context, key iamsweep.FindingKey) (store.EscalationState, error)
@@ -77,6 +78,19 @@ type Options struct {
 	OwnerTags []string
 	// Restore restores a backup; nil hides the Restore buttons.
 	Restore RestoreFunc
+	// RunSoon asks for a run of the escalation soon (the scheduler's
+	// Trigger), after a Remove; nil when this service runs none
+	// (--no-scheduler), and the pages say so.
+	RunSoon func()
+	// RunSoonAfter is how long after RunSoon that run starts (the
+	// scheduler's Soon), for the pages.
+	RunSoonAfter time.Duration
+	// DryRun tells the pages that the service's runs change nothing.
+	DryRun bool
+	// TrustedProxies are the reverse proxies in front of the service
+	// (serve.trusted-proxies): a request from one is limited as the
+	// client its X-Forwarded-For names.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
 	// Now is the clock (default time.Now).
@@ -91,9 +105,9 @@ type Server struct {
 	o        Options
 	pages    map[string]*template.Template
 	tokenSum [sha256.Size]byte
-	// signins bounds sign-in attempts, so the dashboard token cannot be
-	// guessed at the speed of the network.
-	signins *rate.Limiter
+	// signins bounds sign-in attempts, per client and in all, so the
+	// dashboard token cannot be guessed at the speed of the network.
+	signins *signinLimiter
 }
 
 // New returns a Server. It fails when a required option is missing.
@@ -128,7 +142,7 @@ func New(o Options) (*Server, error) {
 		o:        o,
 		pages:    pages,
 		tokenSum: sha256.Sum256([]byte(o.DashboardToken)),
-		signins:  rate.NewLimiter(rate.Every(6*time.Second), 10),
+		signins:  newSigninLimiter(),
 	}, nil
 }
 
@@ -155,6 +169,7 @@ func (s *Server) Handler() http.Handler {
 	// The dashboard: every route behind the sign-in.
 	mux.Handle("GET /{$}", s.signedIn(s.findingsPage))
 	mux.Handle("GET /principal", s.signedIn(s.principalPage))
+	mux.Handle("POST /principal/decide", s.signedIn(s.operatorDecide))
 	mux.Handle("GET /exceptions", s.signedIn(s.exceptionsPage))
 	mux.Handle("POST /exceptions/revoke", s.signedIn(s.revokeException))
 	mux.Handle("GET /backups", s.signedIn(s.backupsPage))

@@ -194,7 +194,7 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 		copyToSecurity := it.Security && res.To != r.Owners.SecurityTeam
 		store := storeOnDelivery && !copyToSecurity
 		queue = append(queue, pending{Addressed: escalate.Addressed{Resolution: res, Item: *it.Notice}, key: key, claim: claim, round: round,
-			done: it.Done, store: store, again: store || it.Notice.Stage == iamsweep.StageQuarantined})
+			done: it.Done, store: store, again: store || it.Notice.Stage == iamsweep.StageQuarantined || it.Notice.Stage == iamsweep.StageDeleted})
 		if copyToSecurity {
 			sec := escalate.Resolution{Owner: res.Owner, To: r.Owners.SecurityTeam,
 				Fallback: fmt.Sprintf("every tripwire alert goes to the security team too (%s is told as well)", res.To)}
@@ -210,9 +210,10 @@ func (r *Runner) RunOnce(ctx context.Context) (Summary, error) {
 	return sum, nil
 }
 
-// redeliveries are the quarantined notices to send again: of findings no
-// intent of this run is about, whose state records a quarantine
-// (escalate.Redeliver). The notice journal's claim lets through only
+// redeliveries are the quarantined and deleted notices to send again: of
+// findings no intent of this run is about, whose state records a
+// quarantine (escalate.Redeliver) or, gone from the scan, a deletion
+// (escalate.RedeliverDeleted). The notice journal's claim lets through only
 // those never delivered (nor perhaps delivered). None in a dry run, which
 // claims nothing and so cannot tell.
 func (r *Runner) redeliveries(states []escalate.State, intents []escalate.Intent, findings []iamsweep.Finding) []pending {
@@ -227,13 +228,23 @@ func (r *Runner) redeliveries(states []escalate.State, intents []escalate.Intent
 	for _, f := range findings {
 		byKey[iamsweep.KeyOf(f)] = f
 	}
+	ownerTag := iamsweep.DefaultOwnerTags[0]
+	if len(r.Owners.TagKeys) > 0 {
+		ownerTag = r.Owners.TagKeys[0]
+	}
 	var out []pending
 	for _, st := range states {
-		f, ok := byKey[st.Key]
-		if !ok || busy[st.Key] {
+		if busy[st.Key] {
 			continue
 		}
-		item := escalate.Redeliver(f, st, r.Policy, r.Refuse)
+		f, ok := byKey[st.Key]
+		var item *iamsweep.NoticeItem
+		if ok {
+			item = escalate.Redeliver(f, st, r.Policy, r.Refuse)
+		} else {
+			// Gone from the scan: a deletion's notice.
+			f, item = escalate.RedeliverDeleted(st, ownerTag)
+		}
 		if item == nil {
 			continue
 		}

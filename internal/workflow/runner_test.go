@@ -458,13 +458,37 @@ func TestRunner_RunOnce_failedNoticeOfADoneStep(t *testing.T) {
 		t.Errorf("the quarantined notice went out again: %+v", e.sender.sent[n+1:])
 	}
 
-	// The deletion: its notice failed, and the principal is gone.
+	// The deletion: its notice failed, and the principal is gone. The
+	// next runs offer the deleted notice again until it goes out.
 	e.now = day(41)
 	e.run(t)
 	e.now = day(44)
 	e.sender.err = fmt.Errorf("send: %w", iamsweep.ErrNotDelivered)
 	sum = e.run(t)
-	if sum.Deleted != 1 || !strings.Contains(strings.Join(sum.Steps, "\n"), "not sent again") {
+	if sum.Deleted != 1 || sum.NoticesFailed != 1 || !strings.Contains(strings.Join(sum.Steps, "\n"), "failed (tried again next run)") {
 		t.Errorf("day 44: summary = %+v", sum)
+	}
+	e.scan = nil // as IAM now shows it: gone
+	e.now = day(45)
+	if sum := e.run(t); sum.NoticesFailed != 1 {
+		t.Errorf("day 45: summary = %+v, want the deleted notice tried again", sum)
+	}
+	e.sender.err = nil
+	n = len(e.sender.sent)
+	e.now = day(46)
+	e.run(t)
+	got := e.sender.sent[n:]
+	if len(got) != 1 || len(got[0].Items) != 1 || got[0].To.Address != "alice@example.com" {
+		t.Fatalf("day 46: sent %+v, want the deleted notice to alice", got)
+	}
+	it := got[0].Items[0]
+	if it.Stage != iamsweep.StageDeleted || it.Finding.ARN != f.ARN || it.Finding.Name != "a1" || iamsweep.KeyOf(it.Finding) != iamsweep.KeyOf(f) ||
+		!strings.HasPrefix(it.Note, "Deleted on "+day(44).Format(time.DateOnly)+"; its backup is b-") || it.Links != (iamsweep.DecisionLinks{}) {
+		t.Errorf("day 46: the item %+v", it)
+	}
+	e.now = day(47)
+	e.run(t)
+	if len(e.sender.sent) != n+1 {
+		t.Errorf("the deleted notice went out again: %+v", e.sender.sent[n+1:])
 	}
 }
