@@ -23,14 +23,19 @@ type Catalog struct {
 	// qualified as "prefix:Name".
 	lower     map[string][]string
 	qualified map[string][]string
-	prefixes  []string
+	// lowerOf maps "prefix:Name" as the catalogue spells it to the lower
+	// case of Name, so that names spelled as AWS documents them (the
+	// usual case, in reports and policies) are lower-cased without
+	// allocating.
+	lowerOf  map[string]map[string]string
+	prefixes []string
 }
 
 // NewCatalog builds a catalogue from action names by service prefix
 // ("s3" → "GetObject", ...). Prefixes are matched without regard to case.
 func NewCatalog(source string, actions map[string][]string) *Catalog {
 	c := &Catalog{Source: source, services: make(map[string][]string, len(actions)), lower: make(map[string][]string, len(actions)),
-		qualified: make(map[string][]string, len(actions))}
+		qualified: make(map[string][]string, len(actions)), lowerOf: make(map[string]map[string]string, len(actions))}
 	for prefix, names := range actions {
 		p := strings.ToLower(prefix)
 		list := append(c.services[p], names...)
@@ -40,11 +45,13 @@ func NewCatalog(source string, actions map[string][]string) *Catalog {
 	for p, names := range c.services {
 		c.prefixes = append(c.prefixes, p)
 		low, q := make([]string, len(names)), make([]string, len(names))
+		of := make(map[string]string, len(names))
 		for i, n := range names {
 			low[i] = strings.ToLower(n)
 			q[i] = p + ":" + n
+			of[n] = low[i]
 		}
-		c.lower[p], c.qualified[p] = low, q
+		c.lower[p], c.qualified[p], c.lowerOf[p] = low, q, of
 	}
 	sort.Strings(c.prefixes)
 	return c
@@ -66,6 +73,29 @@ func (c *Catalog) lowerActions(prefix string) []string {
 		return nil
 	}
 	return c.lower[prefix]
+}
+
+// lowerName returns strings.ToLower(name) for an action name of the
+// lower-case service prefix, without allocating when the catalogue spells
+// the name that way.
+func (c *Catalog) lowerName(prefix, name string) string {
+	if c != nil {
+		if low, ok := c.lowerOf[prefix][name]; ok {
+			return low
+		}
+	}
+	return strings.ToLower(name)
+}
+
+// lowerPrefix returns strings.ToLower(prefix) without allocating when the
+// catalogue knows the prefix in lower case already.
+func (c *Catalog) lowerPrefix(prefix string) string {
+	if c != nil {
+		if _, ok := c.services[prefix]; ok {
+			return prefix
+		}
+	}
+	return strings.ToLower(prefix)
 }
 
 // Services returns the lower-case service prefixes the catalogue knows, in

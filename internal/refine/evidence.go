@@ -33,20 +33,26 @@ type trackedAction struct {
 // newEvidence reads rep, counting a use as a use when it happened at or
 // after cutoff.
 func newEvidence(rep iamsweep.AccessReport, cutoff time.Time) *evidence {
+	return newEvidenceCat(rep, cutoff, nil)
+}
+
+// newEvidenceCat is newEvidence that lower-cases the names cat knows from
+// cat's table rather than allocating (nil: none).
+func newEvidenceCat(rep iamsweep.AccessReport, cutoff time.Time, cat *Catalog) *evidence {
 	ev := &evidence{services: make(map[string]*serviceEvidence, len(rep.Services))}
 	inWindow := func(t time.Time) bool { return !t.IsZero() && !t.Before(cutoff) }
 	for _, s := range rep.Services {
-		ns := strings.ToLower(s.Namespace)
+		ns := cat.lowerPrefix(s.Namespace)
 		se := ev.services[ns]
 		if se == nil {
-			se = &serviceEvidence{namespace: s.Namespace, tracked: map[string]trackedAction{}}
+			se = &serviceEvidence{namespace: s.Namespace, tracked: make(map[string]trackedAction, len(s.Actions)), trackedOrder: make([]string, 0, len(s.Actions))}
 			ev.services[ns] = se
 			ev.order = append(ev.order, ns)
 		}
 		se.used = se.used || inWindow(s.LastAccessed)
 		se.actionLevel = se.actionLevel || (s.ActionLevel && rep.Granularity != iamsweep.GranularityService)
 		for _, a := range s.Actions {
-			key := strings.ToLower(a.Name)
+			key := cat.lowerName(ns, a.Name)
 			t, seen := se.tracked[key]
 			if !seen {
 				t.name = a.Name

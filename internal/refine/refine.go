@@ -71,11 +71,12 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		res.Reason = fmt.Sprintf("not refined: %s; the evidence covers less than the window, and a permission not used yet may be needed later", coverage)
 		return res, nil
 	}
-	ev := newEvidence(rep, cutoff)
-	r := refiner{ev: ev, cat: o.Catalog, memo: make(map[memoKey]memoResult, 64)}
-	if r.cat == nil {
-		r.cat = DefaultCatalog()
+	cat := o.Catalog
+	if cat == nil {
+		cat = DefaultCatalog()
 	}
+	ev := newEvidenceCat(rep, cutoff, cat)
+	r := refiner{ev: ev, cat: cat, memo: make(map[memoKey]memoResult, 64)}
 	for _, s := range rep.Services {
 		if s.LastAccessed.After(res.LastAccessed) {
 			res.LastAccessed = s.LastAccessed
@@ -508,7 +509,7 @@ func (r refiner) narrow(p string, coarse bool) ([]string, bool, string) {
 		svc, name = "*", "*"
 	}
 	if !hasWildcard(svc) {
-		got, ch, note := r.service(strings.ToLower(svc), name, p, coarse)
+		got, ch, note := r.service(r.cat.lowerPrefix(svc), name, p, coarse)
 		return got, ch, note
 	}
 	if coarse {
@@ -564,7 +565,7 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	case !se.used:
 		return nil, true, ""
 	case !hasWildcard(name):
-		if se.keepLower(strings.ToLower(name)) {
+		if se.keepLower(r.cat.lowerName(svc, name)) {
 			return []string{emit}, false, ""
 		}
 		return nil, true, ""
