@@ -802,8 +802,36 @@ func matchesAny(patterns []string, action string) bool {
 }
 
 // dedupKeepOrder removes later duplicates, compared without regard to
-// case.
+// case (as strings.ToLower compares them).
 func dedupKeepOrder(list []string) []string {
+	for _, s := range list {
+		if !isASCII(s) {
+			return dedupKeepOrderLower(list)
+		}
+	}
+	// ASCII only: equal lower cases are equal ASCII folds, found by a
+	// hash of the folded bytes without building the lower-case strings.
+	first := make(map[uint64]int, len(list))
+	out := list[:0]
+	for _, s := range list {
+		h := foldHash(s)
+		if i, ok := first[h]; ok {
+			if equalASCIIFold(out[i], s) || slices.ContainsFunc(out, func(o string) bool { return equalASCIIFold(o, s) }) {
+				continue
+			}
+			// Another name with the same hash: kept, and found by the
+			// scan above should it recur.
+			out = append(out, s)
+			continue
+		}
+		first[h] = len(out)
+		out = append(out, s)
+	}
+	return out
+}
+
+// dedupKeepOrderLower is dedupKeepOrder for any text.
+func dedupKeepOrderLower(list []string) []string {
 	seen := make(map[string]bool, len(list))
 	out := list[:0]
 	for _, s := range list {
@@ -815,6 +843,39 @@ func dedupKeepOrder(list []string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldHash is the FNV-1a hash of s with ASCII letters lower-cased.
+func foldHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(lower(s[i]))
+		h *= 1099511628211
+	}
+	return h
+}
+
+// equalASCIIFold reports whether a and b are equal with ASCII letters
+// lower-cased.
+func equalASCIIFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // allowStatements returns every Allow statement of the principal's
