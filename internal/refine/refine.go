@@ -588,23 +588,25 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	// What the pattern matches that IAM could judge: the catalogue's
 	// actions and the tracked ones newer than the catalogue, sorted
 	// without regard to case.
-	catNames, lowers := r.cat.services[svc], r.cat.lowerActions(svc)
+	// quals are the names qualified as "svc:Name", index for index.
+	catNames, lowers, catQuals := r.cat.services[svc], r.cat.lowerActions(svc), r.cat.qualified[svc]
 	from, to := candidates(lowers, name)
-	var names, lows []string
+	var names, lows, quals []string
 	if prefixPattern(name) {
 		// Everything in the range starts with the prefix: no copy.
-		names, lows = slices.Clip(catNames[from:to]), slices.Clip(lowers[from:to])
+		names, lows, quals = slices.Clip(catNames[from:to]), slices.Clip(lowers[from:to]), slices.Clip(catQuals[from:to])
 	} else {
 		for i := from; i < to; i++ {
 			if globFold(name, lowers[i]) {
-				names, lows = append(names, catNames[i]), append(lows, lowers[i])
+				names, lows, quals = append(names, catNames[i]), append(lows, lowers[i]), append(quals, catQuals[i])
 			}
 		}
 	}
 	newer := false
 	for _, key := range se.trackedOrder {
 		if globFold(name, key) && !inSorted(lowers, key) {
-			names, lows = append(names, se.tracked[key].name), append(lows, key)
+			n := se.tracked[key].name
+			names, lows, quals = append(names, n), append(lows, key), append(quals, svc+":"+n)
 			newer = true
 		}
 	}
@@ -614,19 +616,19 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 			idx[i] = i
 		}
 		sort.Slice(idx, func(a, b int) bool { return lows[idx[a]] < lows[idx[b]] })
-		n2, l2 := make([]string, len(idx)), make([]string, len(idx))
+		n2, l2, q2 := make([]string, len(idx)), make([]string, len(idx)), make([]string, len(idx))
 		for i, k := range idx {
-			n2[i], l2[i] = names[k], lows[k]
+			n2[i], l2[i], q2[i] = names[k], lows[k], quals[k]
 		}
-		names, lows = n2, l2
+		names, lows, quals = n2, l2, q2
 	}
 	if prefixPattern(name) {
-		return compress(svc, names, lows, se), true, ""
+		return compress(svc, names, lows, quals, se), true, ""
 	}
 	var keep []string
 	for i, low := range lows {
 		if se.keepLower(low) {
-			keep = append(keep, svc+":"+names[i])
+			keep = append(keep, quals[i])
 		}
 	}
 	return keep, true, ""
@@ -642,11 +644,11 @@ func prefixPattern(name string) bool {
 // every name it keeps and none it drops: the common prefix and "*" of a
 // run of names none of which goes ("s3:GetObject*"), a name by itself when
 // it is alone in its run or the prefix of a dropped one. names are the
-// names the pattern matches (lows in lower case, sorted); se says which
-// go. Each pattern is a longer prefix of the original, so the result
+// names the pattern matches (lows in lower case, sorted; quals qualified
+// as "svc:Name"); se says which go. Each pattern is a longer prefix of the original, so the result
 // never matches more than it did; actions AWS adds later under a kept
 // prefix stay allowed, as they were.
-func compress(svc string, names, lows []string, se *serviceEvidence) []string {
+func compress(svc string, names, lows, quals []string, se *serviceEvidence) []string {
 	var out []string
 	// dropped[i] counts the names before i that go, so that a run's
 	// count is one subtraction.
@@ -666,12 +668,12 @@ func compress(svc string, names, lows []string, se *serviceEvidence) []string {
 			return
 		case !drop && hi-lo == 1:
 			// One name: by its name, which reads better than a prefix.
-			out = append(out, svc+":"+names[lo])
+			out = append(out, quals[lo])
 			return
 		case !drop:
 			// The run's longest common prefix: as narrow as it can be
 			// and easier to read than the shortest distinguishing one.
-			out = append(out, svc+":"+names[lo][:commonPrefixLen(lows[lo:hi])]+"*")
+			out = append(out, quals[lo][:len(svc)+1+commonPrefixLen(lows[lo:hi])]+"*")
 			return
 		}
 		for i := lo; i < hi; {
@@ -679,7 +681,7 @@ func compress(svc string, names, lows []string, se *serviceEvidence) []string {
 				// The name is the prefix itself: it stays by its own name,
 				// since "prefix*" would match the dropped names below it.
 				if dropped[i+1] == dropped[i] {
-					out = append(out, svc+":"+names[i])
+					out = append(out, quals[i])
 				}
 				i++
 				continue
