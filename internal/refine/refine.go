@@ -352,8 +352,10 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			out = append(out, s)
 		}
 	}
-	pr.Size = size(doc)
 	if !changed {
+		// Only an unchanged policy is measured as it exists: a changed
+		// one is measured as refined below (or detached, size 0).
+		pr.Size = size(doc)
 		if allows == 0 && denies > 0 {
 			pr.Notes = append(pr.Notes, "allows nothing: a policy of Deny statements is never detached, since removing a Deny widens access")
 		}
