@@ -76,7 +76,7 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		cat = DefaultCatalog()
 	}
 	ev := newEvidenceCat(rep, cutoff, cat)
-	r := refiner{ev: ev, cat: cat, memo: make(map[memoKey]memoResult, 64)}
+	r := refiner{ev: ev, cat: cat, memo: make(map[memoKey]memoResult, patternCount(p))}
 	for _, s := range rep.Services {
 		if s.LastAccessed.After(res.LastAccessed) {
 			res.LastAccessed = s.LastAccessed
@@ -880,6 +880,23 @@ func equalASCIIFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// patternCount is how many Action patterns the principal's policies
+// list: a size for the memo that spares it growing as it fills.
+func patternCount(p Principal) int {
+	n := 0
+	for _, ip := range p.Inline {
+		for _, s := range ip.Document.Statements {
+			n += len(s.Actions)
+		}
+	}
+	for _, mp := range p.Managed {
+		for _, s := range mp.Document.Statements {
+			n += len(s.Actions)
+		}
+	}
+	return n
 }
 
 // allowStatements returns every Allow statement of the principal's
