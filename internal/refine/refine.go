@@ -76,7 +76,7 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		cat = DefaultCatalog()
 	}
 	ev := newEvidenceCat(rep, cutoff, cat)
-	r := refiner{ev: ev, cat: cat, memo: make(map[memoKey]memoResult, patternCount(p))}
+	r := refiner{ev: ev, cat: cat, memo: make(map[memoKey]memoResult, patternCount(p)), against: map[string]*againstCatalog{}}
 	for _, s := range rep.Services {
 		if s.LastAccessed.After(res.LastAccessed) {
 			res.LastAccessed = s.LastAccessed
@@ -236,6 +236,41 @@ type refiner struct {
 	// memo holds pattern's results by coarse flag and pattern: the same
 	// patterns recur across a principal's statements and policies.
 	memo map[memoKey]memoResult
+	// against holds, by lower-case service prefix, the evidence of the
+	// service laid against its catalogue entry, built when first needed.
+	against map[string]*againstCatalog
+}
+
+// againstCatalog is a service's evidence laid against its catalogue
+// entry: which of the catalogue's actions go, and the tracked actions the
+// catalogue does not list.
+type againstCatalog struct {
+	// goes[i] says whether the catalogue's i-th action (in its order) is
+	// tracked and unused.
+	goes []bool
+	// newer are the lower-case names of the tracked actions the
+	// catalogue does not list, in report order.
+	newer []string
+}
+
+// againstCatalog returns the evidence se of the service svc, which the
+// catalogue knows, laid against the catalogue's lower-case names lowers.
+func (r refiner) againstCatalog(svc string, se *serviceEvidence, lowers []string) *againstCatalog {
+	if a, ok := r.against[svc]; ok {
+		return a
+	}
+	a := &againstCatalog{goes: make([]bool, len(lowers))}
+	for _, key := range se.trackedOrder {
+		i, found := slices.BinarySearch(lowers, key)
+		switch {
+		case !found:
+			a.newer = append(a.newer, key)
+		case !se.tracked[key].used:
+			a.goes[i] = true
+		}
+	}
+	r.against[svc] = a
+	return a
 }
 
 type memoKey struct {
@@ -592,6 +627,7 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	// without regard to case.
 	// quals are the names qualified as "svc:Name", index for index.
 	catNames, lowers, catQuals := r.cat.services[svc], r.cat.lowerActions(svc), r.cat.qualified[svc]
+	against := r.againstCatalog(svc, se, lowers)
 	from, to := candidates(lowers, name)
 	var names, lows, quals []string
 	if prefixPattern(name) {
@@ -605,8 +641,8 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 		}
 	}
 	newer := false
-	for _, key := range se.trackedOrder {
-		if globFold(name, key) && !inSorted(lowers, key) {
+	for _, key := range against.newer {
+		if globFold(name, key) {
 			n := se.tracked[key].name
 			names, lows, quals = append(names, n), append(lows, key), append(quals, svc+":"+n)
 			newer = true
@@ -625,7 +661,11 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 		names, lows, quals = n2, l2, q2
 	}
 	if prefixPattern(name) {
-		return compress(svc, names, lows, quals, se), true, ""
+		var goes []bool
+		if !newer {
+			goes = against.goes[from:to]
+		}
+		return compress(svc, names, lows, quals, goes, se), true, ""
 	}
 	var keep []string
 	for i, low := range lows {
@@ -647,17 +687,18 @@ func prefixPattern(name string) bool {
 // run of names none of which goes ("s3:GetObject*"), a name by itself when
 // it is alone in its run or the prefix of a dropped one. names are the
 // names the pattern matches (lows in lower case, sorted; quals qualified
-// as "svc:Name"); se says which go. Each pattern is a longer prefix of the original, so the result
+// as "svc:Name"); goes, when not nil, says which go, index for index, and
+// se otherwise. Each pattern is a longer prefix of the original, so the result
 // never matches more than it did; actions AWS adds later under a kept
 // prefix stay allowed, as they were.
-func compress(svc string, names, lows, quals []string, se *serviceEvidence) []string {
+func compress(svc string, names, lows, quals []string, goes []bool, se *serviceEvidence) []string {
 	var out []string
 	// dropped[i] counts the names before i that go, so that a run's
 	// count is one subtraction.
 	dropped := make([]int, len(lows)+1)
 	for i, low := range lows {
 		dropped[i+1] = dropped[i]
-		if !se.keepLower(low) {
+		if goes != nil && goes[i] || goes == nil && !se.keepLower(low) {
 			dropped[i+1]++
 		}
 	}
@@ -728,11 +769,6 @@ func candidates(lowers []string, pattern string) (from, to int) {
 	from = sort.SearchStrings(lowers, prefix)
 	to = from + sort.Search(len(lowers)-from, func(k int) bool { return !strings.HasPrefix(lowers[from+k], prefix) })
 	return from, to
-}
-
-func inSorted(list []string, s string) bool {
-	_, found := slices.BinarySearch(list, s)
-	return found
 }
 
 // notAction narrows an Allow statement with NotAction by excluding what
