@@ -27,6 +27,8 @@ type serviceEvidence struct {
 
 type trackedAction struct {
 	name string
+	// qual is "namespace:name", the namespace in lower case.
+	qual string
 	used bool
 }
 
@@ -51,11 +53,23 @@ func newEvidenceCat(rep iamsweep.AccessReport, cutoff time.Time, cat *Catalog) *
 		}
 		se.used = se.used || inWindow(s.LastAccessed)
 		se.actionLevel = se.actionLevel || (s.ActionLevel && rep.Granularity != iamsweep.GranularityService)
+		index, lowers, quals := cat.nameIndex(ns)
 		for _, a := range s.Actions {
-			key := cat.lowerName(ns, a.Name)
+			i, known := index[a.Name]
+			var key string
+			if known {
+				key = lowers[i]
+			} else {
+				key = strings.ToLower(a.Name)
+			}
 			t, seen := se.tracked[key]
 			if !seen {
 				t.name = a.Name
+				if known {
+					t.qual = quals[i]
+				} else {
+					t.qual = ns + ":" + a.Name
+				}
 				se.trackedOrder = append(se.trackedOrder, key)
 			}
 			t.used = t.used || inWindow(a.LastAccessed)

@@ -795,8 +795,8 @@ func (r refiner) notAction(s iamsweep.Statement, where stmtRef, lvl level) (iams
 		}
 		for _, key := range se.trackedOrder {
 			t := se.tracked[key]
-			if !t.used && !matchesAny(s.NotActions, ns+":"+t.name) {
-				add = append(add, ns+":"+t.name)
+			if !t.used && !matchesAny(s.NotActions, t.qual) {
+				add = append(add, t.qual)
 			}
 		}
 	}
@@ -997,8 +997,8 @@ func unused(ev *evidence, allows []*iamsweep.Statement) (services, actions []str
 		}
 		for _, key := range se.trackedOrder {
 			t := se.tracked[key]
-			if !t.used && allowsAction(allows, ns+":"+t.name) {
-				actions = append(actions, ns+":"+t.name)
+			if !t.used && allowsAction(allows, t.qual) {
+				actions = append(actions, t.qual)
 			}
 		}
 	}
