@@ -498,7 +498,14 @@ func (s stmtRef) String() string {
 func (r refiner) actions(patterns []string, where stmtRef, coarse bool) ([]string, bool, []string) {
 	var notes []string
 	changed := false
-	results := make([][]string, len(patterns))
+	// Most statements list a few patterns: their results stay on the
+	// stack.
+	var buf [8][]string
+	results := buf[:0]
+	if len(patterns) > len(buf) {
+		results = make([][]string, 0, len(patterns))
+	}
+	results = results[:len(patterns)]
 	total := 0
 	for i, p := range patterns {
 		got, ch, note := r.pattern(p, coarse)
@@ -695,7 +702,7 @@ func compress(svc string, names, lows, quals []string, goes []bool, se *serviceE
 	var out []string
 	// dropped[i] counts the names before i that go, so that a run's
 	// count is one subtraction.
-	dropped := make([]int, len(lows)+1)
+	dropped := make([]int32, len(lows)+1)
 	for i, low := range lows {
 		dropped[i+1] = dropped[i]
 		if goes != nil && goes[i] || goes == nil && !se.keepLower(low) {
@@ -704,7 +711,7 @@ func compress(svc string, names, lows, quals []string, goes []bool, se *serviceE
 	}
 	var walk func(lo, hi, depth int)
 	walk = func(lo, hi, depth int) {
-		n := dropped[hi] - dropped[lo]
+		n := int(dropped[hi] - dropped[lo])
 		keep, drop := n < hi-lo, n > 0
 		switch {
 		case !keep:
