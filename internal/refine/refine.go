@@ -248,9 +248,9 @@ type againstCatalog struct {
 	// goes[i] says whether the catalogue's i-th action (in its order) is
 	// tracked and unused.
 	goes []bool
-	// newer are the lower-case names of the tracked actions the
-	// catalogue does not list, in report order.
-	newer []string
+	// newer are the tracked actions the catalogue does not list, in
+	// report order.
+	newer []trackedAction
 }
 
 // againstCatalog returns the evidence se of the service svc, which the
@@ -260,12 +260,12 @@ func (r refiner) againstCatalog(svc string, se *serviceEvidence, lowers []string
 		return a
 	}
 	a := &againstCatalog{goes: make([]bool, len(lowers))}
-	for _, key := range se.trackedOrder {
-		i, found := slices.BinarySearch(lowers, key)
+	for _, t := range se.actions {
+		i, found := slices.BinarySearch(lowers, t.key)
 		switch {
 		case !found:
-			a.newer = append(a.newer, key)
-		case !se.tracked[key].used:
+			a.newer = append(a.newer, t)
+		case !t.used:
 			a.goes[i] = true
 		}
 	}
@@ -617,17 +617,17 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 		// Without expansion a wildcard of a used service stays whole.
 		return []string{emit}, false, ""
 	}
-	var unusedTracked []string
-	for _, key := range se.trackedOrder {
-		if t := se.tracked[key]; !t.used && globFold(name, t.name) {
-			unusedTracked = append(unusedTracked, key)
+	unusedTracked := 0
+	for _, t := range se.actions {
+		if !t.used && globFold(name, t.key) {
+			unusedTracked++
 		}
 	}
-	if len(unusedTracked) == 0 {
+	if unusedTracked == 0 {
 		return []string{emit}, false, ""
 	}
 	if _, known := r.cat.Actions(svc); !known {
-		return []string{emit}, false, fmt.Sprintf("kept %q: %d actions it matches were not used, but the action catalogue does not list service %q, so the actions to keep cannot be listed", emit, len(unusedTracked), svc)
+		return []string{emit}, false, fmt.Sprintf("kept %q: %d actions it matches were not used, but the action catalogue does not list service %q, so the actions to keep cannot be listed", emit, unusedTracked, svc)
 	}
 	// What the pattern matches that IAM could judge: the catalogue's
 	// actions and the tracked ones newer than the catalogue, sorted
@@ -648,10 +648,9 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 		}
 	}
 	newer := false
-	for _, key := range against.newer {
-		if globFold(name, key) {
-			n := se.tracked[key].name
-			names, lows, quals = append(names, n), append(lows, key), append(quals, svc+":"+n)
+	for _, t := range against.newer {
+		if globFold(name, t.key) {
+			names, lows, quals = append(names, t.name(svc)), append(lows, t.key), append(quals, t.qual)
 			newer = true
 		}
 	}
@@ -800,8 +799,7 @@ func (r refiner) notAction(s iamsweep.Statement, where stmtRef, lvl level) (iams
 		if !se.actionLevel || lvl > levelFull {
 			continue
 		}
-		for _, key := range se.trackedOrder {
-			t := se.tracked[key]
+		for _, t := range se.actions {
 			if !t.used && !matchesAny(s.NotActions, t.qual) {
 				add = append(add, t.qual)
 			}
@@ -1002,8 +1000,7 @@ func unused(ev *evidence, allows []*iamsweep.Statement) (services, actions []str
 		if !se.actionLevel {
 			continue
 		}
-		for _, key := range se.trackedOrder {
-			t := se.tracked[key]
+		for _, t := range se.actions {
 			if !t.used && allowsAction(allows, t.qual) {
 				actions = append(actions, t.qual)
 			}
