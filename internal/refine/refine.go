@@ -341,7 +341,7 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			pr.Notes = append(pr.Notes, notes...)
 			allows++
 			if ch {
-				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", Before: s.NotActions, After: ns.NotActions})
+				pr.Changes = appendChange(pr.Changes, len(doc.Statements)-i, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", Before: s.NotActions, After: ns.NotActions})
 			}
 			if tooLong(ns.NotActions) {
 				return pr, true
@@ -361,7 +361,7 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			rewritten := s
 			rewritten.Actions, rewritten.NotActions = nil, ns.NotActions
 			out = append(out, rewritten)
-			pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", After: ns.NotActions})
+			pr.Changes = appendChange(pr.Changes, len(doc.Statements)-i, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", After: ns.NotActions})
 			if tooLong(ns.NotActions) {
 				return pr, true
 			}
@@ -371,7 +371,7 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			pr.Notes = append(pr.Notes, notes...)
 			changed = changed || ch
 			if ch {
-				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "Action", Before: s.Actions, After: acts, Removed: len(acts) == 0})
+				pr.Changes = appendChange(pr.Changes, len(doc.Statements)-i, StatementChange{Index: i, Sid: s.Sid, Field: "Action", Before: s.Actions, After: acts, Removed: len(acts) == 0})
 			}
 			if len(acts) == 0 {
 				continue
@@ -412,6 +412,15 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 		{Action: DetachPolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt},
 	}
 	return pr, false
+}
+
+// appendChange appends c to changes, making room at the first for the
+// room statements that are left, each of which may change once.
+func appendChange(changes []StatementChange, room int, c StatementChange) []StatementChange {
+	if changes == nil {
+		changes = make([]StatementChange, 0, room)
+	}
+	return append(changes, c)
 }
 
 // narrowed refines pr at the narrowest level whose result fits in limit
