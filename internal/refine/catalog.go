@@ -23,14 +23,19 @@ type Catalog struct {
 	// qualified as "prefix:Name".
 	lower     map[string][]string
 	qualified map[string][]string
-	prefixes  []string
+	// index maps, by prefix, each name as the catalogue spells it to its
+	// index in the lists above, so that names spelled as AWS documents
+	// them (the usual case, in reports and policies) are lower-cased and
+	// qualified without allocating.
+	index    map[string]map[string]int
+	prefixes []string
 }
 
 // NewCatalog builds a catalogue from action names by service prefix
 // ("s3" → "GetObject", ...). Prefixes are matched without regard to case.
 func NewCatalog(source string, actions map[string][]string) *Catalog {
 	c := &Catalog{Source: source, services: make(map[string][]string, len(actions)), lower: make(map[string][]string, len(actions)),
-		qualified: make(map[string][]string, len(actions))}
+		qualified: make(map[string][]string, len(actions)), index: make(map[string]map[string]int, len(actions))}
 	for prefix, names := range actions {
 		p := strings.ToLower(prefix)
 		list := append(c.services[p], names...)
@@ -40,11 +45,13 @@ func NewCatalog(source string, actions map[string][]string) *Catalog {
 	for p, names := range c.services {
 		c.prefixes = append(c.prefixes, p)
 		low, q := make([]string, len(names)), make([]string, len(names))
+		of := make(map[string]int, len(names))
 		for i, n := range names {
 			low[i] = strings.ToLower(n)
 			q[i] = p + ":" + n
+			of[n] = i
 		}
-		c.lower[p], c.qualified[p] = low, q
+		c.lower[p], c.qualified[p], c.index[p] = low, q, of
 	}
 	sort.Strings(c.prefixes)
 	return c
@@ -66,6 +73,39 @@ func (c *Catalog) lowerActions(prefix string) []string {
 		return nil
 	}
 	return c.lower[prefix]
+}
+
+// lowerName returns strings.ToLower(name) for an action name of the
+// lower-case service prefix, without allocating when the catalogue spells
+// the name that way.
+func (c *Catalog) lowerName(prefix, name string) string {
+	if c != nil {
+		if i, ok := c.index[prefix][name]; ok {
+			return c.lower[prefix][i]
+		}
+	}
+	return strings.ToLower(name)
+}
+
+// nameIndex returns, for the lower-case service prefix, the index of each
+// action name as the catalogue spells it (nil when it does not know the
+// service), and its names in lower case and qualified, index for index.
+func (c *Catalog) nameIndex(prefix string) (index map[string]int, lower, qualified []string) {
+	if c == nil {
+		return nil, nil, nil
+	}
+	return c.index[prefix], c.lower[prefix], c.qualified[prefix]
+}
+
+// lowerPrefix returns strings.ToLower(prefix) without allocating when the
+// catalogue knows the prefix in lower case already.
+func (c *Catalog) lowerPrefix(prefix string) string {
+	if c != nil {
+		if _, ok := c.services[prefix]; ok {
+			return prefix
+		}
+	}
+	return strings.ToLower(prefix)
 }
 
 // Services returns the lower-case service prefixes the catalogue knows, in

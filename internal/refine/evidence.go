@@ -19,41 +19,69 @@ type serviceEvidence struct {
 	namespace   string // as the report spells it
 	used        bool   // last accessed within the window
 	actionLevel bool
-	// tracked are the actions IAM tracks for the service, by lower-case
-	// name; an action absent from it is not tracked, not unused.
-	tracked      map[string]trackedAction
-	trackedOrder []string
+	// actions are the actions IAM tracks for the service, in report
+	// order, and tracked their indexes by lower-case name; an action
+	// absent from it is not tracked, not unused.
+	actions []trackedAction
+	tracked map[string]int32
 }
 
 type trackedAction struct {
-	name string
+	key string // the name in lower case
+	// qual is "namespace:Name", the namespace in lower case and the name
+	// as the report first spells it.
+	qual string
 	used bool
 }
+
+// name is the action's name as the report first spells it; ns is the
+// lower-case namespace it is tracked under.
+func (t trackedAction) name(ns string) string { return t.qual[len(ns)+1:] }
 
 // newEvidence reads rep, counting a use as a use when it happened at or
 // after cutoff.
 func newEvidence(rep iamsweep.AccessReport, cutoff time.Time) *evidence {
+	return newEvidenceCat(rep, cutoff, nil)
+}
+
+// newEvidenceCat is newEvidence that lower-cases the names cat knows from
+// cat's table rather than allocating (nil: none).
+func newEvidenceCat(rep iamsweep.AccessReport, cutoff time.Time, cat *Catalog) *evidence {
 	ev := &evidence{services: make(map[string]*serviceEvidence, len(rep.Services))}
 	inWindow := func(t time.Time) bool { return !t.IsZero() && !t.Before(cutoff) }
 	for _, s := range rep.Services {
-		ns := strings.ToLower(s.Namespace)
+		ns := cat.lowerPrefix(s.Namespace)
 		se := ev.services[ns]
 		if se == nil {
-			se = &serviceEvidence{namespace: s.Namespace, tracked: map[string]trackedAction{}}
+			se = &serviceEvidence{namespace: s.Namespace, tracked: make(map[string]int32, len(s.Actions)), actions: make([]trackedAction, 0, len(s.Actions))}
 			ev.services[ns] = se
 			ev.order = append(ev.order, ns)
 		}
 		se.used = se.used || inWindow(s.LastAccessed)
 		se.actionLevel = se.actionLevel || (s.ActionLevel && rep.Granularity != iamsweep.GranularityService)
+		index, lowers, quals := cat.nameIndex(ns)
 		for _, a := range s.Actions {
-			key := strings.ToLower(a.Name)
-			t, seen := se.tracked[key]
-			if !seen {
-				t.name = a.Name
-				se.trackedOrder = append(se.trackedOrder, key)
+			i, known := index[a.Name]
+			var key string
+			if known {
+				key = lowers[i]
+			} else {
+				key = strings.ToLower(a.Name)
 			}
+			j, seen := se.tracked[key]
+			if !seen {
+				t := trackedAction{key: key}
+				if known {
+					t.qual = quals[i]
+				} else {
+					t.qual = ns + ":" + a.Name
+				}
+				j = int32(len(se.actions))
+				se.tracked[key] = j
+				se.actions = append(se.actions, t)
+			}
+			t := &se.actions[j]
 			t.used = t.used || inWindow(a.LastAccessed)
-			se.tracked[key] = t
 			// A tracked action used in the window means its service was.
 			se.used = se.used || t.used
 		}
@@ -80,6 +108,6 @@ func (ev *evidence) keep(service, name string) bool {
 // keepLower is keep for a used, action-level service and a lower-case
 // action name.
 func (se *serviceEvidence) keepLower(name string) bool {
-	t, tracked := se.tracked[name]
-	return !tracked || t.used
+	i, tracked := se.tracked[name]
+	return !tracked || se.actions[i].used
 }

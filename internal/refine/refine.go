@@ -71,11 +71,12 @@ func Refine(p Principal, rep iamsweep.AccessReport, o Options) (Result, error) {
 		res.Reason = fmt.Sprintf("not refined: %s; the evidence covers less than the window, and a permission not used yet may be needed later", coverage)
 		return res, nil
 	}
-	ev := newEvidence(rep, cutoff)
-	r := refiner{ev: ev, cat: o.Catalog, memo: make(map[memoKey]memoResult, 64)}
-	if r.cat == nil {
-		r.cat = DefaultCatalog()
+	cat := o.Catalog
+	if cat == nil {
+		cat = DefaultCatalog()
 	}
+	ev := newEvidenceCat(rep, cutoff, cat)
+	r := refiner{ev: ev, cat: cat, memo: make(map[memoKey]memoResult, patternCount(p)), against: map[string]*againstCatalog{}}
 	for _, s := range rep.Services {
 		if s.LastAccessed.After(res.LastAccessed) {
 			res.LastAccessed = s.LastAccessed
@@ -235,6 +236,41 @@ type refiner struct {
 	// memo holds pattern's results by coarse flag and pattern: the same
 	// patterns recur across a principal's statements and policies.
 	memo map[memoKey]memoResult
+	// against holds, by lower-case service prefix, the evidence of the
+	// service laid against its catalogue entry, built when first needed.
+	against map[string]*againstCatalog
+}
+
+// againstCatalog is a service's evidence laid against its catalogue
+// entry: which of the catalogue's actions go, and the tracked actions the
+// catalogue does not list.
+type againstCatalog struct {
+	// goes[i] says whether the catalogue's i-th action (in its order) is
+	// tracked and unused.
+	goes []bool
+	// newer are the tracked actions the catalogue does not list, in
+	// report order.
+	newer []trackedAction
+}
+
+// againstCatalog returns the evidence se of the service svc, which the
+// catalogue knows, laid against the catalogue's lower-case names lowers.
+func (r refiner) againstCatalog(svc string, se *serviceEvidence, lowers []string) *againstCatalog {
+	if a, ok := r.against[svc]; ok {
+		return a
+	}
+	a := &againstCatalog{goes: make([]bool, len(lowers))}
+	for _, t := range se.actions {
+		i, found := slices.BinarySearch(lowers, t.key)
+		switch {
+		case !found:
+			a.newer = append(a.newer, t)
+		case !t.used:
+			a.goes[i] = true
+		}
+	}
+	r.against[svc] = a
+	return a
 }
 
 type memoKey struct {
@@ -305,7 +341,7 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			pr.Notes = append(pr.Notes, notes...)
 			allows++
 			if ch {
-				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", Before: s.NotActions, After: ns.NotActions})
+				pr.Changes = appendChange(pr.Changes, len(doc.Statements)-i, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", Before: s.NotActions, After: ns.NotActions})
 			}
 			if tooLong(ns.NotActions) {
 				return pr, true
@@ -325,7 +361,7 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			rewritten := s
 			rewritten.Actions, rewritten.NotActions = nil, ns.NotActions
 			out = append(out, rewritten)
-			pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", After: ns.NotActions})
+			pr.Changes = appendChange(pr.Changes, len(doc.Statements)-i, StatementChange{Index: i, Sid: s.Sid, Field: "NotAction", After: ns.NotActions})
 			if tooLong(ns.NotActions) {
 				return pr, true
 			}
@@ -335,7 +371,7 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			pr.Notes = append(pr.Notes, notes...)
 			changed = changed || ch
 			if ch {
-				pr.Changes = append(pr.Changes, StatementChange{Index: i, Sid: s.Sid, Field: "Action", Before: s.Actions, After: acts, Removed: len(acts) == 0})
+				pr.Changes = appendChange(pr.Changes, len(doc.Statements)-i, StatementChange{Index: i, Sid: s.Sid, Field: "Action", Before: s.Actions, After: acts, Removed: len(acts) == 0})
 			}
 			if len(acts) == 0 {
 				continue
@@ -351,8 +387,10 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 			out = append(out, s)
 		}
 	}
-	pr.Size = size(doc)
 	if !changed {
+		// Only an unchanged policy is measured as it exists: a changed
+		// one is measured as refined below (or detached, size 0).
+		pr.Size = size(doc)
 		if allows == 0 && denies > 0 {
 			pr.Notes = append(pr.Notes, "allows nothing: a policy of Deny statements is never detached, since removing a Deny widens access")
 		}
@@ -374,6 +412,15 @@ func (r refiner) policyWithin(pr PolicyResult, lvl level, limit int) (PolicyResu
 		{Action: DetachPolicy, ExistingPolicyID: pr.ID, PolicyUpdatedAt: pr.UpdatedAt},
 	}
 	return pr, false
+}
+
+// appendChange appends c to changes, making room at the first for the
+// room statements that are left, each of which may change once.
+func appendChange(changes []StatementChange, room int, c StatementChange) []StatementChange {
+	if changes == nil {
+		changes = make([]StatementChange, 0, room)
+	}
+	return append(changes, c)
 }
 
 // narrowed refines pr at the narrowest level whose result fits in limit
@@ -460,7 +507,14 @@ func (s stmtRef) String() string {
 func (r refiner) actions(patterns []string, where stmtRef, coarse bool) ([]string, bool, []string) {
 	var notes []string
 	changed := false
-	results := make([][]string, len(patterns))
+	// Most statements list a few patterns: their results stay on the
+	// stack.
+	var buf [8][]string
+	results := buf[:0]
+	if len(patterns) > len(buf) {
+		results = make([][]string, 0, len(patterns))
+	}
+	results = results[:len(patterns)]
 	total := 0
 	for i, p := range patterns {
 		got, ch, note := r.pattern(p, coarse)
@@ -508,7 +562,7 @@ func (r refiner) narrow(p string, coarse bool) ([]string, bool, string) {
 		svc, name = "*", "*"
 	}
 	if !hasWildcard(svc) {
-		got, ch, note := r.service(strings.ToLower(svc), name, p, coarse)
+		got, ch, note := r.service(r.cat.lowerPrefix(svc), name, p, coarse)
 		return got, ch, note
 	}
 	if coarse {
@@ -564,7 +618,7 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 	case !se.used:
 		return nil, true, ""
 	case !hasWildcard(name):
-		if se.keepLower(strings.ToLower(name)) {
+		if se.keepLower(r.cat.lowerName(svc, name)) {
 			return []string{emit}, false, ""
 		}
 		return nil, true, ""
@@ -572,38 +626,40 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 		// Without expansion a wildcard of a used service stays whole.
 		return []string{emit}, false, ""
 	}
-	var unusedTracked []string
-	for _, key := range se.trackedOrder {
-		if t := se.tracked[key]; !t.used && globFold(name, t.name) {
-			unusedTracked = append(unusedTracked, key)
+	unusedTracked := 0
+	for _, t := range se.actions {
+		if !t.used && globFold(name, t.key) {
+			unusedTracked++
 		}
 	}
-	if len(unusedTracked) == 0 {
+	if unusedTracked == 0 {
 		return []string{emit}, false, ""
 	}
 	if _, known := r.cat.Actions(svc); !known {
-		return []string{emit}, false, fmt.Sprintf("kept %q: %d actions it matches were not used, but the action catalogue does not list service %q, so the actions to keep cannot be listed", emit, len(unusedTracked), svc)
+		return []string{emit}, false, fmt.Sprintf("kept %q: %d actions it matches were not used, but the action catalogue does not list service %q, so the actions to keep cannot be listed", emit, unusedTracked, svc)
 	}
 	// What the pattern matches that IAM could judge: the catalogue's
 	// actions and the tracked ones newer than the catalogue, sorted
 	// without regard to case.
-	catNames, lowers := r.cat.services[svc], r.cat.lowerActions(svc)
+	// quals are the names qualified as "svc:Name", index for index.
+	catNames, lowers, catQuals := r.cat.services[svc], r.cat.lowerActions(svc), r.cat.qualified[svc]
+	against := r.againstCatalog(svc, se, lowers)
 	from, to := candidates(lowers, name)
-	var names, lows []string
+	var names, lows, quals []string
 	if prefixPattern(name) {
 		// Everything in the range starts with the prefix: no copy.
-		names, lows = slices.Clip(catNames[from:to]), slices.Clip(lowers[from:to])
+		names, lows, quals = slices.Clip(catNames[from:to]), slices.Clip(lowers[from:to]), slices.Clip(catQuals[from:to])
 	} else {
 		for i := from; i < to; i++ {
 			if globFold(name, lowers[i]) {
-				names, lows = append(names, catNames[i]), append(lows, lowers[i])
+				names, lows, quals = append(names, catNames[i]), append(lows, lowers[i]), append(quals, catQuals[i])
 			}
 		}
 	}
 	newer := false
-	for _, key := range se.trackedOrder {
-		if globFold(name, key) && !inSorted(lowers, key) {
-			names, lows = append(names, se.tracked[key].name), append(lows, key)
+	for _, t := range against.newer {
+		if globFold(name, t.key) {
+			names, lows, quals = append(names, t.name(svc)), append(lows, t.key), append(quals, t.qual)
 			newer = true
 		}
 	}
@@ -613,19 +669,23 @@ func (r refiner) service(svc, name, emit string, coarse bool) ([]string, bool, s
 			idx[i] = i
 		}
 		sort.Slice(idx, func(a, b int) bool { return lows[idx[a]] < lows[idx[b]] })
-		n2, l2 := make([]string, len(idx)), make([]string, len(idx))
+		n2, l2, q2 := make([]string, len(idx)), make([]string, len(idx)), make([]string, len(idx))
 		for i, k := range idx {
-			n2[i], l2[i] = names[k], lows[k]
+			n2[i], l2[i], q2[i] = names[k], lows[k], quals[k]
 		}
-		names, lows = n2, l2
+		names, lows, quals = n2, l2, q2
 	}
 	if prefixPattern(name) {
-		return compress(svc, names, lows, se), true, ""
+		var goes []bool
+		if !newer {
+			goes = against.goes[from:to]
+		}
+		return compress(svc, names, lows, quals, goes, se), true, ""
 	}
 	var keep []string
 	for i, low := range lows {
 		if se.keepLower(low) {
-			keep = append(keep, svc+":"+names[i])
+			keep = append(keep, quals[i])
 		}
 	}
 	return keep, true, ""
@@ -641,36 +701,37 @@ func prefixPattern(name string) bool {
 // every name it keeps and none it drops: the common prefix and "*" of a
 // run of names none of which goes ("s3:GetObject*"), a name by itself when
 // it is alone in its run or the prefix of a dropped one. names are the
-// names the pattern matches (lows in lower case, sorted); se says which
-// go. Each pattern is a longer prefix of the original, so the result
+// names the pattern matches (lows in lower case, sorted; quals qualified
+// as "svc:Name"); goes, when not nil, says which go, index for index, and
+// se otherwise. Each pattern is a longer prefix of the original, so the result
 // never matches more than it did; actions AWS adds later under a kept
 // prefix stay allowed, as they were.
-func compress(svc string, names, lows []string, se *serviceEvidence) []string {
+func compress(svc string, names, lows, quals []string, goes []bool, se *serviceEvidence) []string {
 	var out []string
 	// dropped[i] counts the names before i that go, so that a run's
 	// count is one subtraction.
-	dropped := make([]int, len(lows)+1)
+	dropped := make([]int32, len(lows)+1)
 	for i, low := range lows {
 		dropped[i+1] = dropped[i]
-		if !se.keepLower(low) {
+		if goes != nil && goes[i] || goes == nil && !se.keepLower(low) {
 			dropped[i+1]++
 		}
 	}
 	var walk func(lo, hi, depth int)
 	walk = func(lo, hi, depth int) {
-		n := dropped[hi] - dropped[lo]
+		n := int(dropped[hi] - dropped[lo])
 		keep, drop := n < hi-lo, n > 0
 		switch {
 		case !keep:
 			return
 		case !drop && hi-lo == 1:
 			// One name: by its name, which reads better than a prefix.
-			out = append(out, svc+":"+names[lo])
+			out = append(out, quals[lo])
 			return
 		case !drop:
 			// The run's longest common prefix: as narrow as it can be
 			// and easier to read than the shortest distinguishing one.
-			out = append(out, svc+":"+names[lo][:commonPrefixLen(lows[lo:hi])]+"*")
+			out = append(out, quals[lo][:len(svc)+1+commonPrefixLen(lows[lo:hi])]+"*")
 			return
 		}
 		for i := lo; i < hi; {
@@ -678,7 +739,7 @@ func compress(svc string, names, lows []string, se *serviceEvidence) []string {
 				// The name is the prefix itself: it stays by its own name,
 				// since "prefix*" would match the dropped names below it.
 				if dropped[i+1] == dropped[i] {
-					out = append(out, svc+":"+names[i])
+					out = append(out, quals[i])
 				}
 				i++
 				continue
@@ -725,11 +786,6 @@ func candidates(lowers []string, pattern string) (from, to int) {
 	return from, to
 }
 
-func inSorted(list []string, s string) bool {
-	_, found := slices.BinarySearch(list, s)
-	return found
-}
-
 // notAction narrows an Allow statement with NotAction by excluding what
 // the evidence shows unused: each unused service ("svc:*") and each
 // unused tracked action of a used service that it still allows. The
@@ -752,10 +808,9 @@ func (r refiner) notAction(s iamsweep.Statement, where stmtRef, lvl level) (iams
 		if !se.actionLevel || lvl > levelFull {
 			continue
 		}
-		for _, key := range se.trackedOrder {
-			t := se.tracked[key]
-			if !t.used && !matchesAny(s.NotActions, ns+":"+t.name) {
-				add = append(add, ns+":"+t.name)
+		for _, t := range se.actions {
+			if !t.used && !matchesAny(s.NotActions, t.qual) {
+				add = append(add, t.qual)
 			}
 		}
 	}
@@ -801,8 +856,36 @@ func matchesAny(patterns []string, action string) bool {
 }
 
 // dedupKeepOrder removes later duplicates, compared without regard to
-// case.
+// case (as strings.ToLower compares them).
 func dedupKeepOrder(list []string) []string {
+	for _, s := range list {
+		if !isASCII(s) {
+			return dedupKeepOrderLower(list)
+		}
+	}
+	// ASCII only: equal lower cases are equal ASCII folds, found by a
+	// hash of the folded bytes without building the lower-case strings.
+	first := make(map[uint64]int, len(list))
+	out := list[:0]
+	for _, s := range list {
+		h := foldHash(s)
+		if i, ok := first[h]; ok {
+			if equalASCIIFold(out[i], s) || slices.ContainsFunc(out, func(o string) bool { return equalASCIIFold(o, s) }) {
+				continue
+			}
+			// Another name with the same hash: kept, and found by the
+			// scan above should it recur.
+			out = append(out, s)
+			continue
+		}
+		first[h] = len(out)
+		out = append(out, s)
+	}
+	return out
+}
+
+// dedupKeepOrderLower is dedupKeepOrder for any text.
+func dedupKeepOrderLower(list []string) []string {
 	seen := make(map[string]bool, len(list))
 	out := list[:0]
 	for _, s := range list {
@@ -814,6 +897,56 @@ func dedupKeepOrder(list []string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldHash is the FNV-1a hash of s with ASCII letters lower-cased.
+func foldHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(lower(s[i]))
+		h *= 1099511628211
+	}
+	return h
+}
+
+// equalASCIIFold reports whether a and b are equal with ASCII letters
+// lower-cased.
+func equalASCIIFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// patternCount is how many Action patterns the principal's policies
+// list: a size for the memo that spares it growing as it fills.
+func patternCount(p Principal) int {
+	n := 0
+	for _, ip := range p.Inline {
+		for _, s := range ip.Document.Statements {
+			n += len(s.Actions)
+		}
+	}
+	for _, mp := range p.Managed {
+		for _, s := range mp.Document.Statements {
+			n += len(s.Actions)
+		}
+	}
+	return n
 }
 
 // allowStatements returns every Allow statement of the principal's
@@ -876,10 +1009,9 @@ func unused(ev *evidence, allows []*iamsweep.Statement) (services, actions []str
 		if !se.actionLevel {
 			continue
 		}
-		for _, key := range se.trackedOrder {
-			t := se.tracked[key]
-			if !t.used && allowsAction(allows, ns+":"+t.name) {
-				actions = append(actions, ns+":"+t.name)
+		for _, t := range se.actions {
+			if !t.used && allowsAction(allows, t.qual) {
+				actions = append(actions, t.qual)
 			}
 		}
 	}
