@@ -111,11 +111,14 @@ func Mentions(doc *iamsweep.PolicyDocument) []Mention {
 			m := base
 			m.Match = "condition"
 			m.Negated = strings.Contains(op, "not")
-			m.pattern = strings.HasSuffix(op, "like")
+			like := strings.HasSuffix(op, "like")
 			m.arnPattern = strings.HasPrefix(op, "arn")
 			m.userID = strings.EqualFold(c.Key, "aws:userid")
 			for _, v := range c.Values {
 				m.Value = v
+				// ArnEquals takes wildcards as ArnLike does: IAM
+				// compares both part by part with * and ?.
+				m.pattern = like || m.arnPattern && strings.ContainsAny(v, "*?")
 				if m.userID || m.pattern || m.arnPattern || looksLikePrincipal(v) {
 					out = append(out, m)
 				}
