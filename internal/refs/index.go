@@ -207,7 +207,10 @@ func (x *Index) Lookup(arn string) (iamsweep.PrincipalReferences, error) {
 	key := t.key()
 	p, found := x.principals[key]
 	if found {
-		t.ID = p.id
+		// Patterns are matched against the ARN IAM has, with its path
+		// and case, not the one asked for (role/Nightly-ETL names
+		// role/jobs/nightly-etl).
+		t.ID, t.ARN = p.id, cmp.Or(p.arn, t.ARN)
 	}
 	out := iamsweep.PrincipalReferences{ARN: arn, ID: t.ID, AccountID: t.AccountID, Kind: t.Kind, Found: found}
 	refs := slices.Clone(x.exact[key])
