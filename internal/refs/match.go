@@ -200,6 +200,12 @@ func (m Mention) BroadPattern() bool {
 		id, _, _ := strings.Cut(v, ":")
 		return strings.ContainsAny(id, "*?")
 	}
+	if i := strings.Index(v, ":assumed-role/"); i >= 0 {
+		// arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION: the role's
+		// name is before the session.
+		name, _, _ := strings.Cut(v[i+len(":assumed-role/"):], "/")
+		return strings.Trim(name, "*?") == ""
+	}
 	name := v[strings.LastIndexByte(v, '/')+1:]
 	return strings.Trim(name, "*?") == ""
 }

@@ -107,6 +107,8 @@ func TestMention_BroadPattern(t *testing.T) {
 		{"arn:aws:iam::111122223333:role/jobs/*", false, true},
 		{"arn:aws:iam::111122223333:role/jobs/nightly-*", false, false},
 		{"arn:aws:iam::111122223333:role/?*", false, true},
+		{"arn:aws:sts::111122223333:assumed-role/nightly-etl/*", false, false},
+		{"arn:aws:sts::111122223333:assumed-role/*/s1", false, true},
 		{"AROAEXAMPLEETL0000001:*", true, false},
 		{"AROA*:*", true, true},
 	}
