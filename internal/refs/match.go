@@ -173,7 +173,10 @@ func (m Mention) Matches(t Target) bool {
 			return false
 		}
 		if m.pattern {
-			return glob(m.Value, t.ID+":x") || glob(m.Value, t.ID)
+			// ROLEID:SESSION for a role, USERID for a user: a pattern
+			// names the principal when its ID part matches (the
+			// session part, any session's name: ROLEID:ci-*).
+			return glob(id, t.ID)
 		}
 		return id == t.ID
 	case isUniqueID(m.Value):

@@ -54,6 +54,8 @@ func TestMention_Matches(t *testing.T) {
 		{"StringLike with ?", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ForAnyValue:StringLike":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/jobs/nightly-et?"]}}}}`, []string{"condition"}},
 		{"StringLike is case-sensitive", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/jobs/NIGHTLY-*"}}}}`, nil},
 		{"aws:userid with a session wildcard", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringNotLike":{"aws:userid":["AROAEXAMPLEETL0000001:*","111122223333"]}}}}`, []string{"condition"}},
+		{"aws:userid of some of its sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringLike":{"aws:userid":"AROAEXAMPLEETL0000001:ci-*"}}}}`, []string{"condition"}},
+		{"aws:userid of one of its sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringEquals":{"aws:userid":"AROAEXAMPLEETL0000001:alice@example.com"}}}}`, []string{"condition"}},
 		{"aws:userid of another role", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringNotLike":{"aws:userid":"AROAEXAMPLEOTHER00002:*"}}}}`, nil},
 		{"Null on the key names no one", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"Null":{"aws:PrincipalArn":"true"}}}}`, nil},
 		{"aws:SourceArn is a resource, not a caller", `{"Statement":{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"*","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:iam::111122223333:role/jobs/nightly-etl"}}}}`, nil},
