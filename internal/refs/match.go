@@ -182,9 +182,9 @@ func (m Mention) Matches(t Target) bool {
 	case isUniqueID(m.Value):
 		return t.ID != "" && m.Value == t.ID
 	case m.pattern && m.arnPattern:
-		return arnGlob(m.Value, t.ARN) || arnGlob(m.Value, sessionARN(t, "*"))
+		return arnGlob(m.Value, t.ARN) || arnGlob(m.Value, sessionARN(t, sessionPart(m.Value)))
 	case m.pattern:
-		return glob(m.Value, t.ARN)
+		return glob(m.Value, t.ARN) || glob(m.Value, sessionARN(t, sessionPart(m.Value)))
 	}
 	k, ok := principalKey(m.Value)
 	return ok && k == t.key()
@@ -211,6 +211,21 @@ func (m Mention) BroadPattern() bool {
 	}
 	name := v[strings.LastIndexByte(v, '/')+1:]
 	return strings.Trim(name, "*?") == ""
+}
+
+// sessionPart returns the session part of a pattern of role sessions
+// (assumed-role/NAME/SESSION), which matches itself: a session of that
+// name would match, whatever it is (ci-*); "*" for any other pattern.
+func sessionPart(pattern string) string {
+	_, rest, ok := strings.Cut(pattern, ":assumed-role/")
+	if !ok {
+		return "*"
+	}
+	_, session, ok := strings.Cut(rest, "/")
+	if !ok {
+		return "*"
+	}
+	return session
 }
 
 func sessionARN(t Target, session string) string {

@@ -50,6 +50,8 @@ func TestMention_Matches(t *testing.T) {
 		{"ArnLike wildcard in the account part", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/jobs/nightly-etl"}}}}`, []string{"condition"}},
 		{"ArnEquals takes wildcards too", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/jobs/nightly-*"}}}}`, []string{"condition"}},
 		{"ArnNotEquals with a wildcard", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"ArnNotEquals":{"aws:PrincipalArn":"arn:aws:iam::*:role/jobs/nightly-et?"}}}}`, []string{"condition"}},
+		{"ArnLike of some of its sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:sts::111122223333:assumed-role/nightly-etl/ci-*"}}}}`, []string{"condition"}},
+		{"ArnLike of another role's sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:sts::111122223333:assumed-role/nightly-et/*"}}}}`, nil},
 		{"ArnLike wildcard that does not match", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/batch/*"}}}}`, nil},
 		{"StringLike with ?", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ForAnyValue:StringLike":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/jobs/nightly-et?"]}}}}`, []string{"condition"}},
 		{"StringLike is case-sensitive", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/jobs/NIGHTLY-*"}}}}`, nil},
