@@ -171,7 +171,7 @@ func (x *Index) AddNotChecked(n ...iamsweep.NotChecked) { x.notChecked = append(
 // policy it is (a role naming itself is no chain).
 func (x *Index) addMention(self iamsweep.PrincipalKey, m Mention, ref iamsweep.Reference) {
 	switch {
-	case m.pattern || m.userID:
+	case m.pattern || m.userID || m.userName:
 		x.patterns = append(x.patterns, patternRef{m: m, ref: ref})
 	case isUniqueID(m.Value):
 		x.byID[m.Value] = append(x.byID[m.Value], ref)

@@ -198,3 +198,17 @@ func TestIndex_LookupPatternsUseTheRealARN(t *testing.T) {
 		}
 	}
 }
+
+func TestIndex_LookupUserName(t *testing.T) {
+	x := NewIndex()
+	x.AddUser(iamsweep.User{AccountID: acct, ARN: "arn:aws:iam::111122223333:user/dev/bob", ID: "AIDAEXAMPLEBOB0000001", Name: "bob"})
+	x.AddBinding(iamsweep.Binding{Kind: iamsweep.RefResourcePolicy, Service: "s3", AccountID: acct, ARN: "arn:aws:s3:::home", Name: "home", Type: "S3 bucket",
+		Policy: mustParse(t, `{"Statement":{"Sid":"Bob","Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:username":"bob"}}}}`)})
+	got, err := x.Lookup("arn:aws:iam::111122223333:user/bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.References) != 1 || !got.References[0].BlocksDelete {
+		t.Errorf("references = %v, want the bucket policy's, blocking", got.References)
+	}
+}

@@ -57,8 +57,10 @@ type Mention struct {
 	// separately (ArnLike).
 	pattern    bool
 	arnPattern bool
-	// userID is true for a value of aws:userid ("AROA...:*").
-	userID bool
+	// userID is true for a value of aws:userid ("AROA...:*"); userName
+	// for a value of aws:username (an IAM user's name, in any account).
+	userID   bool
+	userName bool
 }
 
 // principalConditionKeys are the global condition keys whose values name
@@ -66,6 +68,7 @@ type Mention struct {
 var principalConditionKeys = map[string]bool{
 	"aws:principalarn": true,
 	"aws:userid":       true,
+	"aws:username":     true,  // an IAM user's friendly name
 	"aws:sourcearn":    false, // names a resource, not a caller
 }
 
@@ -114,12 +117,13 @@ func Mentions(doc *iamsweep.PolicyDocument) []Mention {
 			like := strings.HasSuffix(op, "like")
 			m.arnPattern = strings.HasPrefix(op, "arn")
 			m.userID = strings.EqualFold(c.Key, "aws:userid")
+			m.userName = strings.EqualFold(c.Key, "aws:username")
 			for _, v := range c.Values {
 				m.Value = v
 				// ArnEquals takes wildcards as ArnLike does: IAM
 				// compares both part by part with * and ?.
 				m.pattern = like || m.arnPattern && strings.ContainsAny(v, "*?")
-				if m.userID || m.pattern || m.arnPattern || looksLikePrincipal(v) {
+				if m.userID || m.userName || m.pattern || m.arnPattern || looksLikePrincipal(v) {
 					out = append(out, m)
 				}
 			}
@@ -167,6 +171,16 @@ func isUniqueID(v string) bool {
 // session of it (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION).
 func (m Mention) Matches(t Target) bool {
 	switch {
+	case m.userName:
+		// a user of that name in any account: the condition does not
+		// say which, and IAM names are unique regardless of case
+		if t.Kind != "user" {
+			return false
+		}
+		if m.pattern {
+			return glob(m.Value, t.Name)
+		}
+		return strings.EqualFold(m.Value, t.Name)
 	case m.userID:
 		id, _, _ := strings.Cut(m.Value, ":")
 		if t.ID == "" {
@@ -208,6 +222,9 @@ func (m Mention) BroadPattern() bool {
 		// name is before the session.
 		name, _, _ := strings.Cut(v[i+len(":assumed-role/"):], "/")
 		return strings.Trim(name, "*?") == ""
+	}
+	if m.userName {
+		return strings.Trim(v, "*?") == ""
 	}
 	name := v[strings.LastIndexByte(v, '/')+1:]
 	return strings.Trim(name, "*?") == ""

@@ -86,6 +86,29 @@ func TestMention_Matches(t *testing.T) {
 	}
 }
 
+func TestMention_MatchesUserName(t *testing.T) {
+	bob := Target{ARN: "arn:aws:iam::111122223333:user/dev/bob", Kind: "user", AccountID: acct, Name: "bob", ID: "AIDAEXAMPLEBOB0000001"}
+	tests := []struct {
+		name, policy string
+		target       Target
+		want         bool
+	}{
+		{"aws:username equal", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringEquals":{"aws:username":"bob"}}}}`, bob, true},
+		{"aws:username like", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringLike":{"aws:username":"bo?"}}}}`, bob, true},
+		{"aws:username of another user", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringEquals":{"aws:username":"alice"}}}}`, bob, false},
+		{"aws:username names no role", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringEquals":{"aws:username":"nightly-etl"}}}}`, etl(), false},
+	}
+	for _, tt := range tests {
+		got := false
+		for _, m := range Mentions(mustParse(t, tt.policy)) {
+			got = got || m.Matches(tt.target)
+		}
+		if got != tt.want {
+			t.Errorf("%s: matches = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestMention_MatchesWithoutID(t *testing.T) {
 	target := etl()
 	target.ID = ""
