@@ -123,6 +123,11 @@ func (x *Index) AddBinding(b iamsweep.Binding) {
 	what := cmp.Or(b.Type, string(b.Kind)) + " " + cmp.Or(b.Name, b.ARN)
 	for _, arn := range b.RoleARNs {
 		k, ok := principalKey(arn)
+		if !ok && arn != "" && !strings.ContainsAny(arn, ":/") {
+			// a role's short name (ECS keeps a task role given so):
+			// a role of the resource's account
+			k, ok = iamsweep.NewPrincipalKey(b.AccountID, "role", arn), true
+		}
 		if !ok {
 			continue
 		}

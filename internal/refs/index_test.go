@@ -212,3 +212,21 @@ func TestIndex_LookupUserName(t *testing.T) {
 		t.Errorf("references = %v, want the bucket policy's, blocking", got.References)
 	}
 }
+
+// ECS keeps a task role given by its short name as the name: it is a
+// role of the task definition's account.
+func TestIndex_BindingRoleByName(t *testing.T) {
+	x := NewIndex()
+	x.AddRole(iamsweep.Role{AccountID: acct, ARN: etlARN, ID: etlID, Name: "nightly-etl", Path: "/jobs/"})
+	x.AddBinding(iamsweep.Binding{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: acct, Region: "eu-west-1",
+		ARN: "arn:aws:ecs:eu-west-1:111122223333:task-definition/etl:3", Name: "etl:3", Type: "ECS task definition", RoleARNs: []string{"nightly-etl"}})
+	x.AddBinding(iamsweep.Binding{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: "444455556666", Region: "eu-west-1",
+		ARN: "arn:aws:ecs:eu-west-1:444455556666:task-definition/etl:1", Name: "etl:1", Type: "ECS task definition", RoleARNs: []string{"nightly-etl"}})
+	got, err := x.Lookup(etlARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.References) != 1 || got.References[0].AccountID != acct || !got.References[0].BlocksDelete {
+		t.Errorf("references = %v, want the task definition of its own account, blocking", got.References)
+	}
+}
