@@ -7,6 +7,10 @@
 //	AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
 //	  go run ./cmd/iamsweep scan --endpoint-url http://127.0.0.1:4599
 //
+// The example account also runs a few resources that still reference its
+// unused roles (a Lambda function, a stopped EC2 instance, a bucket and a
+// key policy: resources.go), for iamsweep refs and plan --refs to show.
+//
 // The example account also has Amazon SES, out of the sandbox, with the
 // domain example.com verified in every Region, so that iamsweep's
 // notices can be sent from iamsweep@example.com; --outbox DIR writes each
@@ -95,6 +99,9 @@ func run(ctx context.Context, stderr io.Writer, addr, export, report string, lat
 	acct, err := fakeaws.AccountFromFiles(ctx, exportReader, exportName, reportReader, reportName)
 	if err != nil {
 		return err
+	}
+	if export == "" {
+		acct.Resources = exampleResources(acct.ID)
 	}
 	opts = append(opts, fakeaws.WithAccounts(acct))
 	for _, region := range sesRegions {

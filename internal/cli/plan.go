@@ -63,6 +63,9 @@ true; a quarantine runs and the plan says what stops working.`,
   iamsweep plan --refs --profile audit`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Refs && opts.RefsFile != "" {
+				return flagError{errors.New("--refs and --refs-file: give one (--refs reads the references live, --refs-file from a file)")}
+			}
 			if err := resolveSettings(cmd, &opts.Config, d); err != nil {
 				return err
 			}
@@ -78,7 +81,6 @@ true; a quarantine runs and the plan says what stops working.`,
 	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan as JSON to this file (written atomically)")
 	cmd.Flags().BoolVar(&opts.Refs, "refs", false, "read what still references each role and user live first; refuse deleting the referenced ones")
 	cmd.Flags().StringVar(&opts.RefsFile, "refs-file", "", "read the references from this output of 'iamsweep refs -o json' instead")
-	cmd.MarkFlagsMutuallyExclusive("refs", "refs-file")
 	return cmd
 }
 

@@ -152,3 +152,10 @@ func TestPlan_refsOrg(t *testing.T) {
 		t.Errorf("%d ListFunctions calls, want %d", n, want)
 	}
 }
+
+func TestPlan_refsAndRefsFile(t *testing.T) {
+	r := runCLI(t, nil, "", false, "plan", "--refs", "--refs-file", "refs.json", "--state", filepath.Join(t.TempDir(), "s.db"))
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--refs and --refs-file") || r.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q: want exit %d and the two flags named", r.code, r.stdout, r.stderr, ExitUsage)
+	}
+}

@@ -123,6 +123,11 @@ func (x *Index) AddBinding(b iamsweep.Binding) {
 	what := cmp.Or(b.Type, string(b.Kind)) + " " + cmp.Or(b.Name, b.ARN)
 	for _, arn := range b.RoleARNs {
 		k, ok := principalKey(arn)
+		if !ok && arn != "" && !strings.ContainsAny(arn, ":/") {
+			// a role's short name (ECS keeps a task role given so):
+			// a role of the resource's account
+			k, ok = iamsweep.NewPrincipalKey(b.AccountID, "role", arn), true
+		}
 		if !ok {
 			continue
 		}
@@ -171,7 +176,7 @@ func (x *Index) AddNotChecked(n ...iamsweep.NotChecked) { x.notChecked = append(
 // policy it is (a role naming itself is no chain).
 func (x *Index) addMention(self iamsweep.PrincipalKey, m Mention, ref iamsweep.Reference) {
 	switch {
-	case m.pattern || m.userID:
+	case m.pattern || m.userID || m.userName:
 		x.patterns = append(x.patterns, patternRef{m: m, ref: ref})
 	case isUniqueID(m.Value):
 		x.byID[m.Value] = append(x.byID[m.Value], ref)
@@ -207,7 +212,10 @@ func (x *Index) Lookup(arn string) (iamsweep.PrincipalReferences, error) {
 	key := t.key()
 	p, found := x.principals[key]
 	if found {
-		t.ID = p.id
+		// Patterns are matched against the ARN IAM has, with its path
+		// and case, not the one asked for (role/Nightly-ETL names
+		// role/jobs/nightly-etl).
+		t.ID, t.ARN = p.id, cmp.Or(p.arn, t.ARN)
 	}
 	out := iamsweep.PrincipalReferences{ARN: arn, ID: t.ID, AccountID: t.AccountID, Kind: t.Kind, Found: found}
 	refs := slices.Clone(x.exact[key])

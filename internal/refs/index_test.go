@@ -177,3 +177,56 @@ func roleWithTrust(name string, trust *iamsweep.PolicyDocument) iamsweep.Role {
 	return iamsweep.Role{AccountID: acct, ARN: "arn:aws:iam::111122223333:role/" + name, ID: "AROAEXAMPLE" + strings.ToUpper(fmt.Sprintf("%010s", name)),
 		Name: name, Path: "/", TrustPolicy: trust}
 }
+
+// An ARN typed without the role's path, or in another case, still names
+// it; the patterns that name it must be matched against its real ARN.
+func TestIndex_LookupPatternsUseTheRealARN(t *testing.T) {
+	x := NewIndex()
+	x.AddRole(iamsweep.Role{AccountID: acct, ARN: etlARN, ID: etlID, Name: "nightly-etl", Path: "/jobs/"})
+	x.AddBinding(iamsweep.Binding{Kind: iamsweep.RefResourcePolicy, Service: "kms", AccountID: acct, Region: "eu-west-1", ARN: "arn:aws:kms:eu-west-1:111122223333:key/k1", Name: "k1", Type: "KMS key",
+		Policy: mustParse(t, `{"Statement":{"Sid":"Jobs","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/jobs/nightly-*"}}}}`)})
+	for _, arn := range []string{etlARN, "arn:aws:iam::111122223333:role/nightly-etl", "arn:aws:iam::111122223333:role/Nightly-ETL"} {
+		got, err := x.Lookup(arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.References) != 1 || !got.References[0].BlocksDelete {
+			t.Errorf("Lookup(%s) = %v, want the key policy's blocking reference", arn, got.References)
+		}
+		if got.ARN != arn {
+			t.Errorf("Lookup(%s).ARN = %s, want the ARN asked for", arn, got.ARN)
+		}
+	}
+}
+
+func TestIndex_LookupUserName(t *testing.T) {
+	x := NewIndex()
+	x.AddUser(iamsweep.User{AccountID: acct, ARN: "arn:aws:iam::111122223333:user/dev/bob", ID: "AIDAEXAMPLEBOB0000001", Name: "bob"})
+	x.AddBinding(iamsweep.Binding{Kind: iamsweep.RefResourcePolicy, Service: "s3", AccountID: acct, ARN: "arn:aws:s3:::home", Name: "home", Type: "S3 bucket",
+		Policy: mustParse(t, `{"Statement":{"Sid":"Bob","Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:username":"bob"}}}}`)})
+	got, err := x.Lookup("arn:aws:iam::111122223333:user/bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.References) != 1 || !got.References[0].BlocksDelete {
+		t.Errorf("references = %v, want the bucket policy's, blocking", got.References)
+	}
+}
+
+// ECS keeps a task role given by its short name as the name: it is a
+// role of the task definition's account.
+func TestIndex_BindingRoleByName(t *testing.T) {
+	x := NewIndex()
+	x.AddRole(iamsweep.Role{AccountID: acct, ARN: etlARN, ID: etlID, Name: "nightly-etl", Path: "/jobs/"})
+	x.AddBinding(iamsweep.Binding{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: acct, Region: "eu-west-1",
+		ARN: "arn:aws:ecs:eu-west-1:111122223333:task-definition/etl:3", Name: "etl:3", Type: "ECS task definition", RoleARNs: []string{"nightly-etl"}})
+	x.AddBinding(iamsweep.Binding{Kind: iamsweep.RefECSTaskDefinition, Service: "ecs", AccountID: "444455556666", Region: "eu-west-1",
+		ARN: "arn:aws:ecs:eu-west-1:444455556666:task-definition/etl:1", Name: "etl:1", Type: "ECS task definition", RoleARNs: []string{"nightly-etl"}})
+	got, err := x.Lookup(etlARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.References) != 1 || got.References[0].AccountID != acct || !got.References[0].BlocksDelete {
+		t.Errorf("references = %v, want the task definition of its own account, blocking", got.References)
+	}
+}

@@ -57,8 +57,10 @@ type Mention struct {
 	// separately (ArnLike).
 	pattern    bool
 	arnPattern bool
-	// userID is true for a value of aws:userid ("AROA...:*").
-	userID bool
+	// userID is true for a value of aws:userid ("AROA...:*"); userName
+	// for a value of aws:username (an IAM user's name, in any account).
+	userID   bool
+	userName bool
 }
 
 // principalConditionKeys are the global condition keys whose values name
@@ -66,6 +68,7 @@ type Mention struct {
 var principalConditionKeys = map[string]bool{
 	"aws:principalarn": true,
 	"aws:userid":       true,
+	"aws:username":     true,  // an IAM user's friendly name
 	"aws:sourcearn":    false, // names a resource, not a caller
 }
 
@@ -111,12 +114,16 @@ func Mentions(doc *iamsweep.PolicyDocument) []Mention {
 			m := base
 			m.Match = "condition"
 			m.Negated = strings.Contains(op, "not")
-			m.pattern = strings.HasSuffix(op, "like")
+			like := strings.HasSuffix(op, "like")
 			m.arnPattern = strings.HasPrefix(op, "arn")
 			m.userID = strings.EqualFold(c.Key, "aws:userid")
+			m.userName = strings.EqualFold(c.Key, "aws:username")
 			for _, v := range c.Values {
 				m.Value = v
-				if m.userID || m.pattern || m.arnPattern || looksLikePrincipal(v) {
+				// ArnEquals takes wildcards as ArnLike does: IAM
+				// compares both part by part with * and ?.
+				m.pattern = like || m.arnPattern && strings.ContainsAny(v, "*?")
+				if m.userID || m.userName || m.pattern || m.arnPattern || looksLikePrincipal(v) {
 					out = append(out, m)
 				}
 			}
@@ -164,21 +171,34 @@ func isUniqueID(v string) bool {
 // session of it (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION).
 func (m Mention) Matches(t Target) bool {
 	switch {
+	case m.userName:
+		// a user of that name in any account: the condition does not
+		// say which, and IAM names are unique regardless of case
+		if t.Kind != "user" {
+			return false
+		}
+		if m.pattern {
+			return glob(m.Value, t.Name)
+		}
+		return strings.EqualFold(m.Value, t.Name)
 	case m.userID:
 		id, _, _ := strings.Cut(m.Value, ":")
 		if t.ID == "" {
 			return false
 		}
 		if m.pattern {
-			return glob(m.Value, t.ID+":x") || glob(m.Value, t.ID)
+			// ROLEID:SESSION for a role, USERID for a user: a pattern
+			// names the principal when its ID part matches (the
+			// session part, any session's name: ROLEID:ci-*).
+			return glob(id, t.ID)
 		}
 		return id == t.ID
 	case isUniqueID(m.Value):
 		return t.ID != "" && m.Value == t.ID
 	case m.pattern && m.arnPattern:
-		return arnGlob(m.Value, t.ARN) || arnGlob(m.Value, sessionARN(t, "*"))
+		return arnGlob(m.Value, t.ARN) || arnGlob(m.Value, sessionARN(t, sessionPart(m.Value)))
 	case m.pattern:
-		return glob(m.Value, t.ARN)
+		return glob(m.Value, t.ARN) || glob(m.Value, sessionARN(t, sessionPart(m.Value)))
 	}
 	k, ok := principalKey(m.Value)
 	return ok && k == t.key()
@@ -197,8 +217,32 @@ func (m Mention) BroadPattern() bool {
 		id, _, _ := strings.Cut(v, ":")
 		return strings.ContainsAny(id, "*?")
 	}
+	if i := strings.Index(v, ":assumed-role/"); i >= 0 {
+		// arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION: the role's
+		// name is before the session.
+		name, _, _ := strings.Cut(v[i+len(":assumed-role/"):], "/")
+		return strings.Trim(name, "*?") == ""
+	}
+	if m.userName {
+		return strings.Trim(v, "*?") == ""
+	}
 	name := v[strings.LastIndexByte(v, '/')+1:]
 	return strings.Trim(name, "*?") == ""
+}
+
+// sessionPart returns the session part of a pattern of role sessions
+// (assumed-role/NAME/SESSION), which matches itself: a session of that
+// name would match, whatever it is (ci-*); "*" for any other pattern.
+func sessionPart(pattern string) string {
+	_, rest, ok := strings.Cut(pattern, ":assumed-role/")
+	if !ok {
+		return "*"
+	}
+	_, session, ok := strings.Cut(rest, "/")
+	if !ok {
+		return "*"
+	}
+	return session
 }
 
 func sessionARN(t Target, session string) string {

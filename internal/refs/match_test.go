@@ -48,10 +48,16 @@ func TestMention_Matches(t *testing.T) {
 		{"condition key in another case", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*","Condition":{"ArnEquals":{"AWS:PrincipalARN":"arn:aws:iam::111122223333:role/jobs/nightly-etl"}}}}`, []string{"condition"}},
 		{"ArnLike wildcard that matches", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/jobs/nightly-*"}}}}`, []string{"condition"}},
 		{"ArnLike wildcard in the account part", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/jobs/nightly-etl"}}}}`, []string{"condition"}},
+		{"ArnEquals takes wildcards too", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/jobs/nightly-*"}}}}`, []string{"condition"}},
+		{"ArnNotEquals with a wildcard", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"ArnNotEquals":{"aws:PrincipalArn":"arn:aws:iam::*:role/jobs/nightly-et?"}}}}`, []string{"condition"}},
+		{"ArnLike of some of its sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:sts::111122223333:assumed-role/nightly-etl/ci-*"}}}}`, []string{"condition"}},
+		{"ArnLike of another role's sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:sts::111122223333:assumed-role/nightly-et/*"}}}}`, nil},
 		{"ArnLike wildcard that does not match", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/batch/*"}}}}`, nil},
 		{"StringLike with ?", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"ForAnyValue:StringLike":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/jobs/nightly-et?"]}}}}`, []string{"condition"}},
 		{"StringLike is case-sensitive", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/jobs/NIGHTLY-*"}}}}`, nil},
 		{"aws:userid with a session wildcard", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringNotLike":{"aws:userid":["AROAEXAMPLEETL0000001:*","111122223333"]}}}}`, []string{"condition"}},
+		{"aws:userid of some of its sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringLike":{"aws:userid":"AROAEXAMPLEETL0000001:ci-*"}}}}`, []string{"condition"}},
+		{"aws:userid of one of its sessions", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringEquals":{"aws:userid":"AROAEXAMPLEETL0000001:alice@example.com"}}}}`, []string{"condition"}},
 		{"aws:userid of another role", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringNotLike":{"aws:userid":"AROAEXAMPLEOTHER00002:*"}}}}`, nil},
 		{"Null on the key names no one", `{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"Null":{"aws:PrincipalArn":"true"}}}}`, nil},
 		{"aws:SourceArn is a resource, not a caller", `{"Statement":{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"*","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:iam::111122223333:role/jobs/nightly-etl"}}}}`, nil},
@@ -80,6 +86,29 @@ func TestMention_Matches(t *testing.T) {
 	}
 }
 
+func TestMention_MatchesUserName(t *testing.T) {
+	bob := Target{ARN: "arn:aws:iam::111122223333:user/dev/bob", Kind: "user", AccountID: acct, Name: "bob", ID: "AIDAEXAMPLEBOB0000001"}
+	tests := []struct {
+		name, policy string
+		target       Target
+		want         bool
+	}{
+		{"aws:username equal", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringEquals":{"aws:username":"bob"}}}}`, bob, true},
+		{"aws:username like", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringLike":{"aws:username":"bo?"}}}}`, bob, true},
+		{"aws:username of another user", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringEquals":{"aws:username":"alice"}}}}`, bob, false},
+		{"aws:username names no role", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Condition":{"StringEquals":{"aws:username":"nightly-etl"}}}}`, etl(), false},
+	}
+	for _, tt := range tests {
+		got := false
+		for _, m := range Mentions(mustParse(t, tt.policy)) {
+			got = got || m.Matches(tt.target)
+		}
+		if got != tt.want {
+			t.Errorf("%s: matches = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestMention_MatchesWithoutID(t *testing.T) {
 	target := etl()
 	target.ID = ""
@@ -105,6 +134,8 @@ func TestMention_BroadPattern(t *testing.T) {
 		{"arn:aws:iam::111122223333:role/jobs/*", false, true},
 		{"arn:aws:iam::111122223333:role/jobs/nightly-*", false, false},
 		{"arn:aws:iam::111122223333:role/?*", false, true},
+		{"arn:aws:sts::111122223333:assumed-role/nightly-etl/*", false, false},
+		{"arn:aws:sts::111122223333:assumed-role/*/s1", false, true},
 		{"AROAEXAMPLEETL0000001:*", true, false},
 		{"AROA*:*", true, true},
 	}

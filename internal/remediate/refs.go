@@ -18,7 +18,7 @@ func applyReferences(a *iamsweep.Action, all map[string]iamsweep.PrincipalRefere
 	if a.Kind != iamsweep.ActionDelete && a.Kind != iamsweep.ActionQuarantine {
 		return
 	}
-	r, ok := all[a.ARN]
+	r, ok := referencesOf(all, a.ARN)
 	if !ok {
 		a.Notes = append(a.Notes, "references not read for this principal: run iamsweep refs "+a.ARN+" before applying")
 		return
@@ -48,6 +48,43 @@ func applyReferences(a *iamsweep.Action, all map[string]iamsweep.PrincipalRefere
 		}
 		a.Notes = append(a.Notes, "references not checked: "+strings.Join(parts, "; "))
 	}
+}
+
+// referencesOf returns the references read for the principal of arn:
+// under that ARN, or under another ARN of the same principal (refs takes
+// a role's ARN with any path and in any case, so a --refs-file may name
+// role/old-etl-role for the plan's role/legacy/old-etl-role).
+func referencesOf(all map[string]iamsweep.PrincipalReferences, arn string) (iamsweep.PrincipalReferences, bool) {
+	if r, ok := all[arn]; ok {
+		return r, true
+	}
+	want, ok := principalKeyOf(arn)
+	if !ok {
+		return iamsweep.PrincipalReferences{}, false
+	}
+	found := ""
+	for other := range all {
+		if k, ok := principalKeyOf(other); ok && k == want && (found == "" || other < found) {
+			found = other // the least, so that the plan does not depend on the map's order
+		}
+	}
+	r, ok := all[found]
+	return r, ok && found != ""
+}
+
+// principalKeyOf returns the account, kind and name of an IAM role or
+// user ARN.
+func principalKeyOf(arn string) (iamsweep.PrincipalKey, bool) {
+	a, err := iamsweep.ParseARN(arn)
+	if err != nil {
+		return iamsweep.PrincipalKey{}, false
+	}
+	for _, kind := range []string{"role", "user"} {
+		if _, name, err := a.IAMResource(kind); err == nil {
+			return iamsweep.NewPrincipalKey(a.AccountID, kind, name), true
+		}
+	}
+	return iamsweep.PrincipalKey{}, false
 }
 
 // summarize names the first references and counts the others.

@@ -46,6 +46,13 @@ func TestMakePlan_References(t *testing.T) {
 			refs: map[string]iamsweep.PrincipalReferences{etl.ARN: {ARN: etl.ARN, NotChecked: []iamsweep.NotChecked{
 				{Region: "us-east-1", Service: "lambda functions", Reason: "access denied: lambda:ListFunctions"}, {Service: "s3", Reason: "x"}}}},
 			wantNotes: []string{"references not checked: lambda functions (us-east-1): access denied: lambda:ListFunctions; s3 (global): x"}},
+		{name: "references read for the ARN typed with another path and case: refused", kind: iamsweep.ActionDelete,
+			refs: map[string]iamsweep.PrincipalReferences{"arn:aws:iam::111122223333:role/jobs/Nightly-ETL": {ARN: "arn:aws:iam::111122223333:role/jobs/Nightly-ETL",
+				References: []iamsweep.Reference{lambdaRef}}},
+			wantRefused: "still referenced: " + lambdaText + "; quarantine it instead (reversible), remove the references, or set remediation.delete-referenced: true"},
+		{name: "a user of the same name is not covered", kind: iamsweep.ActionDelete,
+			refs:      map[string]iamsweep.PrincipalReferences{"arn:aws:iam::111122223333:user/nightly-etl": {References: []iamsweep.Reference{lambdaRef}}},
+			wantNotes: []string{"references not read for this principal: run iamsweep refs " + etl.ARN + " before applying"}},
 		{name: "a principal the references do not cover", kind: iamsweep.ActionDelete,
 			refs:      map[string]iamsweep.PrincipalReferences{"arn:aws:iam::111122223333:role/other": {}},
 			wantNotes: []string{"references not read for this principal: run iamsweep refs " + etl.ARN + " before applying"}},
