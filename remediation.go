@@ -542,6 +542,11 @@ type RemediationPolicy struct {
 	// referenced (compute that runs as it, a trust chain, a resource
 	// policy: Reference.BlocksDelete); such a delete is refused otherwise.
 	DeleteReferenced bool
+	// DeleteUnchecked lets a plan made with references delete a role or
+	// user whose references were not all read (a source not checked, or
+	// a references file that does not cover it); such a delete is
+	// refused otherwise, since what was not read may still point at it.
+	DeleteUnchecked bool
 }
 
 // DefaultRemediationPolicy is the policy before any configuration: reversible actions

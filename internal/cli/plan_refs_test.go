@@ -94,9 +94,22 @@ func TestPlan_refsFile(t *testing.T) {
 	if n := strings.Count(r.stdout, "refused: still referenced"); n != 1 {
 		t.Errorf("%d deletes refused for references, want old-etl-role's:\n%s", n, r.stdout)
 	}
-	// The roles the file does not cover are planned, with a note.
+	// The deletes of roles the file does not cover are refused: what
+	// was not read may still point at them.
+	if !strings.Contains(r.stdout, "refused: references not read for this principal: run iamsweep refs arn:aws:iam::111122223333:role/app/load-test-2026 and plan with its output, or set remediation.delete-unchecked: true") {
+		t.Errorf("plan does not refuse the delete of an uncovered role:\n%s", r.stdout)
+	}
+	// remediation.delete-unchecked plans them, with a note.
+	unchecked := writeConfig(t, "remediation:\n  roles: delete\n  delete-unchecked: true\n  max-deletions-per-run: -1\n  max-deletions-per-account: -1\n")
+	r = s.run("", "plan", "--refs-file", file, "--config", unchecked)
+	if r.code != ExitOK {
+		t.Fatalf("plan: exit %d, stderr %s", r.code, r.stderr)
+	}
 	if !strings.Contains(r.stdout, "note: references not read for this principal: run iamsweep refs arn:aws:iam::111122223333:role/app/load-test-2026 before applying") {
-		t.Errorf("plan lacks the note on uncovered roles:\n%s", r.stdout)
+		t.Errorf("with delete-unchecked, plan lacks the note on uncovered roles:\n%s", r.stdout)
+	}
+	if n := strings.Count(r.stdout, "refused: still referenced"); n != 1 {
+		t.Errorf("with delete-unchecked, %d deletes refused for references, want old-etl-role's still:\n%s", n, r.stdout)
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.json")

@@ -141,6 +141,7 @@ func newRunner(ctx context.Context, d deps, cfg config.Config, st *store.Store, 
 		// once per run (each account once): docs/refs.md.
 		References:       workflowReferences(d, cfg, log),
 		DeleteReferenced: cfg.Remediation.DeleteReferenced,
+		DeleteUnchecked:  cfg.Remediation.DeleteUnchecked,
 		// The remediation policy's limits, per run of the escalation.
 		MaxDeletionsPerRun:     cfg.Remediation.MaxDeletionsPerRun,
 		MaxDeletionsPerAccount: cfg.Remediation.MaxDeletionsPerAccount,

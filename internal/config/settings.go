@@ -119,6 +119,8 @@ func (c *Config) Settings() []Setting {
 			Usage: "while this file exists, apply stops before its next step (default: STOP beside the state database)"},
 		{Name: "remediation.delete-referenced", Value: boolVar(&r.DeleteReferenced),
 			Usage: "let plan delete roles and users still referenced by compute, a trust chain or a resource policy (iamsweep refs; default false)"},
+		{Name: "remediation.delete-unchecked", Value: boolVar(&r.DeleteUnchecked),
+			Usage: "let plan --refs delete roles and users whose references were not all read (a source not checked, a --refs-file that does not cover them; default false)"},
 
 		{Name: "retention.keep-scans", Value: keepScansVar(&c.Retention.KeepScans),
 			Usage: "keep the N most recently recorded scans (1 or more)"},

@@ -58,6 +58,7 @@ remediation:
   protected-accounts: ["012345678901", "111122223333"]
   kill-switch-file: /run/iamsweep.stop
   delete-referenced: true
+  delete-unchecked: true
 retention:
   keep-scans: 30
   older-than: 180d
@@ -150,7 +151,7 @@ exempt-tag:
 		Types:              []iamsweep.FindingType{iamsweep.TypeUnusedIAMRole, iamsweep.TypeUnusedIAMUser},
 		Remediation: iamsweep.RemediationPolicy{
 			Roles: iamsweep.ActionDelete, AccessKeys: iamsweep.ActionDeleteKey, Passwords: iamsweep.ActionDeletePassword,
-			MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: 3, ProtectedAccounts: []string{"012345678901", "111122223333"}, DeleteReferenced: true,
+			MaxDeletionsPerRun: -1, MaxDeletionsPerAccount: 3, ProtectedAccounts: []string{"012345678901", "111122223333"}, DeleteReferenced: true, DeleteUnchecked: true,
 		},
 		KillSwitchFile: "/run/iamsweep.stop",
 		Retention:      iamsweep.Retention{KeepScans: 30, OlderThan: 180 * 24 * time.Hour},
@@ -213,11 +214,12 @@ exempt-tag:
 	} {
 		lines[name] = line
 	}
-	// remediation.delete-referenced (line 45, the last remediation key)
-	// moved every key after it one line down.
+	// remediation.delete-referenced and delete-unchecked (lines 45 and
+	// 46, the last remediation keys) moved every key after them two
+	// lines down.
 	for name, line := range lines {
 		if line >= 45 && !strings.HasPrefix(name, "remediation.") {
-			lines[name] = line + 1
+			lines[name] = line + 2
 		}
 	}
 	settable := 0 // secrets are never in the file

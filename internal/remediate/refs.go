@@ -12,14 +12,22 @@ import (
 const maxReasons = 3
 
 // applyReferences refuses a delete of a principal that is still
-// referenced (unless policy p allows it) and notes, on every role and user
-// action, what will break and what could not be checked.
+// referenced (unless policy p's DeleteReferenced allows it), or whose
+// references were not all read (unless its DeleteUnchecked allows it),
+// and notes, on every role and user action, what will break and what
+// could not be checked.
 func applyReferences(a *iamsweep.Action, all map[string]iamsweep.PrincipalReferences, p iamsweep.RemediationPolicy) {
 	if a.Kind != iamsweep.ActionDelete && a.Kind != iamsweep.ActionQuarantine {
 		return
 	}
 	r, ok := referencesOf(all, a.ARN)
 	if !ok {
+		if a.Kind == iamsweep.ActionDelete && !p.DeleteUnchecked {
+			if a.Refused == "" {
+				a.Refused = "references not read for this principal: run iamsweep refs " + a.ARN + " and plan with its output, or set remediation.delete-unchecked: true"
+			}
+			return
+		}
 		a.Notes = append(a.Notes, "references not read for this principal: run iamsweep refs "+a.ARN+" before applying")
 		return
 	}
@@ -46,7 +54,16 @@ func applyReferences(a *iamsweep.Action, all map[string]iamsweep.PrincipalRefere
 			}
 			parts = append(parts, fmt.Sprintf("%s (%s): %s", n.Service, where, n.Reason))
 		}
-		a.Notes = append(a.Notes, "references not checked: "+strings.Join(parts, "; "))
+		unchecked := strings.Join(parts, "; ")
+		if a.Kind == iamsweep.ActionDelete && !p.DeleteUnchecked {
+			// What was not read may still point at the principal: a
+			// delete cannot be undone by releasing a quarantine.
+			if a.Refused == "" {
+				a.Refused = "references not all checked: " + unchecked + "; grant the reads, quarantine it instead (reversible), or set remediation.delete-unchecked: true"
+			}
+			return
+		}
+		a.Notes = append(a.Notes, "references not checked: "+unchecked)
 	}
 }
 

@@ -47,7 +47,8 @@ func (r *Runner) readReferences(ctx context.Context, findings []iamsweep.Finding
 }
 
 // refuseReferenced returns r.Refuse, with a delete of a principal still
-// referenced refused as plan --refs refuses it (unless DeleteReferenced):
+// referenced (unless DeleteReferenced), or whose references were not all
+// read (unless DeleteUnchecked), refused as plan --refs refuses it:
 // the escalation then schedules no delete, and its notice says why.
 func (r *Runner) refuseReferenced(refs map[string]iamsweep.PrincipalReferences) func(iamsweep.Finding, iamsweep.ActionKind) string {
 	if refs == nil {
@@ -63,11 +64,17 @@ func (r *Runner) refuseReferenced(refs map[string]iamsweep.PrincipalReferences) 
 			return ""
 		}
 		ref, ok := refs[f.ARN]
-		if !ok || r.DeleteReferenced {
-			return ""
+		if !ok {
+			if r.DeleteUnchecked {
+				return ""
+			}
+			return "references not read for this principal; set remediation.delete-unchecked: true to delete it anyway"
 		}
-		if what := remediate.Breaks(ref); what != "" {
+		if what := remediate.Breaks(ref); what != "" && !r.DeleteReferenced {
 			return "still referenced: " + what + "; remove the references, or set remediation.delete-referenced: true"
+		}
+		if len(ref.NotChecked) > 0 && !r.DeleteUnchecked {
+			return "references not all checked: " + notCheckedText(ref.NotChecked) + "; grant the reads, or set remediation.delete-unchecked: true"
 		}
 		return ""
 	}
@@ -113,4 +120,20 @@ func noteReferences(it *escalate.Intent, refs map[string]iamsweep.PrincipalRefer
 		parts = append([]string{n.Note}, parts...)
 	}
 	n.Note = strings.Join(parts, " ")
+}
+
+// notCheckedText names the sources of a principal's references that
+// could not be read, each once, sorted ("kms key policies (eu-west-1),
+// lambda functions (us-east-1)").
+func notCheckedText(ncs []iamsweep.NotChecked) string {
+	var srcs []string
+	for _, nc := range ncs {
+		where := nc.Region
+		if where == "" {
+			where = "global"
+		}
+		srcs = append(srcs, nc.Service+" ("+where+")")
+	}
+	slices.Sort(srcs)
+	return strings.Join(slices.Compact(srcs), ", ")
 }

@@ -123,25 +123,35 @@ func TestRunner_references(t *testing.T) {
 	}
 }
 
-// TestRunner_references_deleteReferenced: with DeleteReferenced
-// (remediation.delete-referenced), the delete is scheduled and runs.
+// TestRunner_references_deleteReferenced: a1 is referenced and one of
+// its sources (kms key policies) was not checked. With DeleteReferenced
+// (remediation.delete-referenced) alone its delete is still refused, for
+// what was not checked; with DeleteUnchecked too it is scheduled and runs.
 func TestRunner_references_deleteReferenced(t *testing.T) {
-	e := newEnv()
-	var calls int
-	var asked []string
-	e.runner.References = refsOf(&calls, &asked)
-	e.runner.DeleteReferenced = true
-	a1 := finding("a1", "alice@example.com", day(-200), iamsweep.VerdictUnused)
-	e.scan = []iamsweep.Finding{a1}
-	for _, d := range []int{0, 11, 14, 41, 44} {
-		e.now = day(d)
-		e.run(t)
-		if d == 14 {
-			quarantined(e)
+	for _, unchecked := range []bool{false, true} {
+		e := newEnv()
+		var calls int
+		var asked []string
+		e.runner.References = refsOf(&calls, &asked)
+		e.runner.DeleteReferenced, e.runner.DeleteUnchecked = true, unchecked
+		a1 := finding("a1", "alice@example.com", day(-200), iamsweep.VerdictUnused)
+		e.scan = []iamsweep.Finding{a1}
+		for _, d := range []int{0, 11, 14, 41, 44} {
+			e.now = day(d)
+			e.run(t)
+			if d == 14 {
+				quarantined(e)
+			}
 		}
-	}
-	if !slices.ContainsFunc(e.remedy.applied, func(a string) bool { return strings.HasPrefix(a, "delete "+a1.ARN+" ") }) {
-		t.Errorf("a1 not deleted with DeleteReferenced: %v", e.remedy.applied)
+		deleted := slices.ContainsFunc(e.remedy.applied, func(a string) bool { return strings.HasPrefix(a, "delete "+a1.ARN+" ") })
+		if deleted != unchecked {
+			t.Errorf("DeleteUnchecked %v: a1 deleted %v, want %v: %v", unchecked, deleted, unchecked, e.remedy.applied)
+		}
+		if !unchecked {
+			if st := e.store.states[iamsweep.KeyOf(a1)]; st.Next != "" {
+				t.Errorf("a1's state schedules %s on %s; want no delete, its references not all checked", st.Next, st.NextAt)
+			}
+		}
 	}
 }
 

@@ -68,6 +68,10 @@ type Runner struct {
 	// quarantine say what will stop working.
 	References       ReferenceReader
 	DeleteReferenced bool
+	// DeleteUnchecked (remediation.delete-unchecked) lets a delete run
+	// although the principal's references were not all read (a source
+	// not checked); it is refused otherwise.
+	DeleteUnchecked bool
 	// MaxDeletionsPerRun and MaxDeletionsPerAccount bound the deleting
 	// steps (delete, delete-key, delete-password) of one run, as the
 	// remediation policy's limits bound one apply; negative: no limit.
