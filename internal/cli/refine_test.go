@@ -438,3 +438,44 @@ func TestRefine_orgToSecurityHub(t *testing.T) {
 		t.Errorf("stderr %q", stderr)
 	}
 }
+
+// A --out folder that cannot take every file is left as it was: no file
+// of the run, no folder it made, no temporary file (reported as a
+// half-written refined/ when one principal's folder was a file).
+func TestRefine_outDirAllOrNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "refined")
+	// etl's files come after reports-role's and deployer's: the old code had
+	// written those before it failed.
+	block := filepath.Join(dir, "111122223333", "role", "etl")
+	if err := os.MkdirAll(filepath.Dir(block), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(block, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", false, refineArgs("--all", "--out", dir)...)
+	if r.code == 0 || r.code == ExitUnused {
+		t.Fatalf("exit %d, want a failure", r.code)
+	}
+	if !strings.Contains(r.stderr, block) {
+		t.Errorf("stderr %q does not name %s", r.stderr, block)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout written after a failure: %q", r.stdout)
+	}
+	var got []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil {
+			rel, _ := filepath.Rel(dir, path)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".", "111122223333", "111122223333/role", "111122223333/role/etl"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("--out folder after a failed write (-want +got):\n%s", diff)
+	}
+}
