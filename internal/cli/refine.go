@@ -264,7 +264,7 @@ func checkRefineArgs(opts *RefineOptions) error {
 	case cfg.AccessDir != "" && cfg.FromFile == "":
 		return cfg.Invalid("access-dir", errors.New("needs from-file: the export holds the principals and their policies"))
 	case cfg.FromFile != "" && cfg.AccessDir == "":
-		return cfg.Invalid("from-file", errors.New("refine offline needs access-dir too: the saved service last accessed reports"))
+		return cfg.Invalid("from-file", errors.New("refine offline needs --access-dir DIR too: the folder of saved service last accessed reports (see docs/refine.md)"))
 	case cfg.FromFile != "" && (cfg.Profile != "" || cfg.EndpointURL != ""):
 		return cfg.Invalid("from-file", errors.New("cannot be combined with profile or endpoint-url: offline refinement calls no AWS API"))
 	}

@@ -125,7 +125,7 @@ func TestRefine_errors(t *testing.T) {
 		{"not a principal ARN", refineArgs("arn:aws:s3:::bucket"), ExitUsage, "is not the ARN of an IAM role or user"},
 		{"unknown principal", refineArgs("arn:aws:iam::111122223333:role/nope"), ExitUsage, "the export holds no role or user arn:aws:iam::111122223333:role/nope"},
 		{"access dir alone", []string{"refine", "--all", "--access-dir", refineAccess}, ExitUsage, "access-dir"},
-		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs access-dir too"},
+		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs --access-dir DIR too"},
 		{"missing access dir", []string{"refine", "--all", "--from-file", refineExport, "--access-dir", "/nonexistent"}, ExitUsage, "/nonexistent"},
 		{"unknown output", refineArgs("--all", "-o", "yaml"), ExitUsage, "want table, json, csv, html or asff"},
 		{"asff without a Region", refineArgs("--all", "-o", "asff"), ExitUsage, "-o asff needs the AWS Region"},
