@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -263,7 +264,7 @@ func checkRefineArgs(opts *RefineOptions) error {
 	case cfg.AccessDir != "" && cfg.FromFile == "":
 		return cfg.Invalid("access-dir", errors.New("needs from-file: the export holds the principals and their policies"))
 	case cfg.FromFile != "" && cfg.AccessDir == "":
-		return cfg.Invalid("from-file", errors.New("refine offline needs access-dir too: the saved service last accessed reports"))
+		return cfg.Invalid("from-file", errors.New("refine offline needs --access-dir DIR too: the folder of saved service last accessed reports (see docs/refine.md)"))
 	case cfg.FromFile != "" && (cfg.Profile != "" || cfg.EndpointURL != ""):
 		return cfg.Invalid("from-file", errors.New("cannot be combined with profile or endpoint-url: offline refinement calls no AWS API"))
 	}
@@ -535,27 +536,80 @@ func writeRefine(opts *RefineOptions, results []refine.Result, meta report.Refin
 	return nil
 }
 
-// writeFiles writes each file under dir, each atomically (a temporary
-// file in its directory, synced and renamed into place).
-func writeFiles(dir string, files []report.PolicyFile) error {
+// writeFiles writes each file under dir, all or nothing: first every
+// file is written to a temporary file in its folder and synced, and only
+// when all of them are is each renamed into place. When a folder cannot be
+// made or a file cannot be written, the temporary files and the folders
+// this call made are removed, and dir is left as it was.
+func writeFiles(dir string, files []report.PolicyFile) (err error) {
+	var made []string // folders this call created, parents first
+	var tmps []string // temporary files, one per file
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+		for i := len(made) - 1; i >= 0; i-- {
+			os.Remove(made[i]) // only ever empty: it held only temporary files
+		}
+	}()
 	for _, f := range files {
 		path := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		missing, err := mkdirAll(filepath.Dir(path))
+		made = append(made, missing...)
+		if err != nil {
 			return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 		}
-		if err := writeFileAtomic(path, f.Data); err != nil {
+		tmp, err := writeTemp(path, f.Data)
+		if err != nil {
 			return err
+		}
+		tmps = append(tmps, tmp)
+	}
+	for i, f := range files {
+		path := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.Rename(tmps[i], path); err != nil {
+			return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 		}
 	}
 	return nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
+// mkdirAll makes dir and its missing parents, and returns those it made,
+// parents first.
+func mkdirAll(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		missing = append([]string{d}, missing...)
+	}
+	var made []string
+	for _, d := range missing {
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return made, err
+		} else if err == nil {
+			made = append(made, d)
+		}
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		return made, err
+	} else if !fi.IsDir() {
+		return made, &fs.PathError{Op: "mkdir", Path: dir, Err: errors.New("not a directory")}
+	}
+	return made, nil
+}
+
+// writeTemp writes data to a temporary file beside path, synced and with
+// the mode of a new file, and returns its name.
+func writeTemp(path string, data []byte) (string, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		return "", fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
 	_, err = tmp.Write(data)
 	if err == nil {
 		err = tmp.Sync()
@@ -566,11 +620,9 @@ func writeFileAtomic(path string, data []byte) error {
 	if err == nil {
 		err = os.Chmod(tmp.Name(), newFileMode)
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 	}
-	return nil
+	return tmp.Name(), nil
 }

@@ -125,7 +125,7 @@ func TestRefine_errors(t *testing.T) {
 		{"not a principal ARN", refineArgs("arn:aws:s3:::bucket"), ExitUsage, "is not the ARN of an IAM role or user"},
 		{"unknown principal", refineArgs("arn:aws:iam::111122223333:role/nope"), ExitUsage, "the export holds no role or user arn:aws:iam::111122223333:role/nope"},
 		{"access dir alone", []string{"refine", "--all", "--access-dir", refineAccess}, ExitUsage, "access-dir"},
-		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs access-dir too"},
+		{"export alone", []string{"refine", "--all", "--from-file", refineExport}, ExitUsage, "refine offline needs --access-dir DIR too"},
 		{"missing access dir", []string{"refine", "--all", "--from-file", refineExport, "--access-dir", "/nonexistent"}, ExitUsage, "/nonexistent"},
 		{"unknown output", refineArgs("--all", "-o", "yaml"), ExitUsage, "want table, json, csv, html or asff"},
 		{"asff without a Region", refineArgs("--all", "-o", "asff"), ExitUsage, "-o asff needs the AWS Region"},
@@ -436,5 +436,46 @@ func TestRefine_orgToSecurityHub(t *testing.T) {
 	if !strings.Contains(stderr, "account "+fakeaws.SampleProdB+" (prod-b): not exported: its refinement failed") ||
 		!strings.Contains(stderr, fmt.Sprintf("%s imported, 0 findings archived in 1 account; incomplete: 1 account not exported", count(len(held), "finding"))) {
 		t.Errorf("stderr %q", stderr)
+	}
+}
+
+// A --out folder that cannot take every file is left as it was: no file
+// of the run, no folder it made, no temporary file (reported as a
+// half-written refined/ when one principal's folder was a file).
+func TestRefine_outDirAllOrNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "refined")
+	// etl's files come after reports-role's and deployer's: the old code had
+	// written those before it failed.
+	block := filepath.Join(dir, "111122223333", "role", "etl")
+	if err := os.MkdirAll(filepath.Dir(block), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(block, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", false, refineArgs("--all", "--out", dir)...)
+	if r.code == 0 || r.code == ExitUnused {
+		t.Fatalf("exit %d, want a failure", r.code)
+	}
+	if !strings.Contains(r.stderr, block) {
+		t.Errorf("stderr %q does not name %s", r.stderr, block)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout written after a failure: %q", r.stdout)
+	}
+	var got []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil {
+			rel, _ := filepath.Rel(dir, path)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".", "111122223333", "111122223333/role", "111122223333/role/etl"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("--out folder after a failed write (-want +got):\n%s", diff)
 	}
 }

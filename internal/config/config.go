@@ -183,6 +183,12 @@ func ParseWindows(values []string) ([]Window, error) {
 		if err != nil {
 			return nil, fmt.Errorf("value %d: %w", i+1, err)
 		}
+		// A principal's path and name always start with "/": a pattern
+		// that starts with a letter ("backup/*", "snapshot-dr") would
+		// silently set no principal's window.
+		if !strings.ContainsRune("/*?[", rune(pat[0])) {
+			return nil, fmt.Errorf("value %d: pattern %s can match no principal: it is matched against the path and name, which start with \"/\" (\"/%s\", or \"*%s\" for any path)", i+1, iamsweep.Quote(pat), pat, pat)
+		}
 		out = append(out, Window{Pattern: p, Days: n})
 	}
 	return out, nil

@@ -19,7 +19,7 @@ func TestParseWindows(t *testing.T) {
 		!got[0].Pattern.Match("/backup/snap") {
 		t.Errorf("got %+v", got)
 	}
-	for _, bad := range []string{"/backup/*", "/x=0", "/x=401", "/x=ten", "=5", "/[z-a]=5"} {
+	for _, bad := range []string{"/backup/*", "/x=0", "/x=401", "/x=ten", "=5", "/[z-a]=5", "backup/*=400", "snapshot-dr=400"} {
 		if _, err := ParseWindows([]string{"/ok=1", bad}); err == nil || !strings.HasPrefix(err.Error(), "value 2: ") {
 			t.Errorf("ParseWindows(%q) = %v, want an error about value 2", bad, err)
 		}

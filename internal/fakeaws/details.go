@@ -63,10 +63,11 @@ func managedPolicies(acct *Account, local, aws bool) []policyDetail {
 	}
 	if aws {
 		var used []policyDetail
-		for arn, p := range awsManaged {
+		for _, arn := range awsManagedARNs(acct) {
 			if attachments[arn]+boundaries[arn] == 0 {
 				continue
 			}
+			p := awsManagedOf(acct, arn)
 			used = append(used, policyDetail{
 				name: p.name, path: p.path, id: p.id, arn: arn, document: p.document,
 				versionID: p.versionID, created: p.created, updated: p.updated,

@@ -70,6 +70,9 @@ func AccountFromFiles(_ context.Context, export io.Reader, exportSource string, 
 		acct.Users = append(acct.Users, user)
 		byName[user.Name] = user
 	}
+	if err := readPolicies(acct, doc.Policies); err != nil {
+		return nil, fmt.Errorf("%s: %w", exportSource, err)
+	}
 	if report != nil {
 		if err := readReport(acct, byName, report, reportSource, setID); err != nil {
 			return nil, err
@@ -85,6 +88,56 @@ func AccountFromFiles(_ context.Context, export io.Reader, exportSource string, 
 type exportDocument struct {
 	UserDetailList []exportUser
 	RoleDetailList []exportRole
+	Policies       []exportManagedPolicy
+}
+
+// exportManagedPolicy is a ManagedPolicyDetail of an export's Policies.
+type exportManagedPolicy struct {
+	PolicyName, PolicyId, Arn, Path, DefaultVersionId string
+	CreateDate, UpdateDate                            time.Time
+	PolicyVersionList                                 []struct {
+		VersionId        string
+		IsDefaultVersion bool
+		Document         json.RawMessage
+	}
+}
+
+// readPolicies takes the documents of the export's managed policies, the
+// default version of each: the account's own as its customer managed
+// policies, AWS managed ones in place of the fake's catalogue. Without
+// them the fake would serve placeholder documents, and iamsweep refine
+// could not read what the principals are allowed.
+func readPolicies(acct *Account, list []exportManagedPolicy) error {
+	for _, p := range list {
+		var doc string
+		for _, v := range p.PolicyVersionList {
+			if v.IsDefaultVersion || (p.DefaultVersionId != "" && v.VersionId == p.DefaultVersionId) {
+				d, err := documentText(v.Document)
+				if err != nil {
+					return fmt.Errorf("managed policy %s: %w", p.Arn, err)
+				}
+				doc = d
+				break
+			}
+		}
+		mp := &ManagedPolicy{Name: p.PolicyName, Path: p.Path, ID: p.PolicyId, Document: doc,
+			Created: p.CreateDate, Updated: p.UpdateDate}
+		a, ok := splitARN(p.Arn)
+		switch {
+		case !ok:
+			return fmt.Errorf("managed policy %q: not an ARN", p.Arn)
+		case a.account == "aws":
+			if acct.AWSManagedPolicies == nil {
+				acct.AWSManagedPolicies = map[string]*ManagedPolicy{}
+			}
+			acct.AWSManagedPolicies[p.Arn] = mp
+		case a.account == acct.ID || acct.ID == "":
+			acct.Policies = append(acct.Policies, mp)
+		default:
+			return fmt.Errorf("managed policy %s: of another account than %s", p.Arn, acct.ID)
+		}
+	}
+	return nil
 }
 
 type exportRole struct {

@@ -217,7 +217,7 @@ func (s *Server) accessPrincipal(acct *Account, text string) (string, []string, 
 	}
 	attached := func(list []AttachedPolicy) {
 		for _, p := range list {
-			if m := awsManaged[p.ARN]; m != nil {
+			if m := awsManagedOf(acct, p.ARN); m != nil {
 				docs = append(docs, m.document)
 				continue
 			}

@@ -34,7 +34,7 @@ func findPolicy(acct *Account, arn string) (policyDetail, *ManagedPolicy, *apiEr
 			return d, nil, nil
 		}
 	}
-	if p, ok := awsManaged[arn]; ok {
+	if p := awsManagedOf(acct, arn); p != nil {
 		return policyDetail{name: p.name, path: p.path, id: p.id, arn: arn, document: p.document,
 			versionID: p.versionID, created: p.created, updated: p.updated}, nil, nil
 	}

@@ -35,6 +35,39 @@ var awsManaged = map[string]*awsManagedPolicy{
 	},
 }
 
+// awsManagedOf returns the AWS managed policy arn as acct sees it: its own
+// copy (Account.AWSManagedPolicies) first, else the fake's catalogue; nil
+// when neither holds it.
+func awsManagedOf(acct *Account, arn string) *awsManagedPolicy {
+	if p := acct.AWSManagedPolicies[arn]; p != nil {
+		updated := p.Updated
+		if updated.IsZero() {
+			updated = p.Created
+		}
+		path := p.Path
+		if path == "" {
+			path = "/"
+		}
+		return &awsManagedPolicy{name: p.Name, path: path, id: p.ID, document: p.Document,
+			versionID: "v1", created: p.Created, updated: updated}
+	}
+	return awsManaged[arn]
+}
+
+// awsManagedARNs returns the ARNs of the AWS managed policies acct sees.
+func awsManagedARNs(acct *Account) []string {
+	var out []string
+	for arn := range awsManaged {
+		out = append(out, arn)
+	}
+	for arn := range acct.AWSManagedPolicies {
+		if awsManaged[arn] == nil {
+			out = append(out, arn)
+		}
+	}
+	return out
+}
+
 // policyName is the name of a managed policy: the last part of its ARN.
 func policyName(arn string) string {
 	return arn[strings.LastIndexByte(arn, '/')+1:]

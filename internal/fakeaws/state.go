@@ -37,6 +37,11 @@ type Account struct {
 	// InstanceProfiles are the instance profiles that hold no role. A
 	// profile that holds a role is seeded in the role's InstanceProfiles.
 	InstanceProfiles []InstanceProfile
+	// AWSManagedPolicies are documents of AWS managed policies
+	// (arn:aws:iam::aws:policy/...), by ARN, that the account sees in
+	// place of the fake's own catalogue: an export's Policies list holds
+	// those its principals use. The fake's catalogue answers for the rest.
+	AWSManagedPolicies map[string]*ManagedPolicy
 	// Resources are the account's resources beyond IAM (Lambda functions,
 	// EC2 instances, S3 buckets, KMS keys) that iamsweep refs reads; nil
 	// for none.
