@@ -147,21 +147,34 @@ func copyDoc(d map[string]any) map[string]any {
 
 // hubOps are the Security Hub operations the fake answers, by method and
 // path.
-var hubOps = map[string]struct {
-	name string
-	fn   func(s *Server, req *request) (any, *apiError)
-}{
+var hubOps = restOps{
 	"POST /findings/import": {"BatchImportFindings", (*Server).batchImportFindings},
 	"POST /findings":        {"GetFindings", (*Server).getFindings},
 }
 
 // serveSecurityHub answers a REST-JSON request of Security Hub.
 func (s *Server) serveSecurityHub(w http.ResponseWriter, req *request) {
-	op, ok := hubOps[req.http.Method+" "+req.http.URL.Path]
+	s.serveRESTOps(w, req, "Security Hub", hubOps)
+}
+
+// restOps are the operations of a REST-JSON service the fake answers, by
+// method and path ("POST /findings"): the operation's name and its
+// handler.
+type restOps map[string]struct {
+	name string
+	fn   func(s *Server, req *request) (any, *apiError)
+}
+
+// serveRESTOps answers a REST-JSON request of service (its name in the
+// error for an operation the fake lacks) from ops: the checks every call
+// passes (before), the handler under the server's lock, the record of the
+// call and the answer.
+func (s *Server) serveRESTOps(w http.ResponseWriter, req *request, service string, ops restOps) {
+	op, ok := ops[req.http.Method+" "+req.http.URL.Path]
 	req.action = op.name
 	if !ok {
 		req.action = req.http.Method + " " + req.http.URL.Path
-		e := errorf(404, "UnknownOperationException", "fakeaws does not implement Security Hub's %s %s", req.http.Method, req.http.URL.Path)
+		e := errorf(404, "UnknownOperationException", "fakeaws does not implement %s's %s %s", service, req.http.Method, req.http.URL.Path)
 		s.record(req, e)
 		s.wait(req)
 		s.writeRESTError(w, e)
@@ -178,20 +191,7 @@ func (s *Server) serveSecurityHub(w http.ResponseWriter, req *request) {
 	s.mu.Unlock()
 	s.record(req, e)
 	s.wait(req)
-	if e != nil {
-		s.writeRESTError(w, e)
-		return
-	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		s.writeRESTError(w, errorf(500, "InternalException", "fakeaws: encode %s response: %v", req.action, err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.Header().Set("X-Amzn-RequestId", s.requestID())
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	s.writeREST(w, out, e)
 }
 
 // writeRESTError writes a REST-JSON error: the code in X-Amzn-ErrorType

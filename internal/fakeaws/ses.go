@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"net/mail"
-	"strconv"
 	"strings"
 
 	"golang.org/x/time/rate"
@@ -109,46 +108,13 @@ func (s *Server) SentEmails() []SentEmail {
 }
 
 // sesOps are the SES operations the fake answers, by method and path.
-var sesOps = map[string]struct {
-	name string
-	fn   func(s *Server, req *request) (any, *apiError)
-}{
+var sesOps = restOps{
 	"POST /v2/email/outbound-emails": {"SendEmail", (*Server).sendEmail},
 }
 
 // serveSES answers a REST-JSON request of SES v2.
 func (s *Server) serveSES(w http.ResponseWriter, req *request) {
-	op, ok := sesOps[req.http.Method+" "+req.http.URL.Path]
-	req.action = op.name
-	if !ok {
-		req.action = req.http.Method + " " + req.http.URL.Path
-		e := errorf(404, "UnknownOperationException", "fakeaws does not implement SES's %s %s", req.http.Method, req.http.URL.Path)
-		s.record(req, e)
-		s.wait(req)
-		s.writeRESTError(w, e)
-		return
-	}
-	if e := s.before(req); e != nil {
-		s.record(req, e)
-		s.wait(req)
-		s.writeRESTError(w, e)
-		return
-	}
-	s.mu.Lock()
-	out, e := op.fn(s, req)
-	s.mu.Unlock()
-	s.record(req, e)
-	s.wait(req)
-	if e != nil {
-		s.writeRESTError(w, e)
-		return
-	}
-	body, _ := json.Marshal(out) // a map of strings: always encodes
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.Header().Set("X-Amzn-RequestId", s.requestID())
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	s.serveRESTOps(w, req, "SES", sesOps)
 }
 
 // sesContent is a Content of SES: text and its charset.
